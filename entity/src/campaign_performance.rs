@@ -1,0 +1,33 @@
+//! `campaign_performance`: one day's performance of a campaign.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "campaign_performance")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false, column_type = "String(StringLen::N(64))")]
+    pub performance_id: String,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
+    pub campaign_id: String,
+    pub stat_date: Date,
+    pub impressions: i32,
+    pub clicks: i32,
+    pub leads_generated: i32,
+    pub opportunities_generated: i32,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
+    pub revenue: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
+    pub roi: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
+    pub cpl: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
+    pub cpa: Decimal,
+    pub created_at: DateTimeUtc,
+}
+
+/// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,36 @@
+//! `contact_summary`: precomputed engagement aggregates of one contact.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "contact_summary")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false, column_type = "String(StringLen::N(64))")]
+    pub summary_id: String,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
+    pub contact_id: String,
+    pub total_touchpoints: i32,
+    pub total_events: i32,
+    pub email_opens: i32,
+    pub email_clicks: i32,
+    pub form_submissions: i32,
+    pub content_downloads: i32,
+    pub engagement_score: i32,
+    #[sea_orm(nullable)]
+    pub last_activity_at: Option<DateTimeUtc>,
+    #[sea_orm(nullable)]
+    pub last_email_sent_at: Option<DateTimeUtc>,
+    #[sea_orm(nullable)]
+    pub last_email_opened_at: Option<DateTimeUtc>,
+    pub days_since_last_activity: i32,
+    pub campaign_responses: i32,
+    pub calculated_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+//! `lead_channel_identity`: a lead's identity in the channel that captured it.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "lead_channel_identity")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false, column_type = "String(StringLen::N(64))")]
+    pub identity_id: String,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
+    pub lead_id: String,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
+    pub channel_id: String,
+    #[sea_orm(column_type = "String(StringLen::N(200))")]
+    pub channel_user_id: String,
+    pub captured_at: DateTimeUtc,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub utm_params: Option<Json>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub additional_info: Option<Json>,
+}
+
+/// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

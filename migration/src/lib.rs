@@ -1,0 +1,15 @@
+//! cdp360 schema migrations. Each change is a new module here; existing ones are frozen history
+//! and never import the `entity` crate (models change, history does not).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_model;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_model::Migration)]
+    }
+}
