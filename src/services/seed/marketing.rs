@@ -1,0 +1,409 @@
+//! Campaigns, their members, and the daily campaign and channel statistics (derived from the
+//! generated leads and deals, so the numbers agree with the rows).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::*;
+use entity::*;
+use rand::Rng;
+use rand::seq::{IndexedRandom, index};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::clock::{DAY, HOUR, after, anchor, between, date, days, prefix_id, start};
+use super::names::CITIES;
+use super::world::{World, one, weighted};
+
+const TYPES: [CampaignType; 7] = [
+    CampaignType::Webinar,
+    CampaignType::Conference,
+    CampaignType::Exhibition,
+    CampaignType::EmailMarketing,
+    CampaignType::ContentMarketing,
+    CampaignType::ProductTrial,
+    CampaignType::Summit,
+];
+
+/// Length in days, budget range in yuan and promoting channels (catalogue keys) per campaign type.
+fn profile(ty: CampaignType) -> (std::ops::RangeInclusive<i64>, std::ops::Range<i64>, &'static [&'static str]) {
+    match ty {
+        CampaignType::Webinar => (1..=1, 20_000..80_000, &["wx_mp", "edm_monthly", "web_product"]),
+        CampaignType::Conference => (1..=3, 100_000..300_000, &["salon", "wx_mp"]),
+        CampaignType::Exhibition => (3..=5, 300_000..1_200_000, &["ciie", "waic", "digital_expo"]),
+        CampaignType::EmailMarketing => (7..=30, 5_000..30_000, &["edm_monthly", "edm_product"]),
+        CampaignType::ContentMarketing => (30..=90, 30_000..150_000, &["web_blog", "wx_mp", "dy_account"]),
+        CampaignType::ProductTrial => (30..=60, 50_000..200_000, &["web_product", "sem_baidu"]),
+        CampaignType::Summit => (1..=2, 500_000..2_000_000, &["thanks", "wx_mp"]),
+    }
+}
+
+const TOPICS: &[&str] =
+    &["从线索到商机", "私域运营增长", "数据驱动的ABM", "AI 线索评分实践", "企业微信 SCRM 实战", "客户旅程编排"];
+const EXPOS: &[&str] = &["中国国际进口博览会", "世界人工智能大会", "数字中国建设峰会"];
+const AUDIENCES: &[&str] = &[
+    "华东地区制造业 IT 负责人",
+    "市场总监及数字化负责人",
+    "零售与消费品行业会员运营团队",
+    "年营收 10 亿以上企业的 CIO",
+    "已试用未付费的中小企业客户",
+    "存量客户的管理员与业务骨干",
+];
+
+fn campaign_name(rng: &mut impl Rng, ty: CampaignType, n: usize, start: NaiveDate) -> String {
+    let (year, month) = (start.format("%Y"), start.format("%-m"));
+    match ty {
+        CampaignType::Webinar => format!("CDP 实战直播第{n}期：{}", TOPICS.choose(rng).expect("topics")),
+        CampaignType::Conference => {
+            format!("{}客户数据沙龙（{year}年{month}月）", CITIES.choose(rng).expect("cities").short)
+        }
+        CampaignType::Exhibition => format!("{year} {}", EXPOS.choose(rng).expect("expos")),
+        CampaignType::EmailMarketing => format!("{year}年{month}月 EDM：产品更新与案例精选"),
+        CampaignType::ContentMarketing => format!("白皮书推广：{}", super::catalog::CONTENTS[n % 4].2),
+        CampaignType::ProductTrial => format!("CDP 30天免费试用计划（{year}年{month}月批次）"),
+        CampaignType::Summit => format!("{year} 数字化营销增长峰会（{}站）", CITIES.choose(rng).expect("cities").short),
+    }
+}
+
+pub fn campaigns(w: &mut World, rng: &mut impl Rng, n: usize) {
+    let mut names = HashSet::new();
+    for i in 0..n {
+        // The first seven cover every type; of those, the e-mail and content campaigns (3, 4) run
+        // now and the product trial (5) is still planned.
+        let ty = match TYPES.get(i) {
+            Some(&ty) => ty,
+            None => *TYPES.choose(rng).expect("types"),
+        };
+        let (length, budget, channels) = profile(ty);
+        let length = rng.random_range(length);
+        let begin = match i {
+            3 | 4 => anchor() - days(rng.random_range(0..length.max(2) / 2 + 1)),
+            5 => anchor() + days(rng.random_range(10..60)),
+            _ => between(rng, start(), anchor() - days(length)),
+        };
+        let (start_date, end_date) = (date(begin), date(begin + days(length - 1)));
+        let today = date(anchor());
+        let status = if end_date < today {
+            if rng.random_bool(0.06) { CampaignStatus::Cancelled } else { CampaignStatus::Completed }
+        } else if start_date > today {
+            CampaignStatus::Planned
+        } else if rng.random_bool(0.1) && !matches!(i, 3 | 4) {
+            CampaignStatus::Paused
+        } else {
+            CampaignStatus::Active
+        };
+        let budget = rng.random_range(budget) / 1000 * 1000;
+        let spent = match status {
+            CampaignStatus::Completed => budget * rng.random_range(75..=105) / 100,
+            CampaignStatus::Cancelled => budget * rng.random_range(0..=20) / 100,
+            CampaignStatus::Planned => 0,
+            _ => budget * ((today - start_date).num_days() + 1) / length,
+        };
+        let created = begin - days(rng.random_range(20..60));
+        let channel_ids: Vec<String> = channels
+            .choose_multiple(rng, if ty == CampaignType::Exhibition { 1 } else { channels.len() })
+            .map(|k| w.channel(k))
+            .collect();
+        let owner = w.marketer(rng);
+        w.campaigns.push(campaign::Model {
+            campaign_id: prefix_id("CMP", created, rng),
+            campaign_name: unique_name(campaign_name(rng, ty, i + 1, start_date), &mut names),
+            campaign_type: ty,
+            campaign_status: status,
+            channel_ids: Some(json!(channel_ids)),
+            start_date: Some(start_date),
+            end_date: Some(end_date),
+            budget: Some(Decimal::new(budget * 100, 2)),
+            actual_cost: Some(Decimal::new(spent.min(budget * 2) * 100, 2)),
+            target_audience: Some((*AUDIENCES.choose(rng).expect("audiences")).into()),
+            owner_user_id: Some(owner),
+            created_at: created,
+            updated_at: between(rng, created, anchor().max(created)),
+            custom_fields: Some(
+                json!({ "kpi_leads": rng.random_range(5..50) * 10, "approval_no": format!("MKT-{:04}", i + 1) }),
+            ),
+        });
+    }
+}
+
+/// The name itself, or with ·第N场 appended when an earlier campaign already has it.
+fn unique_name(name: String, taken: &mut HashSet<String>) -> String {
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{name}·第{n}场");
+        n += 1;
+    }
+    candidate
+}
+
+fn window(c: &campaign::Model) -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |d: Option<NaiveDate>| d.and_then(|d| d.and_hms_opt(9, 0, 0)).map(|t| t.and_utc()).unwrap_or_else(anchor);
+    (at(c.start_date), at(c.end_date) + days(1) - chrono::Duration::seconds(HOUR * 10))
+}
+
+/// Status and response of a member, by campaign type.
+fn response(rng: &mut impl Rng, ty: CampaignType, planned: bool) -> (CampaignMemberStatus, ResponseStatus) {
+    use CampaignMemberStatus as M;
+    use ResponseStatus as R;
+    if planned {
+        return (M::Invited, R::NoResponse);
+    }
+    let status = match ty {
+        CampaignType::EmailMarketing => weighted(rng, &[(M::Invited, 95), (M::Unsubscribed, 5)]),
+        CampaignType::ContentMarketing => weighted(rng, &[(M::Invited, 40), (M::Registered, 60)]),
+        CampaignType::ProductTrial => weighted(rng, &[(M::Registered, 60), (M::Attended, 40)]),
+        _ => weighted(rng, &[(M::Invited, 30), (M::Registered, 25), (M::Attended, 35), (M::NoShow, 10)]),
+    };
+    let response = match status {
+        M::Attended if rng.random_bool(0.15) => R::Converted,
+        M::Attended | M::Registered | M::NoShow => R::Responded,
+        M::Invited if ty == CampaignType::EmailMarketing && rng.random_bool(0.2) => R::Responded,
+        _ => R::NoResponse,
+    };
+    (status, response)
+}
+
+struct Member {
+    campaign: usize,
+    kind: EntityType,
+    id: String,
+    joined: DateTime<Utc>,
+    status: CampaignMemberStatus,
+    response: ResponseStatus,
+    responded: Option<DateTime<Utc>>,
+}
+
+fn push_member(w: &mut World, rng: &mut impl Rng, m: Member) {
+    let data = m.responded.map(|_| {
+        json!({
+            "channel": one(rng, &["form", "wechat", "email", "onsite"]),
+            "answers": { "company_size": one(rng, &["<100", "100-500", "500-2000", ">2000"]) },
+        })
+    });
+    w.campaign_members.push(campaign_member::Model {
+        member_id: prefix_id("CMM", m.joined, rng),
+        campaign_id: w.campaigns[m.campaign].campaign_id.clone(),
+        member_type: m.kind,
+        member_ref_id: m.id,
+        member_status: Some(m.status),
+        joined_at: Some(m.joined),
+        responded_at: m.responded,
+        response_status: Some(m.response),
+        response_data: data,
+    });
+}
+
+pub fn members(w: &mut World, rng: &mut impl Rng) {
+    let campaign_index: HashMap<String, usize> =
+        w.campaigns.iter().enumerate().map(|(i, c)| (c.campaign_id.clone(), i)).collect();
+    // Every lead a campaign generated is one of its members.
+    for l in 0..w.leads.len() {
+        let lead = &w.leads[l];
+        let Some(&c) = lead.campaign_id.as_ref().and_then(|id| campaign_index.get(id)) else { continue };
+        let (status, response) = match w.campaigns[c].campaign_type {
+            CampaignType::Exhibition | CampaignType::Conference | CampaignType::Summit => {
+                (CampaignMemberStatus::Attended, ResponseStatus::Responded)
+            }
+            _ => (CampaignMemberStatus::Registered, ResponseStatus::Responded),
+        };
+        let converted = lead.lead_status == LeadStatus::Converted;
+        let m = Member {
+            campaign: c,
+            kind: EntityType::Lead,
+            id: lead.lead_id.clone(),
+            joined: lead.created_at,
+            status,
+            response: if converted { ResponseStatus::Converted } else { response },
+            responded: Some(lead.created_at),
+        };
+        push_member(w, rng, m);
+    }
+    let contacts = w.contacts.len();
+    for c in 0..w.campaigns.len() {
+        let ty = w.campaigns[c].campaign_type;
+        let reach = match ty {
+            CampaignType::EmailMarketing => 3.0,
+            CampaignType::Webinar | CampaignType::ContentMarketing => 1.5,
+            CampaignType::ProductTrial => 0.4,
+            _ => 0.8,
+        };
+        let k = ((contacts as f64 * reach * 2.5 / w.campaigns.len() as f64).round() as usize).clamp(1, contacts);
+        for i in index::sample(rng, contacts, k).into_vec() {
+            contact_member(w, rng, c, i);
+        }
+        if matches!(ty, CampaignType::Conference | CampaignType::Exhibition | CampaignType::Summit) {
+            let count = rng.random_range(1..=5).min(w.accounts.len());
+            for a in index::sample(rng, w.accounts.len(), count).into_vec() {
+                account_member(w, rng, c, a);
+            }
+        }
+    }
+}
+
+fn contact_member(w: &mut World, rng: &mut impl Rng, c: usize, i: usize) {
+    let (from, to) = window(&w.campaigns[c]);
+    let planned = w.campaigns[c].campaign_status == CampaignStatus::Planned;
+    let created = w.contacts[i].created_at;
+    // Invitations go out up to three weeks before an event; long campaigns enrol while running.
+    let (lo, hi) = if (to - from).num_days() <= 5 { (from - days(21), from) } else { (from, to) };
+    let (lo, hi) = (lo.max(created), hi.min(anchor()));
+    if lo >= hi {
+        return;
+    }
+    let joined = between(rng, lo, hi);
+    let (status, response) = response(rng, w.campaigns[c].campaign_type, planned);
+    let responded = (response != ResponseStatus::NoResponse).then(|| {
+        let latest = (to + days(3)).min(anchor()).max(joined);
+        between(rng, joined, latest)
+    });
+    let m = Member {
+        campaign: c,
+        kind: EntityType::Contact,
+        id: w.contacts[i].contact_id.clone(),
+        joined,
+        status,
+        response,
+        responded,
+    };
+    push_member(w, rng, m);
+}
+
+fn account_member(w: &mut World, rng: &mut impl Rng, c: usize, a: usize) {
+    let (from, _) = window(&w.campaigns[c]);
+    let lo = (from - days(30)).max(w.facts[a].created_at);
+    let hi = from.min(anchor());
+    if lo >= hi {
+        return;
+    }
+    let joined = between(rng, lo, hi);
+    let planned = w.campaigns[c].campaign_status == CampaignStatus::Planned;
+    let (status, response) = response(rng, w.campaigns[c].campaign_type, planned);
+    let responded = (response != ResponseStatus::NoResponse).then(|| between(rng, joined, hi.max(joined)));
+    let m = Member {
+        campaign: c,
+        kind: EntityType::Account,
+        id: w.facts[a].id.clone(),
+        joined,
+        status,
+        response,
+        responded,
+    };
+    push_member(w, rng, m);
+}
+
+/// Per-day counters keyed by (entity id, day).
+type Daily = HashMap<(String, NaiveDate), (i32, Decimal)>;
+
+fn bump(map: &mut Daily, key: Option<&String>, day: NaiveDate, amount: Decimal) {
+    if let Some(key) = key {
+        let e = map.entry((key.clone(), day)).or_default();
+        e.0 += 1;
+        e.1 += amount;
+    }
+}
+
+fn ratio(num: Decimal, den: Decimal) -> Decimal {
+    if den.is_zero() { Decimal::ZERO } else { (num / den).round_dp(2) }
+}
+
+pub fn campaign_performance(w: &mut World, rng: &mut impl Rng) {
+    let (mut leads, mut opps, mut won) = (Daily::new(), Daily::new(), Daily::new());
+    for l in &w.leads {
+        bump(&mut leads, l.campaign_id.as_ref(), date(l.created_at), Decimal::ZERO);
+    }
+    for o in &w.opportunities {
+        bump(&mut opps, o.campaign_id.as_ref(), date(o.created_at), Decimal::ZERO);
+        if let (true, Some(closed)) = (o.is_won, o.actual_close_date) {
+            bump(&mut won, o.campaign_id.as_ref(), closed, o.amount.unwrap_or_default());
+        }
+    }
+    let today = date(anchor());
+    for c in 0..w.campaigns.len() {
+        let camp = &w.campaigns[c];
+        let (Some(first), Some(last)) = (camp.start_date, camp.end_date) else { continue };
+        let last = last.min(today - chrono::Days::new(1));
+        if first > last || camp.campaign_status == CampaignStatus::Cancelled {
+            continue;
+        }
+        let total_days = (last - first).num_days() + 1;
+        let daily_cost = (camp.actual_cost.unwrap_or_default() / Decimal::from(total_days)).round_dp(2);
+        let id = camp.campaign_id.clone();
+        let from = first.max(last - chrono::Days::new(44));
+        for day in from.iter_days().take_while(|d| *d <= last) {
+            let key = (id.clone(), day);
+            let l = leads.get(&key).map_or(0, |v| v.0);
+            let o = opps.get(&key).map_or(0, |v| v.0);
+            let revenue = won.get(&key).map_or(Decimal::ZERO, |v| v.1);
+            let impressions = rng.random_range(500..20_000);
+            let at = day.and_hms_opt(23, 30, 0).map_or_else(anchor, |t| t.and_utc());
+            w.campaign_performance.push(campaign_performance::Model {
+                performance_id: prefix_id("CMPP", at, rng),
+                campaign_id: id.clone(),
+                stat_date: day,
+                impressions,
+                clicks: impressions * rng.random_range(1..6) / 100,
+                leads_generated: l,
+                opportunities_generated: o,
+                revenue,
+                roi: ratio(revenue - daily_cost, daily_cost),
+                cpl: ratio(daily_cost, Decimal::from(l)),
+                cpa: ratio(daily_cost, Decimal::from(o)),
+                created_at: at,
+            });
+        }
+    }
+}
+
+pub fn channel_performance(w: &mut World, rng: &mut impl Rng, stat_days: usize) {
+    let (mut leads, mut contacts, mut conversions, mut opps, mut won) =
+        (Daily::new(), Daily::new(), Daily::new(), Daily::new(), Daily::new());
+    let lead_channel: HashMap<&str, &Option<String>> =
+        w.leads.iter().map(|l| (l.lead_id.as_str(), &l.channel_id)).collect();
+    for l in &w.leads {
+        bump(&mut leads, l.channel_id.as_ref(), date(l.created_at), Decimal::ZERO);
+        if let Some(at) = l.converted_at {
+            bump(&mut conversions, l.channel_id.as_ref(), date(at), Decimal::ZERO);
+        }
+    }
+    for c in &w.contacts {
+        bump(&mut contacts, c.primary_channel_id.as_ref(), date(c.created_at), Decimal::ZERO);
+    }
+    for o in &w.opportunities {
+        let channel = o.lead_id.as_deref().and_then(|l| lead_channel.get(l)).and_then(|c| c.as_ref());
+        bump(&mut opps, channel, date(o.created_at), Decimal::ZERO);
+        if let (true, Some(closed)) = (o.is_won, o.actual_close_date) {
+            bump(&mut won, channel, closed, o.amount.unwrap_or_default());
+        }
+    }
+    let today = date(anchor());
+    let mut rows = Vec::new();
+    for ch in &w.channels {
+        let daily_cost = (ch.cost.unwrap_or_default() / Decimal::from(30)).round_dp(2);
+        for back in (1..=stat_days as u64).rev() {
+            let day = today - chrono::Days::new(back);
+            let key = (ch.channel_id.clone(), day);
+            let count = |m: &Daily| m.get(&key).map_or(0, |v| v.0);
+            let (l, conv) = (count(&leads), count(&conversions));
+            let revenue = won.get(&key).map_or(Decimal::ZERO, |v| v.1);
+            let rate =
+                if l == 0 { Decimal::ZERO } else { (Decimal::from(conv.min(l) * 100) / Decimal::from(l)).round_dp(2) };
+            let at = day.and_hms_opt(23, 45, 0).map_or_else(anchor, |t| t.and_utc());
+            rows.push(channel_performance::Model {
+                performance_id: prefix_id("CHP", after(rng, at, 0..DAY / 48), rng),
+                channel_id: ch.channel_id.clone(),
+                stat_date: day,
+                lead_count: l,
+                contact_count: count(&contacts),
+                opportunity_count: count(&opps),
+                revenue,
+                cost: daily_cost,
+                roi: ratio(revenue - daily_cost, daily_cost),
+                conversion_count: conv,
+                conversion_rate: rate,
+                created_at: at,
+            });
+        }
+    }
+    w.channel_performance = rows;
+}
