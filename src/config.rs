@@ -1,0 +1,293 @@
+//! Configuration. The ONLY place that reads the environment (`CDP_*`, DESIGN.md §11). Every value is
+//! validated here, so a bad setting stops the start with one line naming the variable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+/// A secret that never prints itself.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Secret(bytes)
+    }
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+    /// A sub-key for one purpose (key separation: a cursor key never equals the JWT secret).
+    pub fn derive(&self, purpose: &str) -> Secret {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(purpose.as_bytes());
+        Secret(mac.finalize().into_bytes().to_vec())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Bounds on what one GraphQL request may ask for.
+#[derive(Clone, Debug)]
+pub struct QueryLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub environment: Environment,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub db_max_connections: u32,
+    pub limits: QueryLimits,
+    /// Root secret: `CDP_JWT_HS256_SECRET`, or the generated demo key file. Purpose keys derive from it.
+    pub root_secret: Secret,
+    /// Where the demo key file was written/read, when one is used.
+    pub key_file: Option<PathBuf>,
+}
+
+/// A configuration error: which setting, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+fn err(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { name, problem: problem.into() }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://cdp360.db?mode=rwc";
+
+impl Config {
+    /// Read and validate the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Build from any key lookup (tests pass a map; nothing global is touched).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let database_url = get("CDP_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(err("CDP_DATABASE_URL", "must start with sqlite: or postgres://"));
+        }
+        let bind = get("CDP_BIND")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .map_err(|e| err("CDP_BIND", format!("not a socket address (host:port): {e}")))?;
+        let environment = match get("CDP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(err("CDP_ENV", format!("unknown environment {other:?} (development|production)")));
+            }
+        };
+        let log_format = match get("CDP_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(err("CDP_LOG_FORMAT", format!("unknown format {other:?} (pretty|json)"))),
+        };
+        let num = |name: &'static str, default: usize, min: usize, max: usize| -> Result<usize, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => {
+                    let n: usize = v.trim().parse().map_err(|_| err(name, format!("not a number: {v:?}")))?;
+                    if n < min || n > max {
+                        return Err(err(name, format!("{n} is outside {min}..={max}")));
+                    }
+                    Ok(n)
+                }
+            }
+        };
+        let limits = QueryLimits {
+            max_depth: num("CDP_MAX_QUERY_DEPTH", 12, 2, 64)?,
+            max_complexity: num("CDP_MAX_QUERY_COMPLEXITY", 50_000, 100, 10_000_000)?,
+            max_body_bytes: num("CDP_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20)?,
+        };
+        let db_max_connections = num("CDP_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
+        let (root_secret, key_file) = match get("CDP_JWT_HS256_SECRET") {
+            Some(s) if s.len() < 32 => return Err(err("CDP_JWT_HS256_SECRET", "must be at least 32 bytes")),
+            Some(s) => (Secret::new(s.into_bytes()), None),
+            None if environment == Environment::Production => {
+                return Err(err(
+                    "CDP_JWT_HS256_SECRET",
+                    "required when CDP_ENV=production (demo key files are refused)",
+                ));
+            }
+            None => {
+                let path = get("CDP_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| demo_key_path(&database_url));
+                (load_or_create_key_file(&path)?, Some(path))
+            }
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            environment,
+            log_format,
+            log_filter: get("CDP_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".into()),
+            db_max_connections,
+            limits,
+            root_secret,
+            key_file,
+        })
+    }
+
+    /// A configuration for tests and embedding: explicit database and secret, any free port.
+    pub fn for_database(database_url: impl Into<String>, root_secret: Secret) -> Config {
+        Config {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:0".parse().expect("literal address"),
+            environment: Environment::Development,
+            log_format: LogFormat::Pretty,
+            log_filter: "warn".into(),
+            db_max_connections: 5,
+            limits: QueryLimits { max_depth: 12, max_complexity: 50_000, max_body_bytes: 1 << 20 },
+            root_secret,
+            key_file: None,
+        }
+    }
+}
+
+/// The demo key file lives beside the SQLite database (so a restart can still read its data).
+fn demo_key_path(database_url: &str) -> PathBuf {
+    let db_path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"));
+    match db_path {
+        Some(p) => PathBuf::from(format!("{p}.keys")),
+        None => PathBuf::from("cdp360.keys"),
+    }
+}
+
+/// Read the demo root secret, or generate it once into a `0600` file.
+fn load_or_create_key_file(path: &Path) -> Result<Secret, ConfigError> {
+    const NAME: &str = "CDP_KEY_FILE";
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let hex = text
+            .lines()
+            .find_map(|l| l.strip_prefix("root="))
+            .ok_or_else(|| err(NAME, format!("{} has no root= line", path.display())))?;
+        let bytes =
+            decode_hex(hex.trim()).ok_or_else(|| err(NAME, format!("{} holds a malformed key", path.display())))?;
+        return Ok(Secret::new(bytes));
+    }
+    let mut bytes = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let body = format!(
+        "# cdp360 demo keys, generated once. Not for production (set CDP_JWT_HS256_SECRET there).\nroot={}\n",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    write_private(path, &body).map_err(|e| err(NAME, format!("cannot write {}: {e}", path.display())))?;
+    Ok(Secret::new(bytes))
+}
+
+fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(body.as_bytes())
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || s.len() < 64 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const SECRET: (&str, &str) = ("CDP_JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn a_bad_bind_address_names_the_variable() {
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_BIND", "nowhere")])).unwrap_err();
+        assert_eq!(e.name, "CDP_BIND");
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let e = Config::from_lookup(lookup(&[("CDP_JWT_HS256_SECRET", "short")])).unwrap_err();
+        assert_eq!(e.name, "CDP_JWT_HS256_SECRET");
+    }
+
+    #[test]
+    fn production_without_secrets_refuses_to_start() {
+        let e = Config::from_lookup(lookup(&[("CDP_ENV", "production")])).unwrap_err();
+        assert_eq!(e.name, "CDP_JWT_HS256_SECRET");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert_eq!(e.name, "CDP_DATABASE_URL");
+    }
+
+    #[test]
+    fn limits_out_of_range_are_refused() {
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_MAX_QUERY_DEPTH", "1000")])).unwrap_err();
+        assert_eq!(e.name, "CDP_MAX_QUERY_DEPTH");
+    }
+
+    #[test]
+    fn the_demo_key_file_is_created_once_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}/x.db?mode=rwc", dir.path().display());
+        let a = Config::from_lookup(lookup(&[("CDP_DATABASE_URL", &db)])).unwrap();
+        let path = a.key_file.clone().unwrap();
+        assert_eq!(path, dir.path().join("x.db.keys"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let b = Config::from_lookup(lookup(&[("CDP_DATABASE_URL", &db)])).unwrap();
+        assert_eq!(a.root_secret.expose(), b.root_secret.expose());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new(b"hunter2".to_vec())), "Secret(***)");
+    }
+}

@@ -1,0 +1,70 @@
+//! Database connection (with the per-statement metric) and migrations under a lock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, TransactionTrait};
+
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+
+/// Arbitrary constant shared by every replica: "cdp360 migrate".
+const MIGRATION_LOCK_KEY: i64 = 0x0cd9_3600_0001;
+
+pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> AppResult<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // WAL lets readers proceed during a write; the busy timeout queues writers instead of
+        // failing them with SQLITE_BUSY.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(opts).await?;
+    db.set_metric_callback(move |info| {
+        metrics.db_statement(info.elapsed.as_secs_f64());
+        // The SQL text only: bound values may hold personal data.
+        tracing::trace!(target: "cdp360::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
+    });
+    Ok(db)
+}
+
+/// Apply pending migrations. On PostgreSQL a transaction-scoped advisory lock serialises replicas
+/// that start together: the second waits, then finds nothing pending.
+pub async fn migrate_up(db: &DatabaseConnection) -> AppResult<()> {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")).await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await?;
+        }
+        _ => Migrator::up(db, None).await?,
+    }
+    Ok(())
+}
+
+pub async fn migrate_down(db: &DatabaseConnection, steps: Option<u32>) -> AppResult<()> {
+    Migrator::down(db, steps).await?;
+    Ok(())
+}
+
+/// Names of applied and pending migrations.
+pub async fn migration_status(db: &DatabaseConnection) -> AppResult<(Vec<String>, Vec<String>)> {
+    let applied = Migrator::get_applied_migrations(db).await?;
+    let pending = Migrator::get_pending_migrations(db).await?;
+    Ok((applied.iter().map(|m| m.name().to_string()).collect(), pending.iter().map(|m| m.name().to_string()).collect()))
+}
+
+/// Readiness: the database answers and no migration is pending.
+pub async fn ready(db: &DatabaseConnection) -> AppResult<()> {
+    db.ping().await?;
+    let pending = Migrator::get_pending_migrations(db).await?;
+    if pending.is_empty() { Ok(()) } else { Err(AppError::Internal(format!("{} migration(s) pending", pending.len()))) }
+}

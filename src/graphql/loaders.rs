@@ -1,0 +1,232 @@
+//! Generic DataLoaders: every relation of every entity is batched through one `DbLoader`, keyed by
+//! the target type. One loader per request (no cross-request cache, no cross-principal leaks).
+//! - `ByKey<R>`: rows of R whose column equals a key (to-one relations, summaries, `x(id:)`);
+//! - `PageKey<R>`: one keyset page of a nested list per parent, one window statement per batch;
+//! - `CountKey<R>`: `totalCount` of nested lists, one grouped statement per batch.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::time::{Duration, Instant};
+
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+
+use super::errors::{GqlResult, to_gql};
+use super::resource::Resource;
+use crate::error::AppError;
+use crate::repo::filter::Filter;
+use crate::repo::page::{Link, Order, Page, Slice};
+use crate::services::read;
+
+pub struct DbLoader {
+    db: DatabaseConnection,
+    /// Keys registered so far in this request (see `settle`).
+    registered: Arc<AtomicU64>,
+}
+
+/// A batch is fetched once no key has arrived for this long…
+const QUIET: Duration = Duration::from_millis(1);
+/// …or at the latest this long after its first key.
+const MAX_WAIT: Duration = Duration::from_millis(25);
+
+impl DbLoader {
+    pub fn new(db: DatabaseConnection) -> DataLoader<DbLoader> {
+        let registered = Arc::new(AtomicU64::new(0));
+        let watched = registered.clone();
+        // async-graphql fetches a batch a fixed delay after its first key. Walking a large list in
+        // a debug build (or on a busy core) takes longer than that, which splits one field's keys
+        // into many statements. Debouncing instead keeps a batch open while keys keep arriving.
+        let spawner = move |fetch: futures_util::future::BoxFuture<'static, ()>| {
+            let watched = watched.clone();
+            tokio::spawn(async move {
+                settle(&watched).await;
+                fetch.await
+            })
+        };
+        DataLoader::new(DbLoader { db, registered }, spawner).delay(Duration::ZERO)
+    }
+
+    fn touch(&self) {
+        self.registered.fetch_add(1, AtomicOrdering::Relaxed);
+    }
+}
+
+async fn settle(registered: &AtomicU64) {
+    let started = Instant::now();
+    let mut seen = registered.load(AtomicOrdering::Relaxed);
+    while started.elapsed() < MAX_WAIT {
+        tokio::time::sleep(QUIET).await;
+        let now = registered.load(AtomicOrdering::Relaxed);
+        if now == seen {
+            return;
+        }
+        seen = now;
+    }
+}
+
+type LoadError = Arc<AppError>;
+
+/// Everything that selects one nested page except the parent: shared by all parents of a batch.
+#[derive(Debug)]
+pub struct NestedSpec {
+    link: Link,
+    filter: Option<Filter>,
+    order: Order,
+    slice: Slice,
+    /// Canonical text of the above: batch and cache identity.
+    canon: String,
+}
+
+impl NestedSpec {
+    pub fn new(link: Link, filter: Option<Filter>, order: Order, slice: Slice) -> Self {
+        let canon = format!("{link:?}|{filter:?}|{order:?}|{slice:?}");
+        NestedSpec { link, filter, order, slice, canon }
+    }
+}
+
+macro_rules! key_type {
+    ($name:ident { $($field:ident: $t:ty),* }) => {
+        pub struct $name<R> { $(pub $field: $t,)* _r: PhantomData<fn() -> R> }
+        impl<R> $name<R> {
+            pub fn new($($field: $t),*) -> Self { $name { $($field,)* _r: PhantomData } }
+        }
+        impl<R> Clone for $name<R> {
+            fn clone(&self) -> Self { $name { $($field: self.$field.clone(),)* _r: PhantomData } }
+        }
+    };
+}
+
+key_type!(ByKey { col: &'static str, key: String });
+key_type!(PageKey { spec: Arc<NestedSpec>, parent: String });
+key_type!(CountKey { spec: Arc<NestedSpec>, parent: String });
+
+impl<R> PartialEq for ByKey<R> {
+    fn eq(&self, o: &Self) -> bool {
+        self.col == o.col && self.key == o.key
+    }
+}
+impl<R> Eq for ByKey<R> {}
+impl<R> Hash for ByKey<R> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (self.col, &self.key).hash(h)
+    }
+}
+
+macro_rules! spec_key_eq {
+    ($($name:ident),*) => {$(
+        impl<R> PartialEq for $name<R> {
+            fn eq(&self, o: &Self) -> bool { self.spec.canon == o.spec.canon && self.parent == o.parent }
+        }
+        impl<R> Eq for $name<R> {}
+        impl<R> Hash for $name<R> {
+            fn hash<H: Hasher>(&self, h: &mut H) { (&self.spec.canon, &self.parent).hash(h) }
+        }
+    )*};
+}
+spec_key_eq!(PageKey, CountKey);
+
+/// Group keys by their shared spec (normally one group: the same field under many parents).
+fn by_spec<'a>(specs: impl Iterator<Item = (&'a Arc<NestedSpec>, &'a String)>) -> Vec<(Arc<NestedSpec>, Vec<String>)> {
+    let mut groups: Vec<(Arc<NestedSpec>, Vec<String>)> = Vec::new();
+    for (spec, parent) in specs {
+        match groups.iter_mut().find(|(s, _)| s.canon == spec.canon) {
+            Some((_, parents)) => parents.push(parent.clone()),
+            None => groups.push((spec.clone(), vec![parent.clone()])),
+        }
+    }
+    groups
+}
+
+impl<R: Resource> Loader<ByKey<R>> for DbLoader {
+    type Value = R::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ByKey<R>]) -> Result<HashMap<ByKey<R>, R::Model>, LoadError> {
+        let mut cols: Vec<(&'static str, Vec<String>)> = Vec::new();
+        for k in keys {
+            match cols.iter_mut().find(|(c, _)| *c == k.col) {
+                Some((_, v)) => v.push(k.key.clone()),
+                None => cols.push((k.col, vec![k.key.clone()])),
+            }
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (col, values) in cols {
+            let rows = read::find_by::<R::Model>(&self.db, R::TABLE, col, &values).await.map_err(Arc::new)?;
+            for (key, model) in rows {
+                out.entry(ByKey::new(col, key)).or_insert(model);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<R: Resource> Loader<PageKey<R>> for DbLoader {
+    type Value = Page<R::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PageKey<R>]) -> Result<HashMap<PageKey<R>, Page<R::Model>>, LoadError> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for (spec, parents) in by_spec(keys.iter().map(|k| (&k.spec, &k.parent))) {
+            let pages = read::page_per_parent::<R::Model>(
+                &self.db,
+                R::TABLE,
+                spec.link,
+                &parents,
+                spec.filter.as_ref(),
+                spec.order,
+                &spec.slice,
+            )
+            .await
+            .map_err(Arc::new)?;
+            for (parent, page) in pages {
+                out.insert(PageKey::new(spec.clone(), parent), page);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<R: Resource> Loader<CountKey<R>> for DbLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CountKey<R>]) -> Result<HashMap<CountKey<R>, u64>, LoadError> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for (spec, parents) in by_spec(keys.iter().map(|k| (&k.spec, &k.parent))) {
+            let counts = read::count_per_parent(&self.db, R::TABLE, spec.link, &parents, spec.filter.as_ref())
+                .await
+                .map_err(Arc::new)?;
+            for (parent, n) in counts {
+                out.insert(CountKey::new(spec.clone(), parent), n);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<DbLoader>> {
+    let loader = ctx.data::<DataLoader<DbLoader>>()?;
+    loader.loader().touch();
+    Ok(loader)
+}
+
+/// The R whose `col` equals `key` (None when the key is null or nothing matches).
+pub async fn one<R: Resource>(ctx: &Context<'_>, col: &'static str, key: Option<String>) -> GqlResult<Option<R>> {
+    let Some(key) = key else { return Ok(None) };
+    let found = loader(ctx)?.load_one(ByKey::<R>::new(col, key)).await.map_err(|e| to_gql(&e))?;
+    Ok(found.map(R::wrap))
+}
+
+pub async fn page<R: Resource>(ctx: &Context<'_>, spec: Arc<NestedSpec>, parent: String) -> GqlResult<Page<R::Model>> {
+    let found = loader(ctx)?.load_one(PageKey::<R>::new(spec, parent)).await.map_err(|e| to_gql(&e))?;
+    Ok(found.unwrap_or(Page { rows: vec![], has_more: false }))
+}
+
+pub async fn count<R: Resource>(ctx: &Context<'_>, spec: Arc<NestedSpec>, parent: String) -> GqlResult<u64> {
+    let found = loader(ctx)?.load_one(CountKey::<R>::new(spec, parent)).await.map_err(|e| to_gql(&e))?;
+    Ok(found.unwrap_or(0))
+}

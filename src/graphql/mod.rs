@@ -1,0 +1,41 @@
+//! The GraphQL schema. Thin: inputs are parsed into the repo's filter language, reads go through
+//! `services::read`, relations through the generic loaders. No SQL or transactions here.
+
+pub mod connection;
+pub mod cursor;
+pub mod errors;
+pub mod filters;
+pub mod loaders;
+pub mod model;
+pub mod resource;
+pub mod scalars;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+use crate::config::QueryLimits;
+use cursor::CursorCodec;
+
+pub type AppSchema = Schema<model::QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// What resolvers need from the application, shared by all requests.
+pub struct GqlState {
+    pub db: DatabaseConnection,
+    pub cursors: CursorCodec,
+}
+
+fn builder() -> SchemaBuilder<model::QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(model::QueryRoot::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The live schema with its limits and shared state.
+pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
+    builder().data(state).limit_depth(limits.max_depth).limit_complexity(limits.max_complexity).finish()
+}
+
+/// The SDL that `cdp360 export-schema` writes to `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

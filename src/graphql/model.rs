@@ -1,0 +1,1387 @@
+//! The entities of the API: one `resource!` registration per table (columns, relations both ways),
+//! the enums mirrored from `entity::enums`, the `Node` interface and the query root.
+//! Generated once from seed 004 by a throw-away script; edit by hand from now on.
+
+#![allow(clippy::large_enum_variant)]
+
+use async_graphql::{Context, ID, Interface};
+
+use super::errors::GqlResult;
+use super::filters::{
+    BoolFilter, DateFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, enum_filter,
+};
+use super::loaders;
+use super::resource::{Resource, query_root, resource};
+use crate::repo::page::Link;
+
+macro_rules! stored_enums {
+    ($($name:ident / $filter:ident { $($variant:ident = $s:literal),* $(,)? })*) => {$(
+        enum_filter!($filter, $name);
+        #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $name { $( #[graphql(name = $s)] $variant ),* }
+        impl From<entity::enums::$name> for $name {
+            fn from(v: entity::enums::$name) -> Self { match v { $( entity::enums::$name::$variant => $name::$variant ),* } }
+        }
+        impl From<$name> for entity::enums::$name {
+            fn from(v: $name) -> Self { match v { $( $name::$variant => entity::enums::$name::$variant ),* } }
+        }
+        impl super::filters::StoredEnum for $name {
+            fn stored(&self) -> &'static str { match self { $( $name::$variant => $s ),* } }
+        }
+        impl super::scalars::Expose for entity::enums::$name {
+            type Out = $name;
+            fn expose(&self) -> $name { (*self).into() }
+        }
+        impl super::scalars::Expose for Option<entity::enums::$name> {
+            type Out = Option<$name>;
+            fn expose(&self) -> Option<$name> { self.map(Into::into) }
+        }
+    )*};
+}
+
+stored_enums! {
+    AccountType / AccountTypeFilter { Customer = "CUSTOMER", Partner = "PARTNER", Competitor = "COMPETITOR", Prospect = "PROSPECT" }
+    AccountStatus / AccountStatusFilter { Active = "ACTIVE", Dormant = "DORMANT", Churned = "CHURNED", Blacklist = "BLACKLIST" }
+    AccountLevel / AccountLevelFilter { Strategic = "STRATEGIC", Important = "IMPORTANT", Normal = "NORMAL" }
+    AccountLifecycleStage / AccountLifecycleStageFilter { Awareness = "AWARENESS", Consideration = "CONSIDERATION", Decision = "DECISION", Retention = "RETENTION", Expansion = "EXPANSION", Churn = "CHURN", Winback = "WINBACK" }
+    SourceType / SourceTypeFilter { Website = "WEBSITE", Form = "FORM", Campaign = "CAMPAIGN", ColdCall = "COLD_CALL", Referral = "REFERRAL", Exhibition = "EXHIBITION", Partner = "PARTNER", Import = "IMPORT", Api = "API", Other = "OTHER" }
+    ContactStatus / ContactStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE", Bounced = "BOUNCED", Unsubscribed = "UNSUBSCRIBED" }
+    ContactLifecycleStage / ContactLifecycleStageFilter { Subscriber = "SUBSCRIBER", Lead = "LEAD", Mql = "MQL", Sql = "SQL", Opportunity = "OPPORTUNITY", Customer = "CUSTOMER" }
+    DecisionLevel / DecisionLevelFilter { DecisionMaker = "DECISION_MAKER", Influencer = "INFLUENCER", User = "USER", Gatekeeper = "GATEKEEPER" }
+    RelationshipStatus / RelationshipStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE" }
+    AccountRelationType / AccountRelationTypeFilter { Subsidiary = "SUBSIDIARY", Branch = "BRANCH", Holding = "HOLDING", Affiliate = "AFFILIATE" }
+    IdentityType / IdentityTypeFilter { Openid = "OPENID", Unionid = "UNIONID", CorpId = "CORP_ID", UserId = "USER_ID", CookieId = "COOKIE_ID", DeviceId = "DEVICE_ID", Phone = "PHONE", Email = "EMAIL", Custom = "CUSTOM" }
+    LeadStatus / LeadStatusFilter { New = "NEW", Contacted = "CONTACTED", Qualified = "QUALIFIED", Converted = "CONVERTED", Disqualified = "DISQUALIFIED" }
+    Grade / GradeFilter { A = "A", B = "B", C = "C", D = "D" }
+    OpportunityStage / OpportunityStageFilter { Lead = "LEAD", Qualification = "QUALIFICATION", NeedsAnalysis = "NEEDS_ANALYSIS", Proposal = "PROPOSAL", Negotiation = "NEGOTIATION", Contract = "CONTRACT", ClosedWon = "CLOSED_WON", ClosedLost = "CLOSED_LOST" }
+    OpportunityType / OpportunityTypeFilter { NewBusiness = "NEW_BUSINESS", Upsell = "UPSELL", Renewal = "RENEWAL", CrossSell = "CROSS_SELL" }
+    OpportunitySource / OpportunitySourceFilter { LeadConversion = "LEAD_CONVERSION", DirectSales = "DIRECT_SALES", Partner = "PARTNER" }
+    Currency / CurrencyFilter { Cny = "CNY", Usd = "USD", Eur = "EUR" }
+    ChannelType / ChannelTypeFilter { Website = "WEBSITE", Seo = "SEO", Sem = "SEM", Wechat = "WECHAT", EnterpriseWechat = "ENTERPRISE_WECHAT", Douyin = "DOUYIN", Email = "EMAIL", Phone = "PHONE", OfflineEvent = "OFFLINE_EVENT", Offline = "OFFLINE", Exhibition = "EXHIBITION", Partner = "PARTNER" }
+    ChannelCategory / ChannelCategoryFilter { Online = "ONLINE", Offline = "OFFLINE", Social = "SOCIAL", Direct = "DIRECT" }
+    ChannelStatus / ChannelStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE", Testing = "TESTING" }
+    CampaignType / CampaignTypeFilter { Webinar = "WEBINAR", Conference = "CONFERENCE", Exhibition = "EXHIBITION", EmailMarketing = "EMAIL_MARKETING", ContentMarketing = "CONTENT_MARKETING", ProductTrial = "PRODUCT_TRIAL", Summit = "SUMMIT" }
+    CampaignStatus / CampaignStatusFilter { Planned = "PLANNED", Active = "ACTIVE", Paused = "PAUSED", Completed = "COMPLETED", Cancelled = "CANCELLED" }
+    EntityType / EntityTypeFilter { Account = "ACCOUNT", Contact = "CONTACT", Lead = "LEAD", Opportunity = "OPPORTUNITY" }
+    CampaignMemberStatus / CampaignMemberStatusFilter { Invited = "INVITED", Registered = "REGISTERED", Attended = "ATTENDED", NoShow = "NO_SHOW", Unsubscribed = "UNSUBSCRIBED" }
+    ResponseStatus / ResponseStatusFilter { NoResponse = "NO_RESPONSE", Responded = "RESPONDED", Converted = "CONVERTED" }
+    TouchpointType / TouchpointTypeFilter { PageView = "PAGE_VIEW", FormSubmit = "FORM_SUBMIT", Download = "DOWNLOAD", Email = "EMAIL", EmailOpen = "EMAIL_OPEN", EmailClick = "EMAIL_CLICK", Call = "CALL", Meeting = "MEETING", Chat = "CHAT", SocialInteraction = "SOCIAL_INTERACTION" }
+    TouchpointDirection / TouchpointDirectionFilter { Inbound = "INBOUND", Outbound = "OUTBOUND" }
+    TouchpointStatus / TouchpointStatusFilter { Completed = "COMPLETED", Scheduled = "SCHEDULED", Cancelled = "CANCELLED" }
+    ContentType / ContentTypeFilter { Whitepaper = "WHITEPAPER", CaseStudy = "CASE_STUDY", Webinar = "WEBINAR", Demo = "DEMO", Proposal = "PROPOSAL" }
+    EventType / EventTypeFilter { PageView = "PAGE_VIEW", ButtonClick = "BUTTON_CLICK", Click = "CLICK", FormStart = "FORM_START", FormSubmit = "FORM_SUBMIT", FileDownload = "FILE_DOWNLOAD", Download = "DOWNLOAD", VideoPlay = "VIDEO_PLAY", ProductTrial = "PRODUCT_TRIAL", Search = "SEARCH" }
+    DeviceType / DeviceTypeFilter { Desktop = "DESKTOP", Mobile = "MOBILE", Tablet = "TABLET" }
+    ProductType / ProductTypeFilter { Software = "SOFTWARE", Hardware = "HARDWARE", Service = "SERVICE", Subscription = "SUBSCRIPTION" }
+    ProductStatus / ProductStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE", Discontinued = "DISCONTINUED" }
+    PricingModel / PricingModelFilter { OneTime = "ONE_TIME", Subscription = "SUBSCRIPTION", UsageBased = "USAGE_BASED", Tiered = "TIERED" }
+    TagType / TagTypeFilter { Behavior = "BEHAVIOR", Profile = "PROFILE", Business = "BUSINESS", Interest = "INTEREST" }
+    TagSource / TagSourceFilter { Manual = "MANUAL", Rule = "RULE", Import = "IMPORT", System = "SYSTEM" }
+    SegmentType / SegmentTypeFilter { Firmographic = "FIRMOGRAPHIC", Behavioral = "BEHAVIORAL", Lifecycle = "LIFECYCLE", Value = "VALUE", Custom = "CUSTOM" }
+    ScoreModelType / ScoreModelTypeFilter { LeadScoring = "LEAD_SCORING", AccountHealth = "ACCOUNT_HEALTH", ContactEngagement = "CONTACT_ENGAGEMENT" }
+    ScoreModelStatus / ScoreModelStatusFilter { Draft = "DRAFT", Active = "ACTIVE", Inactive = "INACTIVE" }
+    AttributionModel / AttributionModelFilter { FirstTouch = "FIRST_TOUCH", LastTouch = "LAST_TOUCH", Linear = "LINEAR", TimeDecay = "TIME_DECAY", UShaped = "U_SHAPED", WShaped = "W_SHAPED" }
+    UserRole / UserRoleFilter { Sales = "SALES", SalesManager = "SALES_MANAGER", Marketing = "MARKETING", Admin = "ADMIN" }
+    UserStatus / UserStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE" }
+}
+
+resource! {
+    /// 企业账户 — a company (B2B account).
+    Account {
+        model: account, prefix: "ACC", pk: account_id,
+        filter: AccountFilter, order: AccountOrderBy [AccountOrderField],
+        fields {
+            account_id: String => StringFilter,
+            account_name: String => StringFilter,
+            unified_social_credit_code: Option<String> => StringFilter,
+            account_type: entity::enums::AccountType => AccountTypeFilter,
+            industry_id: Option<String> => StringFilter,
+            account_status: entity::enums::AccountStatus => AccountStatusFilter,
+            account_level: Option<entity::enums::AccountLevel> => AccountLevelFilter,
+            annual_revenue: Option<rust_decimal::Decimal> => DecimalFilter,
+            employee_count: Option<i32> => IntFilter,
+            company_website: Option<String> => StringFilter,
+            company_address: Option<String> => StringFilter,
+            province: Option<String> => StringFilter,
+            city: Option<String> => StringFilter,
+            district: Option<String> => StringFilter,
+            account_source: Option<entity::enums::SourceType> => SourceTypeFilter,
+            primary_channel_id: Option<String> => StringFilter,
+            owner_user_id: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+            lifecycle_stage: Option<entity::enums::AccountLifecycleStage> => AccountLifecycleStageFilter,
+        }
+        order_fields { AccountId, AccountName, UnifiedSocialCreditCode, AccountType, IndustryId, AccountStatus, AccountLevel, AnnualRevenue, EmployeeCount, CompanyWebsite, CompanyAddress, Province, City, District, AccountSource, PrimaryChannelId, OwnerUserId, CreatedAt, UpdatedAt, LifecycleStage }
+        to_one { industry: Industry = industry_id, primary_channel: Channel = primary_channel_id, owner: AppUser = owner_user_id }
+        one_by { summary: AccountSummary = account_id <- account_id }
+        poly {  }
+        to_many {
+            channel_identities: AccountChannelIdentity = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
+            child_relations: AccountRelation = [Link::Fk { col: "parent_account_id", discriminator: None }] <- account_id,
+            parent_relations: AccountRelation = [Link::Fk { col: "child_account_id", discriminator: None }] <- account_id,
+            primary_contacts: Contact = [Link::Fk { col: "primary_account_id", discriminator: None }] <- account_id,
+            contact_relations: AccountContactRelation = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
+            converted_leads: Lead = [Link::Fk { col: "converted_account_id", discriminator: None }] <- account_id,
+            opportunities: Opportunity = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
+            touchpoints: Touchpoint = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
+            events: Event = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
+            contacts: Contact = [Link::Via { table: "account_contact_relation", parent: "account_id", child: "contact_id", discriminator: None }] <- account_id,
+            child_accounts: Account = [Link::Via { table: "account_relation", parent: "parent_account_id", child: "child_account_id", discriminator: None }] <- account_id,
+            parent_accounts: Account = [Link::Via { table: "account_relation", parent: "child_account_id", child: "parent_account_id", discriminator: None }] <- account_id,
+            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
+            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "ACCOUNT")) }] <- account_id,
+            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "ACCOUNT")) }] <- account_id,
+        }
+    }
+}
+
+resource! {
+    /// An account's identity in one channel (e.g. Enterprise WeChat CorpID).
+    AccountChannelIdentity {
+        model: account_channel_identity, prefix: "ACI", pk: identity_id,
+        filter: AccountChannelIdentityFilter, order: AccountChannelIdentityOrderBy [AccountChannelIdentityOrderField],
+        fields {
+            identity_id: String => StringFilter,
+            account_id: String => StringFilter,
+            channel_id: String => StringFilter,
+            channel_account_id: String => StringFilter,
+            identity_type: Option<entity::enums::IdentityType> => IdentityTypeFilter,
+            is_verified: bool => BoolFilter,
+            first_seen_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            last_seen_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            additional_info: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { IdentityId, AccountId, ChannelId, ChannelAccountId, IdentityType, IsVerified, FirstSeenAt, LastSeenAt }
+        to_one { account: Account = account_id, channel: Channel = channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// Precomputed aggregates of one account (customer-360 header).
+    AccountSummary {
+        model: account_summary, prefix: "ACCS", pk: summary_id,
+        filter: AccountSummaryFilter, order: AccountSummaryOrderBy [AccountSummaryOrderField],
+        fields {
+            summary_id: String => StringFilter,
+            account_id: String => StringFilter,
+            total_contacts: i32 => IntFilter,
+            total_opportunities: i32 => IntFilter,
+            total_leads: i32 => IntFilter,
+            total_revenue: rust_decimal::Decimal => DecimalFilter,
+            lifetime_value: rust_decimal::Decimal => DecimalFilter,
+            won_opportunities: i32 => IntFilter,
+            lost_opportunities: i32 => IntFilter,
+            win_rate: rust_decimal::Decimal => DecimalFilter,
+            total_touchpoints: i32 => IntFilter,
+            active_campaigns: i32 => IntFilter,
+            health_score: i32 => IntFilter,
+            last_activity_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            last_purchase_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            first_purchase_date: Option<chrono::NaiveDate> => DateFilter,
+            latest_opportunity_date: Option<chrono::NaiveDate> => DateFilter,
+            days_since_last_contact: i32 => IntFilter,
+            calculated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { SummaryId, AccountId, TotalContacts, TotalOpportunities, TotalLeads, TotalRevenue, LifetimeValue, WonOpportunities, LostOpportunities, WinRate, TotalTouchpoints, ActiveCampaigns, HealthScore, LastActivityAt, LastPurchaseAt, FirstPurchaseDate, LatestOpportunityDate, DaysSinceLastContact, CalculatedAt, UpdatedAt }
+        to_one { account: Account = account_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// Parent/child link between two accounts (group structure).
+    AccountRelation {
+        model: account_relation, prefix: "ARL", pk: relation_id,
+        filter: AccountRelationFilter, order: AccountRelationOrderBy [AccountRelationOrderField],
+        fields {
+            relation_id: String => StringFilter,
+            parent_account_id: String => StringFilter,
+            child_account_id: String => StringFilter,
+            relation_type: entity::enums::AccountRelationType => AccountRelationTypeFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { RelationId, ParentAccountId, ChildAccountId, RelationType, CreatedAt }
+        to_one { parent_account: Account = parent_account_id, child_account: Account = child_account_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 联系人 — a person, possibly linked to several accounts.
+    Contact {
+        model: contact, prefix: "CNT", pk: contact_id,
+        filter: ContactFilter, order: ContactOrderBy [ContactOrderField],
+        fields {
+            contact_id: String => StringFilter,
+            contact_name: String => StringFilter,
+            mobile_phone: Option<String> => StringFilter,
+            email: Option<String> => StringFilter,
+            wechat_id: Option<String> => StringFilter,
+            job_title: Option<String> => StringFilter,
+            department: Option<String> => StringFilter,
+            contact_status: entity::enums::ContactStatus => ContactStatusFilter,
+            primary_account_id: Option<String> => StringFilter,
+            contact_source: Option<entity::enums::SourceType> => SourceTypeFilter,
+            primary_channel_id: Option<String> => StringFilter,
+            owner_user_id: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+            lifecycle_stage: Option<entity::enums::ContactLifecycleStage> => ContactLifecycleStageFilter,
+            is_decision_maker: bool => BoolFilter,
+            is_verified: bool => BoolFilter,
+        }
+        order_fields { ContactId, ContactName, MobilePhone, Email, WechatId, JobTitle, Department, ContactStatus, PrimaryAccountId, ContactSource, PrimaryChannelId, OwnerUserId, CreatedAt, UpdatedAt, LifecycleStage, IsDecisionMaker, IsVerified }
+        to_one { primary_account: Account = primary_account_id, primary_channel: Channel = primary_channel_id, owner: AppUser = owner_user_id }
+        one_by { summary: ContactSummary = contact_id <- contact_id }
+        poly {  }
+        to_many {
+            channel_identities: ContactChannelIdentity = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
+            account_relations: AccountContactRelation = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
+            converted_leads: Lead = [Link::Fk { col: "converted_contact_id", discriminator: None }] <- contact_id,
+            opportunities: Opportunity = [Link::Fk { col: "primary_contact_id", discriminator: None }] <- contact_id,
+            touchpoints: Touchpoint = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
+            events: Event = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
+            accounts: Account = [Link::Via { table: "account_contact_relation", parent: "contact_id", child: "account_id", discriminator: None }] <- contact_id,
+            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
+            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "CONTACT")) }] <- contact_id,
+            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "CONTACT")) }] <- contact_id,
+        }
+    }
+}
+
+resource! {
+    /// A contact's identity in one channel (WeChat OpenID, cookie id…).
+    ContactChannelIdentity {
+        model: contact_channel_identity, prefix: "CCI", pk: identity_id,
+        filter: ContactChannelIdentityFilter, order: ContactChannelIdentityOrderBy [ContactChannelIdentityOrderField],
+        fields {
+            identity_id: String => StringFilter,
+            contact_id: String => StringFilter,
+            channel_id: String => StringFilter,
+            channel_user_id: String => StringFilter,
+            identity_type: Option<entity::enums::IdentityType> => IdentityTypeFilter,
+            is_primary: bool => BoolFilter,
+            is_verified: bool => BoolFilter,
+            first_seen_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            last_seen_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            additional_info: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { IdentityId, ContactId, ChannelId, ChannelUserId, IdentityType, IsPrimary, IsVerified, FirstSeenAt, LastSeenAt }
+        to_one { contact: Contact = contact_id, channel: Channel = channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// Precomputed engagement aggregates of one contact.
+    ContactSummary {
+        model: contact_summary, prefix: "CNTS", pk: summary_id,
+        filter: ContactSummaryFilter, order: ContactSummaryOrderBy [ContactSummaryOrderField],
+        fields {
+            summary_id: String => StringFilter,
+            contact_id: String => StringFilter,
+            total_touchpoints: i32 => IntFilter,
+            total_events: i32 => IntFilter,
+            email_opens: i32 => IntFilter,
+            email_clicks: i32 => IntFilter,
+            form_submissions: i32 => IntFilter,
+            content_downloads: i32 => IntFilter,
+            engagement_score: i32 => IntFilter,
+            last_activity_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            last_email_sent_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            last_email_opened_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            days_since_last_activity: i32 => IntFilter,
+            campaign_responses: i32 => IntFilter,
+            calculated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { SummaryId, ContactId, TotalTouchpoints, TotalEvents, EmailOpens, EmailClicks, FormSubmissions, ContentDownloads, EngagementScore, LastActivityAt, LastEmailSentAt, LastEmailOpenedAt, DaysSinceLastActivity, CampaignResponses, CalculatedAt, UpdatedAt }
+        to_one { contact: Contact = contact_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// Membership of a contact in an account, with role.
+    AccountContactRelation {
+        model: account_contact_relation, prefix: "ACR", pk: relation_id,
+        filter: AccountContactRelationFilter, order: AccountContactRelationOrderBy [AccountContactRelationOrderField],
+        fields {
+            relation_id: String => StringFilter,
+            account_id: String => StringFilter,
+            contact_id: String => StringFilter,
+            role_in_account: Option<String> => StringFilter,
+            decision_level: Option<entity::enums::DecisionLevel> => DecisionLevelFilter,
+            is_primary_contact: bool => BoolFilter,
+            relationship_status: Option<entity::enums::RelationshipStatus> => RelationshipStatusFilter,
+            relation_start_date: Option<chrono::NaiveDate> => DateFilter,
+            relation_end_date: Option<chrono::NaiveDate> => DateFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { RelationId, AccountId, ContactId, RoleInAccount, DecisionLevel, IsPrimaryContact, RelationshipStatus, RelationStartDate, RelationEndDate, CreatedAt, UpdatedAt }
+        to_one { account: Account = account_id, contact: Contact = contact_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 线索 — an unqualified prospect captured from a channel.
+    Lead {
+        model: lead, prefix: "LEAD", pk: lead_id,
+        filter: LeadFilter, order: LeadOrderBy [LeadOrderField],
+        fields {
+            lead_id: String => StringFilter,
+            lead_name: String => StringFilter,
+            company_name: Option<String> => StringFilter,
+            mobile_phone: Option<String> => StringFilter,
+            email: Option<String> => StringFilter,
+            wechat_id: Option<String> => StringFilter,
+            job_title: Option<String> => StringFilter,
+            lead_source: entity::enums::SourceType => SourceTypeFilter,
+            channel_id: Option<String> => StringFilter,
+            campaign_id: Option<String> => StringFilter,
+            lead_status: entity::enums::LeadStatus => LeadStatusFilter,
+            lead_score: i32 => IntFilter,
+            lead_grade: Option<entity::enums::Grade> => GradeFilter,
+            industry_id: Option<String> => StringFilter,
+            province: Option<String> => StringFilter,
+            city: Option<String> => StringFilter,
+            owner_user_id: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            last_contacted_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            converted_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            converted_contact_id: Option<String> => StringFilter,
+            converted_account_id: Option<String> => StringFilter,
+            converted_opportunity_id: Option<String> => StringFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+            is_qualified: bool => BoolFilter,
+        }
+        order_fields { LeadId, LeadName, CompanyName, MobilePhone, Email, WechatId, JobTitle, LeadSource, ChannelId, CampaignId, LeadStatus, LeadScore, LeadGrade, IndustryId, Province, City, OwnerUserId, CreatedAt, UpdatedAt, LastContactedAt, ConvertedAt, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId, IsQualified }
+        to_one { channel: Channel = channel_id, campaign: Campaign = campaign_id, industry: Industry = industry_id, owner: AppUser = owner_user_id, converted_contact: Contact = converted_contact_id, converted_account: Account = converted_account_id, converted_opportunity: Opportunity = converted_opportunity_id }
+        one_by { summary: LeadSummary = lead_id <- lead_id }
+        poly {  }
+        to_many {
+            channel_identities: LeadChannelIdentity = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
+            opportunities: Opportunity = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
+            touchpoints: Touchpoint = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
+            events: Event = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
+            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
+            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "LEAD")) }] <- lead_id,
+            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "LEAD")) }] <- lead_id,
+        }
+    }
+}
+
+resource! {
+    /// A lead's identity in the channel that captured it.
+    LeadChannelIdentity {
+        model: lead_channel_identity, prefix: "LCI", pk: identity_id,
+        filter: LeadChannelIdentityFilter, order: LeadChannelIdentityOrderBy [LeadChannelIdentityOrderField],
+        fields {
+            identity_id: String => StringFilter,
+            lead_id: String => StringFilter,
+            channel_id: String => StringFilter,
+            channel_user_id: String => StringFilter,
+            captured_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            utm_params: Option<serde_json::Value> => JsonFilter,
+            additional_info: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { IdentityId, LeadId, ChannelId, ChannelUserId, CapturedAt }
+        to_one { lead: Lead = lead_id, channel: Channel = channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// Precomputed activity aggregates of one lead.
+    LeadSummary {
+        model: lead_summary, prefix: "LEADS", pk: summary_id,
+        filter: LeadSummaryFilter, order: LeadSummaryOrderBy [LeadSummaryOrderField],
+        fields {
+            summary_id: String => StringFilter,
+            lead_id: String => StringFilter,
+            total_touchpoints: i32 => IntFilter,
+            total_events: i32 => IntFilter,
+            form_submissions: i32 => IntFilter,
+            content_downloads: i32 => IntFilter,
+            page_views: i32 => IntFilter,
+            days_in_pipeline: i32 => IntFilter,
+            contact_attempts: i32 => IntFilter,
+            last_activity_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            last_contact_attempt_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            calculated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { SummaryId, LeadId, TotalTouchpoints, TotalEvents, FormSubmissions, ContentDownloads, PageViews, DaysInPipeline, ContactAttempts, LastActivityAt, LastContactAttemptAt, CalculatedAt, UpdatedAt }
+        to_one { lead: Lead = lead_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 商机 — a sales deal with an account.
+    Opportunity {
+        model: opportunity, prefix: "OPP", pk: opportunity_id,
+        filter: OpportunityFilter, order: OpportunityOrderBy [OpportunityOrderField],
+        fields {
+            opportunity_id: String => StringFilter,
+            opportunity_name: String => StringFilter,
+            account_id: String => StringFilter,
+            primary_contact_id: Option<String> => StringFilter,
+            lead_id: Option<String> => StringFilter,
+            opportunity_type: Option<entity::enums::OpportunityType> => OpportunityTypeFilter,
+            opportunity_source: Option<entity::enums::OpportunitySource> => OpportunitySourceFilter,
+            amount: Option<rust_decimal::Decimal> => DecimalFilter,
+            currency: Option<entity::enums::Currency> => CurrencyFilter,
+            stage: entity::enums::OpportunityStage => OpportunityStageFilter,
+            probability: i32 => IntFilter,
+            expected_close_date: Option<chrono::NaiveDate> => DateFilter,
+            actual_close_date: Option<chrono::NaiveDate> => DateFilter,
+            close_reason: Option<String> => StringFilter,
+            owner_user_id: Option<String> => StringFilter,
+            product_ids: Option<serde_json::Value> => JsonFilter,
+            campaign_id: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+            days_in_stage: i32 => IntFilter,
+            is_won: bool => BoolFilter,
+            is_lost: bool => BoolFilter,
+        }
+        order_fields { OpportunityId, OpportunityName, AccountId, PrimaryContactId, LeadId, OpportunityType, OpportunitySource, Amount, Currency, Stage, Probability, ExpectedCloseDate, ActualCloseDate, CloseReason, OwnerUserId, CampaignId, CreatedAt, UpdatedAt, DaysInStage, IsWon, IsLost }
+        to_one { account: Account = account_id, primary_contact: Contact = primary_contact_id, lead: Lead = lead_id, owner: AppUser = owner_user_id, campaign: Campaign = campaign_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            converted_leads: Lead = [Link::Fk { col: "converted_opportunity_id", discriminator: None }] <- opportunity_id,
+            stage_history: OpportunityStageHistory = [Link::Fk { col: "opportunity_id", discriminator: None }] <- opportunity_id,
+            line_items: OpportunityProduct = [Link::Fk { col: "opportunity_id", discriminator: None }] <- opportunity_id,
+            products: Product = [Link::Via { table: "opportunity_product", parent: "opportunity_id", child: "product_id", discriminator: None }] <- opportunity_id,
+            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
+            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "OPPORTUNITY")) }] <- opportunity_id,
+            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "OPPORTUNITY")) }] <- opportunity_id,
+        }
+    }
+}
+
+resource! {
+    /// One stage change of an opportunity, with time spent in the previous stage.
+    OpportunityStageHistory {
+        model: opportunity_stage_history, prefix: "OSH", pk: history_id,
+        filter: OpportunityStageHistoryFilter, order: OpportunityStageHistoryOrderBy [OpportunityStageHistoryOrderField],
+        fields {
+            history_id: String => StringFilter,
+            opportunity_id: String => StringFilter,
+            from_stage: Option<entity::enums::OpportunityStage> => OpportunityStageFilter,
+            to_stage: entity::enums::OpportunityStage => OpportunityStageFilter,
+            changed_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            changed_by_user_id: Option<String> => StringFilter,
+            change_reason: Option<String> => StringFilter,
+            duration_days: Option<i32> => IntFilter,
+        }
+        order_fields { HistoryId, OpportunityId, FromStage, ToStage, ChangedAt, ChangedByUserId, ChangeReason, DurationDays }
+        to_one { opportunity: Opportunity = opportunity_id, changed_by: AppUser = changed_by_user_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// A product line on an opportunity.
+    OpportunityProduct {
+        model: opportunity_product, prefix: "OPRD", pk: opp_product_id,
+        filter: OpportunityProductFilter, order: OpportunityProductOrderBy [OpportunityProductOrderField],
+        fields {
+            opp_product_id: String => StringFilter,
+            opportunity_id: String => StringFilter,
+            product_id: String => StringFilter,
+            quantity: i32 => IntFilter,
+            unit_price: Option<rust_decimal::Decimal> => DecimalFilter,
+            total_price: Option<rust_decimal::Decimal> => DecimalFilter,
+            discount: Option<rust_decimal::Decimal> => DecimalFilter,
+            product_description: Option<String> => StringFilter,
+        }
+        order_fields { OppProductId, OpportunityId, ProductId, Quantity, UnitPrice, TotalPrice, Discount }
+        to_one { opportunity: Opportunity = opportunity_id, product: Product = product_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 渠道 — where leads and interactions come from.
+    Channel {
+        model: channel, prefix: "CH", pk: channel_id,
+        filter: ChannelFilter, order: ChannelOrderBy [ChannelOrderField],
+        fields {
+            channel_id: String => StringFilter,
+            channel_name: String => StringFilter,
+            channel_type: entity::enums::ChannelType => ChannelTypeFilter,
+            channel_category: Option<entity::enums::ChannelCategory> => ChannelCategoryFilter,
+            parent_channel_id: Option<String> => StringFilter,
+            channel_status: entity::enums::ChannelStatus => ChannelStatusFilter,
+            channel_config: Option<serde_json::Value> => JsonFilter,
+            cost: Option<rust_decimal::Decimal> => DecimalFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { ChannelId, ChannelName, ChannelType, ChannelCategory, ParentChannelId, ChannelStatus, Cost, CreatedAt, UpdatedAt }
+        to_one { parent_channel: Channel = parent_channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            primary_accounts: Account = [Link::Fk { col: "primary_channel_id", discriminator: None }] <- channel_id,
+            account_channel_identities: AccountChannelIdentity = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            primary_contacts: Contact = [Link::Fk { col: "primary_channel_id", discriminator: None }] <- channel_id,
+            contact_channel_identities: ContactChannelIdentity = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            leads: Lead = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            lead_channel_identities: LeadChannelIdentity = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            children: Channel = [Link::Fk { col: "parent_channel_id", discriminator: None }] <- channel_id,
+            performances: ChannelPerformance = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            touchpoints: Touchpoint = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            events: Event = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            touchpoint_attributions: TouchpointAttribution = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+        }
+    }
+}
+
+resource! {
+    /// One day's performance of a channel.
+    ChannelPerformance {
+        model: channel_performance, prefix: "CHP", pk: performance_id,
+        filter: ChannelPerformanceFilter, order: ChannelPerformanceOrderBy [ChannelPerformanceOrderField],
+        fields {
+            performance_id: String => StringFilter,
+            channel_id: String => StringFilter,
+            stat_date: chrono::NaiveDate => DateFilter,
+            lead_count: i32 => IntFilter,
+            contact_count: i32 => IntFilter,
+            opportunity_count: i32 => IntFilter,
+            revenue: rust_decimal::Decimal => DecimalFilter,
+            cost: rust_decimal::Decimal => DecimalFilter,
+            roi: rust_decimal::Decimal => DecimalFilter,
+            conversion_count: i32 => IntFilter,
+            conversion_rate: rust_decimal::Decimal => DecimalFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { PerformanceId, ChannelId, StatDate, LeadCount, ContactCount, OpportunityCount, Revenue, Cost, Roi, ConversionCount, ConversionRate, CreatedAt }
+        to_one { channel: Channel = channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 营销活动 — a marketing campaign.
+    Campaign {
+        model: campaign, prefix: "CMP", pk: campaign_id,
+        filter: CampaignFilter, order: CampaignOrderBy [CampaignOrderField],
+        fields {
+            campaign_id: String => StringFilter,
+            campaign_name: String => StringFilter,
+            campaign_type: entity::enums::CampaignType => CampaignTypeFilter,
+            campaign_status: entity::enums::CampaignStatus => CampaignStatusFilter,
+            channel_ids: Option<serde_json::Value> => JsonFilter,
+            start_date: Option<chrono::NaiveDate> => DateFilter,
+            end_date: Option<chrono::NaiveDate> => DateFilter,
+            budget: Option<rust_decimal::Decimal> => DecimalFilter,
+            actual_cost: Option<rust_decimal::Decimal> => DecimalFilter,
+            target_audience: Option<String> => StringFilter,
+            owner_user_id: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { CampaignId, CampaignName, CampaignType, CampaignStatus, StartDate, EndDate, Budget, ActualCost, OwnerUserId, CreatedAt, UpdatedAt }
+        to_one { owner: AppUser = owner_user_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            leads: Lead = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
+            opportunities: Opportunity = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
+            performances: CampaignPerformance = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
+            members: CampaignMember = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
+            touchpoints: Touchpoint = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
+            touchpoint_attributions: TouchpointAttribution = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
+            member_accounts: Account = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "ACCOUNT")) }] <- campaign_id,
+            member_contacts: Contact = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "CONTACT")) }] <- campaign_id,
+            member_leads: Lead = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "LEAD")) }] <- campaign_id,
+            member_opportunities: Opportunity = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "OPPORTUNITY")) }] <- campaign_id,
+        }
+    }
+}
+
+resource! {
+    /// One day's performance of a campaign.
+    CampaignPerformance {
+        model: campaign_performance, prefix: "CMPP", pk: performance_id,
+        filter: CampaignPerformanceFilter, order: CampaignPerformanceOrderBy [CampaignPerformanceOrderField],
+        fields {
+            performance_id: String => StringFilter,
+            campaign_id: String => StringFilter,
+            stat_date: chrono::NaiveDate => DateFilter,
+            impressions: i32 => IntFilter,
+            clicks: i32 => IntFilter,
+            leads_generated: i32 => IntFilter,
+            opportunities_generated: i32 => IntFilter,
+            revenue: rust_decimal::Decimal => DecimalFilter,
+            roi: rust_decimal::Decimal => DecimalFilter,
+            cpl: rust_decimal::Decimal => DecimalFilter,
+            cpa: rust_decimal::Decimal => DecimalFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { PerformanceId, CampaignId, StatDate, Impressions, Clicks, LeadsGenerated, OpportunitiesGenerated, Revenue, Roi, Cpl, Cpa, CreatedAt }
+        to_one { campaign: Campaign = campaign_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// A contact, lead or account taking part in a campaign.
+    CampaignMember {
+        model: campaign_member, prefix: "CMM", pk: member_id,
+        filter: CampaignMemberFilter, order: CampaignMemberOrderBy [CampaignMemberOrderField],
+        fields {
+            member_id: String => StringFilter,
+            campaign_id: String => StringFilter,
+            member_type: entity::enums::EntityType => EntityTypeFilter,
+            member_ref_id: String => StringFilter,
+            member_status: Option<entity::enums::CampaignMemberStatus> => CampaignMemberStatusFilter,
+            joined_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            responded_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            response_status: Option<entity::enums::ResponseStatus> => ResponseStatusFilter,
+            response_data: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { MemberId, CampaignId, MemberType, MemberRefId, MemberStatus, JoinedAt, RespondedAt, ResponseStatus }
+        to_one { campaign: Campaign = campaign_id }
+        one_by {  }
+        poly { member = member_ref_id }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 触点 — one interaction with a contact, lead or account.
+    Touchpoint {
+        model: touchpoint, prefix: "TP", pk: touchpoint_id,
+        filter: TouchpointFilter, order: TouchpointOrderBy [TouchpointOrderField],
+        fields {
+            touchpoint_id: String => StringFilter,
+            touchpoint_type: entity::enums::TouchpointType => TouchpointTypeFilter,
+            channel_id: Option<String> => StringFilter,
+            campaign_id: Option<String> => StringFilter,
+            contact_id: Option<String> => StringFilter,
+            lead_id: Option<String> => StringFilter,
+            account_id: Option<String> => StringFilter,
+            touchpoint_time: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            touchpoint_direction: Option<entity::enums::TouchpointDirection> => TouchpointDirectionFilter,
+            touchpoint_status: Option<entity::enums::TouchpointStatus> => TouchpointStatusFilter,
+            content_type: Option<entity::enums::ContentType> => ContentTypeFilter,
+            content_id: Option<String> => StringFilter,
+            subject: Option<String> => StringFilter,
+            description: Option<String> => StringFilter,
+            duration_seconds: Option<i32> => IntFilter,
+            owner_user_id: Option<String> => StringFilter,
+            metadata: Option<serde_json::Value> => JsonFilter,
+            utm_params: Option<serde_json::Value> => JsonFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { TouchpointId, TouchpointType, ChannelId, CampaignId, ContactId, LeadId, AccountId, TouchpointTime, TouchpointDirection, TouchpointStatus, ContentType, ContentId, Subject, DurationSeconds, OwnerUserId, CreatedAt }
+        to_one { channel: Channel = channel_id, campaign: Campaign = campaign_id, contact: Contact = contact_id, lead: Lead = lead_id, account: Account = account_id, owner: AppUser = owner_user_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            attachments: TouchpointAttachment = [Link::Fk { col: "touchpoint_id", discriminator: None }] <- touchpoint_id,
+            attributions: TouchpointAttribution = [Link::Fk { col: "touchpoint_id", discriminator: None }] <- touchpoint_id,
+        }
+    }
+}
+
+resource! {
+    /// A file attached to a touchpoint.
+    TouchpointAttachment {
+        model: touchpoint_attachment, prefix: "TPA", pk: attachment_id,
+        filter: TouchpointAttachmentFilter, order: TouchpointAttachmentOrderBy [TouchpointAttachmentOrderField],
+        fields {
+            attachment_id: String => StringFilter,
+            touchpoint_id: String => StringFilter,
+            file_name: String => StringFilter,
+            file_url: String => StringFilter,
+            file_type: Option<String> => StringFilter,
+            file_size: Option<i32> => IntFilter,
+            uploaded_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { AttachmentId, TouchpointId, FileName, FileUrl, FileType, FileSize, UploadedAt }
+        to_one { touchpoint: Touchpoint = touchpoint_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 行为事件 — one tracked behaviour (page view, click, download…).
+    Event {
+        model: event, prefix: "EVT", pk: event_id,
+        filter: EventFilter, order: EventOrderBy [EventOrderField],
+        fields {
+            event_id: String => StringFilter,
+            event_name: String => StringFilter,
+            event_type: entity::enums::EventType => EventTypeFilter,
+            channel_id: Option<String> => StringFilter,
+            contact_id: Option<String> => StringFilter,
+            lead_id: Option<String> => StringFilter,
+            account_id: Option<String> => StringFilter,
+            event_time: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            session_id: Option<String> => StringFilter,
+            device_type: Option<entity::enums::DeviceType> => DeviceTypeFilter,
+            browser: Option<String> => StringFilter,
+            os: Option<String> => StringFilter,
+            ip_address: Option<String> => StringFilter,
+            page_url: Option<String> => StringFilter,
+            referrer_url: Option<String> => StringFilter,
+            event_properties: Option<serde_json::Value> => JsonFilter,
+            utm_params: Option<serde_json::Value> => JsonFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { EventId, EventName, EventType, ChannelId, ContactId, LeadId, AccountId, EventTime, SessionId, DeviceType, Browser, Os, IpAddress, PageUrl, ReferrerUrl, CreatedAt }
+        to_one { channel: Channel = channel_id, contact: Contact = contact_id, lead: Lead = lead_id, account: Account = account_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 产品 — something that can be sold.
+    Product {
+        model: product, prefix: "PRD", pk: product_id,
+        filter: ProductFilter, order: ProductOrderBy [ProductOrderField],
+        fields {
+            product_id: String => StringFilter,
+            product_name: String => StringFilter,
+            product_code: String => StringFilter,
+            product_category_id: Option<String> => StringFilter,
+            product_type: Option<entity::enums::ProductType> => ProductTypeFilter,
+            product_status: entity::enums::ProductStatus => ProductStatusFilter,
+            description: Option<String> => StringFilter,
+            list_price: Option<rust_decimal::Decimal> => DecimalFilter,
+            currency: Option<entity::enums::Currency> => CurrencyFilter,
+            pricing_model: Option<entity::enums::PricingModel> => PricingModelFilter,
+            feature_list: Option<serde_json::Value> => JsonFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            custom_fields: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { ProductId, ProductName, ProductCode, ProductCategoryId, ProductType, ProductStatus, ListPrice, Currency, PricingModel, CreatedAt, UpdatedAt }
+        to_one { category: ProductCategory = product_category_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            line_items: OpportunityProduct = [Link::Fk { col: "product_id", discriminator: None }] <- product_id,
+            opportunities: Opportunity = [Link::Via { table: "opportunity_product", parent: "product_id", child: "opportunity_id", discriminator: None }] <- product_id,
+        }
+    }
+}
+
+resource! {
+    /// A node of the product category tree.
+    ProductCategory {
+        model: product_category, prefix: "PCAT", pk: category_id,
+        filter: ProductCategoryFilter, order: ProductCategoryOrderBy [ProductCategoryOrderField],
+        fields {
+            category_id: String => StringFilter,
+            category_name: String => StringFilter,
+            parent_category_id: Option<String> => StringFilter,
+            level: Option<i32> => IntFilter,
+            sort_order: Option<i32> => IntFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { CategoryId, CategoryName, ParentCategoryId, Level, SortOrder, CreatedAt }
+        to_one { parent: ProductCategory = parent_category_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            products: Product = [Link::Fk { col: "product_category_id", discriminator: None }] <- category_id,
+            children: ProductCategory = [Link::Fk { col: "parent_category_id", discriminator: None }] <- category_id,
+        }
+    }
+}
+
+resource! {
+    /// 标签 — a label applied to accounts, contacts or leads.
+    Tag {
+        model: tag, prefix: "TAG", pk: tag_id,
+        filter: TagFilter, order: TagOrderBy [TagOrderField],
+        fields {
+            tag_id: String => StringFilter,
+            tag_name: String => StringFilter,
+            tag_category: Option<String> => StringFilter,
+            tag_type: entity::enums::TagType => TagTypeFilter,
+            description: Option<String> => StringFilter,
+            color: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            created_by_user_id: Option<String> => StringFilter,
+        }
+        order_fields { TagId, TagName, TagCategory, TagType, Color, CreatedAt, CreatedByUserId }
+        to_one { created_by: AppUser = created_by_user_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            relations: TagRelation = [Link::Fk { col: "tag_id", discriminator: None }] <- tag_id,
+            accounts: Account = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- tag_id,
+            contacts: Contact = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- tag_id,
+            leads: Lead = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- tag_id,
+            opportunities: Opportunity = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- tag_id,
+        }
+    }
+}
+
+resource! {
+    /// One application of a tag to an entity.
+    TagRelation {
+        model: tag_relation, prefix: "TGR", pk: relation_id,
+        filter: TagRelationFilter, order: TagRelationOrderBy [TagRelationOrderField],
+        fields {
+            relation_id: String => StringFilter,
+            tag_id: String => StringFilter,
+            entity_type: entity::enums::EntityType => EntityTypeFilter,
+            entity_id: String => StringFilter,
+            tagged_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            tagged_by_user_id: Option<String> => StringFilter,
+            is_auto_tagged: bool => BoolFilter,
+            tag_source: entity::enums::TagSource => TagSourceFilter,
+        }
+        order_fields { RelationId, TagId, EntityType, EntityId, TaggedAt, TaggedByUserId, IsAutoTagged, TagSource }
+        to_one { tag: Tag = tag_id, tagged_by: AppUser = tagged_by_user_id }
+        one_by {  }
+        poly { entity = entity_id }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 客户分群 — a group of entities defined by rules or by hand.
+    Segment {
+        model: segment, prefix: "SEG", pk: segment_id,
+        filter: SegmentFilter, order: SegmentOrderBy [SegmentOrderField],
+        fields {
+            segment_id: String => StringFilter,
+            segment_name: String => StringFilter,
+            segment_type: entity::enums::SegmentType => SegmentTypeFilter,
+            description: Option<String> => StringFilter,
+            segment_rules: Option<serde_json::Value> => JsonFilter,
+            target_entity_type: entity::enums::EntityType => EntityTypeFilter,
+            member_count: Option<i32> => IntFilter,
+            is_dynamic: bool => BoolFilter,
+            last_calculated_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            created_by_user_id: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { SegmentId, SegmentName, SegmentType, TargetEntityType, MemberCount, IsDynamic, LastCalculatedAt, CreatedByUserId, CreatedAt, UpdatedAt }
+        to_one { created_by: AppUser = created_by_user_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            members: SegmentMember = [Link::Fk { col: "segment_id", discriminator: None }] <- segment_id,
+            accounts: Account = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- segment_id,
+            contacts: Contact = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- segment_id,
+            leads: Lead = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- segment_id,
+            opportunities: Opportunity = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- segment_id,
+        }
+    }
+}
+
+resource! {
+    /// Membership of an entity in a segment.
+    SegmentMember {
+        model: segment_member, prefix: "SGM", pk: member_id,
+        filter: SegmentMemberFilter, order: SegmentMemberOrderBy [SegmentMemberOrderField],
+        fields {
+            member_id: String => StringFilter,
+            segment_id: String => StringFilter,
+            entity_type: entity::enums::EntityType => EntityTypeFilter,
+            entity_id: String => StringFilter,
+            joined_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            left_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            is_active: bool => BoolFilter,
+        }
+        order_fields { MemberId, SegmentId, EntityType, EntityId, JoinedAt, LeftAt, IsActive }
+        to_one { segment: Segment = segment_id }
+        one_by {  }
+        poly { entity = entity_id }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 评分模型 — a scoring model.
+    ScoreModel {
+        model: score_model, prefix: "SM", pk: model_id,
+        filter: ScoreModelFilter, order: ScoreModelOrderBy [ScoreModelOrderField],
+        fields {
+            model_id: String => StringFilter,
+            model_name: String => StringFilter,
+            model_type: entity::enums::ScoreModelType => ScoreModelTypeFilter,
+            target_entity_type: entity::enums::EntityType => EntityTypeFilter,
+            scoring_rules: Option<serde_json::Value> => JsonFilter,
+            max_score: i32 => IntFilter,
+            status: entity::enums::ScoreModelStatus => ScoreModelStatusFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { ModelId, ModelName, ModelType, TargetEntityType, MaxScore, Status, CreatedAt, UpdatedAt }
+        to_one {  }
+        one_by {  }
+        poly {  }
+        to_many {
+            records: ScoreRecord = [Link::Fk { col: "model_id", discriminator: None }] <- model_id,
+            histories: ScoreHistory = [Link::Fk { col: "model_id", discriminator: None }] <- model_id,
+        }
+    }
+}
+
+resource! {
+    /// The current score of an entity under a model.
+    ScoreRecord {
+        model: score_record, prefix: "SR", pk: record_id,
+        filter: ScoreRecordFilter, order: ScoreRecordOrderBy [ScoreRecordOrderField],
+        fields {
+            record_id: String => StringFilter,
+            model_id: String => StringFilter,
+            entity_type: entity::enums::EntityType => EntityTypeFilter,
+            entity_id: String => StringFilter,
+            score: i32 => IntFilter,
+            grade: Option<entity::enums::Grade> => GradeFilter,
+            score_details: Option<serde_json::Value> => JsonFilter,
+            calculated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { RecordId, ModelId, EntityType, EntityId, Score, Grade, CalculatedAt, UpdatedAt }
+        to_one { model: ScoreModel = model_id }
+        one_by {  }
+        poly { entity = entity_id }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// A past score of an entity under a model.
+    ScoreHistory {
+        model: score_history, prefix: "SH", pk: history_id,
+        filter: ScoreHistoryFilter, order: ScoreHistoryOrderBy [ScoreHistoryOrderField],
+        fields {
+            history_id: String => StringFilter,
+            entity_type: entity::enums::EntityType => EntityTypeFilter,
+            entity_id: String => StringFilter,
+            model_id: String => StringFilter,
+            score: i32 => IntFilter,
+            recorded_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { HistoryId, EntityType, EntityId, ModelId, Score, RecordedAt }
+        to_one { model: ScoreModel = model_id }
+        one_by {  }
+        poly { entity = entity_id }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 行业 — a node of the industry tree.
+    Industry {
+        model: industry, prefix: "IND", pk: industry_id,
+        filter: IndustryFilter, order: IndustryOrderBy [IndustryOrderField],
+        fields {
+            industry_id: String => StringFilter,
+            industry_name: String => StringFilter,
+            industry_code: String => StringFilter,
+            parent_industry_id: Option<String> => StringFilter,
+            level: i32 => IntFilter,
+            sort_order: Option<i32> => IntFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { IndustryId, IndustryName, IndustryCode, ParentIndustryId, Level, SortOrder, CreatedAt }
+        to_one { parent: Industry = parent_industry_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            accounts: Account = [Link::Fk { col: "industry_id", discriminator: None }] <- industry_id,
+            leads: Lead = [Link::Fk { col: "industry_id", discriminator: None }] <- industry_id,
+            children: Industry = [Link::Fk { col: "parent_industry_id", discriminator: None }] <- industry_id,
+        }
+    }
+}
+
+resource! {
+    /// 营销归因 — an attribution analysis of a converted entity.
+    Attribution {
+        model: attribution, prefix: "ATT", pk: attribution_id,
+        filter: AttributionFilter, order: AttributionOrderBy [AttributionOrderField],
+        fields {
+            attribution_id: String => StringFilter,
+            entity_type: entity::enums::EntityType => EntityTypeFilter,
+            entity_id: String => StringFilter,
+            attribution_model: entity::enums::AttributionModel => AttributionModelFilter,
+            touchpoint_sequence: Option<serde_json::Value> => JsonFilter,
+            attribution_weights: Option<serde_json::Value> => JsonFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { AttributionId, EntityType, EntityId, AttributionModel, CreatedAt, UpdatedAt }
+        to_one {  }
+        one_by {  }
+        poly { entity = entity_id }
+        to_many {
+            touchpoint_attributions: TouchpointAttribution = [Link::Fk { col: "attribution_id", discriminator: None }] <- attribution_id,
+        }
+    }
+}
+
+resource! {
+    /// One touchpoint's weight in an attribution.
+    TouchpointAttribution {
+        model: touchpoint_attribution, prefix: "TPAT", pk: ta_id,
+        filter: TouchpointAttributionFilter, order: TouchpointAttributionOrderBy [TouchpointAttributionOrderField],
+        fields {
+            ta_id: String => StringFilter,
+            attribution_id: String => StringFilter,
+            touchpoint_id: String => StringFilter,
+            campaign_id: Option<String> => StringFilter,
+            channel_id: Option<String> => StringFilter,
+            attribution_weight: rust_decimal::Decimal => DecimalFilter,
+            position_in_journey: i32 => IntFilter,
+            touchpoint_time: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+        }
+        order_fields { TaId, AttributionId, TouchpointId, CampaignId, ChannelId, AttributionWeight, PositionInJourney, TouchpointTime }
+        to_one { attribution: Attribution = attribution_id, touchpoint: Touchpoint = touchpoint_id, campaign: Campaign = campaign_id, channel: Channel = channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// 客户旅程 — the journey of one entity through the journey stages.
+    CustomerJourney {
+        model: customer_journey, prefix: "JRN", pk: journey_id,
+        filter: CustomerJourneyFilter, order: CustomerJourneyOrderBy [CustomerJourneyOrderField],
+        fields {
+            journey_id: String => StringFilter,
+            journey_name: String => StringFilter,
+            entity_type: entity::enums::EntityType => EntityTypeFilter,
+            entity_id: String => StringFilter,
+            journey_stage: String => StringFilter,
+            journey_start_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            journey_end_at: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            total_touchpoints: Option<i32> => IntFilter,
+            journey_duration_days: Option<i32> => IntFilter,
+            stage_history: Option<serde_json::Value> => JsonFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { JourneyId, JourneyName, EntityType, EntityId, JourneyStage, JourneyStartAt, JourneyEndAt, TotalTouchpoints, JourneyDurationDays, CreatedAt, UpdatedAt }
+        to_one {  }
+        one_by { stage: JourneyStage = stage_name <- journey_stage }
+        poly { entity = entity_id }
+        to_many {
+        }
+    }
+}
+
+resource! {
+    /// A stage of the customer journey catalogue.
+    JourneyStage {
+        model: journey_stage, prefix: "JST", pk: stage_id,
+        filter: JourneyStageFilter, order: JourneyStageOrderBy [JourneyStageOrderField],
+        fields {
+            stage_id: String => StringFilter,
+            stage_name: String => StringFilter,
+            stage_order: i32 => IntFilter,
+            stage_category: Option<String> => StringFilter,
+            milestone_criteria: Option<serde_json::Value> => JsonFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { StageId, StageName, StageOrder, StageCategory, CreatedAt }
+        to_one {  }
+        one_by {  }
+        poly {  }
+        to_many {
+            journeys: CustomerJourney = [Link::Fk { col: "journey_stage", discriminator: None }] <- stage_name,
+        }
+    }
+}
+
+resource! {
+    /// A member of staff (sales rep, marketer, admin): the owner of records.
+    AppUser {
+        model: app_user, prefix: "USER", pk: user_id,
+        filter: AppUserFilter, order: AppUserOrderBy [AppUserOrderField],
+        fields {
+            user_id: String => StringFilter,
+            user_name: String => StringFilter,
+            email: Option<String> => StringFilter,
+            mobile_phone: Option<String> => StringFilter,
+            team_id: Option<String> => StringFilter,
+            user_role: entity::enums::UserRole => UserRoleFilter,
+            user_status: entity::enums::UserStatus => UserStatusFilter,
+            claim_quota: i32 => IntFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { UserId, UserName, Email, MobilePhone, TeamId, UserRole, UserStatus, ClaimQuota, CreatedAt, UpdatedAt }
+        to_one { team: Team = team_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            owned_accounts: Account = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
+            owned_contacts: Contact = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
+            owned_leads: Lead = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
+            owned_opportunities: Opportunity = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
+            stage_changes: OpportunityStageHistory = [Link::Fk { col: "changed_by_user_id", discriminator: None }] <- user_id,
+            owned_campaigns: Campaign = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
+            owned_touchpoints: Touchpoint = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
+            created_tags: Tag = [Link::Fk { col: "created_by_user_id", discriminator: None }] <- user_id,
+            taggings: TagRelation = [Link::Fk { col: "tagged_by_user_id", discriminator: None }] <- user_id,
+            created_segments: Segment = [Link::Fk { col: "created_by_user_id", discriminator: None }] <- user_id,
+        }
+    }
+}
+
+resource! {
+    /// A sales or marketing team.
+    Team {
+        model: team, prefix: "TEAM", pk: team_id,
+        filter: TeamFilter, order: TeamOrderBy [TeamOrderField],
+        fields {
+            team_id: String => StringFilter,
+            team_name: String => StringFilter,
+            parent_team_id: Option<String> => StringFilter,
+            region: Option<String> => StringFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { TeamId, TeamName, ParentTeamId, Region, CreatedAt, UpdatedAt }
+        to_one { parent_team: Team = parent_team_id }
+        one_by {  }
+        poly {  }
+        to_many {
+            members: AppUser = [Link::Fk { col: "team_id", discriminator: None }] <- team_id,
+            child_teams: Team = [Link::Fk { col: "parent_team_id", discriminator: None }] <- team_id,
+        }
+    }
+}
+
+/// Any record, found by its global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Account(Account),
+    AccountChannelIdentity(AccountChannelIdentity),
+    AccountSummary(AccountSummary),
+    AccountRelation(AccountRelation),
+    Contact(Contact),
+    ContactChannelIdentity(ContactChannelIdentity),
+    ContactSummary(ContactSummary),
+    AccountContactRelation(AccountContactRelation),
+    Lead(Lead),
+    LeadChannelIdentity(LeadChannelIdentity),
+    LeadSummary(LeadSummary),
+    Opportunity(Opportunity),
+    OpportunityStageHistory(OpportunityStageHistory),
+    OpportunityProduct(OpportunityProduct),
+    Channel(Channel),
+    ChannelPerformance(ChannelPerformance),
+    Campaign(Campaign),
+    CampaignPerformance(CampaignPerformance),
+    CampaignMember(CampaignMember),
+    Touchpoint(Touchpoint),
+    TouchpointAttachment(TouchpointAttachment),
+    Event(Event),
+    Product(Product),
+    ProductCategory(ProductCategory),
+    Tag(Tag),
+    TagRelation(TagRelation),
+    Segment(Segment),
+    SegmentMember(SegmentMember),
+    ScoreModel(ScoreModel),
+    ScoreRecord(ScoreRecord),
+    ScoreHistory(ScoreHistory),
+    Industry(Industry),
+    Attribution(Attribution),
+    TouchpointAttribution(TouchpointAttribution),
+    CustomerJourney(CustomerJourney),
+    JourneyStage(JourneyStage),
+    AppUser(AppUser),
+    Team(Team),
+}
+
+/// Resolve any id by its prefix (`ACC_…` is an Account, `LEAD_…` a Lead, …).
+pub async fn node_by_id(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Node>> {
+    let prefix = id.split_once('_').map(|(p, _)| p).unwrap_or_default();
+    macro_rules! by_prefix {
+        ($($t:ident),*) => {
+            $( if prefix == <$t as Resource>::PREFIX {
+                return Ok(loaders::one::<$t>(ctx, <$t as Resource>::TABLE.pk, Some(id.to_string())).await?.map(Node::$t));
+            } )*
+        };
+    }
+    by_prefix!(
+        Account,
+        AccountChannelIdentity,
+        AccountSummary,
+        AccountRelation,
+        Contact,
+        ContactChannelIdentity,
+        ContactSummary,
+        AccountContactRelation,
+        Lead,
+        LeadChannelIdentity,
+        LeadSummary,
+        Opportunity,
+        OpportunityStageHistory,
+        OpportunityProduct,
+        Channel,
+        ChannelPerformance,
+        Campaign,
+        CampaignPerformance,
+        CampaignMember,
+        Touchpoint,
+        TouchpointAttachment,
+        Event,
+        Product,
+        ProductCategory,
+        Tag,
+        TagRelation,
+        Segment,
+        SegmentMember,
+        ScoreModel,
+        ScoreRecord,
+        ScoreHistory,
+        Industry,
+        Attribution,
+        TouchpointAttribution,
+        CustomerJourney,
+        JourneyStage,
+        AppUser,
+        Team
+    );
+    Ok(None)
+}
+
+query_root! {
+    Account [account, accounts],
+    AccountChannelIdentity [account_channel_identity, account_channel_identities],
+    AccountSummary [account_summary, account_summaries],
+    AccountRelation [account_relation, account_relations],
+    Contact [contact, contacts],
+    ContactChannelIdentity [contact_channel_identity, contact_channel_identities],
+    ContactSummary [contact_summary, contact_summaries],
+    AccountContactRelation [account_contact_relation, account_contact_relations],
+    Lead [lead, leads],
+    LeadChannelIdentity [lead_channel_identity, lead_channel_identities],
+    LeadSummary [lead_summary, lead_summaries],
+    Opportunity [opportunity, opportunities],
+    OpportunityStageHistory [opportunity_stage_history, opportunity_stage_histories],
+    OpportunityProduct [opportunity_product, opportunity_products],
+    Channel [channel, channels],
+    ChannelPerformance [channel_performance, channel_performances],
+    Campaign [campaign, campaigns],
+    CampaignPerformance [campaign_performance, campaign_performances],
+    CampaignMember [campaign_member, campaign_members],
+    Touchpoint [touchpoint, touchpoints],
+    TouchpointAttachment [touchpoint_attachment, touchpoint_attachments],
+    Event [event, events],
+    Product [product, products],
+    ProductCategory [product_category, product_categories],
+    Tag [tag, tags],
+    TagRelation [tag_relation, tag_relations],
+    Segment [segment, segments],
+    SegmentMember [segment_member, segment_members],
+    ScoreModel [score_model, score_models],
+    ScoreRecord [score_record, score_records],
+    ScoreHistory [score_history, score_histories],
+    Industry [industry, industries],
+    Attribution [attribution, attributions],
+    TouchpointAttribution [touchpoint_attribution, touchpoint_attributions],
+    CustomerJourney [customer_journey, customer_journeys],
+    JourneyStage [journey_stage, journey_stages],
+    AppUser [app_user, app_users],
+    Team [team, teams],
+}

@@ -1,0 +1,255 @@
+//! The one generic mechanism behind every entity of the API. `Resource` says how a GraphQL object
+//! wraps a SeaORM model; the `resource!` macro expands one entity's column and relation list into
+//! its object type, `XFilter`, `XOrderBy`, and `x(id:)` / `xs(…)` root fields. Everything else
+//! (paging, cursors, loaders, SQL) is generic code in `connection.rs`, `loaders.rs` and `repo/`.
+
+use sea_orm::{FromQueryResult, Value};
+
+use crate::error::AppResult;
+use crate::repo::filter::Filter;
+use crate::repo::page::{Order, Table};
+
+pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
+    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    type Filter: FilterInput + async_graphql::InputType;
+    type OrderBy: OrderInput + async_graphql::InputType;
+    const NAME: &'static str;
+    const TABLE: Table;
+    const PREFIX: &'static str;
+    fn wrap(model: Self::Model) -> Self;
+    fn id_of(model: &Self::Model) -> &str;
+    /// The value of an orderable column (for cursors).
+    fn column_value(model: &Self::Model, col: &'static str) -> Value;
+    fn default_order() -> Order {
+        Order { col: Self::TABLE.pk, desc: false }
+    }
+}
+
+pub trait FilterInput {
+    fn to_filter(&self) -> AppResult<Option<Filter>>;
+}
+
+pub trait OrderInput {
+    fn to_order(&self) -> Order;
+}
+
+/// A foreign-key column as a lookup key (nullable or not).
+pub trait AsKey {
+    fn as_key(&self) -> Option<String>;
+}
+impl AsKey for String {
+    fn as_key(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+impl AsKey for Option<String> {
+    fn as_key(&self) -> Option<String> {
+        self.clone()
+    }
+}
+
+/// Complexity of a list field: its children cost once per requested row.
+pub fn list_complexity(child: usize, first: Option<i32>, last: Option<i32>) -> usize {
+    let n = first
+        .or(last)
+        .unwrap_or(super::connection::DEFAULT_PAGE_SIZE as i32)
+        .clamp(1, super::connection::MAX_PAGE_SIZE as i32);
+    1 + n as usize * child.max(1)
+}
+
+/// Expands one entity. See `model.rs` for the invocations.
+macro_rules! resource {
+    (
+        $(#[doc = $doc:expr])*
+        $ty:ident {
+            model: $module:ident, prefix: $prefix:expr, pk: $pk:ident,
+            filter: $filter:ident, order: $orderby:ident [$orderfield:ident],
+            fields { $($f:ident: $rty:ty => $filt:ty),* $(,)? }
+            order_fields { $($ov:ident),* $(,)? }
+            to_one { $($rel:ident: $target:ident = $fk:ident),* $(,)? }
+            one_by { $($ob:ident: $obt:ident = $obcol:ident <- $obself:ident),* $(,)? }
+            poly { $($poly:ident = $pcol:ident),* $(,)? }
+            to_many { $($many:ident: $mt:ident = [$link:expr] <- $mself:ident),* $(,)? }
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, Debug)]
+        pub struct $ty(pub entity::$module::Model);
+
+        impl $crate::graphql::resource::Resource for $ty {
+            type Model = entity::$module::Model;
+            type Filter = $filter;
+            type OrderBy = $orderby;
+            const NAME: &'static str = stringify!($ty);
+            const TABLE: $crate::repo::page::Table = $crate::repo::page::Table {
+                name: stringify!($module),
+                pk: stringify!($pk),
+            };
+            const PREFIX: &'static str = $prefix;
+            fn wrap(model: Self::Model) -> Self { $ty(model) }
+            fn id_of(model: &Self::Model) -> &str { &model.$pk }
+            fn column_value(model: &Self::Model, col: &'static str) -> sea_orm::Value {
+                use sea_orm::{IdenStatic, ModelTrait};
+                type Col = entity::$module::Column;
+                $( if col == Col::$ov.as_str() { return model.get(Col::$ov); } )*
+                sea_orm::Value::String(None)
+            }
+        }
+
+        #[doc = concat!("Filter on ", stringify!($ty), ": per-column operators, to-one relations, and `and`/`or`/`not`.")]
+        #[derive(async_graphql::InputObject, Clone, Debug, Default)]
+        pub struct $filter {
+            $( pub $f: Option<$filt>, )*
+            $( pub $rel: Option<Box<<$target as $crate::graphql::resource::Resource>::Filter>>, )*
+            pub and: Option<Vec<$filter>>,
+            pub or: Option<Vec<$filter>>,
+            pub not: Option<Box<$filter>>,
+        }
+
+        impl $crate::graphql::resource::FilterInput for $filter {
+            fn to_filter(&self) -> $crate::error::AppResult<Option<$crate::repo::filter::Filter>> {
+                #[allow(unused_imports)]
+                use $crate::graphql::{filters::FieldFilter, resource::{FilterInput, Resource}};
+                use $crate::repo::filter::Filter;
+                let mut parts: Vec<Filter> = Vec::new();
+                $( if let Some(f) = &self.$f { parts.extend(f.to_filters(stringify!($f))?); } )*
+                $( if let Some(f) = &self.$rel {
+                    let inner = f.to_filter()?.unwrap_or(Filter::And(vec![]));
+                    parts.push(Filter::Related {
+                        col: stringify!($fk),
+                        table: <$target as Resource>::TABLE.name,
+                        key: <$target as Resource>::TABLE.pk,
+                        filter: Box::new(inner),
+                    });
+                } )*
+                if let Some(list) = &self.and {
+                    for f in list { parts.extend(f.to_filter()?); }
+                }
+                if let Some(list) = &self.or {
+                    let alts = list.iter().map(|f| f.to_filter().map(|o| o.unwrap_or(Filter::And(vec![])))).collect::<Result<Vec<_>, _>>()?;
+                    parts.push(Filter::Or(alts));
+                }
+                if let Some(f) = &self.not {
+                    parts.push(Filter::Not(Box::new(f.to_filter()?.unwrap_or(Filter::And(vec![])))));
+                }
+                Ok(Filter::all(parts))
+            }
+        }
+
+        #[doc = concat!("Sortable columns of ", stringify!($ty), ".")]
+        #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $orderfield { $($ov),* }
+
+        #[doc = concat!("Ordering of ", stringify!($ty), " lists; the id breaks ties, NULLs sort last.")]
+        #[derive(async_graphql::InputObject, Clone, Debug)]
+        pub struct $orderby {
+            pub field: $orderfield,
+            #[graphql(default)]
+            pub direction: $crate::graphql::filters::OrderDirection,
+        }
+
+        impl $crate::graphql::resource::OrderInput for $orderby {
+            fn to_order(&self) -> $crate::repo::page::Order {
+                use sea_orm::IdenStatic;
+                type Col = entity::$module::Column;
+                $crate::repo::page::Order {
+                    col: match self.field { $( $orderfield::$ov => Col::$ov.as_str(), )* },
+                    desc: self.direction == $crate::graphql::filters::OrderDirection::Desc,
+                }
+            }
+        }
+
+        $(#[doc = $doc])*
+        #[async_graphql::Object]
+        impl $ty {
+            /// Global id (the record's primary key; its prefix names the type, see `node`).
+            async fn id(&self) -> async_graphql::ID {
+                async_graphql::ID(self.0.$pk.clone())
+            }
+            $(
+                async fn $f(&self) -> <$rty as $crate::graphql::scalars::Expose>::Out {
+                    $crate::graphql::scalars::Expose::expose(&self.0.$f)
+                }
+            )*
+            $(
+                async fn $rel(&self, ctx: &async_graphql::Context<'_>) -> $crate::graphql::errors::GqlResult<Option<$target>> {
+                    use $crate::graphql::resource::{AsKey, Resource};
+                    $crate::graphql::loaders::one::<$target>(ctx, <$target as Resource>::TABLE.pk, self.0.$fk.as_key()).await
+                }
+            )*
+            $(
+                async fn $ob(&self, ctx: &async_graphql::Context<'_>) -> $crate::graphql::errors::GqlResult<Option<$obt>> {
+                    use $crate::graphql::resource::AsKey;
+                    $crate::graphql::loaders::one::<$obt>(ctx, stringify!($obcol), self.0.$obself.as_key()).await
+                }
+            )*
+            $(
+                async fn $poly(&self, ctx: &async_graphql::Context<'_>) -> $crate::graphql::errors::GqlResult<Option<$crate::graphql::model::Node>> {
+                    $crate::graphql::model::node_by_id(ctx, &self.0.$pcol).await
+                }
+            )*
+            $(
+                #[graphql(complexity = "crate::graphql::resource::list_complexity(child_complexity, first, last)")]
+                #[allow(clippy::too_many_arguments)]
+                async fn $many(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<$mt as $crate::graphql::resource::Resource>::Filter>,
+                    order_by: Option<<$mt as $crate::graphql::resource::Resource>::OrderBy>,
+                    first: Option<i32>,
+                    after: Option<String>,
+                    last: Option<i32>,
+                    before: Option<String>,
+                ) -> $crate::graphql::errors::GqlResult<$crate::graphql::connection::Connection<$mt>> {
+                    use $crate::graphql::resource::AsKey;
+                    let args = $crate::graphql::connection::PageArgs { first, after, last, before };
+                    $crate::graphql::connection::nested::<$mt>(ctx, $link, self.0.$mself.as_key(), filter, order_by, args).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use resource;
+
+/// The query root: `x(id:)` and `xs(…)` for every listed entity, plus `node(id:)`. One flat object
+/// (a MergedObject of 38 parts nests its futures 38 deep).
+macro_rules! query_root {
+    ($($ty:ident [$one_field:ident, $many_field:ident]),* $(,)?) => {
+        /// The query root: one record by id, or a keyset-paged list, for every entity.
+        #[derive(Default)]
+        pub struct QueryRoot;
+
+        #[async_graphql::Object]
+        impl QueryRoot {
+            /// Any record by its global id; null when the id is unknown.
+            async fn node(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<Option<Node>> {
+                node_by_id(ctx, &id).await
+            }
+            $(
+                #[doc = concat!("One ", stringify!($ty), " by id, or null.")]
+                async fn $one_field(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<Option<$ty>> {
+                    use $crate::graphql::resource::Resource;
+                    $crate::graphql::loaders::one::<$ty>(ctx, <$ty as Resource>::TABLE.pk, Some(id.0)).await
+                }
+
+                #[doc = concat!("A page of ", stringify!($ty), " records (keyset cursors).")]
+                #[graphql(complexity = "crate::graphql::resource::list_complexity(child_complexity, first, last)")]
+                #[allow(clippy::too_many_arguments)]
+                async fn $many_field(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<$ty as $crate::graphql::resource::Resource>::Filter>,
+                    order_by: Option<<$ty as $crate::graphql::resource::Resource>::OrderBy>,
+                    first: Option<i32>,
+                    after: Option<String>,
+                    last: Option<i32>,
+                    before: Option<String>,
+                ) -> $crate::graphql::errors::GqlResult<$crate::graphql::connection::Connection<$ty>> {
+                    let args = $crate::graphql::connection::PageArgs { first, after, last, before };
+                    $crate::graphql::connection::top::<$ty>(ctx, filter, order_by, args).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use query_root;

@@ -1,0 +1,81 @@
+//! Scalars of DESIGN.md §4 that async-graphql does not name as we need (`Date`, `JSON`), and the
+//! `Expose` conversion from a model's column type to its GraphQL output type.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+/// A calendar date, `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Date(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom(format!("invalid Date {s:?}: expected YYYY-MM-DD"))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// Arbitrary JSON (custom fields, configuration, UTM parameters…).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Json(pub serde_json::Value);
+
+#[Scalar(name = "JSON")]
+impl ScalarType for Json {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        value.into_json().map(Json).map_err(|e| InputValueError::custom(e.to_string()))
+    }
+    fn to_value(&self) -> Value {
+        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
+    }
+}
+
+/// How a model column appears in the API.
+pub trait Expose {
+    type Out: async_graphql::OutputType;
+    fn expose(&self) -> Self::Out;
+}
+
+macro_rules! expose_as {
+    ($($t:ty => $out:ty : |$v:ident| $e:expr;)*) => {$(
+        impl Expose for $t {
+            type Out = $out;
+            fn expose(&self) -> $out { let $v = self; $e }
+        }
+        impl Expose for Option<$t> {
+            type Out = Option<$out>;
+            fn expose(&self) -> Option<$out> { self.as_ref().map(|$v| $e) }
+        }
+    )*};
+}
+
+expose_as! {
+    String => String : |v| v.clone();
+    i32 => i32 : |v| *v;
+    bool => bool : |v| *v;
+    Decimal => Decimal : |v| at_least_cents(*v);
+    DateTime<Utc> => DateTime<Utc> : |v| *v;
+    NaiveDate => Date : |v| Date(*v);
+    serde_json::Value => Json : |v| Json(v.clone());
+}
+
+/// SQLite stores DECIMAL with NUMERIC affinity, so `1998.00` reads back as `1998`; PostgreSQL keeps
+/// the column's scale. Rendering at least two fraction digits gives the same text on both (money
+/// and percentage columns are scale 2; finer values keep their digits).
+fn at_least_cents(d: Decimal) -> Decimal {
+    if d.scale() < 2 {
+        let mut d = d;
+        d.rescale(2);
+        d
+    } else {
+        d
+    }
+}

@@ -1,0 +1,189 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP spec): POST `application/json`; GET with query
+//! parameters, never for mutations; `application/graphql-response+json` when the client accepts it
+//! (with 4xx for request errors), `application/json` otherwise (always 200 for well-formed
+//! requests). A GET carrying a WebSocket upgrade speaks `graphql-transport-ws`.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{
+    BatchRequest, BatchResponse, ErrorExtensionValues, Request as GqlRequest, Response as GqlResponse,
+};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use crate::graphql::loaders::DbLoader;
+use crate::startup::AppState;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+/// Operations in one JSON-array batch; each counts as an operation of its own.
+const MAX_BATCH: usize = 10;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponse,
+    Json,
+}
+
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    let mut best = None;
+    for part in accept.split(',') {
+        let mt = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        match mt.as_str() {
+            GRAPHQL_RESPONSE => return Some(MediaType::GraphqlResponse),
+            JSON | "application/*" | "*/*" => best = best.or(Some(MediaType::Json)),
+            _ => {}
+        }
+    }
+    best
+}
+
+fn problem(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+    (status, [(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return problem(StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Only JSON bodies: form posts and text/plain are what a cross-site form can send (CSRF).
+    if content_type.split(';').next().map(|m| m.trim().eq_ignore_ascii_case(JSON)) != Some(true) {
+        return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &format!("malformed GraphQL request body: {e}")),
+    };
+    if let BatchRequest::Batch(list) = &batch {
+        if list.is_empty() || list.len() > MAX_BATCH {
+            return problem(StatusCode::BAD_REQUEST, &format!("a batch holds 1 to {MAX_BATCH} operations"));
+        }
+    }
+    let response = match batch {
+        BatchRequest::Single(req) => BatchResponse::Single(execute(&state, req).await),
+        BatchRequest::Batch(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for req in list {
+                out.push(execute(&state, req).await);
+            }
+            BatchResponse::Batch(out)
+        }
+    };
+    respond(media, response)
+}
+
+pub async fn get(State(state): State<AppState>, req: Request) -> Response {
+    let (mut parts, _) = req.into_parts();
+    if parts.headers.get(header::UPGRADE).is_some() {
+        return websocket(state, &mut parts).await;
+    }
+    let Some(media) = negotiate(&parts.headers) else {
+        return problem(StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
+    };
+    let Query(params) = match Query::<HashMap<String, String>>::from_request_parts(&mut parts, &()).await {
+        Ok(q) => q,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let Some(query) = params.get("query") else {
+        return problem(StatusCode::BAD_REQUEST, "missing query parameter");
+    };
+    let mut req = GqlRequest::new(query.clone());
+    if let Some(name) = params.get("operationName").filter(|n| !n.is_empty()) {
+        req = req.operation_name(name.clone());
+    }
+    if let Some(vars) = params.get("variables").filter(|v| !v.is_empty()) {
+        match serde_json::from_str(vars) {
+            Ok(v) => req = req.variables(async_graphql::Variables::from_json(v)),
+            Err(_) => return problem(StatusCode::BAD_REQUEST, "variables must be a JSON object"),
+        }
+    }
+    if is_mutation(&req) {
+        let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, "mutations must use POST");
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    respond(media, BatchResponse::Single(execute(&state, req).await))
+}
+
+/// Whether the operation the request selects is a mutation (unparsable queries are left to the
+/// executor, which reports the syntax error).
+fn is_mutation(req: &GqlRequest) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else { return false };
+    let mut ops = doc.operations.iter();
+    let selected = match &req.operation_name {
+        Some(name) => ops.find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())).map(|(_, op)| op),
+        None => ops.next().map(|(_, op)| op),
+    };
+    selected.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+async fn execute(state: &AppState, req: GqlRequest) -> GqlResponse {
+    let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
+    let started = Instant::now();
+    let req = req.data(DbLoader::new(state.db.clone()));
+    let span = tracing::info_span!("graphql", operation = %operation);
+    let mut res = state.schema.execute(req).instrument(span).await;
+    state.metrics.graphql_operation(&operation_label(&operation), started.elapsed().as_secs_f64());
+    // Errors async-graphql raises itself (syntax, validation, input coercion: a wrong enum value
+    // or scalar format) carry no code; they are all the client's to fix.
+    for err in &mut res.errors {
+        let ext = err.extensions.get_or_insert_with(ErrorExtensionValues::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
+    res
+}
+
+/// Operation names become metric labels: keep them short and tame.
+fn operation_label(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
+}
+
+fn respond(media: MediaType, res: BatchResponse) -> Response {
+    let status = match (&res, media) {
+        // A request error (nothing executed) is the client's fault under the new media type.
+        (BatchResponse::Single(r), MediaType::GraphqlResponse)
+            if r.data == async_graphql::Value::Null && r.is_err() =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    };
+    let content_type = match media {
+        MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
+        MediaType::Json => JSON,
+    };
+    let body =
+        serde_json::to_string(&res).unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> Response {
+    let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    let schema = state.schema.clone();
+    let db = state.db.clone();
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+        let mut data = async_graphql::Data::default();
+        data.insert(DbLoader::new(db));
+        GraphQLWebSocket::new(socket, schema, protocol).with_data(data).serve().await
+    })
+}

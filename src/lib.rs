@@ -1,0 +1,29 @@
+//! cdp360: a GraphQL API server for a B2B customer-360 Customer Data Platform.
+//!
+//! The tour, outside in (dependencies point downwards; see ARCHITECTURE.md):
+
+// The query root merges one object per entity; its Send proofs nest deeply.
+#![recursion_limit = "512"]
+
+/// Configuration: the only place that reads the environment (`CDP_*`).
+pub mod config;
+/// Database connection with statement metrics, and migrations under an advisory lock.
+pub mod db;
+/// Pure types and rules, no IO.
+pub mod domain;
+/// `AppError`: one error type, mapped to GraphQL `extensions.code` and HTTP status.
+pub mod error;
+/// The GraphQL schema: generic per-entity types, filters, connections and loaders.
+pub mod graphql;
+/// HTTP endpoints: health, readiness, metrics, GraphQL over HTTP, GraphiQL.
+pub mod http;
+/// Per-application Prometheus metrics (no global recorder, so test servers stay isolated).
+pub mod metrics;
+/// The only home of SQL: generic paging, filtering and batched lookups over any table.
+pub mod repo;
+/// Use cases: reads with their access seam, the data generator.
+pub mod services;
+/// `AppState`, the axum router and `Application::build` (port 0 for tests).
+pub mod startup;
+/// Tracing subscriber setup and PII masking helpers.
+pub mod telemetry;

@@ -1,0 +1,186 @@
+//! `cdp360`: parse the command line, load configuration, start telemetry, run the subcommand.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cdp360::config::Config;
+use cdp360::error::AppError;
+use cdp360::startup::{Application, StartOptions, shutdown_signal};
+use cdp360::{db, graphql, metrics, repo, services, telemetry};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cdp360", version, about = "GraphQL API server for a B2B customer-360 CDP")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (default): migrate, seed demo data into an empty database, listen.
+    Serve {
+        /// Do not apply pending migrations on start.
+        #[arg(long)]
+        no_migrate: bool,
+        /// Do not seed the demo data set into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply, roll back or list migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Fill the database with deterministic generated data (scale 1 ≈ 1k accounts, 20k leads, 200k events).
+    Seed {
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value_t = services::seed::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Write the GraphQL SDL (or, with --check, fail when the file differs from the live schema).
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        output: PathBuf,
+        #[arg(long)]
+        check: bool,
+    },
+    /// Recompute derived data on demand.
+    Recompute {
+        #[command(subcommand)]
+        what: RecomputeWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    Up,
+    Down {
+        /// How many migrations to roll back (default: one).
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    Status,
+}
+
+#[derive(Subcommand)]
+enum RecomputeWhat {
+    /// Refresh the account, contact and lead summary tables (set-based).
+    Summaries,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { no_migrate: false, no_demo: false });
+    if let Command::ExportSchema { output, check } = &command {
+        // Needs no configuration or database.
+        return export_schema(output, *check);
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format, &config.log_filter);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config, command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn export_schema(output: &PathBuf, check: bool) -> ExitCode {
+    let sdl = graphql::sdl();
+    if check {
+        let current = std::fs::read_to_string(output).unwrap_or_default();
+        if current == sdl {
+            println!("{} is up to date", output.display());
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("{} differs from the live schema: run `cdp360 export-schema`", output.display());
+        return ExitCode::FAILURE;
+    }
+    match std::fs::write(output, sdl) {
+        Ok(()) => {
+            println!("wrote {}", output.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot write {}: {e}", output.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config, command: Command) -> Result<(), AppError> {
+    match command {
+        Command::Serve { no_migrate, no_demo } => {
+            serve(config, StartOptions { migrate: !no_migrate, demo_data: !no_demo }).await
+        }
+        Command::Migrate { action } => {
+            let conn = connect(&config).await?;
+            match action {
+                MigrateAction::Up => db::migrate_up(&conn).await?,
+                MigrateAction::Down { steps } => db::migrate_down(&conn, Some(steps)).await?,
+                MigrateAction::Status => {
+                    let (applied, pending) = db::migration_status(&conn).await?;
+                    for m in applied {
+                        println!("applied  {m}");
+                    }
+                    for m in pending {
+                        println!("pending  {m}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Seed { scale, seed } => {
+            let conn = connect(&config).await?;
+            db::migrate_up(&conn).await?;
+            let report =
+                services::seed::seed(&conn, &services::seed::SeedOptions { scale, seed, progress: true }).await?;
+            for (table, rows) in &report.tables {
+                println!("{table:<28} {rows:>9}");
+            }
+            println!("{} rows in {:.1}s", report.total_rows(), report.elapsed.as_secs_f64());
+            Ok(())
+        }
+        Command::Recompute { what: RecomputeWhat::Summaries } => {
+            let conn = connect(&config).await?;
+            let n = repo::summary::refresh_all(&conn).await?;
+            println!("refreshed {n} summary rows");
+            Ok(())
+        }
+        Command::ExportSchema { .. } => unreachable!("handled before configuration is loaded"),
+    }
+}
+
+async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, AppError> {
+    db::connect(&config.database_url, config.db_max_connections, std::sync::Arc::new(metrics::Metrics::new())).await
+}
+
+async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {
+    if let Some(path) = &config.key_file {
+        tracing::warn!(
+            key_file = %path.display(),
+            "DEMO MODE: secrets were generated into a local key file; set CDP_JWT_HS256_SECRET (and CDP_ENV=production) for real deployments"
+        );
+    }
+    let app = Application::build(config, opts).await?;
+    let addr = app.local_addr();
+    tracing::info!(%addr, "cdp360 listening");
+    println!("cdp360 is listening on http://{addr}  (GraphiQL: http://{addr}/ , GraphQL: http://{addr}/graphql)");
+    app.run_until(shutdown_signal()).await.map_err(AppError::internal)
+}

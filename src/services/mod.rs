@@ -1,0 +1,5 @@
+//! Use cases. Services open transactions, call domain + repo, and return `AppError`. They never
+//! import async_graphql or axum.
+
+pub mod read;
+pub mod seed;

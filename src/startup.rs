@@ -1,0 +1,98 @@
+//! Wiring: `AppState` and `Application::build(config)`, which connects, migrates, seeds the demo
+//! set when asked, and binds (port 0 picks a free port — the tests use that).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::graphql::cursor::CursorCodec;
+use crate::graphql::{self, AppSchema, GqlState};
+use crate::metrics::Metrics;
+use crate::{db, http, services};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub metrics: Arc<Metrics>,
+    pub config: Arc<Config>,
+}
+
+/// What `serve` does before listening.
+#[derive(Clone, Copy, Debug)]
+pub struct StartOptions {
+    pub migrate: bool,
+    /// Seed the small demo set when the database is empty.
+    pub demo_data: bool,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config, opts: StartOptions) -> AppResult<Application> {
+        let metrics = Arc::new(Metrics::new());
+        let db = db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
+        if opts.migrate {
+            db::migrate_up(&db).await?;
+        }
+        if opts.demo_data && services::seed::is_empty(&db).await? {
+            let report = services::seed::seed_demo(&db).await?;
+            tracing::info!(rows = report.total_rows(), "empty database: seeded the demo data set");
+        }
+        let gql_state = Arc::new(GqlState {
+            db: db.clone(),
+            cursors: CursorCodec::new(config.root_secret.derive("cdp360 cursor v1")),
+        });
+        let schema = graphql::schema(gql_state, &config.limits);
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
+        let state = AppState { db, schema, metrics, config: Arc::new(config) };
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` resolves, then finish in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let router = http::router(self.state);
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; draining in-flight requests");
+}
