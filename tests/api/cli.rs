@@ -1,0 +1,67 @@
+//! The binary: configuration errors, migrations, and graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn cdp360(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdp360"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CDP_DATABASE_URL", format!("sqlite://{}/cli.db?mode=rwc", dir.display()))
+        .env("CDP_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cdp360(dir.path()).env("CDP_BIND", "not-an-address").args(["migrate", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("CDP_BIND"), "{stderr}");
+}
+
+#[test]
+fn migrate_up_down_and_status_report_the_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = |dir: &std::path::Path| {
+        let out = cdp360(dir).args(["migrate", "status"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(status(dir.path()).contains("pending  m20261122_000001_create_model"));
+    assert!(cdp360(dir.path()).args(["migrate", "up"]).status().unwrap().success());
+    assert!(status(dir.path()).contains("applied  m20261122_000001_create_model"));
+    assert!(cdp360(dir.path()).args(["migrate", "down"]).status().unwrap().success());
+    assert!(status(dir.path()).contains("pending  m20261122_000001_create_model"));
+}
+
+#[test]
+fn serve_shuts_down_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cdp360(dir.path())
+        .env("CDP_BIND", "127.0.0.1:0")
+        .args(["serve", "--no-demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
+    let key_file = dir.path().join("cli.db.keys");
+    assert!(key_file.exists(), "demo mode keeps its generated secret beside the database");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop within 10 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

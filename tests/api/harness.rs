@@ -1,0 +1,185 @@
+//! `TestApp::spawn()`: the real server on port 0 against a fresh database — a temp SQLite file, or
+//! with `CDP_TEST_DATABASE_URL` a fresh PostgreSQL database cloned from a migrated template (so the
+//! 38-table migration runs once per test process, not once per test).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use cdp360::config::{Config, Secret};
+use cdp360::metrics::Metrics;
+use cdp360::startup::{Application, StartOptions};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, OnceCell, oneshot};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// A connection of the test's own (fixtures, direct checks); not counted in the server's metrics.
+    pub db: DatabaseConnection,
+    stop: Option<oneshot::Sender<()>>,
+    /// The PostgreSQL database to drop afterwards (SQLite files go with their TempDir).
+    pg_database: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static CREATE_LOCK: Mutex<()> = Mutex::const_new(());
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn pg_base() -> Option<String> {
+    std::env::var("CDP_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
+fn with_database(base: &str, name: &str) -> String {
+    let (head, _) = base.rsplit_once('/').expect("database URL has a path");
+    format!("{head}/{name}")
+}
+
+async fn template(base: &str) -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("cdp360_tpl_{}", std::process::id());
+            let admin = Database::connect(base).await.expect("connect to CDP_TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let db = Database::connect(with_database(base, &name)).await.unwrap();
+            cdp360::db::migrate_up(&db).await.expect("migrate template");
+            db.close().await.unwrap();
+            admin.close().await.unwrap();
+            name
+        })
+        .await
+        .clone()
+}
+
+/// A fresh, migrated database; the TempDir keeps a SQLite file alive.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match pg_base() {
+        Some(base) => {
+            let tpl = template(&base).await;
+            let name = format!("cdp360_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+            let _guard = CREATE_LOCK.lock().await;
+            let admin = Database::connect(&base).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).await.unwrap();
+            admin.close().await.unwrap();
+            (with_database(&base, &name), None)
+        }
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+            (url, Some(dir))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawn with a tweaked configuration.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        if std::env::var_os("CDP_TEST_LOG").is_some() {
+            cdp360::telemetry::init(cdp360::config::LogFormat::Pretty, &std::env::var("CDP_TEST_LOG").unwrap());
+        }
+        let (url, dir) = fresh_database().await;
+        let mut config = Config::for_database(url.clone(), Secret::new(vec![42; 32]));
+        tweak(&mut config);
+        let (addr_tx, addr_rx) = oneshot::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        // The server gets its own runtime on its own thread (like the real binary), so the test's
+        // runtime only drives the client.
+        std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_stack_size(8 << 20)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let app = Application::build(config, StartOptions { migrate: true, demo_data: false })
+                        .await
+                        .expect("application builds");
+                    let _ = addr_tx.send(app.local_addr());
+                    app.run_until(async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .unwrap();
+                });
+            })
+            .unwrap();
+        let addr = addr_rx.await.expect("server started");
+        let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
+        let pg_database = dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string());
+        TestApp { addr, client: reqwest::Client::new(), db, stop: Some(stop_tx), pg_database, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POST a GraphQL request; the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(res.status().as_u16(), 500, "a request never answers 500");
+        res.json().await.unwrap()
+    }
+
+    /// POST a GraphQL request that must succeed; its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The number of SQL statements the server has run so far (from `/metrics`).
+    pub async fn statements(&self) -> u64 {
+        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        metric_value(&text, "cdp360_db_statement_seconds_count").unwrap_or(0.0) as u64
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let (Some(name), Some(base)) = (self.pg_database.take(), pg_base()) {
+            // Drop runs inside the test's runtime, which cannot block on another one: use a thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&base).await {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The value of an unlabelled series in Prometheus text.
+pub fn metric_value(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}")).to_string()
+}

@@ -1,0 +1,15 @@
+//! The one integration-test binary: every test spawns the real server (port 0) against a fresh
+//! database and talks HTTP to it. `cargo test` runs on SQLite; with `CDP_TEST_DATABASE_URL` the
+//! same tests run on PostgreSQL.
+
+mod fixtures;
+mod harness;
+mod seed_model;
+
+mod bad_input;
+mod cli;
+mod filtering;
+mod http_contract;
+mod paging;
+mod relations;
+mod schema;
