@@ -178,9 +178,10 @@ async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {
             "DEMO MODE: secrets were generated into a local key file; set CDP_JWT_HS256_SECRET (and CDP_ENV=production) for real deployments"
         );
     }
+    let shutdown = shutdown_signal();
     let app = Application::build(config, opts).await?;
     let addr = app.local_addr();
     tracing::info!(%addr, "cdp360 listening");
     println!("cdp360 is listening on http://{addr}  (GraphiQL: http://{addr}/ , GraphQL: http://{addr}/graphql)");
-    app.run_until(shutdown_signal()).await.map_err(AppError::internal)
+    app.run_until(shutdown).await.map_err(AppError::internal)
 }
