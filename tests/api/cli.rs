@@ -65,3 +65,33 @@ fn serve_shuts_down_gracefully_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[tokio::test]
+async fn serve_seeds_demo_data_into_an_empty_database_once() {
+    let app = crate::harness::TestApp::spawn_with_demo_data().await;
+    let d = app
+        .data("{ accounts { totalCount } leads { totalCount } events(first: 1) { totalCount } }", serde_json::json!({}))
+        .await;
+    assert!(d["accounts"]["totalCount"].as_u64().unwrap() >= 5, "{d}");
+    assert!(d["leads"]["totalCount"].as_u64().unwrap() >= 5, "{d}");
+    assert!(d["events"]["totalCount"].as_u64().unwrap() >= 5, "{d}");
+    // Not empty any more: a second start must not seed again.
+    assert!(!cdp360::services::seed::is_empty(&app.db).await.unwrap());
+}
+
+#[tokio::test]
+async fn replicas_migrating_together_on_postgres_both_succeed() {
+    // The advisory lock is PostgreSQL's; an embedded SQLite file has a single server by design.
+    let Some(url) = crate::harness::empty_postgres_database().await else { return };
+    let metrics = std::sync::Arc::new(cdp360::metrics::Metrics::new());
+    let a = cdp360::db::connect(&url, 2, metrics.clone()).await.unwrap();
+    let b = cdp360::db::connect(&url, 2, metrics).await.unwrap();
+    let (ra, rb) = tokio::join!(cdp360::db::migrate_up(&a), cdp360::db::migrate_up(&b));
+    ra.unwrap();
+    rb.unwrap();
+    let (applied, pending) = cdp360::db::migration_status(&a).await.unwrap();
+    assert_eq!(applied.len(), 1);
+    assert!(pending.is_empty());
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}

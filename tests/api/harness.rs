@@ -54,6 +54,16 @@ async fn template(base: &str) -> String {
         .clone()
 }
 
+/// A fresh database with no tables (PostgreSQL only; SQLite files start empty anyway).
+pub async fn empty_postgres_database() -> Option<String> {
+    let base = pg_base()?;
+    let name = format!("cdp360_t_{}_{}_empty", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let admin = Database::connect(&base).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.unwrap();
+    Some(with_database(&base, &name))
+}
+
 /// A fresh, migrated database; the TempDir keeps a SQLite file alive.
 async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match pg_base() {
@@ -81,6 +91,15 @@ impl TestApp {
 
     /// Spawn with a tweaked configuration.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_full(tweak, StartOptions { migrate: true, demo_data: false }).await
+    }
+
+    /// Spawn like `cdp360 serve` does by default: demo data goes into the empty database.
+    pub async fn spawn_with_demo_data() -> TestApp {
+        Self::spawn_full(|_| {}, StartOptions { migrate: true, demo_data: true }).await
+    }
+
+    async fn spawn_full(tweak: impl FnOnce(&mut Config), opts: StartOptions) -> TestApp {
         if std::env::var_os("CDP_TEST_LOG").is_some() {
             cdp360::telemetry::init(cdp360::config::LogFormat::Pretty, &std::env::var("CDP_TEST_LOG").unwrap());
         }
@@ -101,9 +120,7 @@ impl TestApp {
                     .build()
                     .unwrap();
                 rt.block_on(async move {
-                    let app = Application::build(config, StartOptions { migrate: true, demo_data: false })
-                        .await
-                        .expect("application builds");
+                    let app = Application::build(config, opts).await.expect("application builds");
                     let _ = addr_tx.send(app.local_addr());
                     app.run_until(async move {
                         let _ = stop_rx.await;
