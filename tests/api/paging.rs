@@ -136,3 +136,61 @@ async fn a_cursor_from_another_ordering_is_refused() {
     let body = app.gql(PAGE, json!({ "first": 2, "after": cursor, "order": { "field": "LEAD_SCORE" } })).await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn paging_through_a_nullable_column_crosses_into_the_nulls_both_ways() {
+    let app = TestApp::spawn().await;
+    // Every third lead has no company: the NULL block sorts last in both directions.
+    let rows: Vec<_> = (0..40)
+        .map(|i| entity::lead::Model {
+            company_name: (i % 3 != 0).then(|| format!("公司{:02}", i % 7)),
+            ..fixtures::lead(i)
+        })
+        .collect();
+    let mut expected_asc: Vec<(Option<String>, String)> =
+        rows.iter().map(|l| (l.company_name.clone(), l.lead_id.clone())).collect();
+    insert(&app.db, rows).await;
+    // (col IS NULL, col, id): non-null ascending by (name, id), then NULLs by id.
+    expected_asc.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1).cmp(&(b.0.is_none(), &b.0, &b.1)));
+    let asc: Vec<String> = expected_asc.iter().map(|r| r.1.clone()).collect();
+    let order = json!({ "field": "COMPANY_NAME", "direction": "ASC" });
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app.data(PAGE, json!({ "first": 4, "after": after, "order": order })).await;
+        seen.extend(ids(&page));
+        if !page["leads"]["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = page["leads"]["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, asc);
+    let mut back = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let page = app.data(PAGE, json!({ "last": 4, "before": before, "order": order })).await;
+        let mut chunk = ids(&page);
+        chunk.extend(back);
+        back = chunk;
+        if !page["leads"]["pageInfo"]["hasPreviousPage"].as_bool().unwrap() {
+            break;
+        }
+        before = page["leads"]["pageInfo"]["startCursor"].clone();
+    }
+    assert_eq!(back, asc);
+    // Descending: non-null descending by (name, id), NULLs still last, by id descending.
+    let desc_order = json!({ "field": "COMPANY_NAME", "direction": "DESC" });
+    let mut expected_desc = expected_asc.clone();
+    expected_desc.sort_by(|a, b| (a.0.is_none(), &b.0, &b.1).cmp(&(b.0.is_none(), &a.0, &a.1)));
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app.data(PAGE, json!({ "first": 4, "after": after, "order": desc_order })).await;
+        seen.extend(ids(&page));
+        if !page["leads"]["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = page["leads"]["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, expected_desc.iter().map(|r| r.1.clone()).collect::<Vec<_>>());
+}
