@@ -222,7 +222,7 @@ fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() < 64 {
+    if !s.len().is_multiple_of(2) || s.len() < 64 {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()

@@ -27,7 +27,7 @@ pub struct GqlState {
 }
 
 fn builder() -> SchemaBuilder<model::QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(model::QueryRoot::default(), EmptyMutation, EmptySubscription)
+    Schema::build(model::QueryRoot, EmptyMutation, EmptySubscription)
 }
 
 /// The live schema with its limits and shared state.

@@ -65,10 +65,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(b) => b,
         Err(e) => return problem(StatusCode::BAD_REQUEST, &format!("malformed GraphQL request body: {e}")),
     };
-    if let BatchRequest::Batch(list) = &batch {
-        if list.is_empty() || list.len() > MAX_BATCH {
-            return problem(StatusCode::BAD_REQUEST, &format!("a batch holds 1 to {MAX_BATCH} operations"));
-        }
+    if let BatchRequest::Batch(list) = &batch
+        && (list.is_empty() || list.len() > MAX_BATCH)
+    {
+        return problem(StatusCode::BAD_REQUEST, &format!("a batch holds 1 to {MAX_BATCH} operations"));
     }
     let response = match batch {
         BatchRequest::Single(req) => BatchResponse::Single(execute(&state, req).await),
