@@ -5,8 +5,12 @@
 // The query root merges one object per entity; its Send proofs nest deeply.
 #![recursion_limit = "512"]
 
+/// JWT verification, principals and scopes (leaf: no database access).
+pub mod auth;
 /// Configuration: the only place that reads the environment (`CDP_*`).
 pub mod config;
+/// Field encryption, blind indexes and the key ring (pure leaf).
+pub mod crypto;
 /// Database connection with statement metrics, and migrations under an advisory lock.
 pub mod db;
 /// Pure types and rules, no IO.
