@@ -66,6 +66,18 @@ pub struct Config {
     pub root_secret: Secret,
     /// Where the demo key file was written/read, when one is used.
     pub key_file: Option<PathBuf>,
+    pub jwt: JwtSettings,
+}
+
+/// Token verification beyond the HS256 root secret (DESIGN.md §5, §11).
+#[derive(Clone, Debug, Default)]
+pub struct JwtSettings {
+    /// `CDP_JWT_PUBLIC_KEYS`: a JWKS file or a directory of `<kid>.pem` partner keys.
+    pub public_keys: Option<PathBuf>,
+    /// `CDP_JWT_ISSUER`: required `iss` when set.
+    pub issuer: Option<String>,
+    /// `CDP_JWT_AUDIENCE`: required member of `aud` when set.
+    pub audience: Option<String>,
 }
 
 /// A configuration error: which setting, and what is wrong with it.
@@ -145,7 +157,19 @@ impl Config {
                 (load_or_create_key_file(&path)?, Some(path))
             }
         };
+        let public_keys = get("CDP_JWT_PUBLIC_KEYS").filter(|p| !p.is_empty()).map(PathBuf::from);
+        if let Some(p) = &public_keys
+            && !p.exists()
+        {
+            return Err(err("CDP_JWT_PUBLIC_KEYS", format!("{} does not exist", p.display())));
+        }
+        let jwt = JwtSettings {
+            public_keys,
+            issuer: get("CDP_JWT_ISSUER").filter(|s| !s.trim().is_empty()),
+            audience: get("CDP_JWT_AUDIENCE").filter(|s| !s.trim().is_empty()),
+        };
         Ok(Config {
+            jwt,
             database_url,
             bind,
             environment,
@@ -170,6 +194,7 @@ impl Config {
             limits: QueryLimits { max_depth: 12, max_complexity: 50_000, max_body_bytes: 1 << 20 },
             root_secret,
             key_file: None,
+            jwt: JwtSettings::default(),
         }
     }
 }

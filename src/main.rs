@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use cdp360::config::Config;
 use cdp360::error::AppError;
 use cdp360::startup::{Application, StartOptions, shutdown_signal};
-use cdp360::{db, graphql, metrics, repo, services, telemetry};
+use cdp360::{auth, db, graphql, metrics, repo, services, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -45,6 +45,21 @@ enum Command {
         output: PathBuf,
         #[arg(long)]
         check: bool,
+    },
+    /// Mint an HS256 token from the configured secret (for people and scripts).
+    Token {
+        /// Subject: who the token is for.
+        #[arg(long)]
+        sub: String,
+        /// Space-separated scopes: read write pii ingest admin.
+        #[arg(long)]
+        scope: String,
+        /// Comma-separated channel ids the token is restricted to (partner tokens).
+        #[arg(long)]
+        channels: Option<String>,
+        /// Lifetime, e.g. 30m, 1h, 7d (at most 90d).
+        #[arg(long, default_value = "1h")]
+        ttl: String,
     },
     /// Recompute derived data on demand.
     Recompute {
@@ -163,6 +178,18 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             println!("refreshed {n} summary rows");
             Ok(())
         }
+        Command::Token { sub, scope, channels, ttl } => {
+            let request = auth::MintRequest {
+                subject: sub,
+                scopes: auth::Scope::parse_list_strict(&scope)?,
+                channels: channels.as_deref().map(auth::parse_channel_list),
+                ttl: auth::parse_ttl(&ttl)?,
+                issuer: config.jwt.issuer.clone(),
+                audience: config.jwt.audience.clone(),
+            };
+            println!("{}", auth::mint_hs256(&config.root_secret, &request)?);
+            Ok(())
+        }
         Command::ExportSchema { .. } => unreachable!("handled before configuration is loaded"),
     }
 }
@@ -179,9 +206,28 @@ async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {
         );
     }
     let shutdown = shutdown_signal();
+    // Demo mode only: with real secrets, tokens come from `cdp360 token` or the identity provider.
+    let demo_token = match &config.key_file {
+        Some(_) => Some(auth::mint_hs256(
+            &config.root_secret,
+            &auth::MintRequest {
+                subject: "dev-admin".into(),
+                scopes: auth::Scope::ALL.into_iter().collect(),
+                channels: None,
+                ttl: std::time::Duration::from_secs(7 * 24 * 3600),
+                issuer: config.jwt.issuer.clone(),
+                audience: config.jwt.audience.clone(),
+            },
+        )?),
+        None => None,
+    };
     let app = Application::build(config, opts).await?;
     let addr = app.local_addr();
     tracing::info!(%addr, "cdp360 listening");
     println!("cdp360 is listening on http://{addr}  (GraphiQL: http://{addr}/ , GraphQL: http://{addr}/graphql)");
+    if let Some(token) = demo_token {
+        println!("Development admin token (all scopes, 7 days; paste into GraphiQL's Headers tab):");
+        println!("{{\"Authorization\": \"Bearer {token}\"}}");
+    }
     app.run_until(shutdown).await.map_err(AppError::internal)
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::auth::{DEFAULT_LEEWAY_SECS, Verifier, VerifierConfig};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::graphql::cursor::CursorCodec;
@@ -18,6 +19,7 @@ use crate::{db, http, services};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub verifier: Arc<Verifier>,
     pub schema: AppSchema,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
@@ -38,6 +40,24 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config, opts: StartOptions) -> AppResult<Application> {
+        let verifier = Arc::new(
+            Verifier::new(VerifierConfig {
+                hs256_secret: Some(config.root_secret.clone()),
+                public_keys: config.jwt.public_keys.clone(),
+                issuer: config.jwt.issuer.clone(),
+                audience: config.jwt.audience.clone(),
+                leeway_secs: DEFAULT_LEEWAY_SECS,
+            })
+            .map_err(|e| AppError::internal(format!("JWT verification keys: {e}")))?,
+        );
+        if config.jwt.public_keys.is_some() {
+            // Partner keys change without a restart: on file change and on SIGHUP.
+            let _ = verifier.clone().watch(std::time::Duration::from_secs(5));
+            #[cfg(unix)]
+            if let Err(e) = verifier.clone().reload_on_sighup() {
+                tracing::warn!(error = %e, "no SIGHUP key reload");
+            }
+        }
         let metrics = Arc::new(Metrics::new());
         let db = db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
         if opts.migrate {
@@ -55,7 +75,7 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
-        let state = AppState { db, schema, metrics, config: Arc::new(config) };
+        let state = AppState { db, verifier, schema, metrics, config: Arc::new(config) };
         Ok(Application { listener, state })
     }
 

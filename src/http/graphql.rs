@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
+use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::graphql::loaders::DbLoader;
 use crate::startup::AppState;
 
@@ -48,11 +49,41 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 }
 
 fn problem(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+    error_response(status, "BAD_USER_INPUT", message)
+}
+
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, [(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
 }
 
+/// The request's principal from its bearer token, or the 401 to send (DESIGN.md §5: every request
+/// but health, readiness and the GraphiQL page carries a token).
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().map_err(|_| AuthError::BadAuthorizationHeader));
+    let verdict = match header {
+        None => Err(AuthError::Missing),
+        Some(value) => value.and_then(bearer_token).and_then(|token| state.verifier.verify(token)),
+    };
+    verdict.map_err(|e| {
+        tracing::debug!(reason = %e, "unauthenticated request");
+        let mut res = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        res
+    })
+}
+
+/// Operation-level authorisation: reading anything needs the `read` scope. Field-level rules
+/// (`pii`, partner channels) join here as they land.
+fn authorize(principal: &Principal) -> Result<(), Response> {
+    principal.require(Scope::Read).map_err(|e| error_response(StatusCode::FORBIDDEN, e.code(), &e.to_string()))
+}
+
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let principal = match authenticate(&state, &headers).and_then(|p| authorize(&p).map(|()| p)) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
     let Some(media) = negotiate(&headers) else {
         return problem(StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
     };
@@ -71,11 +102,11 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         return problem(StatusCode::BAD_REQUEST, &format!("a batch holds 1 to {MAX_BATCH} operations"));
     }
     let response = match batch {
-        BatchRequest::Single(req) => BatchResponse::Single(execute(&state, req).await),
+        BatchRequest::Single(req) => BatchResponse::Single(execute(&state, &principal, req).await),
         BatchRequest::Batch(list) => {
             let mut out = Vec::with_capacity(list.len());
             for req in list {
-                out.push(execute(&state, req).await);
+                out.push(execute(&state, &principal, req).await);
             }
             BatchResponse::Batch(out)
         }
@@ -86,8 +117,13 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     let (mut parts, _) = req.into_parts();
     if parts.headers.get(header::UPGRADE).is_some() {
+        // Browsers cannot set headers on a WebSocket: the token comes in `connection_init`.
         return websocket(state, &mut parts).await;
     }
+    let principal = match authenticate(&state, &parts.headers).and_then(|p| authorize(&p).map(|()| p)) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
     let Some(media) = negotiate(&parts.headers) else {
         return problem(StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
     };
@@ -113,7 +149,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    respond(media, BatchResponse::Single(execute(&state, req).await))
+    respond(media, BatchResponse::Single(execute(&state, &principal, req).await))
 }
 
 /// Whether the operation the request selects is a mutation (unparsable queries are left to the
@@ -128,10 +164,10 @@ fn is_mutation(req: &GqlRequest) -> bool {
     selected.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-async fn execute(state: &AppState, req: GqlRequest) -> GqlResponse {
+async fn execute(state: &AppState, principal: &Principal, req: GqlRequest) -> GqlResponse {
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
-    let req = req.data(DbLoader::new(state.db.clone()));
+    let req = req.data(DbLoader::new(state.db.clone())).data(principal.clone());
     let span = tracing::info_span!("graphql", operation = %operation);
     let mut res = state.schema.execute(req).instrument(span).await;
     state.metrics.graphql_operation(&operation_label(&operation), started.elapsed().as_secs_f64());
@@ -181,9 +217,28 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
     };
     let schema = state.schema.clone();
     let db = state.db.clone();
+    let verifier = state.verifier.clone();
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
         let mut data = async_graphql::Data::default();
         data.insert(DbLoader::new(db));
-        GraphQLWebSocket::new(socket, schema, protocol).with_data(data).serve().await
+        GraphQLWebSocket::new(socket, schema, protocol)
+            .with_data(data)
+            .on_connection_init(move |payload| async move {
+                // `{"Authorization": "Bearer …"}`; a refused init closes the connection.
+                let header = ["Authorization", "authorization"]
+                    .iter()
+                    .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
+                    .ok_or(AuthError::Missing);
+                let principal = header
+                    .and_then(bearer_token)
+                    .and_then(|t| verifier.verify(t))
+                    .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                principal.require(Scope::Read).map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                let mut init = async_graphql::Data::default();
+                init.insert(principal);
+                Ok(init)
+            })
+            .serve()
+            .await
     })
 }

@@ -49,9 +49,30 @@ fn serve_shuts_down_gracefully_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    stdout.read_line(&mut line).unwrap();
     assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
+    // Demo mode prints an admin token that the server accepts.
+    let addr = line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let mut hint = String::new();
+    stdout.read_line(&mut hint).unwrap();
+    let mut headers = String::new();
+    stdout.read_line(&mut headers).unwrap();
+    let headers: serde_json::Value = serde_json::from_str(&headers).expect("a JSON headers line");
+    let auth = headers["Authorization"].as_str().unwrap().to_string();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/graphql"))
+            .header("authorization", auth)
+            .json(&serde_json::json!({ "query": "{ leads { totalCount } }" }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, reqwest::StatusCode::OK);
     let key_file = dir.path().join("cli.db.keys");
     assert!(key_file.exists(), "demo mode keeps its generated secret beside the database");
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());

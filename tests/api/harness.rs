@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use cdp360::auth::{MintRequest, Scope, mint_hs256};
 use cdp360::config::{Config, Secret};
 use cdp360::metrics::Metrics;
 use cdp360::startup::{Application, StartOptions};
@@ -104,7 +105,7 @@ impl TestApp {
             cdp360::telemetry::init(cdp360::config::LogFormat::Pretty, &std::env::var("CDP_TEST_LOG").unwrap());
         }
         let (url, dir) = fresh_database().await;
-        let mut config = Config::for_database(url.clone(), Secret::new(vec![42; 32]));
+        let mut config = Config::for_database(url.clone(), test_secret());
         tweak(&mut config);
         let (addr_tx, addr_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -133,7 +134,11 @@ impl TestApp {
         let addr = addr_rx.await.expect("server started");
         let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
         let pg_database = dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string());
-        TestApp { addr, client: reqwest::Client::new(), db, stop: Some(stop_tx), pg_database, _dir: dir }
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = format!("Bearer {}", token(&Scope::ALL, None));
+        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+        let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+        TestApp { addr, client, db, stop: Some(stop_tx), pg_database, _dir: dir }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -186,6 +191,25 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// The secret every test server verifies HS256 tokens with (32 × `*`, so it is also a valid
+/// `CDP_JWT_HS256_SECRET` for the binary).
+pub fn test_secret() -> Secret {
+    Secret::new(vec![b'*'; 32])
+}
+
+/// A token for the test servers with the given scopes (and channel restriction).
+pub fn token(scopes: &[Scope], channels: Option<&[&str]>) -> String {
+    let request = MintRequest {
+        subject: "test".into(),
+        scopes: scopes.iter().copied().collect(),
+        channels: channels.map(|c| c.iter().map(|s| s.to_string()).collect()),
+        ttl: std::time::Duration::from_secs(3600),
+        issuer: None,
+        audience: None,
+    };
+    mint_hs256(&test_secret(), &request).unwrap()
 }
 
 /// The value of an unlabelled series in Prometheus text.

@@ -6,6 +6,7 @@ mod fixtures;
 mod harness;
 mod seed_model;
 
+mod authn;
 mod bad_input;
 mod cli;
 mod filtering;
