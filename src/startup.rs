@@ -52,7 +52,8 @@ impl Application {
         );
         if config.jwt.public_keys.is_some() {
             // Partner keys change without a restart: on file change and on SIGHUP.
-            let _ = verifier.clone().watch(std::time::Duration::from_secs(5));
+            // Detached on purpose: the watcher lives as long as the process.
+            drop(verifier.clone().watch(std::time::Duration::from_secs(5)));
             #[cfg(unix)]
             if let Err(e) = verifier.clone().reload_on_sighup() {
                 tracing::warn!(error = %e, "no SIGHUP key reload");

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
+use crate::error::AppError;
 use crate::graphql::loaders::DbLoader;
 use crate::startup::AppState;
 
@@ -57,32 +58,37 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, [(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
 }
 
-/// The request's principal from its bearer token, or the 401 to send (DESIGN.md §5: every request
-/// but health, readiness and the GraphiQL page carries a token).
-fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+/// The request's principal, authenticated from its bearer token (DESIGN.md §5: every request but
+/// health, readiness and the GraphiQL page carries one) and authorised for the operation: reading
+/// needs the `read` scope. Field-level rules (`pii`, partner channels) join here as they land.
+fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().map_err(|_| AuthError::BadAuthorizationHeader));
-    let verdict = match header {
+    let principal = match header {
         None => Err(AuthError::Missing),
         Some(value) => value.and_then(bearer_token).and_then(|token| state.verifier.verify(token)),
-    };
-    verdict.map_err(|e| {
-        tracing::debug!(reason = %e, "unauthenticated request");
-        let mut res = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        res
-    })
+    }?;
+    principal.require(Scope::Read)?;
+    Ok(principal)
 }
 
-/// Operation-level authorisation: reading anything needs the `read` scope. Field-level rules
-/// (`pii`, partner channels) join here as they land.
-fn authorize(principal: &Principal) -> Result<(), Response> {
-    principal.require(Scope::Read).map_err(|e| error_response(StatusCode::FORBIDDEN, e.code(), &e.to_string()))
+/// 401 (with the Bearer challenge) or 403 before anything executes.
+fn reject(e: AppError) -> Response {
+    tracing::debug!(reason = %e, "request refused");
+    let mut res = error_response(
+        StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNAUTHORIZED),
+        e.code(),
+        &e.to_string(),
+    );
+    if matches!(e, AppError::Unauthenticated(_)) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    res
 }
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let principal = match authenticate(&state, &headers).and_then(|p| authorize(&p).map(|()| p)) {
+    let principal = match principal_for(&state, &headers) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err(e) => return reject(e),
     };
     let Some(media) = negotiate(&headers) else {
         return problem(StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
@@ -120,9 +126,9 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         // Browsers cannot set headers on a WebSocket: the token comes in `connection_init`.
         return websocket(state, &mut parts).await;
     }
-    let principal = match authenticate(&state, &parts.headers).and_then(|p| authorize(&p).map(|()| p)) {
+    let principal = match principal_for(&state, &parts.headers) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err(e) => return reject(e),
     };
     let Some(media) = negotiate(&parts.headers) else {
         return problem(StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
