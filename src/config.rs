@@ -51,6 +51,11 @@ pub struct QueryLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub max_body_bytes: usize,
+    /// Aliased fields per document (aliases multiply work without deepening the query).
+    pub max_aliases: usize,
+    /// GraphQL operations per principal per minute (sustained), and the burst above it.
+    pub rate_per_minute: u32,
+    pub rate_burst: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -141,6 +146,9 @@ impl Config {
             max_depth: num("CDP_MAX_QUERY_DEPTH", 12, 2, 64)?,
             max_complexity: num("CDP_MAX_QUERY_COMPLEXITY", 50_000, 100, 10_000_000)?,
             max_body_bytes: num("CDP_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20)?,
+            max_aliases: num("CDP_MAX_QUERY_ALIASES", 100, 1, 10_000)?,
+            rate_per_minute: num("CDP_RATE_LIMIT_PER_MINUTE", 1200, 1, 1_000_000)? as u32,
+            rate_burst: num("CDP_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
         };
         let db_max_connections = num("CDP_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
         let (root_secret, key_file) = match get("CDP_JWT_HS256_SECRET") {
@@ -191,7 +199,14 @@ impl Config {
             log_format: LogFormat::Pretty,
             log_filter: "warn".into(),
             db_max_connections: 5,
-            limits: QueryLimits { max_depth: 12, max_complexity: 50_000, max_body_bytes: 1 << 20 },
+            limits: QueryLimits {
+                max_depth: 12,
+                max_complexity: 50_000,
+                max_body_bytes: 1 << 20,
+                max_aliases: 100,
+                rate_per_minute: 1200,
+                rate_burst: 100,
+            },
             root_secret,
             key_file: None,
             jwt: JwtSettings::default(),

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::graphql::cursor::CursorCodec;
 use crate::graphql::{self, AppSchema, GqlState};
+use crate::http::rate_limit::OperationLimiter;
 use crate::metrics::Metrics;
 use crate::{db, http, services};
 
@@ -20,6 +21,7 @@ use crate::{db, http, services};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub verifier: Arc<Verifier>,
+    pub rate_limit: Arc<OperationLimiter>,
     pub schema: AppSchema,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
@@ -76,7 +78,8 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
-        let state = AppState { db, verifier, schema, metrics, config: Arc::new(config) };
+        let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
+        let state = AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config) };
         Ok(Application { listener, state })
     }
 

@@ -5,6 +5,7 @@ pub mod connection;
 pub mod cursor;
 pub mod errors;
 pub mod filters;
+pub mod limits;
 pub mod loaders;
 pub mod model;
 pub mod resource;
@@ -32,7 +33,12 @@ fn builder() -> SchemaBuilder<model::QueryRoot, EmptyMutation, EmptySubscription
 
 /// The live schema with its limits and shared state.
 pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
-    builder().data(state).limit_depth(limits.max_depth).limit_complexity(limits.max_complexity).finish()
+    builder()
+        .data(state)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(limits::AliasLimit(limits.max_aliases))
+        .finish()
 }
 
 /// The SDL that `cdp360 export-schema` writes to `schema.graphql`.

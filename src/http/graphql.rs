@@ -71,6 +71,17 @@ fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, App
     Ok(principal)
 }
 
+/// Take `operations` from the principal's rate-limit bucket, or answer 429 with `Retry-After`.
+fn charge(state: &AppState, principal: &Principal, operations: usize) -> Result<(), Box<Response>> {
+    state.rate_limit.admit(&principal.subject, operations).map_err(|wait| {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let e = AppError::RateLimited { retry_after_secs: secs.max(1) };
+        let mut res = error_response(StatusCode::TOO_MANY_REQUESTS, e.code(), &e.to_string());
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        Box::new(res)
+    })
+}
+
 /// 401 (with the Bearer challenge) or 403 before anything executes.
 fn reject(e: AppError) -> Response {
     tracing::debug!(reason = %e, "request refused");
@@ -106,6 +117,13 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         && (list.is_empty() || list.len() > MAX_BATCH)
     {
         return problem(StatusCode::BAD_REQUEST, &format!("a batch holds 1 to {MAX_BATCH} operations"));
+    }
+    let operations = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(list) => list.len(),
+    };
+    if let Err(res) = charge(&state, &principal, operations) {
+        return *res;
     }
     let response = match batch {
         BatchRequest::Single(req) => BatchResponse::Single(execute(&state, &principal, req).await),
@@ -149,6 +167,9 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
             Ok(v) => req = req.variables(async_graphql::Variables::from_json(v)),
             Err(_) => return problem(StatusCode::BAD_REQUEST, "variables must be a JSON object"),
         }
+    }
+    if let Err(res) = charge(&state, &principal, 1) {
+        return *res;
     }
     if is_mutation(&req) {
         let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, "mutations must use POST");

@@ -3,6 +3,7 @@
 //! services.
 
 mod graphql;
+pub mod rate_limit;
 
 use std::time::Instant;
 

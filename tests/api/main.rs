@@ -11,6 +11,7 @@ mod bad_input;
 mod cli;
 mod filtering;
 mod http_contract;
+mod limits;
 mod paging;
 mod relations;
 mod schema;
