@@ -14,7 +14,7 @@ use super::resource::{FilterInput, OrderInput, Resource};
 use crate::error::{AppError, AppResult};
 use crate::repo::filter::Filter;
 use crate::repo::page::{Link, Order, Page, Slice};
-use crate::services::read;
+use crate::services::read::{self, Access};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 pub const MAX_PAGE_SIZE: u64 = 500;
@@ -116,7 +116,7 @@ impl<R: Resource> Connection<R> {
             Total::Zero => Ok(0),
             Total::Top(filter) => {
                 let state = ctx.data::<Arc<GqlState>>()?;
-                read::count(&state.db, R::TABLE, filter.as_ref()).await.gql()
+                read::count(&state.db, ctx.data::<Access>()?, R::TABLE, filter.as_ref()).await.gql()
             }
             Total::Nested { spec, parent } => loaders::count::<R>(ctx, spec.clone(), parent.clone()).await,
         }
@@ -170,7 +170,8 @@ pub async fn top<R: Resource>(
 ) -> GqlResult<Connection<R>> {
     let state = ctx.data::<Arc<GqlState>>()?;
     let (filter, order, slice) = parse::<R>(state, filter, order_by, &args).gql()?;
-    let page = read::page::<R::Model>(&state.db, R::TABLE, filter.as_ref(), order, &slice).await.gql()?;
+    let access = ctx.data::<Access>()?;
+    let page = read::page::<R::Model>(&state.db, access, R::TABLE, filter.as_ref(), order, &slice).await.gql()?;
     Ok(build(state, &order, &slice, page, Total::Top(filter)))
 }
 

@@ -20,10 +20,12 @@ use super::resource::Resource;
 use crate::error::AppError;
 use crate::repo::filter::Filter;
 use crate::repo::page::{Link, Order, Page, Slice};
-use crate::services::read;
+use crate::services::read::{self, Access};
 
 pub struct DbLoader {
     db: DatabaseConnection,
+    /// The requesting principal's row restrictions, applied to every batch.
+    access: Access,
     /// Keys registered so far in this request (see `settle`).
     registered: Arc<AtomicU64>,
 }
@@ -34,7 +36,7 @@ const QUIET: Duration = Duration::from_millis(1);
 const MAX_WAIT: Duration = Duration::from_millis(25);
 
 impl DbLoader {
-    pub fn new(db: DatabaseConnection) -> DataLoader<DbLoader> {
+    pub fn new(db: DatabaseConnection, access: Access) -> DataLoader<DbLoader> {
         let registered = Arc::new(AtomicU64::new(0));
         let watched = registered.clone();
         // async-graphql fetches a batch a fixed delay after its first key. Walking a large list in
@@ -47,7 +49,7 @@ impl DbLoader {
                 fetch.await
             })
         };
-        DataLoader::new(DbLoader { db, registered }, spawner).delay(Duration::ZERO)
+        DataLoader::new(DbLoader { db, access, registered }, spawner).delay(Duration::ZERO)
     }
 
     fn touch(&self) {
@@ -155,7 +157,8 @@ impl<R: Resource> Loader<ByKey<R>> for DbLoader {
         }
         let mut out = HashMap::with_capacity(keys.len());
         for (col, values) in cols {
-            let rows = read::find_by::<R::Model>(&self.db, R::TABLE, col, &values).await.map_err(Arc::new)?;
+            let rows =
+                read::find_by::<R::Model>(&self.db, &self.access, R::TABLE, col, &values).await.map_err(Arc::new)?;
             for (key, model) in rows {
                 out.entry(ByKey::new(col, key)).or_insert(model);
             }
@@ -173,6 +176,7 @@ impl<R: Resource> Loader<PageKey<R>> for DbLoader {
         for (spec, parents) in by_spec(keys.iter().map(|k| (&k.spec, &k.parent))) {
             let pages = read::page_per_parent::<R::Model>(
                 &self.db,
+                &self.access,
                 R::TABLE,
                 spec.link,
                 &parents,
@@ -197,9 +201,10 @@ impl<R: Resource> Loader<CountKey<R>> for DbLoader {
     async fn load(&self, keys: &[CountKey<R>]) -> Result<HashMap<CountKey<R>, u64>, LoadError> {
         let mut out = HashMap::with_capacity(keys.len());
         for (spec, parents) in by_spec(keys.iter().map(|k| (&k.spec, &k.parent))) {
-            let counts = read::count_per_parent(&self.db, R::TABLE, spec.link, &parents, spec.filter.as_ref())
-                .await
-                .map_err(Arc::new)?;
+            let counts =
+                read::count_per_parent(&self.db, &self.access, R::TABLE, spec.link, &parents, spec.filter.as_ref())
+                    .await
+                    .map_err(Arc::new)?;
             for (parent, n) in counts {
                 out.insert(CountKey::new(spec.clone(), parent), n);
             }

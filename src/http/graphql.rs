@@ -20,6 +20,7 @@ use tracing::Instrument;
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
 use crate::graphql::loaders::DbLoader;
+use crate::services::read::Access;
 use crate::startup::AppState;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -194,7 +195,8 @@ fn is_mutation(req: &GqlRequest) -> bool {
 async fn execute(state: &AppState, principal: &Principal, req: GqlRequest) -> GqlResponse {
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
-    let req = req.data(DbLoader::new(state.db.clone())).data(principal.clone());
+    let access = Access::for_principal(principal);
+    let req = req.data(DbLoader::new(state.db.clone(), access.clone())).data(access).data(principal.clone());
     let span = tracing::info_span!("graphql", operation = %operation);
     let mut res = state.schema.execute(req).instrument(span).await;
     state.metrics.graphql_operation(&operation_label(&operation), started.elapsed().as_secs_f64());
@@ -246,10 +248,7 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
     let db = state.db.clone();
     let verifier = state.verifier.clone();
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
-        let mut data = async_graphql::Data::default();
-        data.insert(DbLoader::new(db));
         GraphQLWebSocket::new(socket, schema, protocol)
-            .with_data(data)
             .on_connection_init(move |payload| async move {
                 // `{"Authorization": "Bearer …"}`; a refused init closes the connection.
                 let header = ["Authorization", "authorization"]
@@ -261,7 +260,11 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
                     .and_then(|t| verifier.verify(t))
                     .map_err(|e| async_graphql::Error::new(e.to_string()))?;
                 principal.require(Scope::Read).map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                // The connection's data exists only once authenticated: no principal, no reads.
+                let access = Access::for_principal(&principal);
                 let mut init = async_graphql::Data::default();
+                init.insert(DbLoader::new(db, access.clone()));
+                init.insert(access);
                 init.insert(principal);
                 Ok(init)
             })

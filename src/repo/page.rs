@@ -238,8 +238,12 @@ pub async fn find_by<M: FromQueryResult>(
     table: Table,
     key_col: &'static str,
     keys: &[String],
+    filter: Option<&Filter>,
 ) -> AppResult<Vec<(String, M)>> {
-    let (q, _) = linked_select(&table, &Link::Fk { col: key_col, discriminator: None }, keys);
+    let (mut q, _) = linked_select(&table, &Link::Fk { col: key_col, discriminator: None }, keys);
+    if let Some(f) = filter {
+        q.cond_where(condition(table.name, f));
+    }
     let rows = db.query_all(&q).await?;
     rows.iter().map(|r| Ok((r.try_get::<String>("", PARENT)?, decode(r)?))).collect()
 }

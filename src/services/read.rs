@@ -1,5 +1,146 @@
-//! Reads of any entity. Today they pass straight to the generic repo; this is the seam where the
-//! request principal's row restrictions (a partner token's `channels` claim) join every read, so
-//! the GraphQL layer never talks to the repo directly.
+//! Reads of any entity, with the principal's row restrictions joined into every statement — lists,
+//! lookups by id (`x(id:)`, `node`, to-one relations), nested lists, counts and the subqueries of
+//! relation filters — so a restricted principal cannot tell a forbidden row from a missing one.
+//! The GraphQL layer reads only through here, never through the repo directly.
 
-pub use crate::repo::page::{count, count_per_parent, find_by, page, page_per_parent};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+
+use crate::auth::Principal;
+use crate::error::AppResult;
+use crate::repo::filter::Filter;
+use crate::repo::page::{self as repo, Link, Order, Page, Slice, Table};
+
+/// What one principal may read.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// `Some`: a partner token's `channels` claim — only rows of these channels (and what hangs off
+    /// them) of the channel-bound tables are visible. `None`: no row restriction.
+    channels: Option<Arc<Vec<String>>>,
+}
+
+impl Access {
+    pub fn for_principal(principal: &Principal) -> Access {
+        Access { channels: principal.channels.as_ref().map(|c| Arc::new(c.iter().cloned().collect())) }
+    }
+
+    /// For internal jobs and tools that act for the system, not for a caller.
+    pub fn unrestricted() -> Access {
+        Access { channels: None }
+    }
+
+    fn in_channels(channels: &[String]) -> Filter {
+        Filter::In { col: "channel_id", values: channels.iter().cloned().map(Value::from).collect(), negated: false }
+    }
+
+    /// The rows of `table` this access may see (None: all of them). Channel-bound tables filter on
+    /// their own `channel_id` (rows without a channel are not a partner's); the rows hanging off a
+    /// lead or a touchpoint follow their parent.
+    fn rows(&self, table: &str) -> Option<Filter> {
+        let channels = self.channels.as_deref()?;
+        let via = |col: &'static str, parent: &'static str, key: &'static str| Filter::Related {
+            col,
+            table: parent,
+            key,
+            filter: Box::new(Self::in_channels(channels)),
+        };
+        match table {
+            "lead"
+            | "touchpoint"
+            | "event"
+            | "lead_channel_identity"
+            | "contact_channel_identity"
+            | "account_channel_identity" => Some(Self::in_channels(channels)),
+            "lead_summary" => Some(via("lead_id", "lead", "lead_id")),
+            "touchpoint_attachment" | "touchpoint_attribution" => {
+                Some(via("touchpoint_id", "touchpoint", "touchpoint_id"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The caller's filter with every relation subquery narrowed to visible rows (so filtering
+    /// through a relation cannot probe forbidden rows), AND the table's own restriction.
+    fn narrow(&self, table: &str, filter: Option<&Filter>) -> Option<Filter> {
+        if self.channels.is_none() {
+            return filter.cloned();
+        }
+        let user = filter.map(|f| self.narrow_relations(f));
+        Filter::all(user.into_iter().chain(self.rows(table)).collect())
+    }
+
+    fn narrow_relations(&self, f: &Filter) -> Filter {
+        match f {
+            Filter::Related { col, table, key, filter } => Filter::Related {
+                col,
+                table,
+                key,
+                filter: Box::new(
+                    Filter::all(std::iter::once(self.narrow_relations(filter)).chain(self.rows(table)).collect())
+                        .unwrap_or(Filter::And(vec![])),
+                ),
+            },
+            Filter::And(parts) => Filter::And(parts.iter().map(|p| self.narrow_relations(p)).collect()),
+            Filter::Or(parts) => Filter::Or(parts.iter().map(|p| self.narrow_relations(p)).collect()),
+            Filter::Not(inner) => Filter::Not(Box::new(self.narrow_relations(inner))),
+            other => other.clone(),
+        }
+    }
+}
+
+pub async fn page<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    table: Table,
+    filter: Option<&Filter>,
+    order: Order,
+    slice: &Slice,
+) -> AppResult<Page<M>> {
+    repo::page(db, table, access.narrow(table.name, filter).as_ref(), order, slice).await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn page_per_parent<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    table: Table,
+    link: Link,
+    parents: &[String],
+    filter: Option<&Filter>,
+    order: Order,
+    slice: &Slice,
+) -> AppResult<HashMap<String, Page<M>>> {
+    repo::page_per_parent(db, table, link, parents, access.narrow(table.name, filter).as_ref(), order, slice).await
+}
+
+pub async fn find_by<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    table: Table,
+    key_col: &'static str,
+    keys: &[String],
+) -> AppResult<Vec<(String, M)>> {
+    repo::find_by(db, table, key_col, keys, access.narrow(table.name, None).as_ref()).await
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    table: Table,
+    filter: Option<&Filter>,
+) -> AppResult<u64> {
+    repo::count(db, table, access.narrow(table.name, filter).as_ref()).await
+}
+
+pub async fn count_per_parent(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    table: Table,
+    link: Link,
+    parents: &[String],
+    filter: Option<&Filter>,
+) -> AppResult<HashMap<String, u64>> {
+    repo::count_per_parent(db, table, link, parents, access.narrow(table.name, filter).as_ref()).await
+}

@@ -165,6 +165,22 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// POST a GraphQL request with another token; its `data` (must succeed).
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body: Value = reqwest::Client::new()
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
     /// The number of SQL statements the server has run so far (from `/metrics`).
     pub async fn statements(&self) -> u64 {
         let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();

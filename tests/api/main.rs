@@ -8,6 +8,7 @@ mod seed_model;
 
 mod authn;
 mod bad_input;
+mod channels;
 mod cli;
 mod filtering;
 mod http_contract;
