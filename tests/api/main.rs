@@ -16,3 +16,4 @@ mod limits;
 mod paging;
 mod relations;
 mod schema;
+mod websocket;

@@ -1,0 +1,65 @@
+//! `graphql-transport-ws` on `/graphql`: the token travels in `connection_init`; without a valid one
+//! the server closes the connection, with one it runs operations.
+
+use cdp360::auth::Scope;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::fixtures::{self, insert};
+use crate::harness::{TestApp, token};
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp) -> Socket {
+    let mut req = format!("ws://{}/graphql", app.addr).into_client_request().unwrap();
+    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    tokio_tungstenite::connect_async(req).await.expect("upgrade").0
+}
+
+async fn send(ws: &mut Socket, msg: Value) {
+    ws.send(Message::Text(msg.to_string().into())).await.unwrap();
+}
+
+/// The next text message, or None when the server closed the connection.
+async fn next(ws: &mut Socket) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.expect("server answered") {
+            Some(Ok(Message::Text(t))) => return Some(serde_json::from_str(&t).unwrap()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_authenticated_websocket_runs_queries() {
+    let app = TestApp::spawn().await;
+    insert(&app.db, (0..3).map(fixtures::lead).collect()).await;
+    let mut ws = connect(&app).await;
+    let bearer = format!("Bearer {}", token(&[Scope::Read], None));
+    send(&mut ws, json!({ "type": "connection_init", "payload": { "Authorization": bearer } })).await;
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
+    send(&mut ws, json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ leads { totalCount } }" } })).await;
+    let msg = next(&mut ws).await.unwrap();
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["payload"]["data"]["leads"]["totalCount"], 3);
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "complete");
+}
+
+#[tokio::test]
+async fn a_websocket_without_a_valid_token_is_closed_before_any_operation() {
+    let app = TestApp::spawn().await;
+    for payload in [
+        json!({}),
+        json!({ "Authorization": "Bearer forged.token.here" }),
+        json!({
+            "Authorization": format!("Bearer {}", token(&[Scope::Ingest], None))
+        }),
+    ] {
+        let mut ws = connect(&app).await;
+        send(&mut ws, json!({ "type": "connection_init", "payload": payload })).await;
+        assert!(next(&mut ws).await.is_none(), "connection closed instead of acknowledged for {payload}");
+    }
+}
