@@ -72,6 +72,9 @@ pub struct Config {
     /// Where the demo key file was written/read, when one is used.
     pub key_file: Option<PathBuf>,
     pub jwt: JwtSettings,
+    /// `CDP_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <it>` (scrapers are
+    /// not users, so not a JWT).
+    pub metrics_token: Option<Secret>,
 }
 
 /// Token verification beyond the HS256 root secret (DESIGN.md §5, §11).
@@ -176,7 +179,12 @@ impl Config {
             issuer: get("CDP_JWT_ISSUER").filter(|s| !s.trim().is_empty()),
             audience: get("CDP_JWT_AUDIENCE").filter(|s| !s.trim().is_empty()),
         };
+        let metrics_token = match get("CDP_METRICS_TOKEN").filter(|t| !t.is_empty()) {
+            Some(t) if t.len() < 16 => return Err(err("CDP_METRICS_TOKEN", "must be at least 16 characters")),
+            t => t.map(|t| Secret::new(t.into_bytes())),
+        };
         Ok(Config {
+            metrics_token,
             jwt,
             database_url,
             bind,
@@ -211,6 +219,7 @@ impl Config {
             root_secret,
             key_file: None,
             jwt: JwtSettings::default(),
+            metrics_token: None,
         }
     }
 }
@@ -325,6 +334,12 @@ mod tests {
         }
         let b = Config::from_lookup(lookup(&[("CDP_DATABASE_URL", &db)])).unwrap();
         assert_eq!(a.root_secret.expose(), b.root_secret.expose());
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused() {
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_METRICS_TOKEN", "short")])).unwrap_err();
+        assert_eq!(e.name, "CDP_METRICS_TOKEN");
     }
 
     #[test]

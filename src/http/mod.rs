@@ -62,8 +62,30 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(expected) = &state.config.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| crate::auth::bearer_token(v).ok())
+            .unwrap_or_default();
+        // Compare digests, not strings: equal-length HMACs compared in constant time.
+        if !constant_time_eq(expected.expose(), given.as_bytes()) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "metrics token required\n")
+                .into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use hmac::{Hmac, Mac};
+    let tag = |data: &[u8]| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"cdp360 metrics token").expect("any key length");
+        mac.update(data);
+        mac
+    };
+    tag(a).verify_slice(&tag(b).finalize().into_bytes()).is_ok()
 }
 
 async fn graphiql() -> impl IntoResponse {

@@ -130,3 +130,18 @@ async fn graphiql_is_served_at_the_root() {
         assert!(r.text().await.unwrap().contains("graphiql"));
     }
 }
+
+#[tokio::test]
+async fn metrics_can_require_their_own_token() {
+    let app =
+        TestApp::spawn_with(|c| c.metrics_token = Some(cdp360::config::Secret::new(b"scrape-me-please-0123".to_vec())))
+            .await;
+    let anonymous = reqwest::Client::new();
+    let r = anonymous.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = anonymous.get(app.url("/metrics")).bearer_auth("scrape-me-please-0124").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = anonymous.get(app.url("/metrics")).bearer_auth("scrape-me-please-0123").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("cdp360_subscriptions_active"));
+}
