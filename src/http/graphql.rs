@@ -61,7 +61,8 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// The request's principal, authenticated from its bearer token (DESIGN.md §5: every request but
 /// health, readiness and the GraphiQL page carries one) and authorised for the operation: reading
-/// needs the `read` scope. Field-level rules (`pii`, partner channels) join here as they land.
+/// needs the `read` scope. Row rules (partner channels) apply in `services::read`; field rules
+/// (`pii`) join here as they land.
 fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().map_err(|_| AuthError::BadAuthorizationHeader));
     let principal = match header {
@@ -72,27 +73,28 @@ fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, App
     Ok(principal)
 }
 
-/// Take `operations` from the principal's rate-limit bucket, or answer 429 with `Retry-After`.
-fn charge(state: &AppState, principal: &Principal, operations: usize) -> Result<(), Box<Response>> {
+/// Take `operations` from the principal's rate-limit bucket.
+fn charge(state: &AppState, principal: &Principal, operations: usize) -> Result<(), AppError> {
     state.rate_limit.admit(&principal.subject, operations).map_err(|wait| {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let e = AppError::RateLimited { retry_after_secs: secs.max(1) };
-        let mut res = error_response(StatusCode::TOO_MANY_REQUESTS, e.code(), &e.to_string());
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        Box::new(res)
+        AppError::RateLimited { retry_after_secs: secs.max(1) }
     })
 }
 
-/// 401 (with the Bearer challenge) or 403 before anything executes.
+/// A request refused before anything executes: 401 with the Bearer challenge, 403, or 429 with
+/// `Retry-After`.
 fn reject(e: AppError) -> Response {
     tracing::debug!(reason = %e, "request refused");
-    let mut res = error_response(
-        StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNAUTHORIZED),
-        e.code(),
-        &e.to_string(),
-    );
-    if matches!(e, AppError::Unauthenticated(_)) {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = error_response(status, e.code(), &e.to_string());
+    match e {
+        AppError::Unauthenticated(_) => {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        AppError::RateLimited { retry_after_secs } => {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        _ => {}
     }
     res
 }
@@ -123,8 +125,8 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         BatchRequest::Single(_) => 1,
         BatchRequest::Batch(list) => list.len(),
     };
-    if let Err(res) = charge(&state, &principal, operations) {
-        return *res;
+    if let Err(e) = charge(&state, &principal, operations) {
+        return reject(e);
     }
     let response = match batch {
         BatchRequest::Single(req) => BatchResponse::Single(execute(&state, &principal, req).await),
@@ -169,8 +171,8 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
             Err(_) => return problem(StatusCode::BAD_REQUEST, "variables must be a JSON object"),
         }
     }
-    if let Err(res) = charge(&state, &principal, 1) {
-        return *res;
+    if let Err(e) = charge(&state, &principal, 1) {
+        return reject(e);
     }
     if is_mutation(&req) {
         let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, "mutations must use POST");
