@@ -131,16 +131,22 @@ macro_rules! spec_key_eq {
 }
 spec_key_eq!(PageKey, CountKey);
 
-/// Group keys by their shared spec (normally one group: the same field under many parents).
-fn by_spec<'a>(specs: impl Iterator<Item = (&'a Arc<NestedSpec>, &'a String)>) -> Vec<(Arc<NestedSpec>, Vec<String>)> {
-    let mut groups: Vec<(Arc<NestedSpec>, Vec<String>)> = Vec::new();
-    for (spec, parent) in specs {
-        match groups.iter_mut().find(|(s, _)| s.canon == spec.canon) {
-            Some((_, parents)) => parents.push(parent.clone()),
-            None => groups.push((spec.clone(), vec![parent.clone()])),
+/// Group values by a key compared with `same`, keeping first-seen order (batches hold few groups:
+/// normally one, the same field under many parents).
+fn group<G, V>(pairs: impl Iterator<Item = (G, V)>, same: impl Fn(&G, &G) -> bool) -> Vec<(G, Vec<V>)> {
+    let mut groups: Vec<(G, Vec<V>)> = Vec::new();
+    for (g, v) in pairs {
+        match groups.iter_mut().find(|(k, _)| same(k, &g)) {
+            Some((_, vs)) => vs.push(v),
+            None => groups.push((g, vec![v])),
         }
     }
     groups
+}
+
+/// Parents grouped by their shared nested-list spec.
+fn by_spec<'a>(specs: impl Iterator<Item = (&'a Arc<NestedSpec>, &'a String)>) -> Vec<(Arc<NestedSpec>, Vec<String>)> {
+    group(specs.map(|(s, p)| (s.clone(), p.clone())), |a, b| a.canon == b.canon)
 }
 
 impl<R: Resource> Loader<ByKey<R>> for DbLoader {
@@ -148,13 +154,7 @@ impl<R: Resource> Loader<ByKey<R>> for DbLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[ByKey<R>]) -> Result<HashMap<ByKey<R>, R::Model>, LoadError> {
-        let mut cols: Vec<(&'static str, Vec<String>)> = Vec::new();
-        for k in keys {
-            match cols.iter_mut().find(|(c, _)| *c == k.col) {
-                Some((_, v)) => v.push(k.key.clone()),
-                None => cols.push((k.col, vec![k.key.clone()])),
-            }
-        }
+        let cols = group(keys.iter().map(|k| (k.col, k.key.clone())), |a, b| a == b);
         let mut out = HashMap::with_capacity(keys.len());
         for (col, values) in cols {
             let rows =
