@@ -1,1 +1,19 @@
-//! Pure domain types and rules (no IO). Filled by the write-path issues.
+//! Pure domain types and rules of the write path.
+//!
+//! The rule of the module: no IO, no async, no database, GraphQL or HTTP types — only values,
+//! parsers and state machines, each unit-tested in its file. Services (`src/services/`) parse
+//! their inputs into these types, ask the state machines, and do the IO; the [`DomainError`]s they
+//! get back convert into `AppError` with `?` (`BAD_USER_INPUT`, `INVALID_TRANSITION`, `CONFLICT`).
+//!
+//! * [`value`]: parse-don't-validate newtypes (`Phone`, `Email`, `CreditCode`, `HttpUrl`, `Score`,
+//!   `Percent`, `Rate`, `Money`, `BoundedText`, `EntityId`).
+//! * [`lead_status`]: the lead status machine of seed 004.
+//! * [`opportunity_stage`]: the opportunity stage machine of seed 004, default probabilities and
+//!   stage durations.
+
+mod error;
+pub mod lead_status;
+pub mod opportunity_stage;
+pub mod value;
+
+pub use error::{DomainError, TransitionError};
