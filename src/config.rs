@@ -8,6 +8,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use crate::crypto::KeyRing;
+
 /// A secret that never prints itself.
 #[derive(Clone)]
 pub struct Secret(Vec<u8>);
@@ -69,6 +71,8 @@ pub struct Config {
     pub limits: QueryLimits,
     /// Root secret: `CDP_JWT_HS256_SECRET`, or the generated demo key file. Purpose keys derive from it.
     pub root_secret: Secret,
+    /// `CDP_FIELD_KEYS`: AES-GCM data keys and the blind-index key for PII (see `crypto`).
+    pub field_keys: KeyRing,
     /// Where the demo key file was written/read, when one is used.
     pub key_file: Option<PathBuf>,
     pub jwt: JwtSettings,
@@ -154,18 +158,30 @@ impl Config {
             rate_burst: num("CDP_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
         };
         let db_max_connections = num("CDP_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
-        let (root_secret, key_file) = match get("CDP_JWT_HS256_SECRET") {
+        let hs256 = match get("CDP_JWT_HS256_SECRET") {
             Some(s) if s.len() < 32 => return Err(err("CDP_JWT_HS256_SECRET", "must be at least 32 bytes")),
-            Some(s) => (Secret::new(s.into_bytes()), None),
-            None if environment == Environment::Production => {
-                return Err(err(
-                    "CDP_JWT_HS256_SECRET",
-                    "required when CDP_ENV=production (demo key files are refused)",
-                ));
+            s => s.map(|s| Secret::new(s.into_bytes())),
+        };
+        let field_keys = match get("CDP_FIELD_KEYS").filter(|s| !s.trim().is_empty()) {
+            Some(s) => Some(KeyRing::parse(&s).map_err(|e| err("CDP_FIELD_KEYS", e.to_string()))?),
+            None => None,
+        };
+        if environment == Environment::Production {
+            for (name, missing) in [("CDP_JWT_HS256_SECRET", hs256.is_none()), ("CDP_FIELD_KEYS", field_keys.is_none())]
+            {
+                if missing {
+                    return Err(err(name, "required when CDP_ENV=production (demo key files are refused)"));
+                }
             }
-            None => {
+        }
+        // Whatever is not configured comes from the demo key file (created once, kept beside the
+        // database so a restart can still decrypt).
+        let (root_secret, field_keys, key_file) = match (hs256, field_keys) {
+            (Some(root), Some(ring)) => (root, ring, None),
+            (root, ring) => {
                 let path = get("CDP_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| demo_key_path(&database_url));
-                (load_or_create_key_file(&path)?, Some(path))
+                let demo = load_or_create_key_file(&path)?;
+                (root.unwrap_or(demo.root), ring.unwrap_or(demo.field_keys), Some(path))
             }
         };
         let public_keys = get("CDP_JWT_PUBLIC_KEYS").filter(|p| !p.is_empty()).map(PathBuf::from);
@@ -194,6 +210,7 @@ impl Config {
             db_max_connections,
             limits,
             root_secret,
+            field_keys,
             key_file,
         })
     }
@@ -217,6 +234,7 @@ impl Config {
                 rate_burst: 100_000,
             },
             root_secret,
+            field_keys: KeyRing::generate().expect("the OS random number generator works"),
             key_file: None,
             jwt: JwtSettings::default(),
             metrics_token: None,
@@ -237,30 +255,65 @@ fn demo_key_path(database_url: &str) -> PathBuf {
     }
 }
 
-/// Read the demo root secret, or generate it once into a `0600` file.
-fn load_or_create_key_file(path: &Path) -> Result<Secret, ConfigError> {
-    const NAME: &str = "CDP_KEY_FILE";
-    if let Ok(text) = std::fs::read_to_string(path) {
-        let hex = text
-            .lines()
-            .find_map(|l| l.strip_prefix("root="))
-            .ok_or_else(|| err(NAME, format!("{} has no root= line", path.display())))?;
-        let bytes =
-            decode_hex(hex.trim()).ok_or_else(|| err(NAME, format!("{} holds a malformed key", path.display())))?;
-        return Ok(Secret::new(bytes));
-    }
-    let mut bytes = vec![0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let body = format!(
-        "# cdp360 demo keys, generated once. Not for production (set CDP_JWT_HS256_SECRET there).\nroot={}\n",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
-    write_private(path, &body).map_err(|e| err(NAME, format!("cannot write {}: {e}", path.display())))?;
-    Ok(Secret::new(bytes))
+/// The secrets of demo mode.
+struct DemoKeys {
+    root: Secret,
+    field_keys: KeyRing,
 }
 
+/// Read the demo key file, generating it (or the lines an older version did not write) once, as a
+/// `0600` file: `root=<hex>` (HS256 secret, cursor keys) and `field_keys=<CDP_FIELD_KEYS syntax>`.
+fn load_or_create_key_file(path: &Path) -> Result<DemoKeys, ConfigError> {
+    const NAME: &str = "CDP_KEY_FILE";
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(err(NAME, format!("cannot read {}: {e}", path.display()))),
+    };
+    let line = |prefix: &str| text.as_deref().and_then(|t| t.lines().find_map(|l| l.strip_prefix(prefix)));
+    let malformed = || err(NAME, format!("{} holds a malformed key", path.display()));
+    let root = match line("root=") {
+        Some(hex) => Some(Secret::new(decode_hex(hex.trim()).ok_or_else(malformed)?)),
+        None => None,
+    };
+    let field_keys = match line("field_keys=") {
+        Some(ring) => Some(KeyRing::parse(ring).map_err(|_| malformed())?),
+        None => None,
+    };
+    if let (Some(root), Some(field_keys)) = (&root, &field_keys) {
+        return Ok(DemoKeys { root: root.clone(), field_keys: field_keys.clone() });
+    }
+    if root.is_none() && text.is_some() {
+        // Never replace a root secret silently: tokens and cursors depend on it.
+        return Err(err(NAME, format!("{} has no root= line", path.display())));
+    }
+    let root = root.unwrap_or_else(|| {
+        let mut bytes = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        Secret::new(bytes)
+    });
+    let field_keys = match field_keys {
+        Some(ring) => ring,
+        None => KeyRing::generate().map_err(|e| err(NAME, e.to_string()))?,
+    };
+    let ring = field_keys.to_config_string();
+    let body = format!(
+        "# cdp360 demo keys, generated once. Not for production (set CDP_JWT_HS256_SECRET and\n\
+         # CDP_FIELD_KEYS there). Losing this file loses every encrypted phone, e-mail and WeChat id.\n\
+         root={}\nfield_keys={}\n",
+        root.expose().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        String::from_utf8_lossy(ring.expose()),
+    );
+    write_private(path, &body).map_err(|e| err(NAME, format!("cannot write {}: {e}", path.display())))?;
+    Ok(DemoKeys { root, field_keys })
+}
+
+/// Writes `body` to a fresh `0600` file beside `path` and renames it over `path`, so a reader never
+/// sees half a key file and the keys are never world-readable, not even briefly.
 fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let tmp = path.with_extension("keys.tmp");
+    let _ = std::fs::remove_file(&tmp);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -268,7 +321,10 @@ fn write_private(path: &Path, body: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    opts.open(path)?.write_all(body.as_bytes())
+    let mut file = opts.open(&tmp)?;
+    file.write_all(body.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -334,6 +390,32 @@ mod tests {
         }
         let b = Config::from_lookup(lookup(&[("CDP_DATABASE_URL", &db)])).unwrap();
         assert_eq!(a.root_secret.expose(), b.root_secret.expose());
+        assert_eq!(a.field_keys.to_config_string().expose(), b.field_keys.to_config_string().expose());
+    }
+
+    #[test]
+    fn a_key_file_without_field_keys_gains_them_and_keeps_its_root_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.keys");
+        let root = "ab".repeat(32);
+        std::fs::write(&path, format!("root={root}\n")).unwrap();
+        let c = Config::from_lookup(lookup(&[("CDP_KEY_FILE", path.to_str().unwrap())])).unwrap();
+        assert_eq!(c.root_secret.expose(), &[0xab; 32][..]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(&format!("root={root}")) && text.contains("field_keys=k1:"), "{text}");
+    }
+
+    #[test]
+    fn production_without_field_keys_refuses_to_start() {
+        let e = Config::from_lookup(lookup(&[("CDP_ENV", "production"), SECRET])).unwrap_err();
+        assert_eq!(e.name, "CDP_FIELD_KEYS");
+    }
+
+    #[test]
+    fn malformed_field_keys_are_refused_without_echoing_them() {
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_FIELD_KEYS", "k1:c2VjcmV0")])).unwrap_err();
+        assert_eq!(e.name, "CDP_FIELD_KEYS");
+        assert!(!e.problem.contains("c2VjcmV0"), "{}", e.problem);
     }
 
     #[test]

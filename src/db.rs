@@ -55,6 +55,11 @@ pub async fn migrate_down(db: &DatabaseConnection, steps: Option<u32>) -> AppRes
     Ok(())
 }
 
+/// How many migrations this build knows.
+pub fn migration_count() -> usize {
+    Migrator::migrations().len()
+}
+
 /// Names of applied and pending migrations.
 pub async fn migration_status(db: &DatabaseConnection) -> AppResult<(Vec<String>, Vec<String>)> {
     let applied = Migrator::get_applied_migrations(db).await?;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use cdp360::config::Config;
 use cdp360::error::AppError;
+use cdp360::services::pii::{self, Pii};
 use cdp360::startup::{Application, StartOptions, shutdown_signal};
 use cdp360::{auth, db, graphql, metrics, repo, services, telemetry};
 use clap::{Parser, Subcommand};
@@ -60,6 +61,12 @@ enum Command {
         /// Lifetime, e.g. 30m, 1h, 7d (at most 90d).
         #[arg(long, default_value = "1h")]
         ttl: String,
+    },
+    /// Re-encrypt every PII value to the newest key of CDP_FIELD_KEYS (batched, resumable).
+    RotateKeys {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        batch_size: u64,
     },
     /// Recompute derived data on demand.
     Recompute {
@@ -164,14 +171,16 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
         Command::Seed { scale, seed } => {
             let conn = connect(&config).await?;
             db::migrate_up(&conn).await?;
-            let report =
-                services::seed::seed(&conn, &services::seed::SeedOptions { scale, seed, progress: true }).await?;
+            let pii = Pii::new(&config.field_keys);
+            let opts = services::seed::SeedOptions { scale, seed, progress: true };
+            let report = services::seed::seed(&conn, &pii, &opts).await?;
             for (table, rows) in &report.tables {
                 println!("{table:<28} {rows:>9}");
             }
             println!("{} rows in {:.1}s", report.total_rows(), report.elapsed.as_secs_f64());
             Ok(())
         }
+        Command::RotateKeys { batch_size } => rotate_keys(&config, batch_size).await,
         Command::Recompute { what: RecomputeWhat::Summaries } => {
             let conn = connect(&config).await?;
             let n = repo::summary::refresh_all(&conn).await?;
@@ -194,6 +203,39 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
     }
 }
 
+async fn rotate_keys(config: &Config, batch_size: u64) -> Result<(), AppError> {
+    let conn = connect(config).await?;
+    let pii = Pii::new(&config.field_keys);
+    let total = pii::stale_values(&conn, &pii).await?;
+    println!("{total} values to re-encrypt to key {}", config.field_keys.current_key_id());
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("[{bar:40}] {human_pos}/{human_len} values ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let opts = pii::RotateOptions { batch_size, max_batches: None };
+    let report = pii::rotate_keys(&conn, &pii, opts, |n| bar.inc(n)).await?;
+    bar.finish();
+    println!(
+        "re-encrypted {} values ({} changed concurrently and were left to the newer write)",
+        report.rotated, report.raced
+    );
+    if report.failed.is_empty() {
+        println!(
+            "every value is under {}; older keys may now be removed from CDP_FIELD_KEYS",
+            config.field_keys.current_key_id()
+        );
+        return Ok(());
+    }
+    Err(AppError::internal(format!(
+        "{} values could not be decrypted and were left as they are (see the log): {}{}",
+        report.failed.len(),
+        report.failed.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+        if report.failed.len() > 10 { ", …" } else { "" }
+    )))
+}
+
 async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, AppError> {
     db::connect(&config.database_url, config.db_max_connections, std::sync::Arc::new(metrics::Metrics::new())).await
 }
@@ -202,7 +244,7 @@ async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {
     if let Some(path) = &config.key_file {
         tracing::warn!(
             key_file = %path.display(),
-            "DEMO MODE: secrets were generated into a local key file; set CDP_JWT_HS256_SECRET (and CDP_ENV=production) for real deployments"
+            "DEMO MODE: secrets were generated into a local key file; set CDP_JWT_HS256_SECRET and CDP_FIELD_KEYS (and CDP_ENV=production) for real deployments"
         );
     }
     let shutdown = shutdown_signal();

@@ -15,6 +15,7 @@ use crate::graphql::cursor::CursorCodec;
 use crate::graphql::{self, AppSchema, GqlState};
 use crate::http::rate_limit::OperationLimiter;
 use crate::metrics::Metrics;
+use crate::services::pii::Pii;
 use crate::{db, http, services};
 
 #[derive(Clone)]
@@ -25,6 +26,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
+    pub pii: Arc<Pii>,
 }
 
 /// What `serve` does before listening.
@@ -66,20 +68,22 @@ impl Application {
         if opts.migrate {
             db::migrate_up(&db).await?;
         }
+        let pii = Arc::new(Pii::new(&config.field_keys));
         if opts.demo_data && services::seed::is_empty(&db).await? {
-            let report = services::seed::seed_demo(&db).await?;
+            let report = services::seed::seed_demo(&db, &pii).await?;
             tracing::info!(rows = report.total_rows(), "empty database: seeded the demo data set");
         }
         let gql_state = Arc::new(GqlState {
             db: db.clone(),
             cursors: CursorCodec::new(config.root_secret.derive("cdp360 cursor v1")),
+            pii: pii.clone(),
         });
         let schema = graphql::schema(gql_state, &config.limits);
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
         let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
-        let state = AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config) };
+        let state = AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config), pii };
         Ok(Application { listener, state })
     }
 

@@ -37,6 +37,15 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// `wxid_zhang01` → `w***1`: the first and last character.
+pub fn mask_wechat_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    match chars.as_slice() {
+        [first, .., last] if chars.len() >= 4 => format!("{first}***{last}"),
+        _ => "***".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +60,11 @@ mod tests {
     fn emails_keep_the_first_letter_and_domain() {
         assert_eq!(mask_email("zhangwei@example.com"), "z***@example.com");
         assert_eq!(mask_email("nonsense"), "***");
+    }
+
+    #[test]
+    fn wechat_ids_keep_their_first_and_last_character() {
+        assert_eq!(mask_wechat_id("wxid_zhang01"), "w***1");
+        assert_eq!(mask_wechat_id("abc"), "***");
     }
 }

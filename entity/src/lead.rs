@@ -12,12 +12,24 @@ pub struct Model {
     pub lead_name: String,
     #[sea_orm(column_type = "String(StringLen::N(200))", nullable)]
     pub company_name: Option<String>,
-    #[sea_orm(column_type = "String(StringLen::N(20))", nullable)]
+    /// Ciphertext `v1:<key id>:<base64>` (see `cdp360::crypto`); never plaintext.
+    #[sea_orm(column_type = "String(StringLen::N(164))", nullable)]
     pub mobile_phone: Option<String>,
-    #[sea_orm(column_type = "String(StringLen::N(200))", nullable)]
+    /// Blind index (HMAC-SHA256 hex) of the normalised `mobile_phone`.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub mobile_phone_bidx: Option<String>,
+    /// Ciphertext `v1:<key id>:<base64>` (see `cdp360::crypto`); never plaintext.
+    #[sea_orm(column_type = "String(StringLen::N(1124))", nullable)]
     pub email: Option<String>,
-    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    /// Blind index (HMAC-SHA256 hex) of the normalised `email`.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub email_bidx: Option<String>,
+    /// Ciphertext `v1:<key id>:<base64>` (see `cdp360::crypto`); never plaintext.
+    #[sea_orm(column_type = "String(StringLen::N(592))", nullable)]
     pub wechat_id: Option<String>,
+    /// Blind index (HMAC-SHA256 hex) of the normalised `wechat_id`.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub wechat_id_bidx: Option<String>,
     #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
     pub job_title: Option<String>,
     pub lead_source: crate::enums::SourceType,

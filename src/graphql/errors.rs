@@ -7,14 +7,16 @@ use crate::error::AppError;
 
 pub fn to_gql(e: &AppError) -> Error {
     let code = e.code();
-    let message = if e.is_internal() {
-        let reference = uuid::Uuid::new_v4();
+    if e.is_internal() {
+        let reference = uuid::Uuid::new_v4().to_string();
         tracing::error!(error = %e, %reference, "internal error");
-        format!("internal error (reference {reference})")
-    } else {
-        e.to_string()
-    };
-    Error::new(message).extend_with(|_, ext| ext.set("code", code))
+        let message = format!("internal error (reference {reference})");
+        return Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code);
+            ext.set("correlationId", reference.as_str());
+        });
+    }
+    Error::new(e.to_string()).extend_with(|_, ext| ext.set("code", code))
 }
 
 /// `AppError` is `Display`, so async-graphql's blanket `From<T: Display>` would accept it with `?`

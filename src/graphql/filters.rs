@@ -10,6 +10,7 @@ use sea_orm::Value;
 use super::scalars::Date;
 use crate::error::{AppError, AppResult};
 use crate::repo::filter::{CmpOp, Filter};
+use crate::services::pii::{Pii, PiiColumn, graphql_name};
 
 /// Largest `in`/`notIn` list accepted (keeps statements below bind-parameter limits).
 pub const MAX_IN_LIST: usize = 1000;
@@ -186,6 +187,47 @@ impl FieldFilter for JsonFilter {
     fn to_filters(&self, col: &'static str) -> AppResult<Vec<Filter>> {
         let mut out = Vec::new();
         null(&mut out, col, self.is_null);
+        Ok(out)
+    }
+}
+
+/// Filter on an encrypted column (phone, e-mail, WeChat id): exact matches only, through the
+/// column's blind index, so any format that normalises alike matches (`138 0013 8000` finds
+/// `+86 13800138000`). The stored values are ciphertexts: they cannot be compared by substring or
+/// order, and such filters are refused with an explanation rather than silently matching nothing.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct PiiFilter {
+    pub eq: Option<String>,
+    pub ne: Option<String>,
+    #[graphql(name = "in")]
+    pub in_: Option<Vec<String>>,
+    pub not_in: Option<Vec<String>>,
+    pub is_null: Option<bool>,
+    /// Not supported on encrypted columns (always refused); use `eq` or `in` with full values.
+    pub contains: Option<String>,
+    /// Not supported on encrypted columns (always refused); use `eq` or `in` with full values.
+    pub starts_with: Option<String>,
+}
+
+impl PiiFilter {
+    pub fn to_filters(&self, pii: &Pii, table: &'static str, col: PiiColumn) -> AppResult<Vec<Filter>> {
+        let field = graphql_name(col);
+        if self.contains.is_some() || self.starts_with.is_some() {
+            return Err(AppError::bad_input(format!(
+                "{field} is encrypted: substring filters (contains, startsWith) are not supported; \
+                 use eq or in with the full value"
+            )));
+        }
+        let blind = |v: &String| pii.blind(table, col, v).map(Value::from);
+        let mut out = Vec::new();
+        for (op, v) in [(CmpOp::Eq, &self.eq), (CmpOp::Ne, &self.ne)] {
+            cmp(&mut out, col.bidx, op, v.as_ref().map(blind).transpose()?);
+        }
+        for (negated, vals) in [(false, &self.in_), (true, &self.not_in)] {
+            let values = vals.as_ref().map(|vs| vs.iter().map(blind).collect::<AppResult<Vec<_>>>()).transpose()?;
+            list(&mut out, col.bidx, values, negated)?;
+        }
+        null(&mut out, col.column, self.is_null);
         Ok(out)
     }
 }

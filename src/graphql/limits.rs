@@ -1,11 +1,15 @@
 //! Query hygiene that async-graphql does not provide itself: an alias limit, checked right after
-//! parsing (before validation and before any resolver or SQL runs), for HTTP and WebSocket alike.
+//! parsing (before validation and before any resolver or SQL runs), for HTTP and WebSocket alike;
+//! and the per-operation rate-limit charge of WebSocket operations (HTTP charges a whole request
+//! before executing it, so it can answer 429; a WebSocket has no status per operation).
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
+
+use crate::error::AppError;
 
 pub struct AliasLimit(pub usize);
 
@@ -35,6 +39,44 @@ impl Extension for AliasLimitExtension {
             ));
         }
         Ok(doc)
+    }
+}
+
+/// Charges one operation to the caller's rate limit. Present in a WebSocket connection's data
+/// (from `connection_init`), absent from HTTP requests, which are charged before execution.
+#[derive(Clone)]
+pub struct OperationCharge(pub Arc<dyn Fn() -> Result<(), AppError> + Send + Sync>);
+
+/// Applies [`OperationCharge`] to every operation that carries one.
+pub struct ChargeOperations;
+
+impl ExtensionFactory for ChargeOperations {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ChargeOperations)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ChargeOperations {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Some(OperationCharge(charge)) = ctx.data_opt::<OperationCharge>()
+            && let Err(e) = charge()
+        {
+            let mut err = ServerError::new(e.to_string(), None);
+            let mut ext = ErrorExtensionValues::default();
+            ext.set("code", e.code());
+            if let AppError::RateLimited { retry_after_secs } = e {
+                ext.set("retryAfter", retry_after_secs);
+            }
+            err.extensions = Some(ext);
+            return Err(err);
+        }
+        next.run(ctx, request).await
     }
 }
 

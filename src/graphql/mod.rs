@@ -17,6 +17,7 @@ use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::QueryLimits;
+use crate::services::pii::Pii;
 use cursor::CursorCodec;
 
 pub type AppSchema = Schema<model::QueryRoot, EmptyMutation, EmptySubscription>;
@@ -25,6 +26,8 @@ pub type AppSchema = Schema<model::QueryRoot, EmptyMutation, EmptySubscription>;
 pub struct GqlState {
     pub db: DatabaseConnection,
     pub cursors: CursorCodec,
+    /// Decrypts and masks PII fields, and turns PII filters into blind-index matches.
+    pub pii: Arc<Pii>,
 }
 
 fn builder() -> SchemaBuilder<model::QueryRoot, EmptyMutation, EmptySubscription> {
@@ -38,6 +41,7 @@ pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(limits::AliasLimit(limits.max_aliases))
+        .extension(limits::ChargeOperations)
         .finish()
 }
 

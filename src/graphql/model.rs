@@ -233,9 +233,6 @@ resource! {
         fields {
             contact_id: String => StringFilter,
             contact_name: String => StringFilter,
-            mobile_phone: Option<String> => StringFilter,
-            email: Option<String> => StringFilter,
-            wechat_id: Option<String> => StringFilter,
             job_title: Option<String> => StringFilter,
             department: Option<String> => StringFilter,
             contact_status: entity::enums::ContactStatus => ContactStatusFilter,
@@ -250,7 +247,8 @@ resource! {
             is_decision_maker: bool => BoolFilter,
             is_verified: bool => BoolFilter,
         }
-        order_fields { ContactId, ContactName, MobilePhone, Email, WechatId, JobTitle, Department, ContactStatus, PrimaryAccountId, ContactSource, PrimaryChannelId, OwnerUserId, CreatedAt, UpdatedAt, LifecycleStage, IsDecisionMaker, IsVerified }
+        pii { mobile_phone: MOBILE_PHONE, email: EMAIL, wechat_id: WECHAT_ID }
+        order_fields { ContactId, ContactName, JobTitle, Department, ContactStatus, PrimaryAccountId, ContactSource, PrimaryChannelId, OwnerUserId, CreatedAt, UpdatedAt, LifecycleStage, IsDecisionMaker, IsVerified }
         to_one { primary_account: Account = primary_account_id, primary_channel: Channel = primary_channel_id, owner: AppUser = owner_user_id }
         one_by { summary: ContactSummary = contact_id <- contact_id }
         poly {  }
@@ -370,9 +368,6 @@ resource! {
             lead_id: String => StringFilter,
             lead_name: String => StringFilter,
             company_name: Option<String> => StringFilter,
-            mobile_phone: Option<String> => StringFilter,
-            email: Option<String> => StringFilter,
-            wechat_id: Option<String> => StringFilter,
             job_title: Option<String> => StringFilter,
             lead_source: entity::enums::SourceType => SourceTypeFilter,
             channel_id: Option<String> => StringFilter,
@@ -394,7 +389,8 @@ resource! {
             custom_fields: Option<serde_json::Value> => JsonFilter,
             is_qualified: bool => BoolFilter,
         }
-        order_fields { LeadId, LeadName, CompanyName, MobilePhone, Email, WechatId, JobTitle, LeadSource, ChannelId, CampaignId, LeadStatus, LeadScore, LeadGrade, IndustryId, Province, City, OwnerUserId, CreatedAt, UpdatedAt, LastContactedAt, ConvertedAt, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId, IsQualified }
+        pii { mobile_phone: MOBILE_PHONE, email: EMAIL, wechat_id: WECHAT_ID }
+        order_fields { LeadId, LeadName, CompanyName, JobTitle, LeadSource, ChannelId, CampaignId, LeadStatus, LeadScore, LeadGrade, IndustryId, Province, City, OwnerUserId, CreatedAt, UpdatedAt, LastContactedAt, ConvertedAt, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId, IsQualified }
         to_one { channel: Channel = channel_id, campaign: Campaign = campaign_id, industry: Industry = industry_id, owner: AppUser = owner_user_id, converted_contact: Contact = converted_contact_id, converted_account: Account = converted_account_id, converted_opportunity: Opportunity = converted_opportunity_id }
         one_by { summary: LeadSummary = lead_id <- lead_id }
         poly {  }

@@ -3,11 +3,18 @@
 //! its object type, `XFilter`, `XOrderBy`, and `x(id:)` / `xs(…)` root fields. Everything else
 //! (paging, cursors, loaders, SQL) is generic code in `connection.rs`, `loaders.rs` and `repo/`.
 
+use std::sync::Arc;
+
 use sea_orm::{FromQueryResult, Value};
+
+use super::GqlState;
+use super::errors::{GqlResult, OrGql};
+use crate::auth::{Principal, Scope};
 
 use crate::error::AppResult;
 use crate::repo::filter::Filter;
 use crate::repo::page::{Order, Table};
+use crate::services::pii::{Pii, PiiColumn};
 
 pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
     type Model: FromQueryResult + Clone + Send + Sync + 'static;
@@ -26,7 +33,8 @@ pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
 }
 
 pub trait FilterInput {
-    fn to_filter(&self) -> AppResult<Option<Filter>>;
+    /// `pii` turns exact matches on encrypted columns into blind-index matches.
+    fn to_filter(&self, pii: &Pii) -> AppResult<Option<Filter>>;
 }
 
 pub trait OrderInput {
@@ -57,6 +65,20 @@ pub fn list_complexity(child: usize, first: Option<i32>, last: Option<i32>) -> u
     1 + n as usize * child.max(1)
 }
 
+/// An encrypted column as the caller may see it: decrypted with the `pii` scope, masked without.
+pub fn reveal(
+    ctx: &async_graphql::Context<'_>,
+    table: &str,
+    col: PiiColumn,
+    row_id: &str,
+    stored: Option<&str>,
+) -> GqlResult<Option<String>> {
+    let Some(ciphertext) = stored else { return Ok(None) };
+    let state = ctx.data::<Arc<GqlState>>()?;
+    let unmasked = ctx.data_opt::<Principal>().is_some_and(|p| p.has(Scope::Pii));
+    state.pii.reveal(table, col, row_id, ciphertext, unmasked).map(Some).gql()
+}
+
 /// Expands one entity. See `model.rs` for the invocations.
 macro_rules! resource {
     (
@@ -65,6 +87,7 @@ macro_rules! resource {
             model: $module:ident, prefix: $prefix:expr, pk: $pk:ident,
             filter: $filter:ident, order: $orderby:ident [$orderfield:ident],
             fields { $($f:ident: $rty:ty => $filt:ty),* $(,)? }
+            $(pii { $($p:ident: $pc:ident),* $(,)? })?
             order_fields { $($ov:ident),* $(,)? }
             to_one { $($rel:ident: $target:ident = $fk:ident),* $(,)? }
             one_by { $($ob:ident: $obt:ident = $obcol:ident <- $obself:ident),* $(,)? }
@@ -100,6 +123,7 @@ macro_rules! resource {
         #[derive(async_graphql::InputObject, Clone, Debug, Default)]
         pub struct $filter {
             $( pub $f: Option<$filt>, )*
+            $($( pub $p: Option<$crate::graphql::filters::PiiFilter>, )*)?
             $( pub $rel: Option<Box<<$target as $crate::graphql::resource::Resource>::Filter>>, )*
             pub and: Option<Vec<$filter>>,
             pub or: Option<Vec<$filter>>,
@@ -107,14 +131,17 @@ macro_rules! resource {
         }
 
         impl $crate::graphql::resource::FilterInput for $filter {
-            fn to_filter(&self) -> $crate::error::AppResult<Option<$crate::repo::filter::Filter>> {
+            fn to_filter(&self, pii: &$crate::services::pii::Pii) -> $crate::error::AppResult<Option<$crate::repo::filter::Filter>> {
                 #[allow(unused_imports)]
                 use $crate::graphql::{filters::FieldFilter, resource::{FilterInput, Resource}};
                 use $crate::repo::filter::Filter;
                 let mut parts: Vec<Filter> = Vec::new();
                 $( if let Some(f) = &self.$f { parts.extend(f.to_filters(stringify!($f))?); } )*
+                $($( if let Some(f) = &self.$p {
+                    parts.extend(f.to_filters(pii, stringify!($module), $crate::services::pii::$pc)?);
+                } )*)?
                 $( if let Some(f) = &self.$rel {
-                    let inner = f.to_filter()?.unwrap_or(Filter::And(vec![]));
+                    let inner = f.to_filter(pii)?.unwrap_or(Filter::And(vec![]));
                     parts.push(Filter::Related {
                         col: stringify!($fk),
                         table: <$target as Resource>::TABLE.name,
@@ -123,14 +150,14 @@ macro_rules! resource {
                     });
                 } )*
                 if let Some(list) = &self.and {
-                    for f in list { parts.extend(f.to_filter()?); }
+                    for f in list { parts.extend(f.to_filter(pii)?); }
                 }
                 if let Some(list) = &self.or {
-                    let alts = list.iter().map(|f| f.to_filter().map(|o| o.unwrap_or(Filter::And(vec![])))).collect::<Result<Vec<_>, _>>()?;
+                    let alts = list.iter().map(|f| f.to_filter(pii).map(|o| o.unwrap_or(Filter::And(vec![])))).collect::<Result<Vec<_>, _>>()?;
                     parts.push(Filter::Or(alts));
                 }
                 if let Some(f) = &self.not {
-                    parts.push(Filter::Not(Box::new(f.to_filter()?.unwrap_or(Filter::And(vec![])))));
+                    parts.push(Filter::Not(Box::new(f.to_filter(pii)?.unwrap_or(Filter::And(vec![])))));
                 }
                 Ok(Filter::all(parts))
             }
@@ -173,6 +200,12 @@ macro_rules! resource {
                     $crate::graphql::scalars::Expose::expose(&self.0.$f)
                 }
             )*
+            $($(
+                /// Decrypted with the `pii` scope, masked (`138****8000`) without it.
+                async fn $p(&self, ctx: &async_graphql::Context<'_>) -> $crate::graphql::errors::GqlResult<Option<String>> {
+                    $crate::graphql::resource::reveal(ctx, stringify!($module), $crate::services::pii::$pc, &self.0.$pk, self.0.$p.as_deref())
+                }
+            )*)?
             $(
                 async fn $rel(&self, ctx: &async_graphql::Context<'_>) -> $crate::graphql::errors::GqlResult<Option<$target>> {
                     use $crate::graphql::resource::{AsKey, Resource};

@@ -4,6 +4,7 @@
 //! requests). A GET carrying a WebSocket upgrade speaks `graphql-transport-ws`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
@@ -19,6 +20,7 @@ use tracing::Instrument;
 
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
+use crate::graphql::limits::OperationCharge;
 use crate::graphql::loaders::DbLoader;
 use crate::services::read::Access;
 use crate::startup::AppState;
@@ -249,6 +251,7 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
     let schema = state.schema.clone();
     let db = state.db.clone();
     let verifier = state.verifier.clone();
+    let limiter = state.clone();
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
         GraphQLWebSocket::new(socket, schema, protocol)
             .on_connection_init(move |payload| async move {
@@ -267,6 +270,9 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
                 let mut init = async_graphql::Data::default();
                 init.insert(DbLoader::new(db, access.clone()));
                 init.insert(access);
+                // Every operation on the socket counts against the same bucket as HTTP requests.
+                let subject = principal.clone();
+                init.insert(OperationCharge(Arc::new(move || charge(&limiter, &subject, 1))));
                 init.insert(principal);
                 Ok(init)
             })

@@ -4,4 +4,5 @@
 pub mod bulk;
 pub mod filter;
 pub mod page;
+pub mod pii;
 pub mod summary;

@@ -1,5 +1,6 @@
 //! Use cases. Services open transactions, call domain + repo, and return `AppError`. They never
 //! import async_graphql or axum.
 
+pub mod pii;
 pub mod read;
 pub mod seed;

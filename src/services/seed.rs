@@ -38,6 +38,7 @@ pub use world::Volumes;
 
 use crate::error::{AppError, AppResult};
 use crate::repo::{bulk, summary};
+use crate::services::pii::Pii;
 use clock::Stream;
 use world::World;
 
@@ -89,12 +90,13 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> AppResult<bool> {
 }
 
 /// The small data set `serve` loads into an empty database.
-pub async fn seed_demo(db: &DatabaseConnection) -> AppResult<SeedReport> {
-    seed(db, &SeedOptions { scale: DEMO_SCALE, seed: DEFAULT_SEED, progress: false }).await
+pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> AppResult<SeedReport> {
+    seed(db, pii, &SeedOptions { scale: DEMO_SCALE, seed: DEFAULT_SEED, progress: false }).await
 }
 
 /// Generates and inserts a data set of `opts.scale` into an empty database, in one transaction.
-pub async fn seed(db: &DatabaseConnection, opts: &SeedOptions) -> AppResult<SeedReport> {
+/// PII is generated as plaintext and sealed by `pii` (ciphertext + blind index) on the way in.
+pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> AppResult<SeedReport> {
     if !(opts.scale > 0.0 && opts.scale <= MAX_SCALE) {
         return Err(AppError::bad_input(format!("seed scale must be in (0, {MAX_SCALE}], got {}", opts.scale)));
     }
@@ -112,7 +114,7 @@ pub async fn seed(db: &DatabaseConnection, opts: &SeedOptions) -> AppResult<Seed
 
     let txn = db.begin().await?;
     let mut loader = Loader { db: &txn, bar: &bar, tables: Vec::new() };
-    load(&mut loader, &mut world, opts.seed, volumes).await?;
+    load(&mut loader, pii, &mut world, opts.seed, volumes).await?;
     // Set-based, as of the anchor the data is generated around (not the wall clock).
     bar.set_message("summaries");
     for s in summary::Summary::ALL {
@@ -205,7 +207,13 @@ const EVENT_BATCH: usize = 20_000;
 /// Inserts in foreign-key order. `lead.converted_opportunity_id` and `opportunity.lead_id` point at
 /// each other, so leads go in without the former and get it from one UPDATE once the
 /// opportunities exist.
-async fn load<C: ConnectionTrait>(l: &mut Loader<'_, C>, w: &mut World, seed: u64, v: Volumes) -> AppResult<()> {
+async fn load<C: ConnectionTrait>(
+    l: &mut Loader<'_, C>,
+    pii: &Pii,
+    w: &mut World,
+    seed: u64,
+    v: Volumes,
+) -> AppResult<()> {
     use std::mem::take;
     // Events need the contacts and leads, which are moved out below.
     let mut events = activity::EventGen::new(w, clock::rng(seed, Stream::Events), v.events);
@@ -223,12 +231,17 @@ async fn load<C: ConnectionTrait>(l: &mut Loader<'_, C>, w: &mut World, seed: u6
     l.load(take(&mut w.accounts)).await?;
     l.load(take(&mut w.account_relations)).await?;
     l.load(take(&mut w.account_identities)).await?;
-    l.load(take(&mut w.contacts)).await?;
+    let mut contacts = take(&mut w.contacts);
+    for contact in &mut contacts {
+        pii.seal_model(contact)?;
+    }
+    l.load(contacts).await?;
     l.load(take(&mut w.account_contacts)).await?;
     l.load(take(&mut w.contact_identities)).await?;
     let mut leads = take(&mut w.leads);
     for lead in &mut leads {
         lead.converted_opportunity_id = None;
+        pii.seal_model(lead)?;
     }
     l.load(leads).await?;
     l.load(take(&mut w.lead_identities)).await?;
@@ -277,6 +290,7 @@ mod tests {
 
     use super::*;
     use crate::repo::bulk::testing;
+    use crate::services::pii::HasPii;
 
     /// Every table of the model.
     const TABLES: [&str; 38] = [
@@ -320,13 +334,20 @@ mod tests {
         "team",
     ];
 
+    /// One key ring for the test process: blind indexes are then equal across seeds (ciphertexts,
+    /// with their random nonces, never are).
+    fn test_pii() -> &'static Pii {
+        static PII: std::sync::OnceLock<Pii> = std::sync::OnceLock::new();
+        PII.get_or_init(|| Pii::new(&crate::crypto::KeyRing::generate().expect("ring")))
+    }
+
     fn small(seed: u64) -> SeedOptions {
         SeedOptions { scale: 0.01, seed, progress: false }
     }
 
     async fn seeded(scale: f64) -> testing::TestDb {
         let t = testing::sqlite().await;
-        seed(&t.db, &SeedOptions { scale, seed: 7, progress: false }).await.expect("seed");
+        seed(&t.db, test_pii(), &SeedOptions { scale, seed: 7, progress: false }).await.expect("seed");
         t
     }
 
@@ -343,7 +364,11 @@ mod tests {
                 .expect("dump");
             for row in &mut rows {
                 if let Some(o) = row.as_object_mut() {
-                    o.remove("summary_id");
+                    // Random per write: summary ids, and ciphertexts (their nonces); the blind
+                    // indexes beside the ciphertexts stay and are compared.
+                    for random in ["summary_id", "mobile_phone", "email", "wechat_id"] {
+                        o.remove(random);
+                    }
                 }
             }
             out.push((table.to_owned(), rows));
@@ -391,22 +416,22 @@ mod tests {
     #[tokio::test]
     async fn same_seed_generates_identical_rows() {
         let (x, y) = (testing::sqlite().await, testing::sqlite().await);
-        seed(&x.db, &small(42)).await.expect("first seed");
-        seed(&y.db, &small(42)).await.expect("second seed");
+        seed(&x.db, test_pii(), &small(42)).await.expect("first seed");
+        seed(&y.db, test_pii(), &small(42)).await.expect("second seed");
         let (dx, dy) = (dump(&x.db).await, dump(&y.db).await);
         for ((table, rx), (_, ry)) in dx.iter().zip(&dy) {
             assert!(!rx.is_empty(), "{table} is empty");
             assert_eq!(rx, ry, "{table} differs between two runs with the same seed");
         }
         let z = testing::sqlite().await;
-        seed(&z.db, &small(43)).await.expect("other seed");
+        seed(&z.db, test_pii(), &small(43)).await.expect("other seed");
         assert_ne!(dump(&z.db).await[0], dx[0], "accounts differ with another seed");
     }
 
     #[tokio::test]
     async fn every_table_gets_rows_at_small_scale() {
         for t in testing::databases().await {
-            let report = seed(&t.db, &small(1)).await.expect("seed");
+            let report = seed(&t.db, test_pii(), &small(1)).await.expect("seed");
             for table in TABLES {
                 let n = count(&t.db, table).await;
                 assert!(n > 0, "{table} is empty on {}", t.name());
@@ -421,12 +446,12 @@ mod tests {
     async fn seed_refuses_a_non_empty_database_and_nonsense_scales() {
         let t = seeded(0.01).await;
         assert!(!is_empty(&t.db).await.expect("is_empty"));
-        let again = seed(&t.db, &small(1)).await;
+        let again = seed(&t.db, test_pii(), &small(1)).await;
         assert!(matches!(again, Err(AppError::Conflict(_))), "{again:?}");
         let fresh = testing::sqlite().await;
         assert!(is_empty(&fresh.db).await.expect("is_empty"));
         for scale in [0.0, -1.0, f64::NAN, MAX_SCALE * 2.0] {
-            let r = seed(&fresh.db, &SeedOptions { scale, seed: 1, progress: false }).await;
+            let r = seed(&fresh.db, test_pii(), &SeedOptions { scale, seed: 1, progress: false }).await;
             assert!(matches!(r, Err(AppError::BadUserInput(_))), "scale {scale}: {r:?}");
         }
         assert!(is_empty(&fresh.db).await.expect("is_empty"), "nothing written");
@@ -435,7 +460,7 @@ mod tests {
     #[tokio::test]
     async fn seed_demo_fills_an_empty_database() {
         let t = testing::sqlite().await;
-        let report = seed_demo(&t.db).await.expect("demo");
+        let report = seed_demo(&t.db, test_pii()).await.expect("demo");
         let v = Volumes::for_scale(DEMO_SCALE);
         assert_eq!(report.rows("account"), v.accounts as u64);
         assert_eq!(report.rows("lead"), v.leads as u64);
@@ -552,7 +577,7 @@ mod tests {
             }
             let last = steps.last().expect("steps");
             assert_eq!(last.to_stage, o.stage);
-            assert_eq!(o.probability, crm::probability(o.stage));
+            assert_eq!(o.probability, crate::domain::opportunity_stage::default_probability(o.stage));
             assert_eq!(o.is_won, o.stage == OpportunityStage::ClosedWon);
             assert_eq!(o.is_lost, o.stage == OpportunityStage::ClosedLost);
             assert_eq!(o.actual_close_date.is_some(), o.is_won || o.is_lost);
@@ -690,7 +715,15 @@ mod tests {
         let by_id: HashMap<&str, &lead::Model> = generated.iter().map(|l| (l.lead_id.as_str(), l)).collect();
         assert_eq!(leads.len(), generated.len());
         for l in &leads {
-            assert_eq!(l, by_id[l.lead_id.as_str()]);
+            // PII went in sealed: open it to compare with the generated plaintext.
+            let mut opened = l.clone();
+            for (col, value, bidx) in opened.pii_mut() {
+                if let Some(ciphertext) = value.take() {
+                    *value = Some(test_pii().open("lead", col, &l.lead_id, &ciphertext).expect("opens"));
+                }
+                *bidx = None;
+            }
+            assert_eq!(&opened, by_id[l.lead_id.as_str()]);
         }
     }
 
@@ -707,7 +740,9 @@ mod tests {
         let world = generate(DEFAULT_SEED, Volumes::for_scale(1.0));
         eprintln!("generation alone: {:.1?} ({} touchpoints)", generated.elapsed(), world.touchpoints.len());
         drop(world);
-        let report = seed(&t.db, &SeedOptions { scale: 1.0, seed: DEFAULT_SEED, progress: true }).await.expect("seed");
+        let report = seed(&t.db, test_pii(), &SeedOptions { scale: 1.0, seed: DEFAULT_SEED, progress: true })
+            .await
+            .expect("seed");
         for (table, rows) in &report.tables {
             eprintln!("{table:<28} {rows:>8}");
         }

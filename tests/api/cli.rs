@@ -34,7 +34,14 @@ fn migrate_up_down_and_status_report_the_migrations() {
     };
     assert!(status(dir.path()).contains("pending  m20261122_000001_create_model"));
     assert!(cdp360(dir.path()).args(["migrate", "up"]).status().unwrap().success());
-    assert!(status(dir.path()).contains("applied  m20261122_000001_create_model"));
+    let up = status(dir.path());
+    assert!(up.contains("applied  m20261122_000001_create_model"), "{up}");
+    assert!(up.contains("applied  m20261122_000002_encrypt_pii"), "{up}");
+    // One step by default: only the newest migration is rolled back.
+    assert!(cdp360(dir.path()).args(["migrate", "down"]).status().unwrap().success());
+    let one_down = status(dir.path());
+    assert!(one_down.contains("applied  m20261122_000001_create_model"), "{one_down}");
+    assert!(one_down.contains("pending  m20261122_000002_encrypt_pii"), "{one_down}");
     assert!(cdp360(dir.path()).args(["migrate", "down"]).status().unwrap().success());
     assert!(status(dir.path()).contains("pending  m20261122_000001_create_model"));
 }
@@ -111,8 +118,46 @@ async fn replicas_migrating_together_on_postgres_both_succeed() {
     ra.unwrap();
     rb.unwrap();
     let (applied, pending) = cdp360::db::migration_status(&a).await.unwrap();
-    assert_eq!(applied.len(), 1);
+    assert_eq!(applied.len(), cdp360::db::migration_count());
     assert!(pending.is_empty());
     a.close().await.unwrap();
     b.close().await.unwrap();
+}
+
+#[test]
+fn rotate_keys_re_encrypts_a_seeded_database_to_the_newest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = cdp360::crypto::KeyRing::generate().unwrap();
+    let new = old.with_new_current_key().unwrap();
+    let ring = |r: &cdp360::crypto::KeyRing| String::from_utf8(r.to_config_string().expose().to_vec()).unwrap();
+    let run = |keys: &str, args: &[&str]| {
+        let out = cdp360(dir.path())
+            .env("CDP_JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef")
+            .env("CDP_FIELD_KEYS", keys)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&ring(&old), &["seed", "--scale", "0.01"]);
+    let out = run(&ring(&new), &["rotate-keys", "--batch-size", "50"]);
+    assert!(out.contains("every value is under k2"), "{out}");
+    // Nothing is left under k1, and a second run has nothing to do.
+    let again = run(&ring(&new), &["rotate-keys"]);
+    assert!(again.starts_with("0 values to re-encrypt"), "{again}");
+    assert_eq!(values_under_k1(dir.path()), 0);
+}
+
+/// Rows with a value still under `k1` in the CLI test's SQLite database.
+fn values_under_k1(dir: &std::path::Path) -> i64 {
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let sql = "SELECT (SELECT COUNT(*) FROM contact WHERE mobile_phone LIKE 'v1:k1:%' OR email LIKE 'v1:k1:%') \
+                   + (SELECT COUNT(*) FROM lead WHERE mobile_phone LIKE 'v1:k1:%' OR email LIKE 'v1:k1:%') AS n";
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+        row.unwrap().try_get::<i64>("", "n").unwrap()
+    })
 }

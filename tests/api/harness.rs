@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use cdp360::auth::{MintRequest, Scope, mint_hs256};
 use cdp360::config::{Config, Secret};
+use cdp360::crypto::KeyRing;
 use cdp360::metrics::Metrics;
+use cdp360::services::pii::Pii;
 use cdp360::startup::{Application, StartOptions};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -19,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A connection of the test's own (fixtures, direct checks); not counted in the server's metrics.
     pub db: DatabaseConnection,
+    /// The server's field key ring (`CDP_FIELD_KEYS`), to seal fixtures and inspect raw rows.
+    pub keys: KeyRing,
     stop: Option<oneshot::Sender<()>>,
     /// The PostgreSQL database to drop afterwards (SQLite files go with their TempDir).
     pg_database: Option<String>,
@@ -103,10 +107,13 @@ impl TestApp {
     async fn spawn_full(tweak: impl FnOnce(&mut Config), opts: StartOptions) -> TestApp {
         if std::env::var_os("CDP_TEST_LOG").is_some() {
             cdp360::telemetry::init(cdp360::config::LogFormat::Pretty, &std::env::var("CDP_TEST_LOG").unwrap());
+        } else {
+            capture_logs();
         }
         let (url, dir) = fresh_database().await;
         let mut config = Config::for_database(url.clone(), test_secret());
         tweak(&mut config);
+        let keys = config.field_keys.clone();
         let (addr_tx, addr_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         // The server gets its own runtime on its own thread (like the real binary), so the test's
@@ -138,7 +145,12 @@ impl TestApp {
         let bearer = format!("Bearer {}", token(&Scope::ALL, None));
         headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
         let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-        TestApp { addr, client, db, stop: Some(stop_tx), pg_database, _dir: dir }
+        TestApp { addr, client, db, keys, stop: Some(stop_tx), pg_database, _dir: dir }
+    }
+
+    /// Seals fixtures the way the server's write path does (ciphertext + blind index).
+    pub fn pii(&self) -> Pii {
+        Pii::new(&self.keys)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -167,7 +179,14 @@ impl TestApp {
 
     /// POST a GraphQL request with another token; its `data` (must succeed).
     pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
-        let body: Value = reqwest::Client::new()
+        let body = self.gql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// POST a GraphQL request with another token; the whole response body.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        reqwest::Client::new()
             .post(self.url("/graphql"))
             .bearer_auth(token)
             .json(&json!({ "query": query, "variables": variables }))
@@ -176,9 +195,7 @@ impl TestApp {
             .unwrap()
             .json()
             .await
-            .unwrap();
-        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-        body["data"].clone()
+            .unwrap()
     }
 
     /// The number of SQL statements the server has run so far (from `/metrics`).
@@ -207,6 +224,41 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+static CAPTURED: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+
+/// Routes every log line of the test process, at TRACE for cdp360 (SQL text included) and DEBUG
+/// for libraries, into one buffer, so a test can check what the servers would have logged.
+fn capture_logs() {
+    struct Sink(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    CAPTURED.get_or_init(|| {
+        let buf = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let filter = "debug,cdp360=trace,hyper=info,hyper_util=info,h2=info,tungstenite=info,tokio_tungstenite=info";
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .try_init();
+        buf
+    });
+}
+
+/// Everything the test servers of this process have logged so far (None when `CDP_TEST_LOG` sends
+/// the logs to stderr instead).
+pub fn captured_logs() -> Option<String> {
+    let buf = CAPTURED.get()?;
+    Some(String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned())
 }
 
 /// The secret every test server verifies HS256 tokens with (32 × `*`, so it is also a valid

@@ -14,6 +14,7 @@ mod filtering;
 mod http_contract;
 mod limits;
 mod paging;
+mod pii;
 mod relations;
 mod schema;
 mod websocket;

@@ -63,3 +63,29 @@ async fn a_websocket_without_a_valid_token_is_closed_before_any_operation() {
         assert!(next(&mut ws).await.is_none(), "connection closed instead of acknowledged for {payload}");
     }
 }
+
+#[tokio::test]
+async fn websocket_operations_count_against_the_rate_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.rate_per_minute = 6;
+        c.limits.rate_burst = 2;
+    })
+    .await;
+    let mut ws = connect(&app).await;
+    let bearer = format!("Bearer {}", token(&[Scope::Read], None));
+    send(&mut ws, json!({ "type": "connection_init", "payload": { "Authorization": bearer } })).await;
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
+    let mut outcomes = Vec::new();
+    for id in 1..=3 {
+        let query =
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": "{ leads { totalCount } }" } });
+        send(&mut ws, query).await;
+        let msg = next(&mut ws).await.unwrap();
+        let code = msg["payload"]["errors"][0]["extensions"]["code"].as_str().map(str::to_owned);
+        outcomes.push(code.unwrap_or_else(|| "OK".into()));
+        if msg["type"] == "next" {
+            assert_eq!(next(&mut ws).await.unwrap()["type"], "complete");
+        }
+    }
+    assert_eq!(outcomes, ["OK", "OK", "RATE_LIMITED"]);
+}

@@ -388,6 +388,9 @@ pub fn contacts(w: &mut World, rng: &mut impl Rng, n: usize, groups_of: &[Vec<us
             mobile_phone: pii.mobile_phone,
             email: pii.email,
             wechat_id: pii.wechat_id,
+            mobile_phone_bidx: None,
+            email_bidx: None,
+            wechat_id_bidx: None,
             job_title: Some(title.into()),
             department: Some(department.into()),
             contact_status: weighted(rng, CONTACT_STATUSES),
@@ -623,6 +626,9 @@ fn converted_lead(w: &mut World, rng: &mut impl Rng, k: usize) {
         mobile_phone: c.mobile_phone.clone(),
         email: c.email.clone(),
         wechat_id: c.wechat_id.clone(),
+        mobile_phone_bidx: None,
+        email_bidx: None,
+        wechat_id_bidx: None,
         job_title: c.job_title.clone(),
         lead_source: source,
         channel_id: c.primary_channel_id.clone(),
@@ -693,6 +699,9 @@ fn open_lead(w: &mut World, rng: &mut impl Rng, mut cap: Capture) {
         mobile_phone: cap.pii.mobile_phone,
         email: cap.pii.email,
         wechat_id: cap.pii.wechat_id,
+        mobile_phone_bidx: None,
+        email_bidx: None,
+        wechat_id_bidx: None,
         job_title: rng.random_bool(0.85).then(|| JOBS.choose(rng).expect("jobs").0.to_owned()),
         lead_source: cap.source,
         channel_id: channel,
@@ -729,12 +738,14 @@ fn channel_user_id(
         ChannelType::Wechat => (format!("o{}", random_string(rng, BASE64URL, 27)), IdentityType::Openid),
         ChannelType::EnterpriseWechat => (format!("wm{}", random_string(rng, BASE64URL, 30)), IdentityType::UserId),
         ChannelType::Douyin => (format!("dy{}", random_string(rng, LOWER_ALNUM, 24)), IdentityType::UserId),
+        // Channel user ids are stored in plaintext, so e-mail and phone channels carry the
+        // platform's subscriber id, never the address or number itself (those are encrypted PII).
         ChannelType::Email => match pii.1 {
-            Some(e) => (e.clone(), IdentityType::Email),
+            Some(_) => (format!("edm_{}", random_string(rng, HEX, 16)), IdentityType::Email),
             None => (format!("edm_{}", random_string(rng, HEX, 16)), IdentityType::Custom),
         },
         ChannelType::Phone => match pii.0 {
-            Some(p) => (p.clone(), IdentityType::Phone),
+            Some(_) => (format!("tel_{}", random_string(rng, HEX, 12)), IdentityType::Phone),
             None => (format!("tel_{}", random_string(rng, HEX, 12)), IdentityType::Custom),
         },
         ChannelType::Website | ChannelType::Seo | ChannelType::Sem => {
@@ -852,19 +863,6 @@ const FLOW: [OpportunityStage; 5] = [
 /// Chance to lose the deal in each stage of [`FLOW`].
 const LOSS: [f64; 5] = [0.22, 0.18, 0.18, 0.15, 0.10];
 const LOST_REASONS: &[&str] = &["价格因素", "竞争对手", "预算不足", "需求变更", "决策延期"];
-
-pub fn probability(stage: OpportunityStage) -> i32 {
-    match stage {
-        OpportunityStage::Lead => 5,
-        OpportunityStage::Qualification => 10,
-        OpportunityStage::NeedsAnalysis => 20,
-        OpportunityStage::Proposal => 40,
-        OpportunityStage::Negotiation => 60,
-        OpportunityStage::Contract => 80,
-        OpportunityStage::ClosedWon => 100,
-        OpportunityStage::ClosedLost => 0,
-    }
-}
 
 fn stage_label(stage: OpportunityStage) -> &'static str {
     match stage {
@@ -1042,7 +1040,8 @@ fn opportunity(w: &mut World, rng: &mut impl Rng, deal: Deal) {
         amount: Some(amount),
         currency: Some(Currency::Cny),
         stage,
-        probability: probability(stage),
+        // The write path's default per stage, so seeded deals look like real ones.
+        probability: crate::domain::opportunity_stage::default_probability(stage),
         expected_close_date: Some(date(deal.created + days(rng.random_range(60..180)))),
         actual_close_date: closed.then(|| date(t)),
         close_reason: reason,
