@@ -21,12 +21,88 @@ pub enum AppError {
     #[error("rate limited; retry after {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
     #[error("{0}")]
     Internal(String),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Constraint violations are the caller's to fix, wherever they surface: a unique violation is
+/// `CONFLICT` naming the field, a foreign-key violation `BAD_USER_INPUT`. The database's own text
+/// stays out of the message (PostgreSQL's detail would echo the value, which may be PII).
+impl From<DbErr> for AppError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => {
+                AppError::Conflict(format!("{} already exists", unique_fields(&msg)))
+            }
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                AppError::BadUserInput("a referenced record does not exist (or is still referenced)".into())
+            }
+            _ => AppError::Db(e),
+        }
+    }
+}
+
+/// The API field names a unique violation is about: PostgreSQL names the constraint
+/// (`… unique constraint "uk_contact_phone"`), SQLite the columns (`… failed: contact.email_bidx`).
+fn unique_fields(msg: &str) -> String {
+    /// Unique indexes of the migrations and their columns (blind indexes named after their field).
+    const INDEXES: &[(&str, &str)] = &[
+        ("uk_account_credit_code", "unified_social_credit_code"),
+        ("uk_contact_phone", "mobile_phone"),
+        ("uk_contact_email", "email"),
+        ("uk_product_code", "product_code"),
+        ("uk_tag_name", "tag_name"),
+        ("uk_industry_code", "industry_code"),
+        ("uk_account_identity", "channel_id, channel_account_id"),
+        ("uk_contact_identity", "channel_id, channel_user_id"),
+        ("uk_account_contact", "account_id, contact_id"),
+        ("uk_account_relation", "parent_account_id, child_account_id"),
+        ("uk_tag_relation", "tag_id, entity_type, entity_id"),
+        ("uk_segment_member", "segment_id, entity_type, entity_id"),
+        ("uk_score_record", "model_id, entity_type, entity_id"),
+        ("uk_campaign_member", "campaign_id, member_type, member_ref_id"),
+        ("uk_channel_performance_day", "channel_id, stat_date"),
+        ("uk_campaign_performance_day", "campaign_id, stat_date"),
+        ("uk_journey_stage_name", "stage_name"),
+        ("uk_summary_account", "account_id"),
+        ("uk_contact_summary_contact", "contact_id"),
+        ("uk_lead_summary_lead", "lead_id"),
+    ];
+    let columns: Vec<String> =
+        if let Some((_, cols)) = INDEXES.iter().find(|(name, _)| msg.contains(&format!("\"{name}\""))) {
+            cols.split(", ").map(str::to_owned).collect()
+        } else if msg.contains("_pkey\"") {
+            vec!["id".into()]
+        } else if let Some((_, list)) = msg.split_once("failed: ") {
+            list.split(", ").filter_map(|tc| tc.split_once('.').map(|(_, c)| c.trim().to_owned())).collect()
+        } else {
+            vec![]
+        };
+    if columns.is_empty() {
+        return "a record with these values".into();
+    }
+    let names: Vec<String> = columns.iter().map(|c| camel(c.strip_suffix("_bidx").unwrap_or(c))).collect();
+    format!("a record with this {}", names.join(" + "))
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for ch in snake.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
 
 impl AppError {
     pub fn bad_input(msg: impl Into<String>) -> Self {
@@ -66,5 +142,27 @@ impl AppError {
 
     pub fn is_internal(&self) -> bool {
         self.code() == "INTERNAL"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_name_the_field_on_both_backends() {
+        let pg = r#"duplicate key value violates unique constraint "uk_contact_phone""#;
+        assert_eq!(unique_fields(pg), "a record with this mobilePhone");
+        assert_eq!(unique_fields("UNIQUE constraint failed: contact.email_bidx"), "a record with this email");
+        assert_eq!(
+            unique_fields(
+                "UNIQUE constraint failed: tag_relation.tag_id, tag_relation.entity_type, tag_relation.entity_id"
+            ),
+            "a record with this tagId + entityType + entityId"
+        );
+        assert_eq!(
+            unique_fields(r#"duplicate key value violates unique constraint "lead_pkey""#),
+            "a record with this id"
+        );
     }
 }

@@ -5,22 +5,24 @@ pub mod connection;
 pub mod cursor;
 pub mod errors;
 pub mod filters;
+pub mod guard;
 pub mod limits;
 pub mod loaders;
 pub mod model;
+pub mod mutation;
 pub mod resource;
 pub mod scalars;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::QueryLimits;
 use crate::services::pii::Pii;
 use cursor::CursorCodec;
 
-pub type AppSchema = Schema<model::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<model::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// What resolvers need from the application, shared by all requests.
 pub struct GqlState {
@@ -30,8 +32,8 @@ pub struct GqlState {
     pub pii: Arc<Pii>,
 }
 
-fn builder() -> SchemaBuilder<model::QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(model::QueryRoot, EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+    Schema::build(model::QueryRoot, mutation::MutationRoot::default(), EmptySubscription)
 }
 
 /// The live schema with its limits and shared state.
@@ -42,6 +44,7 @@ pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
         .limit_complexity(limits.max_complexity)
         .extension(limits::AliasLimit(limits.max_aliases))
         .extension(limits::ChargeOperations)
+        .extension(guard::MutationScopes)
         .finish()
 }
 

@@ -62,17 +62,25 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The request's principal, authenticated from its bearer token (DESIGN.md §5: every request but
-/// health, readiness and the GraphiQL page carries one) and authorised for the operation: reading
-/// needs the `read` scope. Row rules (partner channels) apply in `services::read`; field rules
-/// (`pii`) join here as they land.
+/// health, readiness and the GraphiQL page carries one). What it may do is decided per operation:
+/// queries need `read` ([`authorize`]), each mutation field its own scope (`graphql::guard`); row
+/// rules (partner channels) apply in `services::read`, PII masking in the PII getters.
 fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().map_err(|_| AuthError::BadAuthorizationHeader));
     let principal = match header {
         None => Err(AuthError::Missing),
         Some(value) => value.and_then(bearer_token).and_then(|token| state.verifier.verify(token)),
     }?;
-    principal.require(Scope::Read)?;
     Ok(principal)
+}
+
+/// Reading needs `read`: a request holding any query operation is refused as a whole (403) without
+/// it, so an `ingest`-only token can call its mutations and nothing else.
+fn authorize<'a>(principal: &Principal, mut requests: impl Iterator<Item = &'a GqlRequest>) -> Result<(), AppError> {
+    if requests.any(|r| !is_mutation(r)) {
+        principal.require(Scope::Read)?;
+    }
+    Ok(())
 }
 
 /// Take `operations` from the principal's rate-limit bucket.
@@ -127,6 +135,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         BatchRequest::Single(_) => 1,
         BatchRequest::Batch(list) => list.len(),
     };
+    if let Err(e) = authorize(&principal, batch.iter()) {
+        return reject(e);
+    }
     if let Err(e) = charge(&state, &principal, operations) {
         return reject(e);
     }
@@ -173,7 +184,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
             Err(_) => return problem(StatusCode::BAD_REQUEST, "variables must be a JSON object"),
         }
     }
-    if let Err(e) = charge(&state, &principal, 1) {
+    if let Err(e) = authorize(&principal, std::iter::once(&req)).and_then(|()| charge(&state, &principal, 1)) {
         return reject(e);
     }
     if is_mutation(&req) {

@@ -6,3 +6,4 @@ pub mod filter;
 pub mod page;
 pub mod pii;
 pub mod summary;
+pub mod write;

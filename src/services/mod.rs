@@ -2,5 +2,7 @@
 //! import async_graphql or axum.
 
 pub mod pii;
+pub mod pipeline;
 pub mod read;
 pub mod seed;
+pub mod write;

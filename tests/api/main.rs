@@ -15,6 +15,7 @@ mod http_contract;
 mod limits;
 mod paging;
 mod pii;
+mod pipeline;
 mod relations;
 mod schema;
 mod websocket;

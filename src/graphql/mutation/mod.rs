@@ -1,0 +1,24 @@
+//! The mutation root: one object per workflow family, merged. Resolvers translate: they build the
+//! caller's [`Actor`], call one service, and wrap the result; scopes are checked for every root
+//! field in one place (`graphql/guard.rs`) before a resolver runs.
+
+mod pipeline;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, MergedObject};
+
+use super::GqlState;
+use super::errors::GqlResult;
+use crate::auth::Principal;
+use crate::services::write::Actor;
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(pipeline::PipelineMutations);
+
+/// The shared state and the caller, for a mutation resolver.
+pub(crate) fn write_context<'a>(ctx: &Context<'a>) -> GqlResult<(&'a GqlState, Actor)> {
+    let state = ctx.data::<Arc<GqlState>>()?;
+    let principal = ctx.data::<Principal>()?;
+    Ok((state.as_ref(), Actor::new(principal.clone())))
+}

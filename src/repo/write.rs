@@ -1,0 +1,39 @@
+//! Generic writes the services share: a guarded UPDATE (optimistic concurrency) and existence checks
+//! for foreign keys. Inserts go through SeaORM ActiveModels or `bulk`.
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, Value};
+
+use crate::error::AppResult;
+
+/// `UPDATE table SET sets… WHERE pk = id AND expect…`: true when the row matched. A false answer
+/// means the row is gone or changed since it was read (the caller decides what that means).
+pub async fn update_where(
+    db: &impl ConnectionTrait,
+    table: &str,
+    pk: &str,
+    id: &str,
+    sets: Vec<(&'static str, Value)>,
+    expect: Vec<(&'static str, Value)>,
+) -> AppResult<bool> {
+    let mut q = Query::update();
+    q.table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    for (col, value) in sets {
+        q.value(Alias::new(col), value);
+    }
+    for (col, value) in expect {
+        q.and_where(Expr::col(Alias::new(col)).eq(value));
+    }
+    Ok(db.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Which of `ids` exist in `table` (by its key column).
+pub async fn existing(db: &impl ConnectionTrait, table: &str, key: &str, ids: &[String]) -> AppResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = Query::select();
+    q.column(Alias::new(key)).from(Alias::new(table)).and_where(Expr::col(Alias::new(key)).is_in(ids.iter().cloned()));
+    let rows = db.query_all(&q).await?;
+    rows.iter().map(|r| Ok(r.try_get::<String>("", key)?)).collect()
+}

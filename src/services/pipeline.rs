@@ -1,0 +1,131 @@
+//! The two state machines as workflows (DESIGN.md §6): `changeLeadStatus` and
+//! `moveOpportunityStage`. Each reads the record through the caller's access (a partner cannot
+//! touch another channel's lead, and cannot tell it exists), asks the domain machine, and writes
+//! with an optimistic guard on the status it read, in one transaction.
+
+use entity::enums::{LeadStatus, OpportunityStage};
+use entity::{lead, opportunity, opportunity_stage_history};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, Value};
+
+use crate::domain::{lead_status, opportunity_stage};
+use crate::error::{AppError, AppResult};
+use crate::repo::{self, summary};
+use crate::services::read;
+use crate::services::write::{Actor, new_id, now};
+
+const LEAD: repo::page::Table = repo::page::Table { name: "lead", pk: "lead_id" };
+const OPPORTUNITY: repo::page::Table = repo::page::Table { name: "opportunity", pk: "opportunity_id" };
+
+/// A record the caller may see, or `NOT_FOUND` (also for rows its access hides).
+async fn visible<M: sea_orm::FromQueryResult>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    table: repo::page::Table,
+    what: &str,
+    id: &str,
+) -> AppResult<M> {
+    let mut rows = read::find_by::<M>(db, &actor.access, table, table.pk, &[id.to_string()]).await?;
+    rows.pop().map(|(_, m)| m).ok_or_else(|| AppError::NotFound(format!("{what} {id}")))
+}
+
+fn concurrent(what: &str, id: &str) -> AppError {
+    AppError::Conflict(format!("{what} {id} was changed by another request meanwhile; read it again and retry"))
+}
+
+/// Moves a lead along the status machine. Entering CONTACTED stamps `last_contacted_at`;
+/// `is_qualified` follows QUALIFIED. CONVERTED is only reachable through `convertLead`.
+pub async fn change_lead_status(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    lead_id: &str,
+    to: LeadStatus,
+) -> AppResult<lead::Model> {
+    let txn = db.begin().await?;
+    let lead: lead::Model = visible(&txn, actor, LEAD, "lead", lead_id).await?;
+    lead_status::ensure_lead_editable(lead.lead_status)?;
+    lead_status::lead_transition(lead.lead_status, to)?;
+    let at = now();
+    let mut sets: Vec<(&'static str, Value)> = vec![
+        ("lead_status", Value::from(lead_status::lead_status_name(to))),
+        ("is_qualified", Value::from(to == LeadStatus::Qualified)),
+        ("updated_at", Value::from(at)),
+    ];
+    if to == LeadStatus::Contacted {
+        sets.push(("last_contacted_at", Value::from(at)));
+    }
+    let expect = vec![("lead_status", Value::from(lead_status::lead_status_name(lead.lead_status)))];
+    if !repo::write::update_where(&txn, "lead", "lead_id", lead_id, sets, expect).await? {
+        return Err(concurrent("lead", lead_id));
+    }
+    let updated = lead::Entity::find_by_id(lead_id).one(&txn).await?.ok_or_else(|| concurrent("lead", lead_id))?;
+    summary::refresh(&txn, summary::Summary::Lead, Some(&[lead_id.to_string()]), at).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves an opportunity to its next stage (or closes it): appends the stage history row with the
+/// days spent in the stage being left, resets `days_in_stage`, sets the stage's default
+/// probability (unless `probability` is given), `is_won`/`is_lost`, `close_reason` and
+/// `actual_close_date` when it closes, and refreshes the account's summary.
+pub async fn move_opportunity_stage(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    opportunity_id: &str,
+    to: OpportunityStage,
+    close_reason: Option<&str>,
+    probability: Option<i32>,
+) -> AppResult<opportunity::Model> {
+    if let Some(p) = probability
+        && !(0..=100).contains(&p)
+    {
+        return Err(AppError::bad_input("probability: must be between 0 and 100"));
+    }
+    let txn = db.begin().await?;
+    let opp: opportunity::Model = visible(&txn, actor, OPPORTUNITY, "opportunity", opportunity_id).await?;
+    let step = opportunity_stage::stage_transition(opp.stage, to, close_reason)?;
+    let at = now();
+    // The stage being left was entered at its last history row, or at creation.
+    let last = opportunity_stage_history::Entity::find()
+        .filter(opportunity_stage_history::Column::OpportunityId.eq(opportunity_id))
+        .order_by_desc(opportunity_stage_history::Column::ChangedAt)
+        .one(&txn)
+        .await?;
+    let entered = last.map_or(opp.created_at, |h| h.changed_at);
+    let history = opportunity_stage_history::Model {
+        history_id: new_id("OSH"),
+        opportunity_id: opportunity_id.to_string(),
+        from_stage: Some(opp.stage),
+        to_stage: to,
+        changed_at: at,
+        changed_by_user_id: actor.user_id(&txn).await?,
+        change_reason: step.close_reason.clone(),
+        duration_days: Some(opportunity_stage::duration_days(entered, at)),
+    };
+    history.into_active_model().insert(&txn).await?;
+    let mut sets: Vec<(&'static str, Value)> = vec![
+        ("stage", Value::from(opportunity_stage::stage_name(to))),
+        ("probability", Value::from(probability.unwrap_or(step.default_probability))),
+        ("days_in_stage", Value::from(0)),
+        ("is_won", Value::from(step.is_won)),
+        ("is_lost", Value::from(step.is_lost)),
+        ("updated_at", Value::from(at)),
+    ];
+    if step.closed {
+        sets.push(("actual_close_date", Value::from(at.date_naive())));
+        sets.push(("close_reason", Value::from(step.close_reason.clone())));
+    }
+    let expect = vec![("stage", Value::from(opportunity_stage::stage_name(opp.stage)))];
+    if !repo::write::update_where(&txn, "opportunity", "opportunity_id", opportunity_id, sets, expect).await? {
+        return Err(concurrent("opportunity", opportunity_id));
+    }
+    let updated = opportunity::Entity::find_by_id(opportunity_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| concurrent("opportunity", opportunity_id))?;
+    summary::refresh(&txn, summary::Summary::Account, Some(std::slice::from_ref(&updated.account_id)), at).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
