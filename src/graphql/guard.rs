@@ -10,13 +10,14 @@ use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Value};
 
 use crate::auth::{Principal, Scope};
 
-/// The scope a root mutation field needs. `ingest` is the partner scope for pushing data in;
-/// `admin` guards configuration and bulk maintenance; everything else is `write`.
-pub fn required_scope(field: &str) -> Scope {
+/// The scopes a root mutation field accepts (any one of them). `ingest` is the partner scope for
+/// pushing data in (`write` may do it too); `admin` guards configuration and bulk maintenance;
+/// everything else is `write`.
+pub fn required_scope(field: &str) -> &'static [Scope] {
     match field {
-        "trackEvents" | "recordTouchpoints" => Scope::Ingest,
-        "refreshSummaries" => Scope::Admin,
-        _ => Scope::Write,
+        "trackEvents" | "recordTouchpoints" => &[Scope::Ingest, Scope::Write],
+        "refreshSummaries" => &[Scope::Admin],
+        _ => &[Scope::Write],
     }
 }
 
@@ -38,8 +39,10 @@ impl Extension for MutationScopes {
     ) -> ServerResult<Option<Value>> {
         if info.parent_type == "MutationRoot" {
             let need = required_scope(info.name);
-            if !ctx.data_opt::<Principal>().is_some_and(|p| p.has(need)) {
-                let mut err = ServerError::new(format!("{} needs the `{}` scope", info.name, need.as_str()), None);
+            if !ctx.data_opt::<Principal>().is_some_and(|p| need.iter().any(|s| p.has(*s))) {
+                let names: Vec<String> = need.iter().map(|s| format!("`{}`", s.as_str())).collect();
+                let message = format!("{} needs the {} scope", info.name, names.join(" or "));
+                let mut err = ServerError::new(message, None);
                 err.path = vec![async_graphql::PathSegment::Field(info.name.to_string())];
                 let mut ext = ErrorExtensionValues::default();
                 ext.set("code", "FORBIDDEN");
@@ -57,9 +60,9 @@ mod tests {
 
     #[test]
     fn unknown_mutations_need_write_and_ingestion_needs_ingest() {
-        assert_eq!(required_scope("changeLeadStatus"), Scope::Write);
-        assert_eq!(required_scope("somethingNew"), Scope::Write);
-        assert_eq!(required_scope("trackEvents"), Scope::Ingest);
-        assert_eq!(required_scope("refreshSummaries"), Scope::Admin);
+        assert_eq!(required_scope("changeLeadStatus"), [Scope::Write]);
+        assert_eq!(required_scope("somethingNew"), [Scope::Write]);
+        assert_eq!(required_scope("trackEvents"), [Scope::Ingest, Scope::Write]);
+        assert_eq!(required_scope("refreshSummaries"), [Scope::Admin]);
     }
 }

@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, Value};
 
 use crate::error::AppResult;
+use crate::repo::filter::{Filter, condition};
 
 /// `UPDATE table SET sets… WHERE pk = id AND expect…`: true when the row matched. A false answer
 /// means the row is gone or changed since it was read (the caller decides what that means).
@@ -27,13 +28,22 @@ pub async fn update_where(
     Ok(db.execute(&q).await?.rows_affected() == 1)
 }
 
-/// Which of `ids` exist in `table` (by its key column).
-pub async fn existing(db: &impl ConnectionTrait, table: &str, key: &str, ids: &[String]) -> AppResult<Vec<String>> {
+/// Which of `ids` exist in `table` (by its key column), among the rows `filter` lets through.
+pub async fn existing(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key: &str,
+    ids: &[String],
+    filter: Option<&Filter>,
+) -> AppResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let mut q = Query::select();
     q.column(Alias::new(key)).from(Alias::new(table)).and_where(Expr::col(Alias::new(key)).is_in(ids.iter().cloned()));
+    if let Some(f) = filter {
+        q.cond_where(condition(table, f));
+    }
     let rows = db.query_all(&q).await?;
     rows.iter().map(|r| Ok(r.try_get::<String>("", key)?)).collect()
 }

@@ -1,8 +1,10 @@
 //! Use cases. Services open transactions, call domain + repo, and return `AppError`. They never
 //! import async_graphql or axum.
 
+pub mod activity;
 pub mod pii;
 pub mod pipeline;
 pub mod read;
 pub mod seed;
+pub mod tagging;
 pub mod write;

@@ -125,6 +125,18 @@ pub async fn find_by<M: FromQueryResult>(
     repo::find_by(db, table, key_col, keys, access.narrow(table.name, None).as_ref()).await
 }
 
+/// Which of `ids` exist in `table` and are visible to `access` (for reference checks on writes: a
+/// row the caller cannot see is as absent as a missing one).
+pub async fn existing(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    table: &str,
+    key: &str,
+    ids: &[String],
+) -> AppResult<Vec<String>> {
+    crate::repo::write::existing(db, table, key, ids, access.narrow(table, None).as_ref()).await
+}
+
 pub async fn count(
     db: &impl ConnectionTrait,
     access: &Access,

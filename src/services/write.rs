@@ -25,8 +25,8 @@ impl Actor {
     /// The staff user behind the token, when its subject is an `app_user` id (people's tokens);
     /// partner and service tokens have none. Written to `changed_by_user_id`, `tagged_by_user_id`…
     pub async fn user_id(&self, db: &impl ConnectionTrait) -> AppResult<Option<String>> {
-        let found =
-            repo::write::existing(db, "app_user", "user_id", std::slice::from_ref(&self.principal.subject)).await?;
+        let subject = std::slice::from_ref(&self.principal.subject);
+        let found = repo::write::existing(db, "app_user", "user_id", subject, None).await?;
         Ok(found.into_iter().next())
     }
 }
@@ -45,13 +45,46 @@ pub fn new_id(prefix: &str) -> String {
 pub async fn require_ref(
     db: &impl ConnectionTrait,
     field: &str,
-    table: &str,
-    key: &str,
+    table: &'static str,
+    key: &'static str,
     id: Option<&str>,
 ) -> AppResult<()> {
-    let Some(id) = id else { return Ok(()) };
-    if repo::write::existing(db, table, key, &[id.to_string()]).await?.is_empty() {
-        return Err(AppError::bad_input(format!("{field}: no {table} with id {id}")));
+    let mut refs = Refs::default();
+    refs.add(field, table, key, id);
+    refs.check(db, &Access::unrestricted()).await
+}
+
+/// The foreign keys of a write (or a batch of them), checked with one query per referenced table
+/// before anything is written, so a dangling reference is `BAD_USER_INPUT` naming its field
+/// (`events[3].leadId`) instead of a constraint error halfway through. Rows the caller cannot see
+/// count as missing.
+#[derive(Default)]
+pub struct Refs {
+    wanted: Vec<(String, &'static str, &'static str, String)>,
+}
+
+impl Refs {
+    pub fn add(&mut self, field: impl Into<String>, table: &'static str, key: &'static str, id: Option<&str>) {
+        if let Some(id) = id {
+            self.wanted.push((field.into(), table, key, id.to_string()));
+        }
     }
-    Ok(())
+
+    pub async fn check(self, db: &impl ConnectionTrait, access: &Access) -> AppResult<()> {
+        let mut tables: Vec<(&'static str, &'static str)> = self.wanted.iter().map(|w| (w.1, w.2)).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        for (table, key) in tables {
+            let mut ids: Vec<String> =
+                self.wanted.iter().filter(|w| w.1 == table && w.2 == key).map(|w| w.3.clone()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let found: std::collections::HashSet<String> =
+                crate::services::read::existing(db, access, table, key, &ids).await?.into_iter().collect();
+            if let Some((field, _, _, id)) = self.wanted.iter().find(|w| w.1 == table && !found.contains(&w.3)) {
+                return Err(AppError::bad_input(format!("{field}: no {table} with id {id}")));
+            }
+        }
+        Ok(())
+    }
 }

@@ -6,6 +6,7 @@ mod fixtures;
 mod harness;
 mod seed_model;
 
+mod activity;
 mod authn;
 mod bad_input;
 mod channels;

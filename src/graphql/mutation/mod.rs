@@ -2,6 +2,7 @@
 //! caller's [`Actor`], call one service, and wrap the result; scopes are checked for every root
 //! field in one place (`graphql/guard.rs`) before a resolver runs.
 
+mod activity;
 mod pipeline;
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use crate::auth::Principal;
 use crate::services::write::Actor;
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(pipeline::PipelineMutations);
+pub struct MutationRoot(pipeline::PipelineMutations, activity::ActivityMutations);
 
 /// The shared state and the caller, for a mutation resolver.
 pub(crate) fn write_context<'a>(ctx: &Context<'a>) -> GqlResult<(&'a GqlState, Actor)> {

@@ -1,0 +1,204 @@
+//! Bulk ingestion of behaviour: `trackEvents` and `recordTouchpoints` (up to 1 000 rows a call).
+//!
+//! Callers hand over entity models as drafts (an empty id means "generate one"); every row is
+//! validated and every reference checked (one query per referenced table) before anything is
+//! written, then all rows go in with multi-row INSERTs in one transaction, followed by one set-based
+//! summary refresh per summary kind for the touched contacts, leads and accounts. A bad row refuses
+//! the whole call, naming it (`events[3].pageUrl …`): a partial batch would leave the client
+//! guessing which rows to resend.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use entity::{event, touchpoint};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::domain::DomainError;
+use crate::domain::value::{BoundedText, EntityId, HttpUrl};
+use crate::error::{AppError, AppResult};
+use crate::repo::{bulk, summary};
+use crate::services::write::{Actor, Refs, new_id, now};
+
+/// Rows per call.
+pub const MAX_BATCH: usize = 1000;
+/// How far in the future an event or touchpoint time may lie (clock skew of the sender).
+const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+/// `touchpoint.description` is TEXT; bounded so one row cannot carry megabytes.
+const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// Validates and stores events; returns their ids in input order.
+pub async fn track_events(db: &DatabaseConnection, actor: &Actor, drafts: Vec<event::Model>) -> AppResult<Vec<String>> {
+    check_size("events", drafts.len())?;
+    let at = now();
+    let mut refs = Refs::default();
+    let mut rows = Vec::with_capacity(drafts.len());
+    for (i, draft) in drafts.into_iter().enumerate() {
+        let f = |name: &str| format!("events[{i}].{name}");
+        let channel_id = channel_for(actor, &f("channelId"), draft.channel_id)?;
+        refs.add(f("channelId"), "channel", "channel_id", channel_id.as_deref());
+        refs.add(f("contactId"), "contact", "contact_id", draft.contact_id.as_deref());
+        refs.add(f("leadId"), "lead", "lead_id", draft.lead_id.as_deref());
+        refs.add(f("accountId"), "account", "account_id", draft.account_id.as_deref());
+        if draft.event_time > at + MAX_CLOCK_SKEW {
+            return Err(AppError::bad_input(format!("{} lies in the future", f("eventTime"))));
+        }
+        rows.push(event::Model {
+            event_id: id_or_new(&f("eventId"), &draft.event_id, "EVT")?,
+            event_name: BoundedText::required(&f("eventName"), &draft.event_name, 100)?.into_inner(),
+            channel_id,
+            session_id: text(&f("sessionId"), draft.session_id, 64)?,
+            browser: text(&f("browser"), draft.browser, 50)?,
+            os: text(&f("os"), draft.os, 50)?,
+            ip_address: ip(&f("ipAddress"), draft.ip_address)?,
+            page_url: url(&f("pageUrl"), draft.page_url, 1000)?,
+            referrer_url: url(&f("referrerUrl"), draft.referrer_url, 1000)?,
+            event_properties: object(&f("eventProperties"), draft.event_properties)?,
+            utm_params: object(&f("utmParams"), draft.utm_params)?,
+            created_at: at,
+            ..draft
+        });
+    }
+    refs.check(db, &actor.access).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
+    let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    let txn = db.begin().await?;
+    bulk::insert_all(&txn, rows).await?;
+    touched.refresh(&txn).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// Validates and stores touchpoints; returns their ids in input order. A touchpoint is an
+/// interaction with someone: it names at least one contact, lead or account.
+pub async fn record_touchpoints(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    drafts: Vec<touchpoint::Model>,
+) -> AppResult<Vec<String>> {
+    check_size("touchpoints", drafts.len())?;
+    let at = now();
+    let mut refs = Refs::default();
+    let mut rows = Vec::with_capacity(drafts.len());
+    for (i, draft) in drafts.into_iter().enumerate() {
+        let f = |name: &str| format!("touchpoints[{i}].{name}");
+        if draft.contact_id.is_none() && draft.lead_id.is_none() && draft.account_id.is_none() {
+            return Err(AppError::bad_input(format!(
+                "touchpoints[{i}]: name the contactId, leadId or accountId it was with"
+            )));
+        }
+        let channel_id = channel_for(actor, &f("channelId"), draft.channel_id)?;
+        refs.add(f("channelId"), "channel", "channel_id", channel_id.as_deref());
+        refs.add(f("campaignId"), "campaign", "campaign_id", draft.campaign_id.as_deref());
+        refs.add(f("contactId"), "contact", "contact_id", draft.contact_id.as_deref());
+        refs.add(f("leadId"), "lead", "lead_id", draft.lead_id.as_deref());
+        refs.add(f("accountId"), "account", "account_id", draft.account_id.as_deref());
+        refs.add(f("ownerUserId"), "app_user", "user_id", draft.owner_user_id.as_deref());
+        if draft.touchpoint_time > at + MAX_CLOCK_SKEW {
+            return Err(AppError::bad_input(format!("{} lies in the future", f("touchpointTime"))));
+        }
+        if draft.duration_seconds.is_some_and(|d| d < 0) {
+            return Err(AppError::bad_input(format!("{} must not be negative", f("durationSeconds"))));
+        }
+        rows.push(touchpoint::Model {
+            touchpoint_id: id_or_new(&f("touchpointId"), &draft.touchpoint_id, "TP")?,
+            channel_id,
+            content_id: text(&f("contentId"), draft.content_id, 64)?,
+            subject: text(&f("subject"), draft.subject, 200)?,
+            description: text(&f("description"), draft.description, MAX_DESCRIPTION_CHARS)?,
+            metadata: object(&f("metadata"), draft.metadata)?,
+            utm_params: object(&f("utmParams"), draft.utm_params)?,
+            created_at: at,
+            ..draft
+        });
+    }
+    refs.check(db, &actor.access).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.touchpoint_id.clone()).collect();
+    let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    let txn = db.begin().await?;
+    bulk::insert_all(&txn, rows).await?;
+    touched.refresh(&txn).await?;
+    txn.commit().await?;
+    Ok(ids)
+}
+
+fn check_size(what: &str, n: usize) -> AppResult<()> {
+    if n > MAX_BATCH {
+        return Err(AppError::bad_input(format!("at most {MAX_BATCH} {what} per call, got {n}")));
+    }
+    Ok(())
+}
+
+/// A partner token writes only into its own channels, and must say which (a row without a
+/// channel would be invisible to it at once).
+fn channel_for(actor: &Actor, field: &str, channel_id: Option<String>) -> AppResult<Option<String>> {
+    let Some(allowed) = &actor.principal.channels else { return Ok(channel_id) };
+    match channel_id {
+        None => Err(AppError::bad_input(format!("{field} is required for a channel-restricted token"))),
+        Some(c) if !allowed.contains(&c) => {
+            Err(AppError::Forbidden(format!("{field}: this token may not write to channel {c}")))
+        }
+        Some(c) => Ok(Some(c)),
+    }
+}
+
+fn id_or_new(field: &str, id: &str, prefix: &str) -> AppResult<String> {
+    if id.is_empty() { Ok(new_id(prefix)) } else { Ok(EntityId::parse(field, id)?.into_inner()) }
+}
+
+fn text(field: &str, raw: Option<String>, max: usize) -> Result<Option<String>, DomainError> {
+    Ok(BoundedText::optional(field, raw.as_deref(), max)?.map(BoundedText::into_inner))
+}
+
+fn url(field: &str, raw: Option<String>, max: usize) -> Result<Option<String>, DomainError> {
+    crate::domain::value::optional(raw.as_deref(), |raw| HttpUrl::parse_max(field, raw, max))
+        .map(|u| u.map(|u| u.as_str().to_string()))
+}
+
+fn ip(field: &str, raw: Option<String>) -> Result<Option<String>, DomainError> {
+    crate::domain::value::optional(raw.as_deref(), |raw| {
+        raw.trim()
+            .parse::<std::net::IpAddr>()
+            .map(|a| a.to_string())
+            .map_err(|_| DomainError::invalid(field, "is not an IPv4 or IPv6 address"))
+    })
+}
+
+fn object(field: &str, value: Option<serde_json::Value>) -> Result<Option<serde_json::Value>, DomainError> {
+    match value {
+        Some(v) if !v.is_object() => Err(DomainError::invalid(field, "must be a JSON object")),
+        v => Ok(v),
+    }
+}
+
+/// The contacts, leads and accounts a batch touched: their summaries are refreshed once each.
+struct Touched {
+    contacts: Vec<String>,
+    leads: Vec<String>,
+    accounts: Vec<String>,
+}
+
+impl Touched {
+    fn of<'a>(rows: impl Iterator<Item = (&'a Option<String>, &'a Option<String>, &'a Option<String>)>) -> Touched {
+        let (mut c, mut l, mut a) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for (contact, lead, account) in rows {
+            c.extend(contact.clone());
+            l.extend(lead.clone());
+            a.extend(account.clone());
+        }
+        Touched { contacts: c.into_iter().collect(), leads: l.into_iter().collect(), accounts: a.into_iter().collect() }
+    }
+
+    async fn refresh(&self, db: &impl sea_orm::ConnectionTrait) -> AppResult<()> {
+        let at = now();
+        for (kind, ids) in [
+            (summary::Summary::Contact, &self.contacts),
+            (summary::Summary::Lead, &self.leads),
+            (summary::Summary::Account, &self.accounts),
+        ] {
+            if !ids.is_empty() {
+                summary::refresh(db, kind, Some(ids), at).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! Manual tagging: `tagEntities` / `untagEntities` write `tag_relation` rows (`tag_source` MANUAL,
+//! `is_auto_tagged` false, `tagged_by_user_id` the caller when it is staff).
+//!
+//! Both are idempotent: tagging an already tagged entity keeps its row (and its original source and
+//! time), untagging an untagged one is a no-op. Every entity must exist and be visible to the
+//! caller, or nothing is written.
+
+use std::collections::HashSet;
+
+use entity::enums::{EntityType, TagSource};
+use entity::tag_relation;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+
+use crate::error::{AppError, AppResult};
+use crate::repo::bulk;
+use crate::services::write::{Actor, Refs, new_id, now};
+
+/// Entities per call.
+pub const MAX_ENTITIES: usize = 1000;
+
+/// What a tagging call changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagChange {
+    /// Rows written (tag) or removed (untag).
+    pub changed: u64,
+    /// Entities that already were in the requested state.
+    pub unchanged: u64,
+}
+
+fn table_of(ty: EntityType) -> (&'static str, &'static str) {
+    match ty {
+        EntityType::Account => ("account", "account_id"),
+        EntityType::Contact => ("contact", "contact_id"),
+        EntityType::Lead => ("lead", "lead_id"),
+        EntityType::Opportunity => ("opportunity", "opportunity_id"),
+    }
+}
+
+/// The distinct ids, and the tag and every entity checked (visible to the caller, or absent).
+async fn validate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    tag_id: &str,
+    ty: EntityType,
+    ids: &[String],
+) -> AppResult<Vec<String>> {
+    if ids.is_empty() || ids.len() > MAX_ENTITIES {
+        return Err(AppError::bad_input(format!("entityIds: 1 to {MAX_ENTITIES} ids per call")));
+    }
+    let mut seen = HashSet::new();
+    let distinct: Vec<String> = ids.iter().filter(|id| seen.insert(id.as_str())).cloned().collect();
+    let (table, key) = table_of(ty);
+    let mut refs = Refs::default();
+    refs.add("tagId", "tag", "tag_id", Some(tag_id));
+    for (i, id) in ids.iter().enumerate() {
+        refs.add(format!("entityIds[{i}]"), table, key, Some(id));
+    }
+    refs.check(db, &actor.access).await?;
+    Ok(distinct)
+}
+
+/// The ids among `ids` that already carry the tag.
+async fn tagged(
+    db: &impl sea_orm::ConnectionTrait,
+    tag_id: &str,
+    ty: EntityType,
+    ids: &[String],
+) -> AppResult<HashSet<String>> {
+    let rows: Vec<String> = tag_relation::Entity::find()
+        .select_only()
+        .column(tag_relation::Column::EntityId)
+        .filter(tag_relation::Column::TagId.eq(tag_id))
+        .filter(tag_relation::Column::EntityType.eq(ty))
+        .filter(tag_relation::Column::EntityId.is_in(ids.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+pub async fn tag_entities(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    tag_id: &str,
+    ty: EntityType,
+    ids: &[String],
+) -> AppResult<TagChange> {
+    let ids = validate(db, actor, tag_id, ty, ids).await?;
+    let txn = db.begin().await?;
+    let already = tagged(&txn, tag_id, ty, &ids).await?;
+    let by = actor.user_id(&txn).await?;
+    let at = now();
+    let rows: Vec<tag_relation::Model> = ids
+        .iter()
+        .filter(|id| !already.contains(*id))
+        .map(|id| tag_relation::Model {
+            relation_id: new_id("TGR"),
+            tag_id: tag_id.to_string(),
+            entity_type: ty,
+            entity_id: id.clone(),
+            tagged_at: at,
+            tagged_by_user_id: by.clone(),
+            is_auto_tagged: false,
+            tag_source: TagSource::Manual,
+        })
+        .collect();
+    let changed = bulk::insert_all(&txn, rows).await?;
+    txn.commit().await?;
+    Ok(TagChange { changed, unchanged: already.len() as u64 })
+}
+
+pub async fn untag_entities(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    tag_id: &str,
+    ty: EntityType,
+    ids: &[String],
+) -> AppResult<TagChange> {
+    let ids = validate(db, actor, tag_id, ty, ids).await?;
+    let removed = tag_relation::Entity::delete_many()
+        .filter(tag_relation::Column::TagId.eq(tag_id))
+        .filter(tag_relation::Column::EntityType.eq(ty))
+        .filter(tag_relation::Column::EntityId.is_in(ids.iter().cloned()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(TagChange { changed: removed, unchanged: ids.len() as u64 - removed })
+}
