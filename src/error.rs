@@ -40,6 +40,11 @@ impl From<DbErr> for AppError {
             Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
                 AppError::BadUserInput("a referenced record does not exist (or is still referenced)".into())
             }
+            // SQLite reports ON DELETE RESTRICT with the trigger code (1811), which SeaORM does not
+            // classify; its message is fixed text without values.
+            _ if e.to_string().contains("FOREIGN KEY constraint failed") => {
+                AppError::BadUserInput("the record is still referenced by other records".into())
+            }
             _ => AppError::Db(e),
         }
     }

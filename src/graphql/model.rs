@@ -36,6 +36,16 @@ macro_rules! stored_enums {
             type Out = Option<$name>;
             fn expose(&self) -> Option<$name> { self.map(Into::into) }
         }
+        impl super::scalars::Accept for entity::enums::$name {
+            type In = $name;
+            fn accept(v: $name) -> sea_orm::Value { sea_orm::Value::from(super::filters::StoredEnum::stored(&v)) }
+            fn null() -> sea_orm::Value { sea_orm::Value::String(None) }
+        }
+        impl super::scalars::Accept for Option<entity::enums::$name> {
+            type In = $name;
+            fn accept(v: $name) -> sea_orm::Value { sea_orm::Value::from(super::filters::StoredEnum::stored(&v)) }
+            fn null() -> sea_orm::Value { sea_orm::Value::String(None) }
+        }
     )*};
 }
 
@@ -89,6 +99,7 @@ resource! {
     Account {
         model: account, prefix: "ACC", pk: account_id,
         filter: AccountFilter, order: AccountOrderBy [AccountOrderField],
+        inputs: (CreateAccountInput, UpdateAccountInput),
         fields {
             account_id: String => StringFilter,
             account_name: String => StringFilter,
@@ -148,6 +159,7 @@ resource! {
     AccountChannelIdentity {
         model: account_channel_identity, prefix: "ACI", pk: identity_id,
         filter: AccountChannelIdentityFilter, order: AccountChannelIdentityOrderBy [AccountChannelIdentityOrderField],
+        inputs: (CreateAccountChannelIdentityInput, UpdateAccountChannelIdentityInput),
         fields {
             identity_id: String => StringFilter,
             account_id: String => StringFilter,
@@ -173,6 +185,7 @@ resource! {
     AccountSummary {
         model: account_summary, prefix: "ACCS", pk: summary_id,
         filter: AccountSummaryFilter, order: AccountSummaryOrderBy [AccountSummaryOrderField],
+        inputs: none,
         fields {
             summary_id: String => StringFilter,
             account_id: String => StringFilter,
@@ -209,6 +222,7 @@ resource! {
     AccountRelation {
         model: account_relation, prefix: "ARL", pk: relation_id,
         filter: AccountRelationFilter, order: AccountRelationOrderBy [AccountRelationOrderField],
+        inputs: (CreateAccountRelationInput, UpdateAccountRelationInput),
         fields {
             relation_id: String => StringFilter,
             parent_account_id: String => StringFilter,
@@ -230,6 +244,7 @@ resource! {
     Contact {
         model: contact, prefix: "CNT", pk: contact_id,
         filter: ContactFilter, order: ContactOrderBy [ContactOrderField],
+        inputs: (CreateContactInput, UpdateContactInput),
         fields {
             contact_id: String => StringFilter,
             contact_name: String => StringFilter,
@@ -279,6 +294,7 @@ resource! {
     ContactChannelIdentity {
         model: contact_channel_identity, prefix: "CCI", pk: identity_id,
         filter: ContactChannelIdentityFilter, order: ContactChannelIdentityOrderBy [ContactChannelIdentityOrderField],
+        inputs: (CreateContactChannelIdentityInput, UpdateContactChannelIdentityInput),
         fields {
             identity_id: String => StringFilter,
             contact_id: String => StringFilter,
@@ -305,6 +321,7 @@ resource! {
     ContactSummary {
         model: contact_summary, prefix: "CNTS", pk: summary_id,
         filter: ContactSummaryFilter, order: ContactSummaryOrderBy [ContactSummaryOrderField],
+        inputs: none,
         fields {
             summary_id: String => StringFilter,
             contact_id: String => StringFilter,
@@ -337,6 +354,7 @@ resource! {
     AccountContactRelation {
         model: account_contact_relation, prefix: "ACR", pk: relation_id,
         filter: AccountContactRelationFilter, order: AccountContactRelationOrderBy [AccountContactRelationOrderField],
+        inputs: (CreateAccountContactRelationInput, UpdateAccountContactRelationInput),
         fields {
             relation_id: String => StringFilter,
             account_id: String => StringFilter,
@@ -364,6 +382,7 @@ resource! {
     Lead {
         model: lead, prefix: "LEAD", pk: lead_id,
         filter: LeadFilter, order: LeadOrderBy [LeadOrderField],
+        inputs: (CreateLeadInput, UpdateLeadInput),
         fields {
             lead_id: String => StringFilter,
             lead_name: String => StringFilter,
@@ -418,6 +437,7 @@ resource! {
     LeadChannelIdentity {
         model: lead_channel_identity, prefix: "LCI", pk: identity_id,
         filter: LeadChannelIdentityFilter, order: LeadChannelIdentityOrderBy [LeadChannelIdentityOrderField],
+        inputs: (CreateLeadChannelIdentityInput, UpdateLeadChannelIdentityInput),
         fields {
             identity_id: String => StringFilter,
             lead_id: String => StringFilter,
@@ -441,6 +461,7 @@ resource! {
     LeadSummary {
         model: lead_summary, prefix: "LEADS", pk: summary_id,
         filter: LeadSummaryFilter, order: LeadSummaryOrderBy [LeadSummaryOrderField],
+        inputs: none,
         fields {
             summary_id: String => StringFilter,
             lead_id: String => StringFilter,
@@ -470,6 +491,7 @@ resource! {
     Opportunity {
         model: opportunity, prefix: "OPP", pk: opportunity_id,
         filter: OpportunityFilter, order: OpportunityOrderBy [OpportunityOrderField],
+        inputs: (CreateOpportunityInput, UpdateOpportunityInput),
         fields {
             opportunity_id: String => StringFilter,
             opportunity_name: String => StringFilter,
@@ -523,6 +545,7 @@ resource! {
     OpportunityStageHistory {
         model: opportunity_stage_history, prefix: "OSH", pk: history_id,
         filter: OpportunityStageHistoryFilter, order: OpportunityStageHistoryOrderBy [OpportunityStageHistoryOrderField],
+        inputs: (CreateOpportunityStageHistoryInput, UpdateOpportunityStageHistoryInput),
         fields {
             history_id: String => StringFilter,
             opportunity_id: String => StringFilter,
@@ -547,6 +570,7 @@ resource! {
     OpportunityProduct {
         model: opportunity_product, prefix: "OPRD", pk: opp_product_id,
         filter: OpportunityProductFilter, order: OpportunityProductOrderBy [OpportunityProductOrderField],
+        inputs: (CreateOpportunityProductInput, UpdateOpportunityProductInput),
         fields {
             opp_product_id: String => StringFilter,
             opportunity_id: String => StringFilter,
@@ -571,6 +595,7 @@ resource! {
     Channel {
         model: channel, prefix: "CH", pk: channel_id,
         filter: ChannelFilter, order: ChannelOrderBy [ChannelOrderField],
+        inputs: (CreateChannelInput, UpdateChannelInput),
         fields {
             channel_id: String => StringFilter,
             channel_name: String => StringFilter,
@@ -609,6 +634,7 @@ resource! {
     ChannelPerformance {
         model: channel_performance, prefix: "CHP", pk: performance_id,
         filter: ChannelPerformanceFilter, order: ChannelPerformanceOrderBy [ChannelPerformanceOrderField],
+        inputs: (CreateChannelPerformanceInput, UpdateChannelPerformanceInput),
         fields {
             performance_id: String => StringFilter,
             channel_id: String => StringFilter,
@@ -637,6 +663,7 @@ resource! {
     Campaign {
         model: campaign, prefix: "CMP", pk: campaign_id,
         filter: CampaignFilter, order: CampaignOrderBy [CampaignOrderField],
+        inputs: (CreateCampaignInput, UpdateCampaignInput),
         fields {
             campaign_id: String => StringFilter,
             campaign_name: String => StringFilter,
@@ -677,6 +704,7 @@ resource! {
     CampaignPerformance {
         model: campaign_performance, prefix: "CMPP", pk: performance_id,
         filter: CampaignPerformanceFilter, order: CampaignPerformanceOrderBy [CampaignPerformanceOrderField],
+        inputs: (CreateCampaignPerformanceInput, UpdateCampaignPerformanceInput),
         fields {
             performance_id: String => StringFilter,
             campaign_id: String => StringFilter,
@@ -705,6 +733,7 @@ resource! {
     CampaignMember {
         model: campaign_member, prefix: "CMM", pk: member_id,
         filter: CampaignMemberFilter, order: CampaignMemberOrderBy [CampaignMemberOrderField],
+        inputs: (CreateCampaignMemberInput, UpdateCampaignMemberInput),
         fields {
             member_id: String => StringFilter,
             campaign_id: String => StringFilter,
@@ -730,6 +759,7 @@ resource! {
     Touchpoint {
         model: touchpoint, prefix: "TP", pk: touchpoint_id,
         filter: TouchpointFilter, order: TouchpointOrderBy [TouchpointOrderField],
+        inputs: (CreateTouchpointInput, UpdateTouchpointInput),
         fields {
             touchpoint_id: String => StringFilter,
             touchpoint_type: entity::enums::TouchpointType => TouchpointTypeFilter,
@@ -767,6 +797,7 @@ resource! {
     TouchpointAttachment {
         model: touchpoint_attachment, prefix: "TPA", pk: attachment_id,
         filter: TouchpointAttachmentFilter, order: TouchpointAttachmentOrderBy [TouchpointAttachmentOrderField],
+        inputs: (CreateTouchpointAttachmentInput, UpdateTouchpointAttachmentInput),
         fields {
             attachment_id: String => StringFilter,
             touchpoint_id: String => StringFilter,
@@ -790,6 +821,7 @@ resource! {
     Event {
         model: event, prefix: "EVT", pk: event_id,
         filter: EventFilter, order: EventOrderBy [EventOrderField],
+        inputs: (CreateEventInput, UpdateEventInput),
         fields {
             event_id: String => StringFilter,
             event_name: String => StringFilter,
@@ -824,6 +856,7 @@ resource! {
     Product {
         model: product, prefix: "PRD", pk: product_id,
         filter: ProductFilter, order: ProductOrderBy [ProductOrderField],
+        inputs: (CreateProductInput, UpdateProductInput),
         fields {
             product_id: String => StringFilter,
             product_name: String => StringFilter,
@@ -856,6 +889,7 @@ resource! {
     ProductCategory {
         model: product_category, prefix: "PCAT", pk: category_id,
         filter: ProductCategoryFilter, order: ProductCategoryOrderBy [ProductCategoryOrderField],
+        inputs: (CreateProductCategoryInput, UpdateProductCategoryInput),
         fields {
             category_id: String => StringFilter,
             category_name: String => StringFilter,
@@ -880,6 +914,7 @@ resource! {
     Tag {
         model: tag, prefix: "TAG", pk: tag_id,
         filter: TagFilter, order: TagOrderBy [TagOrderField],
+        inputs: (CreateTagInput, UpdateTagInput),
         fields {
             tag_id: String => StringFilter,
             tag_name: String => StringFilter,
@@ -909,6 +944,7 @@ resource! {
     TagRelation {
         model: tag_relation, prefix: "TGR", pk: relation_id,
         filter: TagRelationFilter, order: TagRelationOrderBy [TagRelationOrderField],
+        inputs: (CreateTagRelationInput, UpdateTagRelationInput),
         fields {
             relation_id: String => StringFilter,
             tag_id: String => StringFilter,
@@ -933,6 +969,7 @@ resource! {
     Segment {
         model: segment, prefix: "SEG", pk: segment_id,
         filter: SegmentFilter, order: SegmentOrderBy [SegmentOrderField],
+        inputs: (CreateSegmentInput, UpdateSegmentInput),
         fields {
             segment_id: String => StringFilter,
             segment_name: String => StringFilter,
@@ -966,6 +1003,7 @@ resource! {
     SegmentMember {
         model: segment_member, prefix: "SGM", pk: member_id,
         filter: SegmentMemberFilter, order: SegmentMemberOrderBy [SegmentMemberOrderField],
+        inputs: (CreateSegmentMemberInput, UpdateSegmentMemberInput),
         fields {
             member_id: String => StringFilter,
             segment_id: String => StringFilter,
@@ -989,6 +1027,7 @@ resource! {
     ScoreModel {
         model: score_model, prefix: "SM", pk: model_id,
         filter: ScoreModelFilter, order: ScoreModelOrderBy [ScoreModelOrderField],
+        inputs: (CreateScoreModelInput, UpdateScoreModelInput),
         fields {
             model_id: String => StringFilter,
             model_name: String => StringFilter,
@@ -1016,6 +1055,7 @@ resource! {
     ScoreRecord {
         model: score_record, prefix: "SR", pk: record_id,
         filter: ScoreRecordFilter, order: ScoreRecordOrderBy [ScoreRecordOrderField],
+        inputs: (CreateScoreRecordInput, UpdateScoreRecordInput),
         fields {
             record_id: String => StringFilter,
             model_id: String => StringFilter,
@@ -1041,6 +1081,7 @@ resource! {
     ScoreHistory {
         model: score_history, prefix: "SH", pk: history_id,
         filter: ScoreHistoryFilter, order: ScoreHistoryOrderBy [ScoreHistoryOrderField],
+        inputs: (CreateScoreHistoryInput, UpdateScoreHistoryInput),
         fields {
             history_id: String => StringFilter,
             entity_type: entity::enums::EntityType => EntityTypeFilter,
@@ -1063,6 +1104,7 @@ resource! {
     Industry {
         model: industry, prefix: "IND", pk: industry_id,
         filter: IndustryFilter, order: IndustryOrderBy [IndustryOrderField],
+        inputs: (CreateIndustryInput, UpdateIndustryInput),
         fields {
             industry_id: String => StringFilter,
             industry_name: String => StringFilter,
@@ -1089,6 +1131,7 @@ resource! {
     Attribution {
         model: attribution, prefix: "ATT", pk: attribution_id,
         filter: AttributionFilter, order: AttributionOrderBy [AttributionOrderField],
+        inputs: (CreateAttributionInput, UpdateAttributionInput),
         fields {
             attribution_id: String => StringFilter,
             entity_type: entity::enums::EntityType => EntityTypeFilter,
@@ -1114,6 +1157,7 @@ resource! {
     TouchpointAttribution {
         model: touchpoint_attribution, prefix: "TPAT", pk: ta_id,
         filter: TouchpointAttributionFilter, order: TouchpointAttributionOrderBy [TouchpointAttributionOrderField],
+        inputs: (CreateTouchpointAttributionInput, UpdateTouchpointAttributionInput),
         fields {
             ta_id: String => StringFilter,
             attribution_id: String => StringFilter,
@@ -1138,6 +1182,7 @@ resource! {
     CustomerJourney {
         model: customer_journey, prefix: "JRN", pk: journey_id,
         filter: CustomerJourneyFilter, order: CustomerJourneyOrderBy [CustomerJourneyOrderField],
+        inputs: (CreateCustomerJourneyInput, UpdateCustomerJourneyInput),
         fields {
             journey_id: String => StringFilter,
             journey_name: String => StringFilter,
@@ -1166,6 +1211,7 @@ resource! {
     JourneyStage {
         model: journey_stage, prefix: "JST", pk: stage_id,
         filter: JourneyStageFilter, order: JourneyStageOrderBy [JourneyStageOrderField],
+        inputs: (CreateJourneyStageInput, UpdateJourneyStageInput),
         fields {
             stage_id: String => StringFilter,
             stage_name: String => StringFilter,
@@ -1189,6 +1235,7 @@ resource! {
     AppUser {
         model: app_user, prefix: "USER", pk: user_id,
         filter: AppUserFilter, order: AppUserOrderBy [AppUserOrderField],
+        inputs: (CreateAppUserInput, UpdateAppUserInput),
         fields {
             user_id: String => StringFilter,
             user_name: String => StringFilter,
@@ -1225,6 +1272,7 @@ resource! {
     Team {
         model: team, prefix: "TEAM", pk: team_id,
         filter: TeamFilter, order: TeamOrderBy [TeamOrderField],
+        inputs: (CreateTeamInput, UpdateTeamInput),
         fields {
             team_id: String => StringFilter,
             team_name: String => StringFilter,

@@ -14,6 +14,7 @@ use crate::auth::{Principal, Scope};
 use crate::error::AppResult;
 use crate::repo::filter::Filter;
 use crate::repo::page::{Order, Table};
+use crate::services::crud::{Draft, Meta};
 use crate::services::pii::{Pii, PiiColumn};
 
 pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
@@ -86,6 +87,7 @@ macro_rules! resource {
         $ty:ident {
             model: $module:ident, prefix: $prefix:expr, pk: $pk:ident,
             filter: $filter:ident, order: $orderby:ident [$orderfield:ident],
+            inputs: $inputs:tt,
             fields { $($f:ident: $rty:ty => $filt:ty),* $(,)? }
             $(pii { $($p:ident: $pc:ident),* $(,)? })?
             order_fields { $($ov:ident),* $(,)? }
@@ -95,6 +97,14 @@ macro_rules! resource {
             to_many { $($many:ident: $mt:ident = [$link:expr] <- $mself:ident),* $(,)? }
         }
     ) => {
+        $crate::graphql::resource::write_inputs! {
+            @munch $ty $module $pk $inputs
+            [to_one $( $fk = $target ),*]
+            [pii $($( $p ),*)?]
+            []
+            $( $f: $rty, )*
+        }
+
         $(#[doc = $doc])*
         #[derive(Clone, Debug)]
         pub struct $ty(pub entity::$module::Model);
@@ -245,6 +255,118 @@ macro_rules! resource {
     };
 }
 pub(crate) use resource;
+
+/// An update input field into the draft: absent stays, `null` clears, a value sets.
+pub fn patch(draft: &mut Draft, col: &'static str, v: async_graphql::MaybeUndefined<Value>, typed_null: Value) {
+    match v {
+        async_graphql::MaybeUndefined::Undefined => {}
+        async_graphql::MaybeUndefined::Null => draft.clear(col, typed_null),
+        async_graphql::MaybeUndefined::Value(value) => draft.set(col, value),
+    }
+}
+
+/// An entity the generic mutations write (`createX`, `updateX`, `deleteX` and their bulk forms).
+pub trait Writable: Resource {
+    type Entity: sea_orm::EntityTrait<Model = Self::Model>;
+    type Create: async_graphql::InputType;
+    type Update: async_graphql::InputType;
+    fn create_values(input: Self::Create) -> Draft;
+    fn update_values(input: Self::Update) -> Draft;
+    /// Table, id prefix and the `(column, table, key)` of every to-one reference.
+    fn meta() -> Meta;
+}
+
+/// Whether two strings are equal, in a const context (the macros check their conventions at
+/// compile time with it).
+pub const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The create and update inputs of one entity and its `Writable` impl: every column but the
+/// primary key (the first field, taken as `id`) and the server's `created_at`/`updated_at`, plus
+/// the PII columns as plaintext. A tt-muncher, because `macro_rules` can only leave columns out by
+/// matching their names.
+macro_rules! write_inputs {
+    // Derived tables (the summaries) are not written through the API.
+    (@munch $ty:ident $module:ident $pk:ident none $($rest:tt)*) => {};
+    (@munch $ty:ident $module:ident $pk:ident ($create:ident, $update:ident) $refs:tt $pii:tt [] $($rest:tt)*) => {
+        $crate::graphql::resource::write_inputs! { @first $ty $module $pk $create $update $refs $pii $($rest)* }
+    };
+    (@first $ty:ident $module:ident $pk:ident $create:ident $update:ident $refs:tt $pii:tt $first:ident: $ft:ty, $($rest:tt)*) => {
+        const _: () = assert!($crate::graphql::resource::same(stringify!($first), stringify!($pk)), "the first field must be the primary key");
+        $crate::graphql::resource::write_inputs! { @munch $ty $module $pk $create $update $refs $pii [keep] $($rest)* }
+    };
+    (@munch $ty:ident $module:ident $pk:ident $create:ident $update:ident $refs:tt $pii:tt [keep $($kept:tt)*] created_at: $t:ty, $($rest:tt)*) => {
+        $crate::graphql::resource::write_inputs! { @munch $ty $module $pk $create $update $refs $pii [keep $($kept)*] $($rest)* }
+    };
+    (@munch $ty:ident $module:ident $pk:ident $create:ident $update:ident $refs:tt $pii:tt [keep $($kept:tt)*] updated_at: $t:ty, $($rest:tt)*) => {
+        $crate::graphql::resource::write_inputs! { @munch $ty $module $pk $create $update $refs $pii [keep $($kept)*] $($rest)* }
+    };
+    (@munch $ty:ident $module:ident $pk:ident $create:ident $update:ident $refs:tt $pii:tt [keep $($kept:tt)*] $f:ident: $t:ty, $($rest:tt)*) => {
+        $crate::graphql::resource::write_inputs! { @munch $ty $module $pk $create $update $refs $pii [keep $($kept)* $f: $t,] $($rest)* }
+    };
+    (@munch $ty:ident $module:ident $pk:ident $create:ident $update:ident [to_one $($fk:ident = $target:ident),*] [pii $($p:ident),*] [keep $($f:ident: $t:ty,)*]) => {
+        #[doc = concat!("A new ", stringify!($ty), ": `id` is generated unless given (imports); `createdAt`/`updatedAt` are the server's.")]
+        #[derive(async_graphql::InputObject)]
+        pub struct $create {
+            pub id: Option<async_graphql::ID>,
+            $( pub $f: Option<<$t as $crate::graphql::scalars::Accept>::In>, )*
+            $( pub $p: Option<String>, )*
+        }
+
+        #[doc = concat!("Changes to a ", stringify!($ty), ": absent fields stay, `null` clears a nullable field.")]
+        #[derive(async_graphql::InputObject, Default)]
+        pub struct $update {
+            $( pub $f: async_graphql::MaybeUndefined<<$t as $crate::graphql::scalars::Accept>::In>, )*
+            $( pub $p: async_graphql::MaybeUndefined<String>, )*
+        }
+
+        impl $crate::graphql::resource::Writable for $ty {
+            type Entity = entity::$module::Entity;
+            type Create = $create;
+            type Update = $update;
+            fn create_values(input: $create) -> $crate::services::crud::Draft {
+                use $crate::graphql::scalars::Accept;
+                let mut w = $crate::services::crud::Draft { id: input.id.map(|id| id.0), assigns: Vec::new() };
+                $( if let Some(v) = input.$f { w.set(stringify!($f), <$t as Accept>::accept(v)); } )*
+                $( if let Some(v) = input.$p { w.set(stringify!($p), sea_orm::Value::from(v)); } )*
+                w
+            }
+            fn update_values(input: $update) -> $crate::services::crud::Draft {
+                use $crate::graphql::scalars::Accept;
+                use $crate::graphql::resource::patch;
+                let mut w = $crate::services::crud::Draft::default();
+                $( patch(&mut w, stringify!($f), input.$f.map_value(<$t as Accept>::accept), <$t as Accept>::null()); )*
+                $( patch(&mut w, stringify!($p), input.$p.map_value(sea_orm::Value::from), sea_orm::Value::String(None)); )*
+                w
+            }
+            fn meta() -> $crate::services::crud::Meta {
+                type R = $crate::graphql::model::$ty;
+                $crate::services::crud::Meta {
+                    table: <R as $crate::graphql::resource::Resource>::TABLE,
+                    prefix: <R as $crate::graphql::resource::Resource>::PREFIX,
+                    references: vec![ $( (
+                        stringify!($fk),
+                        <$target as $crate::graphql::resource::Resource>::TABLE.name,
+                        <$target as $crate::graphql::resource::Resource>::TABLE.pk,
+                    ) ),* ],
+                }
+            }
+        }
+    };
+}
+pub(crate) use write_inputs;
 
 /// The query root: `x(id:)` and `xs(…)` for every listed entity, plus `node(id:)`. One flat object
 /// (a MergedObject of 38 parts nests its futures 38 deep).

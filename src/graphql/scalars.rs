@@ -79,3 +79,38 @@ fn at_least_cents(d: Decimal) -> Decimal {
         d
     }
 }
+
+/// How a model column is written from the API: the GraphQL input type of the column (`In`) and its
+/// database value. The inverse of [`Expose`]; `Option<T>` columns take the same input as `T` (the
+/// input field itself is optional or nullable).
+pub trait Accept {
+    type In: async_graphql::InputType;
+    fn accept(v: Self::In) -> sea_orm::Value;
+    /// The typed NULL of the column, for explicit nulls in updates.
+    fn null() -> sea_orm::Value;
+}
+
+macro_rules! accept_as {
+    ($($t:ty => $in:ty : |$v:ident| $e:expr;)*) => {$(
+        impl Accept for $t {
+            type In = $in;
+            fn accept($v: $in) -> sea_orm::Value { $e }
+            fn null() -> sea_orm::Value { sea_orm::Value::from(None::<$t>) }
+        }
+        impl Accept for Option<$t> {
+            type In = $in;
+            fn accept($v: $in) -> sea_orm::Value { $e }
+            fn null() -> sea_orm::Value { sea_orm::Value::from(None::<$t>) }
+        }
+    )*};
+}
+
+accept_as! {
+    String => String : |v| sea_orm::Value::from(v);
+    i32 => i32 : |v| sea_orm::Value::from(v);
+    bool => bool : |v| sea_orm::Value::from(v);
+    Decimal => Decimal : |v| sea_orm::Value::from(v);
+    DateTime<Utc> => DateTime<Utc> : |v| sea_orm::Value::from(v);
+    NaiveDate => Date : |v| sea_orm::Value::from(v.0);
+    serde_json::Value => Json : |v| sea_orm::Value::from(v.0);
+}

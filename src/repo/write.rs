@@ -47,3 +47,21 @@ pub async fn existing(
     let rows = db.query_all(&q).await?;
     rows.iter().map(|r| Ok(r.try_get::<String>("", key)?)).collect()
 }
+
+/// The primary key of the first row (by key) matching `filter`.
+pub async fn first_id(
+    db: &impl ConnectionTrait,
+    table: crate::repo::page::Table,
+    filter: Option<&Filter>,
+) -> AppResult<Option<String>> {
+    let mut q = Query::select();
+    q.column(Alias::new(table.pk))
+        .from(Alias::new(table.name))
+        .order_by(Alias::new(table.pk), sea_orm::sea_query::Order::Asc)
+        .limit(1);
+    if let Some(f) = filter {
+        q.cond_where(condition(table.name, f));
+    }
+    let row = db.query_one(&q).await?;
+    Ok(row.map(|r| r.try_get::<String>("", table.pk)).transpose()?)
+}

@@ -17,7 +17,7 @@ use crate::domain::DomainError;
 use crate::domain::value::{BoundedText, EntityId, HttpUrl};
 use crate::error::{AppError, AppResult};
 use crate::repo::{bulk, summary};
-use crate::services::write::{Actor, Refs, new_id, now};
+use crate::services::write::{Actor, Refs, channel_for, new_id, now};
 
 /// Rows per call.
 pub const MAX_BATCH: usize = 1000;
@@ -126,19 +126,6 @@ fn check_size(what: &str, n: usize) -> AppResult<()> {
         return Err(AppError::bad_input(format!("at most {MAX_BATCH} {what} per call, got {n}")));
     }
     Ok(())
-}
-
-/// A partner token writes only into its own channels, and must say which (a row without a
-/// channel would be invisible to it at once).
-fn channel_for(actor: &Actor, field: &str, channel_id: Option<String>) -> AppResult<Option<String>> {
-    let Some(allowed) = &actor.principal.channels else { return Ok(channel_id) };
-    match channel_id {
-        None => Err(AppError::bad_input(format!("{field} is required for a channel-restricted token"))),
-        Some(c) if !allowed.contains(&c) => {
-            Err(AppError::Forbidden(format!("{field}: this token may not write to channel {c}")))
-        }
-        Some(c) => Ok(Some(c)),
-    }
 }
 
 fn id_or_new(field: &str, id: &str, prefix: &str) -> AppResult<String> {

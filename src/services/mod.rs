@@ -2,6 +2,7 @@
 //! import async_graphql or axum.
 
 pub mod activity;
+pub mod crud;
 pub mod pii;
 pub mod pipeline;
 pub mod read;

@@ -8,28 +8,15 @@ use entity::{lead, opportunity, opportunity_stage_history};
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, Value};
+use sea_orm::{ColumnTrait, Value};
 
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult};
 use crate::repo::{self, summary};
-use crate::services::read;
-use crate::services::write::{Actor, new_id, now};
+use crate::services::write::{Actor, new_id, now, visible};
 
 const LEAD: repo::page::Table = repo::page::Table { name: "lead", pk: "lead_id" };
 const OPPORTUNITY: repo::page::Table = repo::page::Table { name: "opportunity", pk: "opportunity_id" };
-
-/// A record the caller may see, or `NOT_FOUND` (also for rows its access hides).
-async fn visible<M: sea_orm::FromQueryResult>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    table: repo::page::Table,
-    what: &str,
-    id: &str,
-) -> AppResult<M> {
-    let mut rows = read::find_by::<M>(db, &actor.access, table, table.pk, &[id.to_string()]).await?;
-    rows.pop().map(|(_, m)| m).ok_or_else(|| AppError::NotFound(format!("{what} {id}")))
-}
 
 fn concurrent(what: &str, id: &str) -> AppError {
     AppError::Conflict(format!("{what} {id} was changed by another request meanwhile; read it again and retry"))
@@ -44,7 +31,7 @@ pub async fn change_lead_status(
     to: LeadStatus,
 ) -> AppResult<lead::Model> {
     let txn = db.begin().await?;
-    let lead: lead::Model = visible(&txn, actor, LEAD, "lead", lead_id).await?;
+    let lead: lead::Model = visible(&txn, actor, LEAD, lead_id).await?;
     lead_status::ensure_lead_editable(lead.lead_status)?;
     lead_status::lead_transition(lead.lead_status, to)?;
     let at = now();
@@ -84,7 +71,7 @@ pub async fn move_opportunity_stage(
         return Err(AppError::bad_input("probability: must be between 0 and 100"));
     }
     let txn = db.begin().await?;
-    let opp: opportunity::Model = visible(&txn, actor, OPPORTUNITY, "opportunity", opportunity_id).await?;
+    let opp: opportunity::Model = visible(&txn, actor, OPPORTUNITY, opportunity_id).await?;
     let step = opportunity_stage::stage_transition(opp.stage, to, close_reason)?;
     let at = now();
     // The stage being left was entered at its last history row, or at creation.

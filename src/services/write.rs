@@ -88,3 +88,28 @@ impl Refs {
         Ok(())
     }
 }
+
+/// A partner token writes only into its own channels, and must say which (a row without a
+/// channel would be invisible to it at once).
+pub fn channel_for(actor: &Actor, field: &str, channel_id: Option<String>) -> AppResult<Option<String>> {
+    let Some(allowed) = &actor.principal.channels else { return Ok(channel_id) };
+    match channel_id {
+        None => Err(AppError::bad_input(format!("{field} is required for a channel-restricted token"))),
+        Some(c) if !allowed.contains(&c) => {
+            Err(AppError::Forbidden(format!("{field}: this token may not write to channel {c}")))
+        }
+        Some(c) => Ok(Some(c)),
+    }
+}
+
+/// A record the caller may see, or `NOT_FOUND` (also for rows its access hides, so a partner
+/// cannot tell a forbidden row from a missing one).
+pub async fn visible<M: sea_orm::FromQueryResult>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    table: crate::repo::page::Table,
+    id: &str,
+) -> AppResult<M> {
+    let mut rows = crate::services::read::find_by::<M>(db, &actor.access, table, table.pk, &[id.to_string()]).await?;
+    rows.pop().map(|(_, m)| m).ok_or_else(|| AppError::NotFound(format!("{} {id}", table.name)))
+}

@@ -3,6 +3,7 @@
 //! field in one place (`graphql/guard.rs`) before a resolver runs.
 
 mod activity;
+mod crud;
 mod pipeline;
 
 use std::sync::Arc;
@@ -15,7 +16,12 @@ use crate::auth::Principal;
 use crate::services::write::Actor;
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(pipeline::PipelineMutations, activity::ActivityMutations);
+pub struct MutationRoot(
+    crud::CrudMutations,
+    crud::UpsertMutations,
+    pipeline::PipelineMutations,
+    activity::ActivityMutations,
+);
 
 /// The shared state and the caller, for a mutation resolver.
 pub(crate) fn write_context<'a>(ctx: &Context<'a>) -> GqlResult<(&'a GqlState, Actor)> {

@@ -1,0 +1,612 @@
+//! The generic writes behind `createX`, `updateX`, `deleteX` and their bulk forms: one mechanism for
+//! every entity, driven by the entity's column definitions (types, lengths, nullability) and a few
+//! rules by column name, so no entity has its own copy.
+//!
+//! Validation, all before any write, each error naming the field (camelCase):
+//! - text: trimmed, at most the column's length in characters, no control characters; a required
+//!   text may not be blank;
+//! - by name: `mobile_phone` (mainland mobile or E.164), `email`, `unified_social_credit_code` (18
+//!   characters with the GB 32100 check character), `*_url`/`*_website` (http/https URLs);
+//! - decimals: at most the column's scale and integer digits; money (`DECIMAL(18,2)`) not
+//!   negative, `DECIMAL(5,2)` percentages 0–100, `DECIMAL(5,4)` rates 0–1;
+//! - integers: never negative (every integer column is a count, size, order or duration), and the
+//!   0–100 scores (`*_score`, `score`, `probability`) at most 100;
+//! - NOT NULL columns: required on create (flags default to false and counters to 0), and `null`
+//!   is refused on update;
+//! - references (`*_id` columns of to-one relations) must exist and be visible to the caller;
+//! - columns owned by a workflow (`lead_status`, `stage`, `converted_*`, …) are refused with the
+//!   mutation to use instead ([`owned_by_workflow`]);
+//! - PII columns of `lead`/`contact` are sealed (ciphertext + blind index, `services::pii`).
+//!
+//! `id` is generated (`<PREFIX>_<ULID>`) unless a client supplies one (imports);
+//! `created_at`/`updated_at` are the server's.
+
+use std::str::FromStr;
+
+use entity::enums::{LeadStatus, OpportunityStage};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, IdenStatic, Iterable,
+    QueryFilter, Value, sea_query::StringLen,
+};
+
+use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Phone};
+use crate::domain::{lead_status, opportunity_stage};
+use crate::error::{AppError, AppResult};
+use crate::repo::page::Table;
+use crate::services::pii::{PII_COLUMNS, PII_TABLES, Pii};
+use crate::services::write::{Actor, Refs, channel_for, new_id, now, visible};
+
+/// One column of a create or update.
+#[derive(Clone, Debug)]
+pub struct Assign {
+    pub col: &'static str,
+    /// The value, or the column's typed NULL when `null`.
+    pub value: Value,
+    /// An explicit `null` in an update (clear the column).
+    pub null: bool,
+}
+
+/// The columns of one create or update input (PII still plaintext).
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    /// A client-supplied id (creates only).
+    pub id: Option<String>,
+    pub assigns: Vec<Assign>,
+}
+
+impl Draft {
+    pub fn set(&mut self, col: &'static str, value: Value) {
+        self.assigns.push(Assign { col, value, null: false });
+    }
+
+    pub fn clear(&mut self, col: &'static str, typed_null: Value) {
+        self.assigns.push(Assign { col, value: typed_null, null: true });
+    }
+}
+
+/// What the generic writes need to know about an entity beyond its SeaORM definition.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub table: Table,
+    pub prefix: &'static str,
+    /// `(column, table, key)` of each to-one reference.
+    pub references: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+/// Tables whose rows belong to a channel: a channel-restricted token writes only its own.
+const CHANNEL_BOUND: &[&str] =
+    &["lead", "touchpoint", "event", "lead_channel_identity", "contact_channel_identity", "account_channel_identity"];
+
+/// Columns a plain create/update may not set, and the workflow that does.
+pub fn owned_by_workflow(table: &str, col: &str) -> Option<&'static str> {
+    match (table, col) {
+        ("lead", "lead_status" | "is_qualified") => Some("changeLeadStatus"),
+        ("lead", "converted_at" | "converted_contact_id" | "converted_account_id" | "converted_opportunity_id") => {
+            Some("convertLead")
+        }
+        ("opportunity", "is_won" | "is_lost" | "actual_close_date" | "days_in_stage") => Some("moveOpportunityStage"),
+        (_, c) if c.ends_with("_bidx") => Some("the PII field itself"),
+        _ => None,
+    }
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for ch in snake.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn column<E: EntityTrait>(name: &str) -> AppResult<E::Column> {
+    E::Column::from_str(name)
+        .map_err(|_| AppError::internal(format!("no column {name} in {}", E::default().table_name())))
+}
+
+const SCORES: &[&str] = &["lead_score", "engagement_score", "health_score", "score", "probability"];
+
+/// The value to store for `col`, after the checks of the module doc.
+fn check(table: &str, name: &'static str, ty: &ColumnType, nullable: bool, a: &Assign) -> AppResult<Value> {
+    let field = camel(name);
+    if let Some(workflow) = owned_by_workflow(table, name) {
+        return Err(AppError::bad_input(format!("{field} is changed through {workflow}, not directly")));
+    }
+    if a.null {
+        return if nullable {
+            Ok(a.value.clone())
+        } else {
+            Err(AppError::bad_input(format!("{field} cannot be null")))
+        };
+    }
+    let value = match (&a.value, ty) {
+        (Value::String(Some(s)), ColumnType::String(len)) => {
+            let max = match len {
+                StringLen::N(n) => *n as usize,
+                _ => 10_000,
+            };
+            Value::from(text(table, name, &field, s, max, nullable)?)
+        }
+        (Value::String(Some(s)), ColumnType::Text) => Value::from(text(table, name, &field, s, 100_000, nullable)?),
+        (Value::Decimal(Some(d)), ColumnType::Decimal(Some((precision, scale)))) => {
+            Value::from(decimal(&field, *d, *precision, *scale)?)
+        }
+        (Value::Int(Some(i)), _) => {
+            let max = if SCORES.contains(&name) { 100 } else { i32::MAX };
+            if !(0..=max).contains(i) {
+                let range = if max == 100 { "between 0 and 100" } else { "at least 0" };
+                return Err(AppError::bad_input(format!("{field} must be {range}")));
+            }
+            a.value.clone()
+        }
+        (Value::Json(Some(j)), _) if !j.is_object() && !j.is_array() => {
+            return Err(AppError::bad_input(format!("{field} must be a JSON object or array")));
+        }
+        (v, _) => v.clone(),
+    };
+    Ok(value)
+}
+
+fn text(table: &str, name: &str, field: &str, raw: &str, max: usize, nullable: bool) -> AppResult<String> {
+    let is_pii = PII_TABLES.iter().any(|(t, _)| *t == table) && PII_COLUMNS.iter().any(|c| c.column == name);
+    // PII is checked on its plaintext (its column holds the longer ciphertext).
+    let max = if is_pii {
+        match name {
+            "mobile_phone" => 20,
+            "email" => 200,
+            _ => 100,
+        }
+    } else {
+        max
+    };
+    let t = if nullable { BoundedText::parse(field, raw, max)? } else { BoundedText::required(field, raw, max)? };
+    let t = t.into_inner();
+    if t.is_empty() {
+        return Ok(t);
+    }
+    // Phones and e-mails are kept as written (the blind index holds their canonical form); a
+    // credit code is stored canonical (upper-case), URLs as written.
+    match name {
+        "mobile_phone" => {
+            Phone::parse(&t).map_err(|e| e.with_field(field))?;
+        }
+        "email" => {
+            Email::parse(&t).map_err(|e| e.with_field(field))?;
+        }
+        "unified_social_credit_code" => return Ok(CreditCode::parse(&t)?.as_str().to_string()),
+        n if n.ends_with("_url") || n.ends_with("_website") => {
+            HttpUrl::parse_max(field, &t, max)?;
+        }
+        _ => {}
+    }
+    Ok(t)
+}
+
+fn decimal(field: &str, d: Decimal, precision: u32, scale: u32) -> AppResult<Decimal> {
+    let d = d.normalize();
+    if d.scale() > scale {
+        return Err(AppError::bad_input(format!("{field} has at most {scale} decimal places")));
+    }
+    let limit = Decimal::from_i128_with_scale(10i128.pow(precision - scale), 0);
+    if d.abs() >= limit {
+        return Err(AppError::bad_input(format!("{field} is too large")));
+    }
+    let (lo, hi) = match (precision, scale) {
+        (5, 2) => (Decimal::ZERO, Decimal::ONE_HUNDRED),
+        (5, 4) => (Decimal::ZERO, Decimal::ONE),
+        _ => (Decimal::ZERO, Decimal::MAX),
+    };
+    if d < lo || d > hi {
+        let range = if hi == Decimal::MAX { "at least 0".to_string() } else { format!("between {lo} and {hi}") };
+        return Err(AppError::bad_input(format!("{field} must be {range}")));
+    }
+    Ok(d)
+}
+
+/// Applies a draft's columns to an ActiveModel (checked, PII sealed), and collects its references.
+fn apply<E: EntityTrait>(
+    meta: &Meta,
+    pii: &Pii,
+    row_id: &str,
+    draft: &Draft,
+    am: &mut E::ActiveModel,
+    refs: &mut Refs,
+) -> AppResult<Vec<&'static str>> {
+    let table = meta.table.name;
+    let is_pii_table = PII_TABLES.iter().any(|(t, _)| *t == table);
+    let mut touched = Vec::new();
+    for a in &draft.assigns {
+        let col = column::<E>(a.col)?;
+        let def = col.def();
+        let mut value = check(table, a.col, def.get_column_type(), def.is_null(), a)?;
+        if let Some((_, ref_table, key)) = meta.references.iter().find(|r| r.0 == a.col)
+            && let Value::String(Some(id)) = &value
+        {
+            refs.add(camel(a.col), ref_table, key, Some(id));
+        }
+        if is_pii_table && let Some(pc) = PII_COLUMNS.iter().find(|c| c.column == a.col) {
+            let bidx = column::<E>(pc.bidx)?;
+            match &value {
+                Value::String(Some(plain)) if !plain.is_empty() => {
+                    let sealed = pii.seal(table, *pc, row_id, plain)?;
+                    value = Value::from(sealed.ciphertext);
+                    am.try_set(bidx, Value::from(sealed.bidx))?;
+                }
+                _ => {
+                    value = Value::String(None);
+                    am.try_set(bidx, Value::String(None))?;
+                }
+            }
+        }
+        am.try_set(col, value).map_err(|e| AppError::internal(format!("{table}.{}: {e}", a.col)))?;
+        touched.push(a.col);
+    }
+    Ok(touched)
+}
+
+/// Creates one record in `db` (the caller's transaction).
+pub async fn create<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    pii: &Pii,
+    actor: &Actor,
+    meta: &Meta,
+    mut draft: Draft,
+) -> AppResult<E::Model>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let table = meta.table.name;
+    let id = match draft.id.take() {
+        Some(id) => EntityId::parse("id", &id)?.into_inner(),
+        None => new_id(meta.prefix),
+    };
+    let server_set = creation_rules(table, &mut draft)?;
+    let mut am = <E::ActiveModel as ActiveModelTrait>::default();
+    let mut refs = Refs::default();
+    let mut touched = apply::<E>(meta, pii, &id, &draft, &mut am, &mut refs)?;
+    for (name, value) in server_set {
+        am.try_set(column::<E>(name)?, value)?;
+        touched.push(name);
+    }
+    let at = now();
+    for col in E::Column::iter() {
+        let name = col.as_str();
+        let def = col.def();
+        if name == meta.table.pk {
+            am.try_set(col, Value::from(id.clone()))?;
+        } else if name == "created_at" || name == "updated_at" {
+            am.try_set(col, Value::from(at))?;
+        } else if !touched.contains(&name) && !def.is_null() && !name.ends_with("_bidx") {
+            // Flags default to false and counters to zero; anything else must be given.
+            let default = match def.get_column_type() {
+                ColumnType::Boolean => Value::from(false),
+                ColumnType::Integer => Value::from(0),
+                ColumnType::Decimal(_) => Value::from(Decimal::ZERO),
+                _ => return Err(AppError::bad_input(format!("{} is required", camel(name)))),
+            };
+            am.try_set(col, default)?;
+        }
+    }
+    if CHANNEL_BOUND.contains(&table) {
+        let channel = draft.assigns.iter().find(|a| a.col == "channel_id" && !a.null).and_then(|a| match &a.value {
+            Value::String(Some(s)) => Some(s.clone()),
+            _ => None,
+        });
+        channel_for(actor, "channelId", channel)?;
+    }
+    refs.check(db, &actor.access).await?;
+    Ok(am.insert(db).await?)
+}
+
+/// Defaults and limits of a new record that its workflow would otherwise own: checks the draft and
+/// returns the columns the server sets itself.
+fn creation_rules(table: &str, draft: &mut Draft) -> AppResult<Vec<(&'static str, Value)>> {
+    let given = |draft: &Draft, col: &str| {
+        draft.assigns.iter().find(|a| a.col == col && !a.null).and_then(|a| match &a.value {
+            Value::String(Some(s)) => Some(s.clone()),
+            _ => None,
+        })
+    };
+    match table {
+        // A lead starts NEW (seed 004: `[*] --> NewLead`); it moves on through changeLeadStatus.
+        "lead" => {
+            if given(draft, "lead_status").is_some_and(|s| s != "NEW") {
+                return Err(AppError::bad_input(
+                    "leadStatus: a new lead starts NEW; it moves on through changeLeadStatus",
+                ));
+            }
+            draft.assigns.retain(|a| a.col != "lead_status");
+            Ok(vec![("lead_status", Value::from("NEW")), ("is_qualified", Value::from(false))])
+        }
+        // An opportunity starts in an open stage, with that stage's default probability unless given.
+        "opportunity" => {
+            let stage = match given(draft, "stage") {
+                None => OpportunityStage::Qualification,
+                Some(s) => match stored_enum::<OpportunityStage>(&s) {
+                    Some(s) if opportunity_stage::is_open(s) => s,
+                    _ => {
+                        return Err(AppError::bad_input(
+                            "stage: a new opportunity starts in an open stage; close it with moveOpportunityStage",
+                        ));
+                    }
+                },
+            };
+            draft.assigns.retain(|a| a.col != "stage");
+            draft.set("stage", Value::from(opportunity_stage::stage_name(stage)));
+            if !draft.assigns.iter().any(|a| a.col == "probability") {
+                draft.set("probability", Value::from(opportunity_stage::default_probability(stage)));
+            }
+            Ok(vec![])
+        }
+        _ => Ok(vec![]),
+    }
+}
+
+fn stored_enum<T: ActiveEnum<Value = String>>(s: &str) -> Option<T> {
+    T::try_from_value(&s.to_string()).ok()
+}
+
+/// Updates one record the caller can see (`NOT_FOUND` otherwise) in `db` (the caller's transaction).
+pub async fn update<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    pii: &Pii,
+    actor: &Actor,
+    meta: &Meta,
+    id: &str,
+    draft: Draft,
+) -> AppResult<E::Model>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let table = meta.table.name;
+    let current: E::Model = visible(db, actor, meta.table, id).await?;
+    if table == "lead" {
+        let status = column::<E>("lead_status")?;
+        if let Some(status) = lead_status_of::<E>(&current, status) {
+            lead_status::ensure_lead_editable(status)?;
+        }
+    }
+    if table == "opportunity" && draft.assigns.iter().any(|a| a.col == "stage") {
+        return Err(AppError::bad_input("stage is changed through moveOpportunityStage, not directly"));
+    }
+    let mut am: E::ActiveModel = sea_orm::IntoActiveModel::into_active_model(current);
+    let mut refs = Refs::default();
+    apply::<E>(meta, pii, id, &draft, &mut am, &mut refs)?;
+    if let Ok(col) = column::<E>("updated_at") {
+        am.try_set(col, Value::from(now()))?;
+    }
+    if CHANNEL_BOUND.contains(&table)
+        && let Some(a) = draft.assigns.iter().find(|a| a.col == "channel_id")
+    {
+        let channel = match (&a.value, a.null) {
+            (Value::String(Some(s)), false) => Some(s.clone()),
+            _ => None,
+        };
+        channel_for(actor, "channelId", channel)?;
+    }
+    refs.check(db, &actor.access).await?;
+    Ok(am.update(db).await?)
+}
+
+/// Deletes one record the caller can see (`NOT_FOUND` otherwise). A record other rows still
+/// depend on (RESTRICT) is refused with `BAD_USER_INPUT`.
+pub async fn delete<E: EntityTrait>(db: &impl ConnectionTrait, actor: &Actor, meta: &Meta, id: &str) -> AppResult<()>
+where
+    E::Model: sea_orm::FromQueryResult,
+{
+    let current: E::Model = visible(db, actor, meta.table, id).await?;
+    drop(current);
+    let pk = Expr::col(Alias::new(meta.table.pk));
+    E::delete_many().filter(pk.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+fn lead_status_of<E: EntityTrait>(model: &E::Model, col: E::Column) -> Option<LeadStatus> {
+    use sea_orm::ModelTrait;
+    match model.get(col) {
+        Value::String(Some(s)) => stored_enum::<LeadStatus>(&s),
+        _ => None,
+    }
+}
+
+/// Prefixes an error of item `i` of a bulk call with its index (`[3] email …`), keeping its code.
+pub fn at_index(i: usize, e: AppError) -> AppError {
+    match e {
+        AppError::BadUserInput(m) => AppError::BadUserInput(format!("[{i}] {m}")),
+        AppError::Conflict(m) => AppError::Conflict(format!("[{i}] {m}")),
+        AppError::NotFound(m) => AppError::NotFound(format!("[{i}] {m}")),
+        AppError::Forbidden(m) => AppError::Forbidden(format!("[{i}] {m}")),
+        other => other,
+    }
+}
+
+/// One write of a (bulk) mutation.
+pub enum Op {
+    Create(Draft),
+    Update(String, Draft),
+    Delete(String),
+}
+
+/// Bulk calls take at most this many items.
+pub const MAX_ITEMS: usize = 500;
+
+/// Runs `ops` on entity `E`. `all_or_none`: one transaction, the first failure rolls everything
+/// back and is returned with its item index. Otherwise each op commits on its own and the result
+/// lists each op's outcome. A created or updated record comes back; a deletion returns `None`.
+pub async fn write_many<E: EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    pii: &Pii,
+    actor: &Actor,
+    meta: &Meta,
+    ops: Vec<Op>,
+    all_or_none: bool,
+) -> AppResult<Vec<AppResult<Option<E::Model>>>>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::TransactionTrait;
+    if ops.len() > MAX_ITEMS {
+        return Err(AppError::bad_input(format!("at most {MAX_ITEMS} items per call, got {}", ops.len())));
+    }
+    let mut out = Vec::with_capacity(ops.len());
+    if all_or_none {
+        let txn = db.begin().await?;
+        for (i, op) in ops.into_iter().enumerate() {
+            let done = one::<E>(&txn, pii, actor, meta, op).await.map_err(|e| at_index(i, e))?;
+            out.push(Ok(done));
+        }
+        txn.commit().await?;
+    } else {
+        for op in ops {
+            let txn = db.begin().await?;
+            let done = one::<E>(&txn, pii, actor, meta, op).await;
+            if done.is_ok() {
+                txn.commit().await?;
+            }
+            out.push(done);
+        }
+    }
+    Ok(out)
+}
+
+async fn one<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    pii: &Pii,
+    actor: &Actor,
+    meta: &Meta,
+    op: Op,
+) -> AppResult<Option<E::Model>>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    match op {
+        Op::Create(draft) => create::<E>(db, pii, actor, meta, draft).await.map(Some),
+        Op::Update(id, draft) => update::<E>(db, pii, actor, meta, &id, draft).await.map(Some),
+        Op::Delete(id) => delete::<E>(db, actor, meta, &id).await.map(|()| None),
+    }
+}
+
+/// How `upsertX` finds the existing record: the natural key columns (all required in the input),
+/// or for contacts the person's phone, else e-mail, through the blind indexes.
+#[derive(Clone, Copy, Debug)]
+pub enum NaturalKey {
+    Columns(&'static [&'static str]),
+    ContactPhoneOrEmail,
+}
+
+/// Creates the record, or updates the one with the same natural key. Returns the record and
+/// whether it was created. Two concurrent upserts of a new key: one creates, the other's insert
+/// hits the unique index and is retried once as an update.
+pub async fn upsert<E: EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    pii: &Pii,
+    actor: &Actor,
+    meta: &Meta,
+    key: NaturalKey,
+    draft: Draft,
+) -> AppResult<(E::Model, bool)>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::TransactionTrait;
+    let conditions = key_conditions(pii, meta, key, &draft)?;
+    for attempt in 0..2 {
+        let txn = db.begin().await?;
+        let existing = find_by_key(&txn, meta, &conditions).await?;
+        let result = match existing {
+            Some(id) => {
+                let mut update_draft = draft.clone();
+                update_draft.id = None;
+                update::<E>(&txn, pii, actor, meta, &id, update_draft).await.map(|m| (m, false))
+            }
+            None => create::<E>(&txn, pii, actor, meta, draft.clone()).await.map(|m| (m, true)),
+        };
+        match result {
+            Ok(done) => {
+                txn.commit().await?;
+                return Ok(done);
+            }
+            Err(AppError::Conflict(_)) if attempt == 0 => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(AppError::Conflict(format!("{} changed concurrently; retry", meta.table.name)))
+}
+
+/// Alternative key matches (any one identifies the record): `(column, value)` conjunctions.
+fn key_conditions(
+    pii: &Pii,
+    meta: &Meta,
+    key: NaturalKey,
+    draft: &Draft,
+) -> AppResult<Vec<Vec<(&'static str, Value)>>> {
+    let value = |col: &str| {
+        draft.assigns.iter().find(|a| a.col == col && !a.null).map(|a| a.value.clone()).filter(|v| match v {
+            Value::String(Some(s)) => !s.trim().is_empty(),
+            _ => true,
+        })
+    };
+    match key {
+        NaturalKey::Columns(cols) => {
+            let mut conj = Vec::new();
+            for col in cols {
+                let v =
+                    value(col).ok_or_else(|| AppError::bad_input(format!("{} is required to upsert", camel(col))))?;
+                // Keys are compared in their stored (canonical) form.
+                let v = match (col, &v) {
+                    (&"unified_social_credit_code", Value::String(Some(s))) => {
+                        Value::from(CreditCode::parse(s)?.as_str().to_string())
+                    }
+                    (_, Value::String(Some(s))) => Value::from(s.trim().to_string()),
+                    _ => v,
+                };
+                conj.push((*col, v));
+            }
+            Ok(vec![conj])
+        }
+        NaturalKey::ContactPhoneOrEmail => {
+            let mut alts = Vec::new();
+            for pc in [crate::services::pii::MOBILE_PHONE, crate::services::pii::EMAIL] {
+                if let Some(Value::String(Some(raw))) = value(pc.column) {
+                    alts.push(vec![(pc.bidx, Value::from(pii.blind(meta.table.name, pc, &raw)?))]);
+                }
+            }
+            if alts.is_empty() {
+                return Err(AppError::bad_input("mobilePhone or email is required to upsert a contact"));
+            }
+            Ok(alts)
+        }
+    }
+}
+
+/// The id of the first record matching one of the alternatives.
+async fn find_by_key(
+    db: &impl ConnectionTrait,
+    meta: &Meta,
+    alternatives: &[Vec<(&'static str, Value)>],
+) -> AppResult<Option<String>> {
+    use crate::repo::filter::{CmpOp, Filter};
+    for conj in alternatives {
+        let filter =
+            Filter::all(conj.iter().map(|(col, v)| Filter::Cmp { col, op: CmpOp::Eq, value: v.clone() }).collect());
+        let ids = crate::repo::write::first_id(db, meta.table, filter.as_ref()).await?;
+        if ids.is_some() {
+            return Ok(ids);
+        }
+    }
+    Ok(None)
+}
