@@ -5,10 +5,11 @@
 //! - `CountKey<R>`: `totalCount` of nested lists, one grouped statement per batch.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
 use async_graphql::Context;
@@ -28,28 +29,37 @@ pub struct DbLoader {
     access: Access,
     /// Keys registered so far in this request (see `settle`).
     registered: Arc<AtomicU64>,
+    /// Whether the request is mid-poll or about to be polled (see [`Polled`]).
+    busy: Arc<Busy>,
 }
 
-/// A batch is fetched once no key has arrived for this long…
+/// A batch is fetched once no key has arrived for this long and the request is not mid-poll…
 const QUIET: Duration = Duration::from_millis(1);
 /// …or at the latest this long after its first key.
-const MAX_WAIT: Duration = Duration::from_millis(25);
+const MAX_WAIT: Duration = Duration::from_millis(100);
 
 impl DbLoader {
     pub fn new(db: DatabaseConnection, access: Access) -> DataLoader<DbLoader> {
         let registered = Arc::new(AtomicU64::new(0));
-        let watched = registered.clone();
+        let busy = Arc::new(Busy::default());
+        let (watched, in_poll) = (registered.clone(), busy.clone());
         // async-graphql fetches a batch a fixed delay after its first key. Walking a large list in
         // a debug build (or on a busy core) takes longer than that, which splits one field's keys
-        // into many statements. Debouncing instead keeps a batch open while keys keep arriving.
+        // into many statements. Debouncing instead keeps a batch open while keys keep arriving and
+        // while the request is busy (see `Polled`).
         let spawner = move |fetch: futures_util::future::BoxFuture<'static, ()>| {
-            let watched = watched.clone();
+            let (watched, in_poll) = (watched.clone(), in_poll.clone());
             tokio::spawn(async move {
-                settle(&watched).await;
+                settle(&watched, &in_poll).await;
                 fetch.await
             })
         };
-        DataLoader::new(DbLoader { db, access, registered }, spawner).delay(Duration::ZERO)
+        DataLoader::new(DbLoader { db, access, registered, busy }, spawner).delay(Duration::ZERO)
+    }
+
+    /// The state [`Polled`] keeps for this loader.
+    pub fn busy(&self) -> Arc<Busy> {
+        self.busy.clone()
     }
 
     fn touch(&self) {
@@ -57,16 +67,74 @@ impl DbLoader {
     }
 }
 
-async fn settle(registered: &AtomicU64) {
+async fn settle(registered: &AtomicU64, busy: &Busy) {
     let started = Instant::now();
     let mut seen = registered.load(AtomicOrdering::Relaxed);
     while started.elapsed() < MAX_WAIT {
         tokio::time::sleep(QUIET).await;
         let now = registered.load(AtomicOrdering::Relaxed);
-        if now == seen {
+        if now == seen && !busy.is_busy() {
             return;
         }
         seen = now;
+    }
+}
+
+/// A request's execution future that tells its loader when the request is busy: being polled, or
+/// woken and waiting to be polled again. Both mean more keys may come: a list's children register
+/// their keys over several polls (futures' `FuturesUnordered` yields after 32 children), and a
+/// thread can be preempted mid-poll. Without the wrapper (WebSocket operations) batching falls back
+/// to the quiet period alone.
+pub struct Polled<T> {
+    inner: std::pin::Pin<Box<dyn Future<Output = T> + Send>>,
+    busy: Arc<Busy>,
+}
+
+/// The request's state as its loader sees it.
+#[derive(Default)]
+pub struct Busy {
+    polling: AtomicBool,
+    woken: AtomicBool,
+}
+
+impl Busy {
+    fn is_busy(&self) -> bool {
+        self.polling.load(AtomicOrdering::Acquire) || self.woken.load(AtomicOrdering::Acquire)
+    }
+}
+
+/// The task's waker, noting wake-ups in `busy` first.
+struct NotingWaker {
+    inner: std::task::Waker,
+    busy: Arc<Busy>,
+}
+
+impl std::task::Wake for NotingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.busy.woken.store(true, AtomicOrdering::Release);
+        self.inner.wake_by_ref();
+    }
+}
+
+impl<T> Polled<T> {
+    pub fn new(busy: Arc<Busy>, fut: impl Future<Output = T> + Send + 'static) -> Polled<T> {
+        Polled { inner: Box::pin(fut), busy }
+    }
+}
+
+impl<T> Future for Polled<T> {
+    type Output = T;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
+        let busy = self.busy.clone();
+        busy.polling.store(true, AtomicOrdering::Release);
+        busy.woken.store(false, AtomicOrdering::Release);
+        let waker = std::task::Waker::from(Arc::new(NotingWaker { inner: cx.waker().clone(), busy: busy.clone() }));
+        let out = self.inner.as_mut().poll(&mut std::task::Context::from_waker(&waker));
+        busy.polling.store(false, AtomicOrdering::Release);
+        out
     }
 }
 

@@ -21,7 +21,7 @@ use tracing::Instrument;
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
 use crate::graphql::limits::OperationCharge;
-use crate::graphql::loaders::DbLoader;
+use crate::graphql::loaders::{DbLoader, Polled};
 use crate::services::read::Access;
 use crate::startup::AppState;
 
@@ -211,9 +211,12 @@ async fn execute(state: &AppState, principal: &Principal, req: GqlRequest) -> Gq
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
     let access = Access::for_principal(principal);
-    let req = req.data(DbLoader::new(state.db.clone(), access.clone())).data(access).data(principal.clone());
+    let loader = DbLoader::new(state.db.clone(), access.clone());
+    let busy = loader.loader().busy();
+    let req = req.data(loader).data(access).data(principal.clone());
     let span = tracing::info_span!("graphql", operation = %operation);
-    let mut res = state.schema.execute(req).instrument(span).await;
+    let schema = state.schema.clone();
+    let mut res = Polled::new(busy, async move { schema.execute(req).await }).instrument(span).await;
     state.metrics.graphql_operation(&operation_label(&operation), started.elapsed().as_secs_f64());
     // Errors async-graphql raises itself (syntax, validation, input coercion: a wrong enum value
     // or scalar format) carry no code; they are all the client's to fix.

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod filter;
+pub mod identity;
 pub mod page;
 pub mod pii;
 pub mod summary;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use chrono::Duration;
 use entity::{event, touchpoint};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::domain::DomainError;
 use crate::domain::value::{BoundedText, EntityId, HttpUrl};
@@ -61,7 +61,7 @@ pub async fn track_events(db: &DatabaseConnection, actor: &Actor, drafts: Vec<ev
     refs.check(db, &actor.access).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
     let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
-    let txn = db.begin().await?;
+    let txn = crate::services::write::begin_write(db).await?;
     bulk::insert_all(&txn, rows).await?;
     touched.refresh(&txn).await?;
     txn.commit().await?;
@@ -114,7 +114,7 @@ pub async fn record_touchpoints(
     refs.check(db, &actor.access).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.touchpoint_id.clone()).collect();
     let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
-    let txn = db.begin().await?;
+    let txn = crate::services::write::begin_write(db).await?;
     bulk::insert_all(&txn, rows).await?;
     touched.refresh(&txn).await?;
     txn.commit().await?;

@@ -456,13 +456,12 @@ where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    use sea_orm::TransactionTrait;
     if ops.len() > MAX_ITEMS {
         return Err(AppError::bad_input(format!("at most {MAX_ITEMS} items per call, got {}", ops.len())));
     }
     let mut out = Vec::with_capacity(ops.len());
     if all_or_none {
-        let txn = db.begin().await?;
+        let txn = crate::services::write::begin_write(db).await?;
         for (i, op) in ops.into_iter().enumerate() {
             let done = one::<E>(&txn, pii, actor, meta, op).await.map_err(|e| at_index(i, e))?;
             out.push(Ok(done));
@@ -470,7 +469,7 @@ where
         txn.commit().await?;
     } else {
         for op in ops {
-            let txn = db.begin().await?;
+            let txn = crate::services::write::begin_write(db).await?;
             let done = one::<E>(&txn, pii, actor, meta, op).await;
             if done.is_ok() {
                 txn.commit().await?;
@@ -522,10 +521,9 @@ where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    use sea_orm::TransactionTrait;
     let conditions = key_conditions(pii, meta, key, &draft)?;
     for attempt in 0..2 {
-        let txn = db.begin().await?;
+        let txn = crate::services::write::begin_write(db).await?;
         let existing = find_by_key(&txn, meta, &conditions).await?;
         let result = match existing {
             Some(id) => {

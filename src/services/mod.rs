@@ -2,7 +2,9 @@
 //! import async_graphql or axum.
 
 pub mod activity;
+pub mod convert;
 pub mod crud;
+pub mod identity;
 pub mod pii;
 pub mod pipeline;
 pub mod read;

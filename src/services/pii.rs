@@ -13,7 +13,7 @@
 //!   applied before the value leaves this module.
 
 use entity::{contact, lead};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::crypto::{BlindIndex, CryptoError, FieldCipher, FieldContext, KeyRing, PiiKind};
 use crate::error::{AppError, AppResult};
@@ -213,7 +213,7 @@ pub async fn rotate_keys(
                         .await?;
                 let Some((last, _)) = rows.last() else { break };
                 after = Some(last.clone());
-                let txn = db.begin().await?;
+                let txn = crate::services::write::begin_write(db).await?;
                 for (id, old) in &rows {
                     match pii.rotate(table, col, id, old) {
                         Ok(Some(new)) => {

@@ -5,9 +5,7 @@
 
 use entity::enums::{LeadStatus, OpportunityStage};
 use entity::{lead, opportunity, opportunity_stage_history};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use sea_orm::{ColumnTrait, Value};
 
 use crate::domain::{lead_status, opportunity_stage};
@@ -30,7 +28,7 @@ pub async fn change_lead_status(
     lead_id: &str,
     to: LeadStatus,
 ) -> AppResult<lead::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::services::write::begin_write(db).await?;
     let lead: lead::Model = visible(&txn, actor, LEAD, lead_id).await?;
     lead_status::ensure_lead_editable(lead.lead_status)?;
     lead_status::lead_transition(lead.lead_status, to)?;
@@ -70,7 +68,7 @@ pub async fn move_opportunity_stage(
     {
         return Err(AppError::bad_input("probability: must be between 0 and 100"));
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::write::begin_write(db).await?;
     let opp: opportunity::Model = visible(&txn, actor, OPPORTUNITY, opportunity_id).await?;
     let step = opportunity_stage::stage_transition(opp.stage, to, close_reason)?;
     let at = now();

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use entity::enums::{EntityType, TagSource};
 use entity::tag_relation;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::{AppError, AppResult};
 use crate::repo::bulk;
@@ -86,7 +86,7 @@ pub async fn tag_entities(
     ids: &[String],
 ) -> AppResult<TagChange> {
     let ids = validate(db, actor, tag_id, ty, ids).await?;
-    let txn = db.begin().await?;
+    let txn = crate::services::write::begin_write(db).await?;
     let already = tagged(&txn, tag_id, ty, &ids).await?;
     let by = actor.user_id(&txn).await?;
     let at = now();

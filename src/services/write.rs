@@ -113,3 +113,18 @@ pub async fn visible<M: sea_orm::FromQueryResult>(
     let mut rows = crate::services::read::find_by::<M>(db, &actor.access, table, table.pk, &[id.to_string()]).await?;
     rows.pop().map(|(_, m)| m).ok_or_else(|| AppError::NotFound(format!("{} {id}", table.name)))
 }
+
+/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken before
+/// the first read, so a read-then-write workflow waits for a concurrent writer (busy timeout)
+/// instead of failing when its read snapshot goes stale. PostgreSQL ignores the option, and so
+/// does a nested transaction (a savepoint of one already holding the lock).
+pub async fn begin_write(
+    db: &impl sea_orm::TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+) -> AppResult<sea_orm::DatabaseTransaction> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions};
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}

@@ -11,6 +11,7 @@ mod authn;
 mod bad_input;
 mod channels;
 mod cli;
+mod convert;
 mod crud;
 mod filtering;
 mod http_contract;

@@ -202,3 +202,19 @@ async fn mutations_need_the_write_scope_and_partners_cannot_touch_other_channels
     let stored = lead::Entity::find_by_id("LEAD_000002").one(&app.db).await.unwrap().unwrap();
     assert_eq!(stored.lead_status, LeadStatus::New);
 }
+
+#[tokio::test]
+async fn concurrent_writes_wait_for_each_other_instead_of_failing() {
+    let app = TestApp::spawn().await;
+    insert(&app.db, (0..24).map(fixtures::lead).collect()).await;
+    let calls = (0..24).map(|i| {
+        let app = &app;
+        async move { app.gql(CHANGE, json!({ "id": format!("LEAD_{i:06}"), "s": "CONTACTED" })).await }
+    });
+    let bodies = futures_util::future::join_all(calls).await;
+    for body in &bodies {
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let contacted = lead::Entity::find().all(&app.db).await.unwrap();
+    assert!(contacted.iter().all(|l| l.lead_status == LeadStatus::Contacted));
+}

@@ -3,6 +3,7 @@
 //! field in one place (`graphql/guard.rs`) before a resolver runs.
 
 mod activity;
+mod convert;
 mod crud;
 mod pipeline;
 
@@ -21,6 +22,7 @@ pub struct MutationRoot(
     crud::UpsertMutations,
     pipeline::PipelineMutations,
     activity::ActivityMutations,
+    convert::ConvertMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.

@@ -1,0 +1,97 @@
+//! SQL of identity resolution and lead conversion: how many people share a key, fill-only-empty
+//! updates, re-pointing a lead's activity, and the guarded upsert of a contact's channel identity.
+//! Table and column names come from constants of the callers, never from input; values are bound.
+
+use entity::contact_channel_identity;
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel, Statement, Value};
+
+use crate::error::AppResult;
+
+/// The number of distinct people holding a PII key: contacts whose `bidx_col` is `contact_bidx`,
+/// plus leads whose `bidx_col` is `lead_bidx` counted as their converted contact (or as themselves
+/// while not converted). Blind indexes are keyed per table, hence the two values.
+pub async fn people_sharing(
+    db: &impl ConnectionTrait,
+    bidx_col: &'static str,
+    contact_bidx: &str,
+    lead_bidx: &str,
+) -> AppResult<u64> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (\
+           SELECT contact_id AS who FROM contact WHERE {bidx_col} = $1 \
+           UNION \
+           SELECT COALESCE(converted_contact_id, lead_id) AS who FROM lead WHERE {bidx_col} = $2\
+         ) shared"
+    );
+    let backend = db.get_database_backend();
+    let stmt = Statement::from_sql_and_values(backend, sql, [Value::from(contact_bidx), Value::from(lead_bidx)]);
+    let row = db.query_one_raw(stmt).await?;
+    let n = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// `UPDATE table SET sets… WHERE pk = id AND (col IS NULL OR col = '')` for every `col` of
+/// `empty`: fills fields only while they are still empty. False when the row is gone or one of the
+/// fields was filled meanwhile (the caller reports a concurrent change).
+pub async fn update_if_empty(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    pk: &'static str,
+    id: &str,
+    sets: Vec<(&'static str, Value)>,
+    empty: &[&'static str],
+) -> AppResult<bool> {
+    let mut q = Query::update();
+    q.table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    for (col, value) in sets {
+        q.value(Alias::new(col), value);
+    }
+    for col in empty {
+        q.cond_where(Cond::any().add(Expr::col(Alias::new(*col)).is_null()).add(Expr::col(Alias::new(*col)).eq("")));
+    }
+    Ok(db.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Points the rows of `table` carrying `lead_id` at a contact and an account, where they point at
+/// none yet (a row already attributed elsewhere keeps its attribution). Returns the rows changed.
+pub async fn repoint_lead_rows(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    lead_id: &str,
+    contact_id: &str,
+    account_id: &str,
+) -> AppResult<u64> {
+    let coalesce = |col: &'static str, v: &str| Func::coalesce([Expr::col(Alias::new(col)), Expr::val(v)]);
+    let mut q = Query::update();
+    q.table(Alias::new(table))
+        .value(Alias::new("contact_id"), coalesce("contact_id", contact_id))
+        .value(Alias::new("account_id"), coalesce("account_id", account_id))
+        .and_where(Expr::col(Alias::new("lead_id")).eq(lead_id))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(Alias::new("contact_id")).is_null())
+                .add(Expr::col(Alias::new("account_id")).is_null()),
+        );
+    Ok(db.execute(&q).await?.rows_affected())
+}
+
+/// Inserts a contact's channel identity, or — when `(channel_id, channel_user_id)` exists and
+/// already belongs to the same contact — updates its `first_seen_at`/`last_seen_at` to the given
+/// values, in one statement (safe against a concurrent insert of the same identity). False when
+/// the identity belongs to another contact: nothing was written.
+pub async fn upsert_contact_identity(
+    db: &impl ConnectionTrait,
+    row: contact_channel_identity::Model,
+) -> AppResult<bool> {
+    use contact_channel_identity::{Column, Entity};
+    let contact_id = row.contact_id.clone();
+    let (first, last) = (row.first_seen_at, row.last_seen_at);
+    let on_conflict = OnConflict::columns([Column::ChannelId, Column::ChannelUserId])
+        .value(Column::FirstSeenAt, first)
+        .value(Column::LastSeenAt, last)
+        .action_and_where(Expr::col((Entity, Column::ContactId)).eq(contact_id))
+        .to_owned();
+    let written = Entity::insert(row.into_active_model()).on_conflict(on_conflict).exec_without_returning(db).await?;
+    Ok(written == 1)
+}

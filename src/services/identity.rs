@@ -1,0 +1,336 @@
+//! Identity resolution (DESIGN.md §6): which existing contact or account a person or company
+//! described by raw keys already is. Used by lead conversion now, by upserts and ingestion later.
+//!
+//! Rules:
+//! - Contacts are tried by phone → e-mail → WeChat id, each through the contact table's blind index
+//!   of the normalised value (`138 0013 8000`, `+86 13800138000` and `13800138000` are one key).
+//!   Accounts are tried by unified social credit code (trimmed, upper-cased, check character
+//!   verified; an invalid code is `BAD_USER_INPUT` naming `unifiedSocialCreditCode`) → exact
+//!   company name (trimmed, compared exactly).
+//! - The first key that matches exactly one record links it. A key matching several records is
+//!   ambiguous: it links nothing and the next key is tried.
+//! - **Switchboard cap**: a key shared by more than `cap` records ([`MAX_SHARED_KEY`] by default) is
+//!   not an identifier — a company switchboard number, a shared `info@` mailbox, a reception desk's
+//!   WeChat — and links nothing, whatever it matches. Because a contact's phone and e-mail are
+//!   unique, "records" counts people, not contact rows: the contacts holding the key plus the leads
+//!   holding it, a converted lead counted as its contact (so a person's repeated sign-ups count
+//!   once after conversion). Accounts count account rows. The count is the same for every caller
+//!   (it is not narrowed by a partner's channels) so that resolution does not depend on who asks;
+//!   only the count leaves this module, never a forbidden row.
+//! - Every record a key matched is reported as a [`Candidate`] with the key, the number of records
+//!   sharing it and the verdict, so a caller (a dry run) can show why something was or was not
+//!   linked. Candidates carry ids only: never a PII value, and errors never echo one either.
+//!
+//! The cap is a parameter of the resolvers (tests lower it); the services pass
+//! [`MAX_SHARED_KEY`]. Making it a setting (`config.rs`) is a later step.
+
+use entity::enums::EntityType;
+use entity::{account, contact};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::domain::value::{self, CreditCode};
+use crate::error::AppResult;
+use crate::repo;
+use crate::services::pii::{self, Pii, PiiColumn};
+
+/// A key shared by more records than this stops auto-linking (see the module doc).
+pub const MAX_SHARED_KEY: u64 = 3;
+
+/// At most this many records are read (and reported) per key.
+pub const CANDIDATE_LIMIT: u64 = 20;
+
+/// The key a record was found by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatchKey {
+    Phone,
+    Email,
+    WechatId,
+    CreditCode,
+    CompanyName,
+}
+
+impl MatchKey {
+    /// The input/field name clients know.
+    pub fn field(self) -> &'static str {
+        match self {
+            MatchKey::Phone => "mobilePhone",
+            MatchKey::Email => "email",
+            MatchKey::WechatId => "wechatId",
+            MatchKey::CreditCode => "unifiedSocialCreditCode",
+            MatchKey::CompanyName => "companyName",
+        }
+    }
+}
+
+/// What became of a record a key matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// The record that is linked (by this key or an earlier one).
+    Linked,
+    /// Matched this key alone, but an earlier key already linked another record.
+    Outranked,
+    /// The key matched several records (up to the cap): it cannot tell which one.
+    Ambiguous,
+    /// The key is shared by more records than the cap: not an identifier, links nothing.
+    SharedKey,
+}
+
+/// A record one key matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// `Contact` or `Account`.
+    pub entity: EntityType,
+    pub id: String,
+    pub key: MatchKey,
+    /// How many records share the key (see the module doc for what counts).
+    pub shared_by: u64,
+    pub verdict: Verdict,
+}
+
+/// What one key found: the matched record ids (at most [`CANDIDATE_LIMIT`], oldest first) and how
+/// many records share the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyHits {
+    pub key: MatchKey,
+    pub ids: Vec<String>,
+    pub shared_by: u64,
+}
+
+/// The outcome of resolution: the record to link (if any), the key that linked it, and every
+/// candidate with its verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub linked: Option<(MatchKey, String)>,
+    pub candidates: Vec<Candidate>,
+}
+
+/// The pure rule of the module doc: keys in the given order; the first key whose records are
+/// exactly one (and shared by at most `cap` records) links it.
+pub fn decide(entity: EntityType, hits: &[KeyHits], cap: u64) -> Decision {
+    let mut linked: Option<(MatchKey, String)> = None;
+    let mut candidates = Vec::new();
+    for hit in hits {
+        let shared_by = std::cmp::max(hit.shared_by, hit.ids.len() as u64);
+        let key_verdict = if shared_by > cap {
+            Some(Verdict::SharedKey)
+        } else if hit.ids.len() > 1 {
+            Some(Verdict::Ambiguous)
+        } else {
+            None
+        };
+        if key_verdict.is_none()
+            && linked.is_none()
+            && let Some(id) = hit.ids.first()
+        {
+            linked = Some((hit.key, id.clone()));
+        }
+        for id in &hit.ids {
+            let verdict = match (key_verdict, &linked) {
+                (_, Some((_, l))) if l == id && key_verdict.is_none() => Verdict::Linked,
+                (Some(v), _) => v,
+                (None, _) => Verdict::Outranked,
+            };
+            candidates.push(Candidate { entity, id: id.clone(), key: hit.key, shared_by, verdict });
+        }
+    }
+    Decision { linked, candidates }
+}
+
+/// The contact a person's keys resolve to.
+#[derive(Clone, Debug, Default)]
+pub struct ContactMatch {
+    /// The contact to link, if a key identified exactly one.
+    pub contact: Option<contact::Model>,
+    /// The key that identified it.
+    pub key: Option<MatchKey>,
+    /// Every contact a key matched, with the key and the verdict.
+    pub candidates: Vec<Candidate>,
+}
+
+impl ContactMatch {
+    /// Ids of contacts holding `key` (phones and e-mails are unique, so at most one there).
+    pub fn holders(&self, key: MatchKey) -> impl Iterator<Item = &str> {
+        self.candidates.iter().filter(move |c| c.key == key).map(|c| c.id.as_str())
+    }
+}
+
+/// The account a company's keys resolve to.
+#[derive(Clone, Debug, Default)]
+pub struct AccountMatch {
+    pub account: Option<account::Model>,
+    pub key: Option<MatchKey>,
+    pub candidates: Vec<Candidate>,
+    /// The credit code as parsed (normalised), when one was given.
+    pub credit_code: Option<CreditCode>,
+}
+
+impl AccountMatch {
+    pub fn holders(&self, key: MatchKey) -> impl Iterator<Item = &str> {
+        self.candidates.iter().filter(move |c| c.key == key).map(|c| c.id.as_str())
+    }
+}
+
+fn given(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|r| !r.is_empty())
+}
+
+/// Resolves a person by phone → e-mail → WeChat id (raw values, any spelling) against the contact
+/// table's blind indexes. A value that does not normalise is `BAD_USER_INPUT` naming the field
+/// (never the value).
+pub async fn resolve_contact(
+    db: &impl ConnectionTrait,
+    pii: &Pii,
+    phone: Option<&str>,
+    email: Option<&str>,
+    wechat_id: Option<&str>,
+    cap: u64,
+) -> AppResult<ContactMatch> {
+    let keys: [(MatchKey, PiiColumn, Option<&str>); 3] = [
+        (MatchKey::Phone, pii::MOBILE_PHONE, phone),
+        (MatchKey::Email, pii::EMAIL, email),
+        (MatchKey::WechatId, pii::WECHAT_ID, wechat_id),
+    ];
+    let mut hits = Vec::new();
+    let mut rows: Vec<contact::Model> = Vec::new();
+    for (key, col, raw) in keys {
+        let Some(raw) = given(raw) else { continue };
+        let contact_bidx = pii.blind("contact", col, raw)?;
+        let lead_bidx = pii.blind("lead", col, raw)?;
+        let found = contact::Entity::find()
+            .filter(Expr::col(Alias::new(col.bidx)).eq(contact_bidx.as_str()))
+            .order_by_asc(contact::Column::ContactId)
+            .limit(CANDIDATE_LIMIT)
+            .all(db)
+            .await?;
+        let shared_by = repo::identity::people_sharing(db, col.bidx, &contact_bidx, &lead_bidx).await?;
+        hits.push(KeyHits { key, ids: found.iter().map(|c| c.contact_id.clone()).collect(), shared_by });
+        rows.extend(found);
+    }
+    let decision = decide(EntityType::Contact, &hits, cap);
+    let contact = decision.linked.as_ref().and_then(|(_, id)| rows.iter().find(|c| &c.contact_id == id).cloned());
+    Ok(ContactMatch { contact, key: decision.linked.map(|(k, _)| k), candidates: decision.candidates })
+}
+
+/// Resolves a company by unified social credit code → exact company name.
+pub async fn resolve_account(
+    db: &impl ConnectionTrait,
+    credit_code: Option<&str>,
+    company_name: Option<&str>,
+    cap: u64,
+) -> AppResult<AccountMatch> {
+    let credit_code = value::optional(credit_code, CreditCode::parse)?;
+    let mut hits = Vec::new();
+    let mut rows: Vec<account::Model> = Vec::new();
+    let keys = [
+        (MatchKey::CreditCode, account::Column::UnifiedSocialCreditCode, credit_code.as_ref().map(CreditCode::as_str)),
+        (MatchKey::CompanyName, account::Column::AccountName, given(company_name)),
+    ];
+    for (key, column, wanted) in keys {
+        let Some(wanted) = wanted else { continue };
+        let query = account::Entity::find().filter(column.eq(wanted));
+        let found = query.clone().order_by_asc(account::Column::AccountId).limit(CANDIDATE_LIMIT).all(db).await?;
+        let shared_by =
+            if (found.len() as u64) < CANDIDATE_LIMIT { found.len() as u64 } else { query.count(db).await? };
+        hits.push(KeyHits { key, ids: found.iter().map(|a| a.account_id.clone()).collect(), shared_by });
+        rows.extend(found);
+    }
+    let decision = decide(EntityType::Account, &hits, cap);
+    let account = decision.linked.as_ref().and_then(|(_, id)| rows.iter().find(|a| &a.account_id == id).cloned());
+    Ok(AccountMatch { account, key: decision.linked.map(|(k, _)| k), candidates: decision.candidates, credit_code })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(key: MatchKey, ids: &[&str], shared_by: u64) -> KeyHits {
+        KeyHits { key, ids: ids.iter().map(|s| s.to_string()).collect(), shared_by }
+    }
+
+    fn verdicts(d: &Decision) -> Vec<(MatchKey, &str, Verdict)> {
+        d.candidates.iter().map(|c| (c.key, c.id.as_str(), c.verdict)).collect()
+    }
+
+    #[test]
+    fn the_first_key_that_matches_exactly_one_record_links_it() {
+        let d = decide(
+            EntityType::Contact,
+            &[
+                hits(MatchKey::Phone, &[], 1),
+                hits(MatchKey::Email, &["CNT_B"], 1),
+                hits(MatchKey::WechatId, &["CNT_C"], 1),
+            ],
+            MAX_SHARED_KEY,
+        );
+        assert_eq!(d.linked, Some((MatchKey::Email, "CNT_B".into())));
+        assert_eq!(
+            verdicts(&d),
+            vec![(MatchKey::Email, "CNT_B", Verdict::Linked), (MatchKey::WechatId, "CNT_C", Verdict::Outranked)]
+        );
+        assert!(d.candidates.iter().all(|c| c.entity == EntityType::Contact));
+    }
+
+    #[test]
+    fn phone_outranks_email_and_a_record_matching_both_is_linked_under_both() {
+        let d = decide(
+            EntityType::Contact,
+            &[hits(MatchKey::Phone, &["CNT_A"], 1), hits(MatchKey::Email, &["CNT_A"], 1)],
+            MAX_SHARED_KEY,
+        );
+        assert_eq!(d.linked, Some((MatchKey::Phone, "CNT_A".into())));
+        assert_eq!(
+            verdicts(&d),
+            vec![(MatchKey::Phone, "CNT_A", Verdict::Linked), (MatchKey::Email, "CNT_A", Verdict::Linked)]
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_key_links_nothing_and_the_next_key_is_tried() {
+        let d = decide(EntityType::Contact, &[hits(MatchKey::WechatId, &["CNT_A", "CNT_B"], 2)], MAX_SHARED_KEY);
+        assert_eq!(d.linked, None);
+        assert_eq!(
+            verdicts(&d),
+            vec![(MatchKey::WechatId, "CNT_A", Verdict::Ambiguous), (MatchKey::WechatId, "CNT_B", Verdict::Ambiguous)]
+        );
+        let d = decide(
+            EntityType::Account,
+            &[hits(MatchKey::CreditCode, &[], 0), hits(MatchKey::CompanyName, &["ACC_1", "ACC_2"], 2)],
+            MAX_SHARED_KEY,
+        );
+        assert_eq!(d.linked, None);
+    }
+
+    #[test]
+    fn a_key_shared_by_more_records_than_the_cap_links_nothing_but_reports_its_candidates() {
+        // One contact holds the switchboard number; four more leads carry it.
+        let switchboard = [hits(MatchKey::Phone, &["CNT_A"], 5), hits(MatchKey::Email, &["CNT_B"], 1)];
+        let d = decide(EntityType::Contact, &switchboard, MAX_SHARED_KEY);
+        assert_eq!(d.linked, Some((MatchKey::Email, "CNT_B".into())));
+        assert_eq!(d.candidates[0].verdict, Verdict::SharedKey);
+        assert_eq!(d.candidates[0].shared_by, 5);
+        // At the cap the key still links.
+        let d = decide(EntityType::Contact, &[hits(MatchKey::Phone, &["CNT_A"], 3)], 3);
+        assert_eq!(d.linked, Some((MatchKey::Phone, "CNT_A".into())));
+    }
+
+    #[test]
+    fn a_lowered_cap_stops_a_key_shared_by_two_records() {
+        let two = [hits(MatchKey::Phone, &["CNT_A"], 2)];
+        assert_eq!(decide(EntityType::Contact, &two, 2).linked, Some((MatchKey::Phone, "CNT_A".into())));
+        let d = decide(EntityType::Contact, &two, 1);
+        assert_eq!(d.linked, None);
+        assert_eq!(verdicts(&d), vec![(MatchKey::Phone, "CNT_A", Verdict::SharedKey)]);
+    }
+
+    #[test]
+    fn more_matched_rows_than_the_count_still_count_as_sharing() {
+        let d = decide(EntityType::Account, &[hits(MatchKey::CompanyName, &["ACC_1", "ACC_2"], 0)], 1);
+        assert!(d.candidates.iter().all(|c| c.verdict == Verdict::SharedKey && c.shared_by == 2));
+    }
+
+    #[test]
+    fn no_keys_no_candidates() {
+        assert_eq!(decide(EntityType::Contact, &[], MAX_SHARED_KEY), Decision { linked: None, candidates: vec![] });
+    }
+}
