@@ -35,6 +35,17 @@ pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> 
     Ok(db)
 }
 
+/// Apply pending migrations on a connection of their own, closed before the caller opens its pool.
+/// An SQLite connection that prepared statements before an `ALTER TABLE` on another connection
+/// keeps a stale schema: its `SELECT t.*` comes back with more columns than it was prepared with,
+/// which the driver does not survive. A pool opened after the migrations never sees an old schema.
+pub async fn migrate_on_own_connection(url: &str, metrics: Arc<Metrics>) -> AppResult<()> {
+    let db = connect(url, 1, metrics).await?;
+    let result = migrate_up(&db).await;
+    db.close().await?;
+    result
+}
+
 /// Apply pending migrations. On PostgreSQL a transaction-scoped advisory lock serialises replicas
 /// that start together: the second waits, then finds nothing pending.
 pub async fn migrate_up(db: &DatabaseConnection) -> AppResult<()> {

@@ -89,11 +89,12 @@ fn unique_fields(msg: &str) -> String {
     if columns.is_empty() {
         return "a record with these values".into();
     }
-    let names: Vec<String> = columns.iter().map(|c| camel(c.strip_suffix("_bidx").unwrap_or(c))).collect();
+    let names: Vec<String> = columns.iter().map(|c| field_name(c.strip_suffix("_bidx").unwrap_or(c))).collect();
     format!("a record with this {}", names.join(" + "))
 }
 
-fn camel(snake: &str) -> String {
+/// The API (camelCase) name of a column: error messages name fields as clients know them.
+pub fn field_name(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
     for ch in snake.chars() {

@@ -169,8 +169,8 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             Ok(())
         }
         Command::Seed { scale, seed } => {
+            db::migrate_on_own_connection(&config.database_url, std::sync::Arc::new(metrics::Metrics::new())).await?;
             let conn = connect(&config).await?;
-            db::migrate_up(&conn).await?;
             let pii = Pii::new(&config.field_keys);
             let opts = services::seed::SeedOptions { scale, seed, progress: true };
             let report = services::seed::seed(&conn, &pii, &opts).await?;

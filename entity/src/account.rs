@@ -44,6 +44,9 @@ pub struct Model {
     pub custom_fields: Option<Json>,
     #[sea_orm(nullable)]
     pub lifecycle_stage: Option<crate::enums::AccountLifecycleStage>,
+    /// Set when this record was merged into another (a tombstone): the survivor's id.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub merged_into_id: Option<String>,
 }
 
 /// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.

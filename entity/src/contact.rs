@@ -49,6 +49,9 @@ pub struct Model {
     pub lifecycle_stage: Option<crate::enums::ContactLifecycleStage>,
     pub is_decision_maker: bool,
     pub is_verified: bool,
+    /// Set when this record was merged into another (a tombstone): the survivor's id.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub merged_into_id: Option<String>,
 }
 
 /// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.

@@ -24,6 +24,7 @@ pub mod journey_stage;
 pub mod lead;
 pub mod lead_channel_identity;
 pub mod lead_summary;
+pub mod merge_ledger;
 pub mod opportunity;
 pub mod opportunity_product;
 pub mod opportunity_stage_history;

@@ -5,12 +5,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_model;
 mod m20261122_000002_encrypt_pii;
+mod m20261122_000003_merge_ledger;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_create_model::Migration), Box::new(m20261122_000002_encrypt_pii::Migration)]
+        vec![
+            Box::new(m20261122_000001_create_model::Migration),
+            Box::new(m20261122_000002_encrypt_pii::Migration),
+            Box::new(m20261122_000003_merge_ledger::Migration),
+        ]
     }
 }

@@ -122,6 +122,7 @@ resource! {
             updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
             custom_fields: Option<serde_json::Value> => JsonFilter,
             lifecycle_stage: Option<entity::enums::AccountLifecycleStage> => AccountLifecycleStageFilter,
+            merged_into_id: Option<String> => StringFilter,
         }
         order_fields { AccountId, AccountName, UnifiedSocialCreditCode, AccountType, IndustryId, AccountStatus, AccountLevel, AnnualRevenue, EmployeeCount, CompanyWebsite, CompanyAddress, Province, City, District, AccountSource, PrimaryChannelId, OwnerUserId, CreatedAt, UpdatedAt, LifecycleStage }
         to_one { industry: Industry = industry_id, primary_channel: Channel = primary_channel_id, owner: AppUser = owner_user_id }
@@ -261,6 +262,7 @@ resource! {
             lifecycle_stage: Option<entity::enums::ContactLifecycleStage> => ContactLifecycleStageFilter,
             is_decision_maker: bool => BoolFilter,
             is_verified: bool => BoolFilter,
+            merged_into_id: Option<String> => StringFilter,
         }
         pii { mobile_phone: MOBILE_PHONE, email: EMAIL, wechat_id: WECHAT_ID }
         order_fields { ContactId, ContactName, JobTitle, Department, ContactStatus, PrimaryAccountId, ContactSource, PrimaryChannelId, OwnerUserId, CreatedAt, UpdatedAt, LifecycleStage, IsDecisionMaker, IsVerified }

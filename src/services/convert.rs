@@ -175,7 +175,7 @@ pub async fn convert_leads(
         }
         return Ok(results);
     }
-    let txn = crate::services::write::begin_write(db).await.map_err(|e| whole(e.into()))?;
+    let txn = crate::services::write::begin_write(db).await.map_err(whole)?;
     let mut results = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
         match run_one(&txn, pii, actor, input, identity::MAX_SHARED_KEY).await {
@@ -534,6 +534,7 @@ async fn plan(
             updated_at: at,
             custom_fields: None,
             lifecycle_stage: None,
+            merged_into_id: None,
         }),
     };
 
@@ -607,6 +608,7 @@ async fn plan(
                 }),
                 is_decision_maker: false,
                 is_verified: false,
+                merged_into_id: None,
             };
             for (col, key, value) in plain.columns() {
                 if let Some(value) = non_empty(value)

@@ -33,7 +33,7 @@ use sea_orm::{
 
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Phone};
 use crate::domain::{lead_status, opportunity_stage};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, field_name};
 use crate::repo::page::Table;
 use crate::services::pii::{PII_COLUMNS, PII_TABLES, Pii};
 use crate::services::write::{Actor, Refs, channel_for, new_id, now, visible};
@@ -87,25 +87,10 @@ pub fn owned_by_workflow(table: &str, col: &str) -> Option<&'static str> {
             Some("convertLead")
         }
         ("opportunity", "is_won" | "is_lost" | "actual_close_date" | "days_in_stage") => Some("moveOpportunityStage"),
+        ("contact" | "account", "merged_into_id") => Some("mergeContacts / mergeAccounts"),
         (_, c) if c.ends_with("_bidx") => Some("the PII field itself"),
         _ => None,
     }
-}
-
-fn camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for ch in snake.chars() {
-        if ch == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(ch.to_uppercase());
-            upper = false;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 fn column<E: EntityTrait>(name: &str) -> AppResult<E::Column> {
@@ -117,7 +102,7 @@ const SCORES: &[&str] = &["lead_score", "engagement_score", "health_score", "sco
 
 /// The value to store for `col`, after the checks of the module doc.
 fn check(table: &str, name: &'static str, ty: &ColumnType, nullable: bool, a: &Assign) -> AppResult<Value> {
-    let field = camel(name);
+    let field = field_name(name);
     if let Some(workflow) = owned_by_workflow(table, name) {
         return Err(AppError::bad_input(format!("{field} is changed through {workflow}, not directly")));
     }
@@ -231,7 +216,7 @@ fn apply<E: EntityTrait>(
         if let Some((_, ref_table, key)) = meta.references.iter().find(|r| r.0 == a.col)
             && let Value::String(Some(id)) = &value
         {
-            refs.add(camel(a.col), ref_table, key, Some(id));
+            refs.add(field_name(a.col), ref_table, key, Some(id));
         }
         if is_pii_table && let Some(pc) = PII_COLUMNS.iter().find(|c| c.column == a.col) {
             let bidx = column::<E>(pc.bidx)?;
@@ -292,7 +277,7 @@ where
                 ColumnType::Boolean => Value::from(false),
                 ColumnType::Integer => Value::from(0),
                 ColumnType::Decimal(_) => Value::from(Decimal::ZERO),
-                _ => return Err(AppError::bad_input(format!("{} is required", camel(name)))),
+                _ => return Err(AppError::bad_input(format!("{} is required", field_name(name)))),
             };
             am.try_set(col, default)?;
         }
@@ -562,8 +547,8 @@ fn key_conditions(
         NaturalKey::Columns(cols) => {
             let mut conj = Vec::new();
             for col in cols {
-                let v =
-                    value(col).ok_or_else(|| AppError::bad_input(format!("{} is required to upsert", camel(col))))?;
+                let v = value(col)
+                    .ok_or_else(|| AppError::bad_input(format!("{} is required to upsert", field_name(col))))?;
                 // Keys are compared in their stored (canonical) form.
                 let v = match (col, &v) {
                     (&"unified_social_credit_code", Value::String(Some(s))) => {

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod convert;
 pub mod crud;
 pub mod identity;
+pub mod merge;
 pub mod pii;
 pub mod pipeline;
 pub mod read;

@@ -107,6 +107,7 @@ pub fn account(id: &str, name: &str) -> account::Model {
         updated_at: t0(),
         custom_fields: None,
         lifecycle_stage: None,
+        merged_into_id: None,
     }
 }
 
@@ -133,6 +134,7 @@ pub fn contact(id: &str, name: &str, account: Option<&str>) -> contact::Model {
         lifecycle_stage: None,
         is_decision_maker: false,
         is_verified: false,
+        merged_into_id: None,
     }
 }
 

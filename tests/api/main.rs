@@ -16,6 +16,7 @@ mod crud;
 mod filtering;
 mod http_contract;
 mod limits;
+mod merge;
 mod paging;
 mod pii;
 mod pipeline;

@@ -5,6 +5,7 @@
 mod activity;
 mod convert;
 mod crud;
+mod merge;
 mod pipeline;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub struct MutationRoot(
     pipeline::PipelineMutations,
     activity::ActivityMutations,
     convert::ConvertMutations,
+    merge::MergeMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.

@@ -205,6 +205,7 @@ pub fn accounts(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) 
                 "region": REGIONS[region_of(city.province)].1,
             })),
             lifecycle_stage: lifecycle(rng, account_type, status),
+            merged_into_id: None,
         });
         w.facts.push(AccountFacts {
             id,
@@ -407,6 +408,7 @@ pub fn contacts(w: &mut World, rng: &mut impl Rng, n: usize, groups_of: &[Vec<us
             lifecycle_stage: Some(contact_lifecycle(rng, account_type)),
             is_decision_maker,
             is_verified: rng.random_bool(0.6),
+            merged_into_id: None,
         });
         let role = role_in_account(is_decision_maker, department);
         let level = if is_decision_maker { DecisionLevel::DecisionMaker } else { weighted(rng, SUPPORTING_LEVELS) };

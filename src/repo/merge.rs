@@ -1,0 +1,133 @@
+//! SQL of merging contacts and accounts (`services::merge`): which rows reference the merged
+//! records, moving them (and back), all generic over the referencing table. Table and column
+//! names come from the service's constants, never from input; values are bound.
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, Value};
+
+use crate::error::AppResult;
+
+/// Ids per statement: far below every backend's bind-parameter limit.
+const CHUNK: usize = 500;
+
+/// One row referencing a merged record: its primary key, the id it references, and the values of
+/// the columns that share a unique index with the reference (`group`) or, for a self-relation,
+/// the other end (`other`).
+#[derive(Clone, Debug)]
+pub struct Referencing {
+    pub pk: String,
+    pub target: String,
+    pub group: Vec<String>,
+    pub other: Option<String>,
+}
+
+/// Where a reference lives.
+#[derive(Clone, Copy, Debug)]
+pub struct RefColumn {
+    pub table: &'static str,
+    pub pk: &'static str,
+    pub col: &'static str,
+    /// `(column, value)` of a polymorphic reference (`entity_type = 'CONTACT'`).
+    pub discriminator: Option<(&'static str, &'static str)>,
+    /// The other columns of a unique index that contains `col`.
+    pub unique_with: &'static [&'static str],
+    /// The other end of a self-relation (a row may not come to reference the same record twice).
+    pub other_end: Option<&'static str>,
+}
+
+fn select(r: &RefColumn) -> sea_orm::sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.from(Alias::new(r.table));
+    if let Some((col, value)) = r.discriminator {
+        q.and_where(Expr::col(Alias::new(col)).eq(value));
+    }
+    q
+}
+
+fn text(row: &sea_orm::QueryResult, col: &str) -> AppResult<String> {
+    Ok(row.try_get::<String>("", col)?)
+}
+
+/// The rows whose `col` references one of `ids`, ordered by primary key.
+pub async fn referencing(db: &impl ConnectionTrait, r: &RefColumn, ids: &[String]) -> AppResult<Vec<Referencing>> {
+    let mut q = select(r);
+    q.column(Alias::new(r.pk)).column(Alias::new(r.col));
+    for c in r.unique_with.iter().chain(r.other_end.iter()) {
+        q.column(Alias::new(*c));
+    }
+    q.and_where(Expr::col(Alias::new(r.col)).is_in(ids.iter().cloned())).order_by(Alias::new(r.pk), Order::Asc);
+    let rows = db.query_all(&q).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Referencing {
+                pk: text(row, r.pk)?,
+                target: text(row, r.col)?,
+                group: r.unique_with.iter().map(|c| text(row, c)).collect::<AppResult<_>>()?,
+                other: r.other_end.map(|c| text(row, c)).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// The unique-index groups (values of `unique_with`) `id` already has in this table.
+pub async fn groups_of(db: &impl ConnectionTrait, r: &RefColumn, id: &str) -> AppResult<Vec<Vec<String>>> {
+    if r.unique_with.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = select(r);
+    for c in r.unique_with {
+        q.column(Alias::new(*c));
+    }
+    q.and_where(Expr::col(Alias::new(r.col)).eq(id));
+    let rows = db.query_all(&q).await?;
+    rows.iter().map(|row| r.unique_with.iter().map(|c| text(row, c)).collect()).collect()
+}
+
+/// `UPDATE table SET col = to WHERE pk IN (pks) [AND col = expect]`; returns the rows changed.
+pub async fn set_reference(
+    db: &impl ConnectionTrait,
+    r: &RefColumn,
+    pks: &[String],
+    to: &str,
+    expect: Option<&str>,
+) -> AppResult<u64> {
+    let mut changed = 0;
+    for chunk in pks.chunks(CHUNK) {
+        let mut q = Query::update();
+        q.table(Alias::new(r.table))
+            .value(Alias::new(r.col), Value::from(to))
+            .and_where(Expr::col(Alias::new(r.pk)).is_in(chunk.iter().cloned()));
+        if let Some(expect) = expect {
+            q.and_where(Expr::col(Alias::new(r.col)).eq(expect));
+        }
+        changed += db.execute(&q).await?.rows_affected();
+    }
+    Ok(changed)
+}
+
+/// `UPDATE table SET sets… WHERE pk = id AND (col IS NULL OR col = '')` for every text column of
+/// `empty_text` `AND col IS NULL` for every column of `null`: writes only while those columns are
+/// still unset (a concurrent fill or merge makes it false).
+pub async fn update_if_unset(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    pk: &'static str,
+    id: &str,
+    sets: Vec<(&'static str, Value)>,
+    empty_text: &[&'static str],
+    null: &[&'static str],
+) -> AppResult<bool> {
+    use sea_orm::sea_query::Cond;
+    let mut q = Query::update();
+    q.table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    for (col, value) in sets {
+        q.value(Alias::new(col), value);
+    }
+    for col in empty_text {
+        q.cond_where(Cond::any().add(Expr::col(Alias::new(*col)).is_null()).add(Expr::col(Alias::new(*col)).eq("")));
+    }
+    for col in null {
+        q.and_where(Expr::col(Alias::new(*col)).is_null());
+    }
+    Ok(db.execute(&q).await?.rows_affected() == 1)
+}
