@@ -71,6 +71,9 @@ pub struct Config {
     pub limits: QueryLimits,
     /// Root secret: `CDP_JWT_HS256_SECRET`, or the generated demo key file. Purpose keys derive from it.
     pub root_secret: Secret,
+    /// `CDP_IDENTITY_MAX_SHARED_KEY`: a phone, e-mail or WeChat id shared by more people than this
+    /// is a switchboard, not an identity, and links nothing (`services::identity`).
+    pub identity_max_shared_key: u64,
     /// `CDP_FIELD_KEYS`: AES-GCM data keys and the blind-index key for PII (see `crypto`).
     pub field_keys: KeyRing,
     /// Where the demo key file was written/read, when one is used.
@@ -158,6 +161,7 @@ impl Config {
             rate_burst: num("CDP_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
         };
         let db_max_connections = num("CDP_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
+        let identity_max_shared_key = num("CDP_IDENTITY_MAX_SHARED_KEY", 3, 1, 1000)? as u64;
         let hs256 = match get("CDP_JWT_HS256_SECRET") {
             Some(s) if s.len() < 32 => return Err(err("CDP_JWT_HS256_SECRET", "must be at least 32 bytes")),
             s => s.map(|s| Secret::new(s.into_bytes())),
@@ -211,6 +215,7 @@ impl Config {
             limits,
             root_secret,
             field_keys,
+            identity_max_shared_key,
             key_file,
         })
     }
@@ -235,6 +240,7 @@ impl Config {
             },
             root_secret,
             field_keys: KeyRing::generate().expect("the OS random number generator works"),
+            identity_max_shared_key: crate::services::identity::MAX_SHARED_KEY,
             key_file: None,
             jwt: JwtSettings::default(),
             metrics_token: None,
@@ -403,6 +409,14 @@ mod tests {
         assert_eq!(c.root_secret.expose(), &[0xab; 32][..]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(&format!("root={root}")) && text.contains("field_keys=k1:"), "{text}");
+    }
+
+    #[test]
+    fn the_identity_cap_is_read_and_bounded() {
+        let c = Config::from_lookup(lookup(&[SECRET, ("CDP_IDENTITY_MAX_SHARED_KEY", "5")])).unwrap();
+        assert_eq!(c.identity_max_shared_key, 5);
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_IDENTITY_MAX_SHARED_KEY", "0")])).unwrap_err();
+        assert_eq!(e.name, "CDP_IDENTITY_MAX_SHARED_KEY");
     }
 
     #[test]

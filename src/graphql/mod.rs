@@ -30,6 +30,8 @@ pub struct GqlState {
     pub cursors: CursorCodec,
     /// Decrypts and masks PII fields, and turns PII filters into blind-index matches.
     pub pii: Arc<Pii>,
+    /// Identity resolution's switchboard cap (`CDP_IDENTITY_MAX_SHARED_KEY`).
+    pub identity_cap: u64,
 }
 
 fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, EmptySubscription> {

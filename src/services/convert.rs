@@ -150,8 +150,9 @@ pub async fn convert_lead(
     pii: &Pii,
     actor: &Actor,
     input: &ConvertLead,
+    cap: u64,
 ) -> AppResult<ConvertResult> {
-    run_one(db, pii, actor, input, identity::MAX_SHARED_KEY).await
+    run_one(db, pii, actor, input, cap).await
 }
 
 /// Converts several leads (at most [`MAX_BATCH`]). `all_or_none`: one transaction for all — the
@@ -163,6 +164,7 @@ pub async fn convert_leads(
     actor: &Actor,
     inputs: &[ConvertLead],
     all_or_none: bool,
+    cap: u64,
 ) -> Result<Vec<AppResult<ConvertResult>>, BatchFailure> {
     let whole = |error: AppError| BatchFailure { index: None, error };
     if inputs.len() > MAX_BATCH {
@@ -171,14 +173,14 @@ pub async fn convert_leads(
     if !all_or_none {
         let mut results = Vec::with_capacity(inputs.len());
         for input in inputs {
-            results.push(run_one(db, pii, actor, input, identity::MAX_SHARED_KEY).await);
+            results.push(run_one(db, pii, actor, input, cap).await);
         }
         return Ok(results);
     }
     let txn = crate::services::write::begin_write(db).await.map_err(whole)?;
     let mut results = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
-        match run_one(&txn, pii, actor, input, identity::MAX_SHARED_KEY).await {
+        match run_one(&txn, pii, actor, input, cap).await {
             Ok(result) => results.push(Ok(result)),
             Err(error) => {
                 rollback(txn).await;

@@ -21,8 +21,8 @@
 //!   sharing it and the verdict, so a caller (a dry run) can show why something was or was not
 //!   linked. Candidates carry ids only: never a PII value, and errors never echo one either.
 //!
-//! The cap is a parameter of the resolvers (tests lower it); the services pass
-//! [`MAX_SHARED_KEY`]. Making it a setting (`config.rs`) is a later step.
+//! The cap is a parameter of the resolvers; the server passes `CDP_IDENTITY_MAX_SHARED_KEY`
+//! (default [`MAX_SHARED_KEY`]).
 
 use entity::enums::EntityType;
 use entity::{account, contact};

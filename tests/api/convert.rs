@@ -1079,3 +1079,17 @@ async fn of_two_concurrent_conversions_of_one_lead_exactly_one_wins() {
     assert_eq!(contact::Entity::find().count(&app.db).await.unwrap(), 1);
     assert_eq!(opportunity::Entity::find().count(&app.db).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn the_switchboard_cap_is_a_setting() {
+    // CDP_IDENTITY_MAX_SHARED_KEY = 1: a phone held by a contact and by the lead (two people) is a
+    // shared key, so the conversion links nothing and creates a new contact.
+    let app = TestApp::spawn_with(|c| c.identity_max_shared_key = 1).await;
+    insert_contacts(&app, vec![contact_with("CNT_A", None, Some("138 0013 8000"), None)]).await;
+    let mut lead = qualified(1);
+    lead.mobile_phone = Some("+86 13800138000".into());
+    insert_leads(&app, vec![lead]).await;
+    let r = convert(&app, json!({ "leadId": id(1) })).await;
+    assert_eq!(r["contactCreated"], true, "{r}");
+    assert_eq!(r["candidates"][0]["verdict"], "SHARED_KEY", "{r}");
+}

@@ -271,7 +271,10 @@ impl ConvertMutations {
     /// is `INVALID_TRANSITION`, a converted lead `CONFLICT`.
     async fn convert_lead(&self, ctx: &Context<'_>, input: ConvertLeadInput) -> GqlResult<ConvertLeadResult> {
         let (state, actor) = write_context(ctx)?;
-        convert::convert_lead(&state.db, &state.pii, &actor, &input.into()).await.map(ConvertLeadResult).gql()
+        convert::convert_lead(&state.db, &state.pii, &actor, &input.into(), state.identity_cap)
+            .await
+            .map(ConvertLeadResult)
+            .gql()
     }
 
     /// Converts up to 100 leads. `allOrNone` (default): one transaction — any failure writes
@@ -286,9 +289,16 @@ impl ConvertMutations {
     ) -> GqlResult<Vec<ConvertLeadItemResult>> {
         let (state, actor) = write_context(ctx)?;
         let inputs: Vec<ConvertLead> = inputs.into_iter().map(Into::into).collect();
-        let results = convert::convert_leads(&state.db, &state.pii, &actor, &inputs, all_or_none.unwrap_or(true))
-            .await
-            .map_err(batch_error)?;
+        let results = convert::convert_leads(
+            &state.db,
+            &state.pii,
+            &actor,
+            &inputs,
+            all_or_none.unwrap_or(true),
+            state.identity_cap,
+        )
+        .await
+        .map_err(batch_error)?;
         Ok(results
             .into_iter()
             .zip(&inputs)
