@@ -15,11 +15,11 @@ use entity::{
     account, account_contact_relation, account_summary, contact, contact_channel_identity, contact_summary, event,
     lead, lead_channel_identity, lead_summary, opportunity, touchpoint,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::fixtures::{self, at, insert};
-use crate::harness::{TestApp, error_code, token};
+use crate::harness::{self, TestApp, assert_unchanged, error_code, token};
 
 const RESULT: &str = "
     leadId accountId contactId opportunityId accountCreated contactCreated opportunityCreated dryRun
@@ -158,41 +158,9 @@ async fn staff_and_channels(app: &TestApp) {
     .await;
 }
 
-/// Every row of every table (migration bookkeeping included), as sorted JSON texts per table.
+/// The whole database, every column.
 async fn snapshot(app: &TestApp) -> BTreeMap<String, Vec<String>> {
-    let backend = app.db.get_database_backend();
-    let list = match backend {
-        DbBackend::Postgres => {
-            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
-             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-        }
-        _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-    };
-    let tables = app.db.query_all_raw(Statement::from_string(backend, list)).await.unwrap();
-    let mut out = BTreeMap::new();
-    for t in tables {
-        let name: String = t.try_get("", "name").unwrap();
-        let rows = <Value as sea_orm::FromQueryResult>::find_by_statement(Statement::from_string(
-            backend,
-            format!("SELECT * FROM \"{name}\""),
-        ))
-        .all(&app.db)
-        .await
-        .unwrap();
-        let mut rows: Vec<String> = rows.iter().map(Value::to_string).collect();
-        rows.sort();
-        out.insert(name, rows);
-    }
-    assert!(out.len() >= 38, "all tables listed: {:?}", out.keys());
-    out
-}
-
-/// Asserts that no table changed, naming the first table that did.
-fn assert_unchanged(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Vec<String>>) {
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
-    for (table, rows) in before {
-        assert_eq!(rows, &after[table], "table {table} changed");
-    }
+    harness::snapshot(app, &[], |_, _| {}).await
 }
 
 async fn stored_lead(app: &TestApp, i: usize) -> lead::Model {

@@ -292,3 +292,59 @@ pub fn metric_value(text: &str, name: &str) -> Option<f64> {
 pub fn error_code(body: &Value) -> String {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}")).to_string()
 }
+
+/// Every row of every table (migration bookkeeping included), as sorted JSON texts per table, for
+/// "nothing was written" and "everything came back" assertions, without the `skip` tables;
+/// `strip(table, row)` may remove columns that legitimately differ (e.g. when a refresh ran).
+pub async fn snapshot(
+    app: &TestApp,
+    skip: &[&str],
+    strip: impl Fn(&str, &mut Value),
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = app.db.get_database_backend();
+    let list = match backend {
+        DbBackend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        }
+        _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    };
+    let tables = app.db.query_all_raw(Statement::from_string(backend, list)).await.unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        let name: String = t.try_get("", "name").unwrap();
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        let rows = <Value as sea_orm::FromQueryResult>::find_by_statement(Statement::from_string(
+            backend,
+            format!("SELECT * FROM \"{name}\""),
+        ))
+        .all(&app.db)
+        .await
+        .unwrap();
+        let mut rows: Vec<String> = rows
+            .into_iter()
+            .map(|mut row| {
+                strip(&name, &mut row);
+                row.to_string()
+            })
+            .collect();
+        rows.sort();
+        out.insert(name, rows);
+    }
+    assert!(out.len() >= 38, "all tables listed: {:?}", out.keys());
+    out
+}
+
+/// Asserts that no table changed, naming the first table that did.
+pub fn assert_unchanged(
+    before: &std::collections::BTreeMap<String, Vec<String>>,
+    after: &std::collections::BTreeMap<String, Vec<String>>,
+) {
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    for (table, rows) in before {
+        assert_eq!(rows, &after[table], "table {table} changed");
+    }
+}

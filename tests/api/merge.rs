@@ -12,11 +12,11 @@ use entity::enums::{AccountRelationType, EntityType, EventType, LeadStatus, Oppo
 use entity::{
     account, account_relation, contact, contact_channel_identity, event, lead, opportunity, tag_relation, touchpoint,
 };
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::fixtures::{self, at, insert, t0};
-use crate::harness::{TestApp, error_code, token};
+use crate::harness::{self, TestApp, assert_unchanged, error_code, token};
 
 const MERGE_CONTACTS: &str = "mutation($s: ID!, $m: [ID!]!) { mergeContacts(survivorId: $s, mergedIds: $m) {
     ledgerId mergedIds filledFields
@@ -38,61 +38,24 @@ async fn merge_contacts(app: &TestApp, survivor: &str, merged: &[&str]) -> Value
     app.data(MERGE_CONTACTS, json!({ "s": survivor, "m": merged })).await["mergeContacts"].clone()
 }
 
-/// Every row of every table but the ledger, as sorted JSON texts per table. The summaries' own
-/// timestamps (`calculated_at`, `updated_at`: when a refresh ran) are left out — merge and unmerge
-/// refresh the summaries, so their figures must come back, not the time they were computed.
+/// Every row of every table but the ledger. The summaries' own timestamps (`calculated_at`,
+/// `updated_at`: when a refresh ran) are left out — merge and unmerge refresh the summaries, so
+/// their figures must come back, not the time they were computed.
 async fn snapshot(app: &TestApp) -> BTreeMap<String, Vec<String>> {
-    let backend = app.db.get_database_backend();
-    let list = match backend {
-        DbBackend::Postgres => {
-            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
-             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+    harness::snapshot(app, &["merge_ledger"], |table, row| {
+        if table.ends_with("_summary")
+            && let Some(obj) = row.as_object_mut()
+        {
+            obj.remove("calculated_at");
+            obj.remove("updated_at");
         }
-        _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-    };
-    let tables = app.db.query_all_raw(Statement::from_string(backend, list)).await.unwrap();
-    let mut out = BTreeMap::new();
-    for t in tables {
-        let name: String = t.try_get("", "name").unwrap();
-        if name == "merge_ledger" {
-            continue;
-        }
-        let rows = <Value as sea_orm::FromQueryResult>::find_by_statement(Statement::from_string(
-            backend,
-            format!("SELECT * FROM \"{name}\""),
-        ))
-        .all(&app.db)
-        .await
-        .unwrap();
-        let mut rows: Vec<String> = rows
-            .into_iter()
-            .map(|mut row| {
-                if name.ends_with("_summary")
-                    && let Some(obj) = row.as_object_mut()
-                {
-                    obj.remove("calculated_at");
-                    obj.remove("updated_at");
-                }
-                row.to_string()
-            })
-            .collect();
-        rows.sort();
-        out.insert(name, rows);
-    }
-    assert!(out.len() >= 38, "all tables listed: {:?}", out.keys());
-    out
+    })
+    .await
 }
 
 /// The whole database including the ledger (for "nothing was written at all").
 async fn ledger_rows(app: &TestApp) -> usize {
     entity::merge_ledger::Entity::find().all(&app.db).await.unwrap().len()
-}
-
-fn assert_unchanged(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Vec<String>>) {
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
-    for (table, rows) in before {
-        assert_eq!(rows, &after[table], "table {table} changed");
-    }
 }
 
 async fn insert_contacts(app: &TestApp, mut contacts: Vec<contact::Model>) {
