@@ -58,13 +58,9 @@ pub async fn track_events(db: &DatabaseConnection, actor: &Actor, drafts: Vec<ev
             ..draft
         });
     }
-    refs.check(db, &actor.access).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
     let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
-    let txn = crate::services::write::begin_write(db).await?;
-    bulk::insert_all(&txn, rows).await?;
-    touched.refresh(&txn).await?;
-    txn.commit().await?;
+    store(db, actor, refs, rows, touched).await?;
     Ok(ids)
 }
 
@@ -111,14 +107,25 @@ pub async fn record_touchpoints(
             ..draft
         });
     }
-    refs.check(db, &actor.access).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.touchpoint_id.clone()).collect();
     let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    store(db, actor, refs, rows, touched).await?;
+    Ok(ids)
+}
+
+/// Checks the batch's references, then inserts its rows and refreshes the touched summaries in one
+/// transaction.
+async fn store<M>(db: &DatabaseConnection, actor: &Actor, refs: Refs, rows: Vec<M>, touched: Touched) -> AppResult<()>
+where
+    M: sea_orm::ModelTrait + sea_orm::IntoActiveModel<bulk::ActiveOf<M>>,
+    bulk::ActiveOf<M>: sea_orm::ActiveModelTrait + Send,
+{
+    refs.check(db, &actor.access).await?;
     let txn = crate::services::write::begin_write(db).await?;
     bulk::insert_all(&txn, rows).await?;
     touched.refresh(&txn).await?;
     txn.commit().await?;
-    Ok(ids)
+    Ok(())
 }
 
 fn check_size(what: &str, n: usize) -> AppResult<()> {
