@@ -10,7 +10,7 @@ use cdp360::auth::Scope;
 use cdp360::domain::value::CreditCode;
 use cdp360::services::identity::{self, MatchKey, Verdict};
 use cdp360::services::pii;
-use entity::enums::{EntityType, EventType, LeadStatus, SourceType};
+use entity::enums::{EntityType, LeadStatus, SourceType};
 use entity::{
     account, account_contact_relation, account_summary, contact, contact_channel_identity, contact_summary, event,
     lead, lead_channel_identity, lead_summary, opportunity, touchpoint,
@@ -123,26 +123,7 @@ fn contact_identity(
 }
 
 fn event_of(id: &str, lead: &str, minutes: i64) -> event::Model {
-    event::Model {
-        event_id: id.into(),
-        event_name: "page_view".into(),
-        event_type: EventType::PageView,
-        channel_id: None,
-        contact_id: None,
-        lead_id: Some(lead.into()),
-        account_id: None,
-        event_time: at(minutes),
-        session_id: None,
-        device_type: None,
-        browser: None,
-        os: None,
-        ip_address: None,
-        page_url: None,
-        referrer_url: None,
-        event_properties: None,
-        utm_params: None,
-        created_at: at(minutes),
-    }
+    event::Model { lead_id: Some(lead.into()), ..fixtures::event(id, minutes) }
 }
 
 /// Staff and channels most tests need: users U1, U2; channels CH1, CH2.

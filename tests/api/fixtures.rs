@@ -267,6 +267,30 @@ pub fn line(id: &str, opp: &str, product: &str) -> opportunity_product::Model {
     }
 }
 
+/// A page view at `minutes` that belongs to no one yet (tests set the owner they need).
+pub fn event(id: &str, minutes: i64) -> event::Model {
+    event::Model {
+        event_id: id.into(),
+        event_name: "page_view".into(),
+        event_type: EventType::PageView,
+        channel_id: None,
+        contact_id: None,
+        lead_id: None,
+        account_id: None,
+        event_time: at(minutes),
+        session_id: None,
+        device_type: None,
+        browser: None,
+        os: None,
+        ip_address: None,
+        page_url: None,
+        referrer_url: None,
+        event_properties: None,
+        utm_params: None,
+        created_at: at(minutes),
+    }
+}
+
 pub fn touchpoint(id: &str, minutes: i64) -> touchpoint::Model {
     touchpoint::Model {
         touchpoint_id: id.into(),

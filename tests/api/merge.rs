@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use cdp360::auth::Scope;
 use cdp360::repo::summary;
 use cdp360::services::pii;
-use entity::enums::{AccountRelationType, EntityType, EventType, LeadStatus, OpportunityStage};
+use entity::enums::{AccountRelationType, EntityType, LeadStatus, OpportunityStage};
 use entity::{
     account, account_relation, contact, contact_channel_identity, event, lead, opportunity, tag_relation, touchpoint,
 };
@@ -68,24 +68,9 @@ async fn insert_contacts(app: &TestApp, mut contacts: Vec<contact::Model>) {
 
 fn event_of(id: &str, contact: Option<&str>, account: Option<&str>, minutes: i64) -> event::Model {
     event::Model {
-        event_id: id.into(),
-        event_name: "page_view".into(),
-        event_type: EventType::PageView,
-        channel_id: None,
         contact_id: contact.map(Into::into),
-        lead_id: None,
         account_id: account.map(Into::into),
-        event_time: at(minutes),
-        session_id: None,
-        device_type: None,
-        browser: None,
-        os: None,
-        ip_address: None,
-        page_url: None,
-        referrer_url: None,
-        event_properties: None,
-        utm_params: None,
-        created_at: at(minutes),
+        ..fixtures::event(id, minutes)
     }
 }
 
