@@ -82,6 +82,36 @@ pub struct Config {
     /// `CDP_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <it>` (scrapers are
     /// not users, so not a JWT).
     pub metrics_token: Option<Secret>,
+    pub live: LiveSettings,
+}
+
+/// Summaries, the outbox and subscriptions (issue 5).
+#[derive(Clone, Debug)]
+pub struct LiveSettings {
+    /// `CDP_SUMMARY_REFRESH_SECS`: the scheduled full refresh (default hourly; 0 = off).
+    pub summary_refresh_interval: std::time::Duration,
+    /// `CDP_SUMMARY_COALESCE_MS`: a post-commit refresh waits until writes pause this long (and at
+    /// most 20 times as long), so a burst of writes about one record refreshes it once.
+    pub summary_coalesce: std::time::Duration,
+    /// `CDP_OUTBOX_POLL_MS`: how often the relay looks at the outbox without being woken.
+    pub outbox_poll: std::time::Duration,
+    /// `CDP_OUTBOX_RETENTION_HOURS`: outbox events older than this are pruned.
+    pub outbox_retention: std::time::Duration,
+    /// `CDP_SUBSCRIPTION_BUFFER`: events a subscriber may fall behind before it is disconnected.
+    pub subscription_buffer: usize,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        use std::time::Duration;
+        LiveSettings {
+            summary_refresh_interval: Duration::from_secs(3600),
+            summary_coalesce: Duration::from_millis(50),
+            outbox_poll: Duration::from_millis(1000),
+            outbox_retention: Duration::from_secs(24 * 3600),
+            subscription_buffer: 256,
+        }
+    }
 }
 
 /// Token verification beyond the HS256 root secret (DESIGN.md §5, §11).
@@ -203,7 +233,20 @@ impl Config {
             Some(t) if t.len() < 16 => return Err(err("CDP_METRICS_TOKEN", "must be at least 16 characters")),
             t => t.map(|t| Secret::new(t.into_bytes())),
         };
+        // A duration in `unit`s.
+        let dur = |name: &'static str, default: usize, max: usize, unit: std::time::Duration| {
+            num(name, default, 0, max).map(|n| unit * n as u32)
+        };
+        let (ms, secs) = (std::time::Duration::from_millis(1), std::time::Duration::from_secs(1));
+        let live = LiveSettings {
+            summary_refresh_interval: dur("CDP_SUMMARY_REFRESH_SECS", 3600, 7 * 86400, secs)?,
+            summary_coalesce: dur("CDP_SUMMARY_COALESCE_MS", 50, 10_000, ms)?.max(ms),
+            outbox_poll: dur("CDP_OUTBOX_POLL_MS", 1000, 600_000, ms)?.max(10 * ms),
+            outbox_retention: dur("CDP_OUTBOX_RETENTION_HOURS", 24, 24 * 90, 3600 * secs)?.max(3600 * secs),
+            subscription_buffer: num("CDP_SUBSCRIPTION_BUFFER", 256, 1, 100_000)?,
+        };
         Ok(Config {
+            live,
             metrics_token,
             jwt,
             database_url,
@@ -244,6 +287,7 @@ impl Config {
             key_file: None,
             jwt: JwtSettings::default(),
             metrics_token: None,
+            live: LiveSettings::default(),
         }
     }
 }

@@ -21,11 +21,16 @@ pub mod error;
 pub mod graphql;
 /// HTTP endpoints: health, readiness, metrics, GraphQL over HTTP, GraphiQL.
 pub mod http;
+/// Background jobs: post-commit summary refresh, scheduled full refresh, outbox pruning.
+pub mod jobs;
 /// Per-application Prometheus metrics (no global recorder, so test servers stay isolated).
 pub mod metrics;
+/// Domain events, the outbox relay (LISTEN/NOTIFY across replicas) and the in-process broker.
+pub mod pubsub;
 /// The only home of SQL: generic paging, filtering and batched lookups over any table.
 pub mod repo;
-/// Use cases: reads with their access seam, the data generator.
+/// Use cases: reads with their access seam, writes as units of work (outbox + stale summaries),
+/// workflows, the data generator.
 pub mod services;
 /// `AppState`, the axum router and `Application::build` (port 0 for tests).
 pub mod startup;

@@ -27,6 +27,7 @@ impl Metrics {
         let db_statement = recorder.register_histogram(&Key::from_static_name("cdp360_db_statement_seconds"), &META);
         // Present from the start so dashboards and scrapers see the series at zero.
         recorder.register_gauge(&Key::from_static_name("cdp360_subscriptions_active"), &META).set(0.0);
+        recorder.register_gauge(&Key::from_static_name("cdp360_summary_refresh_pending"), &META).set(0.0);
         Metrics { recorder, handle, db_statement }
     }
 
@@ -59,6 +60,24 @@ impl Metrics {
     pub fn subscriptions_delta(&self, delta: f64) {
         let g = self.recorder.register_gauge(&Key::from_static_name("cdp360_subscriptions_active"), &META);
         if delta >= 0.0 { g.increment(delta) } else { g.decrement(-delta) }
+    }
+
+    /// Ids waiting for (or in) their post-commit summary refresh.
+    pub fn summary_refresh_pending(&self, ids: f64) {
+        self.recorder.register_gauge(&Key::from_static_name("cdp360_summary_refresh_pending"), &META).set(ids);
+    }
+
+    /// One set-based refresh of some ids of one summary table ran.
+    pub fn summary_refresh(&self, table: &'static str) {
+        let labels = vec![Label::new("summary", table)];
+        self.recorder.register_counter(&Key::from_parts("cdp360_summary_refreshes_total", labels), &META).increment(1);
+    }
+
+    /// The outbox listener (PostgreSQL `LISTEN`) lost its connection and is listening again.
+    pub fn listener_reconnected(&self) {
+        self.recorder
+            .register_counter(&Key::from_static_name("cdp360_outbox_listener_reconnects_total"), &META)
+            .increment(1);
     }
 
     /// Prometheus text exposition.

@@ -15,8 +15,11 @@ use crate::graphql::cursor::CursorCodec;
 use crate::graphql::{self, AppSchema, GqlState};
 use crate::http::rate_limit::OperationLimiter;
 use crate::metrics::Metrics;
+use crate::pubsub::Broker;
+use crate::pubsub::relay::Relay;
 use crate::services::pii::Pii;
-use crate::{db, http, services};
+use crate::services::tx::Store;
+use crate::{db, http, jobs, services};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -27,6 +30,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
     pub pii: Arc<Pii>,
+    pub store: Store,
+    pub broker: Broker,
 }
 
 /// What `serve` does before listening.
@@ -73,8 +78,13 @@ impl Application {
             let report = services::seed::seed_demo(&db, &pii).await?;
             tracing::info!(rows = report.total_rows(), "empty database: seeded the demo data set");
         }
+        let store = Store::new(db.clone(), metrics.clone());
+        let broker = Broker::new(config.live.subscription_buffer);
         let gql_state = Arc::new(GqlState {
             db: db.clone(),
+            store: store.clone(),
+            broker: broker.clone(),
+            metrics: metrics.clone(),
             cursors: CursorCodec::new(config.root_secret.derive("cdp360 cursor v1")),
             pii: pii.clone(),
             identity_cap: config.identity_max_shared_key,
@@ -84,7 +94,8 @@ impl Application {
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
         let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
-        let state = AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config), pii };
+        let state =
+            AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config), pii, store, broker };
         Ok(Application { listener, state })
     }
 
@@ -96,10 +107,29 @@ impl Application {
         &self.state
     }
 
-    /// Serve until `shutdown` resolves, then finish in-flight requests.
+    /// Serve until `shutdown` resolves, then finish in-flight requests and the summary refreshes
+    /// they queued. The outbox relay and the background jobs run on the current runtime meanwhile.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let router = http::router(self.state);
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await
+        let state = self.state;
+        let live = &state.config.live;
+        let listen_url = matches!(state.db.get_database_backend(), sea_orm::DbBackend::Postgres)
+            .then(|| state.config.database_url.clone());
+        let relay = Relay {
+            db: state.db.clone(),
+            broker: state.broker.clone(),
+            wake: state.store.relay_wake().clone(),
+            metrics: state.metrics.clone(),
+            listen_url,
+            poll: live.outbox_poll,
+        };
+        let relay = tokio::spawn(relay.run());
+        jobs::spawn(&state.store, live);
+        let store = state.store.clone();
+        let router = http::router(state);
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await;
+        jobs::flush(&store).await;
+        relay.abort();
+        served
     }
 }
 

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_model;
 mod m20261122_000002_encrypt_pii;
 mod m20261122_000003_merge_ledger;
+mod m20261201_000004_outbox;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_model::Migration),
             Box::new(m20261122_000002_encrypt_pii::Migration),
             Box::new(m20261122_000003_merge_ledger::Migration),
+            Box::new(m20261201_000004_outbox::Migration),
         ]
     }
 }

@@ -12,21 +12,28 @@ pub mod model;
 pub mod mutation;
 pub mod resource;
 pub mod scalars;
+pub mod subscription;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::QueryLimits;
 use crate::services::pii::Pii;
 use cursor::CursorCodec;
 
-pub type AppSchema = Schema<model::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<model::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// What resolvers need from the application, shared by all requests.
 pub struct GqlState {
     pub db: DatabaseConnection,
+    /// Writes go through the store (transaction + outbox + post-commit summary refresh).
+    pub store: crate::services::tx::Store,
+    /// Committed events of this replica, for subscriptions.
+    pub broker: crate::pubsub::Broker,
+    /// The subscriptions gauge.
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub cursors: CursorCodec,
     /// Decrypts and masks PII fields, and turns PII filters into blind-index matches.
     pub pii: Arc<Pii>,
@@ -34,8 +41,8 @@ pub struct GqlState {
     pub identity_cap: u64,
 }
 
-fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, EmptySubscription> {
-    Schema::build(model::QueryRoot, mutation::MutationRoot::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
+    Schema::build(model::QueryRoot, mutation::MutationRoot::default(), subscription::SubscriptionRoot)
 }
 
 /// The live schema with its limits and shared state.

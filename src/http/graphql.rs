@@ -4,23 +4,20 @@
 //! requests). A GET carrying a WebSocket upgrade speaks `graphql-transport-ws`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{
     BatchRequest, BatchResponse, ErrorExtensionValues, Request as GqlRequest, Response as GqlResponse,
 };
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
-use crate::graphql::limits::OperationCharge;
 use crate::graphql::loaders::{DbLoader, Polled};
 use crate::services::read::Access;
 use crate::startup::AppState;
@@ -84,7 +81,7 @@ fn authorize<'a>(principal: &Principal, mut requests: impl Iterator<Item = &'a G
 }
 
 /// Take `operations` from the principal's rate-limit bucket.
-fn charge(state: &AppState, principal: &Principal, operations: usize) -> Result<(), AppError> {
+pub(super) fn charge(state: &AppState, principal: &Principal, operations: usize) -> Result<(), AppError> {
     state.rate_limit.admit(&principal.subject, operations).map_err(|wait| {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         AppError::RateLimited { retry_after_secs: secs.max(1) }
@@ -158,7 +155,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     let (mut parts, _) = req.into_parts();
     if parts.headers.get(header::UPGRADE).is_some() {
         // Browsers cannot set headers on a WebSocket: the token comes in `connection_init`.
-        return websocket(state, &mut parts).await;
+        return super::ws::upgrade(state, &mut parts).await;
     }
     let principal = match principal_for(&state, &parts.headers) {
         Ok(p) => p,
@@ -251,46 +248,4 @@ fn respond(media: MediaType, res: BatchResponse) -> Response {
     let body =
         serde_json::to_string(&res).unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
     (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> Response {
-    let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
-        Ok(p) => p,
-        Err(status) => return status.into_response(),
-    };
-    let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
-        Ok(u) => u,
-        Err(e) => return e.into_response(),
-    };
-    let schema = state.schema.clone();
-    let db = state.db.clone();
-    let verifier = state.verifier.clone();
-    let limiter = state.clone();
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
-        GraphQLWebSocket::new(socket, schema, protocol)
-            .on_connection_init(move |payload| async move {
-                // `{"Authorization": "Bearer …"}`; a refused init closes the connection.
-                let header = ["Authorization", "authorization"]
-                    .iter()
-                    .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
-                    .ok_or(AuthError::Missing);
-                let principal = header
-                    .and_then(bearer_token)
-                    .and_then(|t| verifier.verify(t))
-                    .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-                principal.require(Scope::Read).map_err(|e| async_graphql::Error::new(e.to_string()))?;
-                // The connection's data exists only once authenticated: no principal, no reads.
-                let access = Access::for_principal(&principal);
-                let mut init = async_graphql::Data::default();
-                init.insert(DbLoader::new(db, access.clone()));
-                init.insert(access);
-                // Every operation on the socket counts against the same bucket as HTTP requests.
-                let subject = principal.clone();
-                init.insert(OperationCharge(Arc::new(move || charge(&limiter, &subject, 1))));
-                init.insert(principal);
-                Ok(init)
-            })
-            .serve()
-            .await
-    })
 }

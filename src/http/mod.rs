@@ -4,6 +4,7 @@
 
 mod graphql;
 pub mod rate_limit;
+mod ws;
 
 use std::time::Instant;
 

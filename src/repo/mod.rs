@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod filter;
 pub mod identity;
 pub mod merge;
+pub mod outbox;
 pub mod page;
 pub mod pii;
 pub mod summary;

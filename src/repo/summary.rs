@@ -127,6 +127,56 @@ pub async fn refresh_leads(db: &impl ConnectionTrait, ids: Option<&[String]>) ->
     refresh(db, Summary::Lead, ids, Utc::now()).await
 }
 
+/// Arbitrary constant shared by every replica: "cdp360 full summary refresh".
+const FULL_REFRESH_LOCK_KEY: i64 = 0x0cd9_3600_0003;
+
+/// Takes the full refresh's transaction-scoped lock on PostgreSQL; false when another replica
+/// holds it (SQLite has one writer at a time anyway: always true).
+pub async fn try_lock_full_refresh(db: &impl ConnectionTrait) -> AppResult<bool> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let sql = format!("SELECT pg_try_advisory_xact_lock({FULL_REFRESH_LOCK_KEY}) AS locked");
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
+    Ok(row.map(|r| r.try_get::<bool>("", "locked")).transpose()?.unwrap_or(false))
+}
+
+/// The accounts whose `active_campaigns` can depend on these campaigns: account members, the
+/// accounts of contact members, and the accounts of the campaigns' touchpoints.
+pub async fn accounts_of_campaigns(db: &impl ConnectionTrait, campaigns: &[String]) -> AppResult<Vec<String>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    for chunk in campaigns.chunks(max_bind_params(backend) / 3) {
+        let list = |offset: usize| -> String {
+            (0..chunk.len())
+                .map(|i| match backend {
+                    DbBackend::Postgres => format!("${}", offset + i + 1),
+                    _ => "?".to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let n = chunk.len();
+        let sql = format!(
+            "SELECT member_id AS account_id FROM campaign_member WHERE member_type = 'ACCOUNT' AND campaign_id IN ({}) \
+             UNION SELECT r.account_id FROM campaign_member m JOIN account_contact_relation r ON r.contact_id = m.member_id \
+               WHERE m.member_type = 'CONTACT' AND m.campaign_id IN ({}) \
+             UNION SELECT account_id FROM touchpoint WHERE account_id IS NOT NULL AND campaign_id IN ({})",
+            list(0),
+            list(n),
+            list(2 * n),
+        );
+        let values: Vec<Value> = (0..3).flat_map(|_| chunk.iter().map(|c| Value::from(c.as_str()))).collect();
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        for r in rows {
+            out.push(r.try_get::<String>("", "account_id")?);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 /// Upserts the summary rows of `ids` (`None` = every entity) as of `at`; returns rows written.
 /// Long id lists are split so that each statement stays under the bind-parameter limit.
 pub async fn refresh(
@@ -261,10 +311,13 @@ fn upsert(d: &Dialect, table: &str, prefix: &str, key: &str, columns: &[(&str, S
     let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
     let values: Vec<&str> = columns.iter().map(|c| c.1.as_str()).collect();
     let updates: Vec<String> = names.iter().map(|n| format!("{n} = excluded.{n}")).collect();
-    // `WHERE 1 = 1` keeps SQLite from reading ON CONFLICT as a join constraint.
+    // `WHERE 1 = 1` keeps SQLite from reading ON CONFLICT as a join constraint. The update's
+    // guard keeps the newest refresh: of two racing refreshes of one row (replicas, or the
+    // post-commit refresh beside a full run) the one computed as of the earlier time, which may
+    // have seen fewer committed rows, never overwrites the later one.
     format!(
         "INSERT INTO {table} (summary_id, {key}, {}) SELECT {}, s.{key}, {} FROM ({source}) s WHERE 1 = 1 \
-         ON CONFLICT ({key}) DO UPDATE SET {}",
+         ON CONFLICT ({key}) DO UPDATE SET {} WHERE {table}.calculated_at <= excluded.calculated_at",
         names.join(", "),
         d.new_id(prefix),
         values.join(", "),

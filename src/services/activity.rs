@@ -2,21 +2,25 @@
 //!
 //! Callers hand over entity models as drafts (an empty id means "generate one"); every row is
 //! validated and every reference checked (one query per referenced table) before anything is
-//! written, then all rows go in with multi-row INSERTs in one transaction, followed by one set-based
-//! summary refresh per summary kind for the touched contacts, leads and accounts. A bad row refuses
+//! written, then all rows go in with multi-row INSERTs in one transaction; the touched contacts,
+//! leads and accounts are refreshed after the commit (coalesced, `services::summaries`), and
+//! events announce themselves per channel (`EventsIngested`). A bad row refuses
 //! the whole call, naming it (`events[3].pageUrl …`): a partial batch would leave the client
 //! guessing which rows to resend.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use chrono::Duration;
 use entity::{event, touchpoint};
-use sea_orm::DatabaseConnection;
 
 use crate::domain::DomainError;
 use crate::domain::value::{BoundedText, EntityId, HttpUrl};
 use crate::error::{AppError, AppResult};
-use crate::repo::{bulk, summary};
+use crate::pubsub::DomainEvent;
+use crate::repo::bulk;
+use crate::repo::summary::Summary;
+use crate::services::summaries::Stale;
+use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, Refs, channel_for, new_id, now};
 
 /// Rows per call.
@@ -27,7 +31,7 @@ const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 const MAX_DESCRIPTION_CHARS: usize = 10_000;
 
 /// Validates and stores events; returns their ids in input order.
-pub async fn track_events(db: &DatabaseConnection, actor: &Actor, drafts: Vec<event::Model>) -> AppResult<Vec<String>> {
+pub async fn track_events(store: &Store, actor: &Actor, drafts: Vec<event::Model>) -> AppResult<Vec<String>> {
     check_size("events", drafts.len())?;
     let at = now();
     let mut refs = Refs::default();
@@ -59,15 +63,21 @@ pub async fn track_events(db: &DatabaseConnection, actor: &Actor, drafts: Vec<ev
         });
     }
     let ids: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
-    let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
-    store(db, actor, refs, rows, touched).await?;
+    let stale = stale_of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    let mut per_channel: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for r in &rows {
+        per_channel.entry(r.channel_id.clone()).or_default().push(r.event_id.clone());
+    }
+    let events =
+        per_channel.into_iter().map(|(channel_id, event_ids)| DomainEvent::EventsIngested { channel_id, event_ids });
+    insert(store, actor, refs, rows, stale, events.collect()).await?;
     Ok(ids)
 }
 
 /// Validates and stores touchpoints; returns their ids in input order. A touchpoint is an
 /// interaction with someone: it names at least one contact, lead or account.
 pub async fn record_touchpoints(
-    db: &DatabaseConnection,
+    store: &Store,
     actor: &Actor,
     drafts: Vec<touchpoint::Model>,
 ) -> AppResult<Vec<String>> {
@@ -108,24 +118,33 @@ pub async fn record_touchpoints(
         });
     }
     let ids: Vec<String> = rows.iter().map(|r| r.touchpoint_id.clone()).collect();
-    let touched = Touched::of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
-    store(db, actor, refs, rows, touched).await?;
+    let mut stale = stale_of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    // A campaign's touchpoint can make it count for accounts the rows do not name.
+    stale.campaigns.extend(rows.iter().filter_map(|r| r.campaign_id.clone()));
+    insert(store, actor, refs, rows, stale, vec![]).await?;
     Ok(ids)
 }
 
-/// Checks the batch's references, then inserts its rows and refreshes the touched summaries in one
-/// transaction.
-async fn store<M>(db: &DatabaseConnection, actor: &Actor, refs: Refs, rows: Vec<M>, touched: Touched) -> AppResult<()>
+/// Checks the batch's references, then inserts its rows in one transaction (with its events);
+/// the touched summaries are refreshed after the commit.
+async fn insert<M>(
+    store: &Store,
+    actor: &Actor,
+    refs: Refs,
+    rows: Vec<M>,
+    stale: Stale,
+    events: Vec<DomainEvent>,
+) -> AppResult<()>
 where
     M: sea_orm::ModelTrait + sea_orm::IntoActiveModel<bulk::ActiveOf<M>>,
     bulk::ActiveOf<M>: sea_orm::ActiveModelTrait + Send,
 {
-    refs.check(db, &actor.access).await?;
-    let txn = crate::services::write::begin_write(db).await?;
-    bulk::insert_all(&txn, rows).await?;
-    touched.refresh(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    refs.check(&store.db, &actor.access).await?;
+    let w = Write::begin(store).await?;
+    bulk::insert_all(&*w, rows).await?;
+    events.into_iter().for_each(|e| w.emit(e));
+    w.stale(|s| s.merge(stale));
+    w.commit().await
 }
 
 fn check_size(what: &str, n: usize) -> AppResult<()> {
@@ -165,34 +184,12 @@ fn object(field: &str, value: Option<serde_json::Value>) -> Result<Option<serde_
 }
 
 /// The contacts, leads and accounts a batch touched: their summaries are refreshed once each.
-struct Touched {
-    contacts: Vec<String>,
-    leads: Vec<String>,
-    accounts: Vec<String>,
-}
-
-impl Touched {
-    fn of<'a>(rows: impl Iterator<Item = (&'a Option<String>, &'a Option<String>, &'a Option<String>)>) -> Touched {
-        let (mut c, mut l, mut a) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-        for (contact, lead, account) in rows {
-            c.extend(contact.clone());
-            l.extend(lead.clone());
-            a.extend(account.clone());
-        }
-        Touched { contacts: c.into_iter().collect(), leads: l.into_iter().collect(), accounts: a.into_iter().collect() }
+fn stale_of<'a>(rows: impl Iterator<Item = (&'a Option<String>, &'a Option<String>, &'a Option<String>)>) -> Stale {
+    let mut stale = Stale::default();
+    for (contact, lead, account) in rows {
+        stale.add(Summary::Contact, contact.as_deref());
+        stale.add(Summary::Lead, lead.as_deref());
+        stale.add(Summary::Account, account.as_deref());
     }
-
-    async fn refresh(&self, db: &impl sea_orm::ConnectionTrait) -> AppResult<()> {
-        let at = now();
-        for (kind, ids) in [
-            (summary::Summary::Contact, &self.contacts),
-            (summary::Summary::Lead, &self.leads),
-            (summary::Summary::Account, &self.accounts),
-        ] {
-            if !ids.is_empty() {
-                summary::refresh(db, kind, Some(ids), at).await?;
-            }
-        }
-        Ok(())
-    }
+    stale
 }

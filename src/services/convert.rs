@@ -16,7 +16,8 @@
 //!    which account and contact are created or linked, which empty fields of existing records are
 //!    filled, the relation, the opportunity.
 //! 4. **Apply**: insert or fill the records, copy the channel identities, re-point touchpoints and
-//!    events, set the `converted_*` ids, refresh the three summaries, read the records back.
+//!    events, set the `converted_*` ids, read the records back; announce `LeadConverted` (outbox)
+//!    and mark the three summaries stale (refreshed right after the commit).
 //!
 //! Any error rolls the transaction back: nothing is half-written.
 //!
@@ -65,17 +66,19 @@ use entity::{
     account, account_contact_relation, contact, contact_channel_identity, lead, lead_channel_identity, opportunity,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait, Value,
 };
 
 use crate::domain::value::BoundedText;
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult};
-use crate::repo::{self, summary};
+use crate::pubsub::DomainEvent;
+use crate::repo::{self, summary::Summary};
 use crate::services::identity::{self, Candidate, MatchKey};
 use crate::services::pii::{self, Pii, PiiColumn};
 use crate::services::read;
+use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, new_id, now, require_ref};
 
 /// `opportunity.opportunity_name` is `varchar(200)`.
@@ -146,20 +149,28 @@ pub struct BatchFailure {
 
 /// Converts one lead (see the module doc).
 pub async fn convert_lead(
-    db: &DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     input: &ConvertLead,
     cap: u64,
 ) -> AppResult<ConvertResult> {
-    run_one(db, pii, actor, input, cap).await
+    let w = Write::begin(store).await?;
+    let result = convert_in(&w, pii, actor, input, cap).await?;
+    if input.dry_run {
+        w.rollback().await?;
+    } else {
+        announce(&w, &result);
+        w.commit().await?;
+    }
+    Ok(result)
 }
 
 /// Converts several leads (at most [`MAX_BATCH`]). `all_or_none`: one transaction for all — the
 /// first failure rolls everything back and names its input; otherwise each lead in its own
 /// transaction, with one result or error per input, in input order.
 pub async fn convert_leads(
-    db: &DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     inputs: &[ConvertLead],
@@ -173,48 +184,51 @@ pub async fn convert_leads(
     if !all_or_none {
         let mut results = Vec::with_capacity(inputs.len());
         for input in inputs {
-            results.push(run_one(db, pii, actor, input, cap).await);
+            results.push(convert_lead(store, pii, actor, input, cap).await);
         }
         return Ok(results);
     }
-    let txn = crate::services::write::begin_write(db).await.map_err(whole)?;
+    let w = Write::begin(store).await.map_err(whole)?;
     let mut results = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
-        match run_one(&txn, pii, actor, input, cap).await {
-            Ok(result) => results.push(Ok(result)),
+        // Each conversion in a savepoint, so a dry run among real ones rolls back alone.
+        let failed = |error: AppError| BatchFailure { index: Some(index), error };
+        let savepoint = w.begin().await.map_err(|e| failed(e.into()))?;
+        match convert_in(&savepoint, pii, actor, input, cap).await {
+            Ok(result) if input.dry_run => {
+                savepoint.rollback().await.map_err(|e| failed(e.into()))?;
+                results.push(Ok(result));
+            }
+            Ok(result) => {
+                savepoint.commit().await.map_err(|e| failed(e.into()))?;
+                announce(&w, &result);
+                results.push(Ok(result));
+            }
             Err(error) => {
-                rollback(txn).await;
-                return Err(BatchFailure { index: Some(index), error });
+                rollback(savepoint).await;
+                return Err(failed(error));
             }
         }
     }
-    txn.commit().await.map_err(|e| whole(e.into()))?;
+    w.commit().await.map_err(whole)?;
     Ok(results)
 }
 
-/// One conversion in its own transaction (a savepoint when `db` is a transaction already).
-async fn run_one(
-    db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
-    pii: &Pii,
-    actor: &Actor,
-    input: &ConvertLead,
-    cap: u64,
-) -> AppResult<ConvertResult> {
-    let txn = crate::services::write::begin_write(db).await?;
-    match convert_in(&txn, pii, actor, input, cap).await {
-        Ok(result) if input.dry_run => {
-            txn.rollback().await?;
-            Ok(result)
-        }
-        Ok(result) => {
-            txn.commit().await?;
-            Ok(result)
-        }
-        Err(e) => {
-            rollback(txn).await;
-            Err(e)
-        }
-    }
+/// The event and the stale summaries of a committed conversion.
+fn announce(w: &Write<'_>, r: &ConvertResult) {
+    w.emit(DomainEvent::LeadConverted {
+        lead_id: r.lead.lead_id.clone(),
+        channel_id: r.lead.channel_id.clone(),
+        contact_id: r.contact.contact_id.clone(),
+        account_id: r.account.account_id.clone(),
+        opportunity_id: r.opportunity.as_ref().map(|o| o.opportunity_id.clone()),
+    });
+    w.emit(DomainEvent::LeadUpdated { lead_id: r.lead.lead_id.clone(), channel_id: r.lead.channel_id.clone() });
+    w.stale(|s| {
+        s.add(Summary::Account, Some(&r.account.account_id));
+        s.add(Summary::Contact, Some(&r.contact.contact_id));
+        s.add(Summary::Lead, Some(&r.lead.lead_id));
+    });
 }
 
 /// Rolls back after a failure; the failure is what the caller reports.
@@ -794,10 +808,6 @@ async fn apply(txn: &DatabaseTransaction, plan: Plan, dry_run: bool) -> AppResul
     if !repo::write::update_where(txn, "lead", "lead_id", &lead_id, ids, vec![]).await? {
         return Err(concurrent("lead", &lead_id));
     }
-
-    summary::refresh(txn, summary::Summary::Account, Some(std::slice::from_ref(&account_id)), at).await?;
-    summary::refresh(txn, summary::Summary::Contact, Some(std::slice::from_ref(&contact_id)), at).await?;
-    summary::refresh(txn, summary::Summary::Lead, Some(std::slice::from_ref(&lead_id)), at).await?;
 
     let gone = || AppError::internal(format!("lead {lead_id}: a converted record vanished inside its transaction"));
     let lead = lead::Entity::find_by_id(lead_id.as_str()).one(txn).await?.ok_or_else(gone)?;

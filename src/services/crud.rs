@@ -34,8 +34,11 @@ use sea_orm::{
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Phone};
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult, field_name};
+use crate::pubsub::DomainEvent;
 use crate::repo::page::Table;
+use crate::repo::summary::Summary;
 use crate::services::pii::{PII_COLUMNS, PII_TABLES, Pii};
+use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, Refs, channel_for, new_id, now, visible};
 
 /// One column of a create or update.
@@ -238,9 +241,9 @@ fn apply<E: EntityTrait>(
     Ok(touched)
 }
 
-/// Creates one record in `db` (the caller's transaction).
+/// Creates one record in the caller's unit of work.
 pub async fn create<E: EntityTrait>(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     pii: &Pii,
     actor: &Actor,
     meta: &Meta,
@@ -289,8 +292,10 @@ where
         });
         channel_for(actor, "channelId", channel)?;
     }
-    refs.check(db, &actor.access).await?;
-    Ok(am.insert(db).await?)
+    refs.check(&**w, &actor.access).await?;
+    let created = am.insert(&**w).await?;
+    effects::<E>(w, table, None, Some(&created));
+    Ok(created)
 }
 
 /// Defaults and limits of a new record that its workflow would otherwise own: checks the draft and
@@ -341,9 +346,9 @@ fn stored_enum<T: ActiveEnum<Value = String>>(s: &str) -> Option<T> {
     T::try_from_value(&s.to_string()).ok()
 }
 
-/// Updates one record the caller can see (`NOT_FOUND` otherwise) in `db` (the caller's transaction).
+/// Updates one record the caller can see (`NOT_FOUND` otherwise) in the caller's unit of work.
 pub async fn update<E: EntityTrait>(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     pii: &Pii,
     actor: &Actor,
     meta: &Meta,
@@ -355,7 +360,7 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     let table = meta.table.name;
-    let current: E::Model = visible(db, actor, meta.table, id).await?;
+    let current: E::Model = visible(&**w, actor, meta.table, id).await?;
     if table == "lead" {
         let status = column::<E>("lead_status")?;
         if let Some(status) = lead_status_of::<E>(&current, status) {
@@ -365,7 +370,7 @@ where
     if table == "opportunity" && draft.assigns.iter().any(|a| a.col == "stage") {
         return Err(AppError::bad_input("stage is changed through moveOpportunityStage, not directly"));
     }
-    let mut am: E::ActiveModel = sea_orm::IntoActiveModel::into_active_model(current);
+    let mut am: E::ActiveModel = sea_orm::IntoActiveModel::into_active_model(current.clone());
     let mut refs = Refs::default();
     apply::<E>(meta, pii, id, &draft, &mut am, &mut refs)?;
     if let Ok(col) = column::<E>("updated_at") {
@@ -380,21 +385,99 @@ where
         };
         channel_for(actor, "channelId", channel)?;
     }
-    refs.check(db, &actor.access).await?;
-    Ok(am.update(db).await?)
+    refs.check(&**w, &actor.access).await?;
+    let updated = am.update(&**w).await?;
+    effects::<E>(w, table, Some(&current), Some(&updated));
+    Ok(updated)
 }
 
 /// Deletes one record the caller can see (`NOT_FOUND` otherwise). A record other rows still
 /// depend on (RESTRICT) is refused with `BAD_USER_INPUT`.
-pub async fn delete<E: EntityTrait>(db: &impl ConnectionTrait, actor: &Actor, meta: &Meta, id: &str) -> AppResult<()>
+pub async fn delete<E: EntityTrait>(w: &Write<'_>, actor: &Actor, meta: &Meta, id: &str) -> AppResult<()>
 where
     E::Model: sea_orm::FromQueryResult,
 {
-    let current: E::Model = visible(db, actor, meta.table, id).await?;
-    drop(current);
+    let current: E::Model = visible(&**w, actor, meta.table, id).await?;
     let pk = Expr::col(Alias::new(meta.table.pk));
-    E::delete_many().filter(pk.eq(id)).exec(db).await?;
+    E::delete_many().filter(pk.eq(id)).exec(&**w).await?;
+    effects::<E>(w, meta.table.name, Some(&current), None);
     Ok(())
+}
+
+/// A text column of a model by name (`None` when absent, NULL or not text).
+fn text_of<E: EntityTrait>(model: &E::Model, name: &str) -> Option<String> {
+    use sea_orm::ModelTrait;
+    let col = E::Column::from_str(name).ok()?;
+    match model.get(col) {
+        Value::String(Some(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// What a generic write means beyond its row (`before`/`after`: the row before and after, `None`
+/// when absent): the summaries it makes stale — both the old and the new parent when a row moves —
+/// and, for leads, the events it announces. Only the tables the summary formulas read
+/// (`repo::summary`) make anything stale.
+fn effects<E: EntityTrait>(w: &Write<'_>, table: &str, before: Option<&E::Model>, after: Option<&E::Model>) {
+    let rows: Vec<&E::Model> = before.into_iter().chain(after).collect();
+    let marks: &[(&str, Summary)] = match table {
+        "account" => &[("account_id", Summary::Account)],
+        "contact" => &[("contact_id", Summary::Contact)],
+        "lead" => &[("lead_id", Summary::Lead), ("converted_account_id", Summary::Account)],
+        "touchpoint" | "event" => {
+            &[("account_id", Summary::Account), ("contact_id", Summary::Contact), ("lead_id", Summary::Lead)]
+        }
+        "opportunity" | "account_contact_relation" => &[("account_id", Summary::Account)],
+        _ => &[],
+    };
+    w.stale(|s| {
+        for row in &rows {
+            for (col, kind) in marks {
+                s.add(*kind, text_of::<E>(row, col).as_deref());
+            }
+            match table {
+                // A campaign's status, a membership and a campaign's touchpoint count in the
+                // `active_campaigns` of accounts the row does not name.
+                "campaign" | "campaign_member" | "touchpoint" => s.campaigns.extend(text_of::<E>(row, "campaign_id")),
+                _ => {}
+            }
+            if table == "campaign_member" {
+                let kind = match text_of::<E>(row, "member_type").as_deref() {
+                    Some("ACCOUNT") => Some(Summary::Account),
+                    Some("CONTACT") => Some(Summary::Contact),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    s.add(kind, text_of::<E>(row, "member_id").as_deref());
+                }
+            }
+        }
+    });
+    if table == "lead" {
+        lead_events::<E>(w, before, after);
+    }
+}
+
+/// `LeadCreated`; or `LeadUpdated`, with `LeadAssigned` / `LeadReturnedToPool` when the owner
+/// changed. Deleting a lead announces nothing (there is nothing left to read).
+fn lead_events<E: EntityTrait>(w: &Write<'_>, before: Option<&E::Model>, after: Option<&E::Model>) {
+    let Some(after) = after else { return };
+    let Some(lead_id) = text_of::<E>(after, "lead_id") else { return };
+    let channel_id = text_of::<E>(after, "channel_id");
+    let Some(before) = before else {
+        w.emit(DomainEvent::LeadCreated { lead_id, channel_id });
+        return;
+    };
+    let (old_owner, new_owner) = (text_of::<E>(before, "owner_user_id"), text_of::<E>(after, "owner_user_id"));
+    if old_owner != new_owner {
+        w.emit(match new_owner {
+            Some(owner_user_id) => {
+                DomainEvent::LeadAssigned { lead_id: lead_id.clone(), channel_id: channel_id.clone(), owner_user_id }
+            }
+            None => DomainEvent::LeadReturnedToPool { lead_id: lead_id.clone(), channel_id: channel_id.clone() },
+        });
+    }
+    w.emit(DomainEvent::LeadUpdated { lead_id, channel_id });
 }
 
 fn lead_status_of<E: EntityTrait>(model: &E::Model, col: E::Column) -> Option<LeadStatus> {
@@ -430,7 +513,7 @@ pub const MAX_ITEMS: usize = 500;
 /// back and is returned with its item index. Otherwise each op commits on its own and the result
 /// lists each op's outcome. A created or updated record comes back; a deletion returns `None`.
 pub async fn write_many<E: EntityTrait>(
-    db: &sea_orm::DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     meta: &Meta,
@@ -446,18 +529,18 @@ where
     }
     let mut out = Vec::with_capacity(ops.len());
     if all_or_none {
-        let txn = crate::services::write::begin_write(db).await?;
+        let w = Write::begin(store).await?;
         for (i, op) in ops.into_iter().enumerate() {
-            let done = one::<E>(&txn, pii, actor, meta, op).await.map_err(|e| at_index(i, e))?;
+            let done = one::<E>(&w, pii, actor, meta, op).await.map_err(|e| at_index(i, e))?;
             out.push(Ok(done));
         }
-        txn.commit().await?;
+        w.commit().await?;
     } else {
         for op in ops {
-            let txn = crate::services::write::begin_write(db).await?;
-            let done = one::<E>(&txn, pii, actor, meta, op).await;
+            let w = Write::begin(store).await?;
+            let done = one::<E>(&w, pii, actor, meta, op).await;
             if done.is_ok() {
-                txn.commit().await?;
+                w.commit().await?;
             }
             out.push(done);
         }
@@ -466,7 +549,7 @@ where
 }
 
 async fn one<E: EntityTrait>(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     pii: &Pii,
     actor: &Actor,
     meta: &Meta,
@@ -477,9 +560,9 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     match op {
-        Op::Create(draft) => create::<E>(db, pii, actor, meta, draft).await.map(Some),
-        Op::Update(id, draft) => update::<E>(db, pii, actor, meta, &id, draft).await.map(Some),
-        Op::Delete(id) => delete::<E>(db, actor, meta, &id).await.map(|()| None),
+        Op::Create(draft) => create::<E>(w, pii, actor, meta, draft).await.map(Some),
+        Op::Update(id, draft) => update::<E>(w, pii, actor, meta, &id, draft).await.map(Some),
+        Op::Delete(id) => delete::<E>(w, actor, meta, &id).await.map(|()| None),
     }
 }
 
@@ -495,7 +578,7 @@ pub enum NaturalKey {
 /// whether it was created. Two concurrent upserts of a new key: one creates, the other's insert
 /// hits the unique index and is retried once as an update.
 pub async fn upsert<E: EntityTrait>(
-    db: &sea_orm::DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     meta: &Meta,
@@ -508,19 +591,19 @@ where
 {
     let conditions = key_conditions(pii, meta, key, &draft)?;
     for attempt in 0..2 {
-        let txn = crate::services::write::begin_write(db).await?;
-        let existing = find_by_key(&txn, meta, &conditions).await?;
+        let w = Write::begin(store).await?;
+        let existing = find_by_key(&*w, meta, &conditions).await?;
         let result = match existing {
             Some(id) => {
                 let mut update_draft = draft.clone();
                 update_draft.id = None;
-                update::<E>(&txn, pii, actor, meta, &id, update_draft).await.map(|m| (m, false))
+                update::<E>(&w, pii, actor, meta, &id, update_draft).await.map(|m| (m, false))
             }
-            None => create::<E>(&txn, pii, actor, meta, draft.clone()).await.map(|m| (m, true)),
+            None => create::<E>(&w, pii, actor, meta, draft.clone()).await.map(|m| (m, true)),
         };
         match result {
             Ok(done) => {
-                txn.commit().await?;
+                w.commit().await?;
                 return Ok(done);
             }
             Err(AppError::Conflict(_)) if attempt == 0 => continue,

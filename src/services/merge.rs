@@ -2,7 +2,7 @@
 //! and merge"): `mergeContacts(survivorId, mergedIds)`, `mergeAccounts`, `unmergeContacts(ledgerId)`,
 //! `unmergeAccounts`.
 //!
-//! A merge runs in one transaction (`begin_write`):
+//! A merge runs in one transaction (`services::tx::Write`):
 //!
 //! 1. **Checks**: 1–[`MAX_MERGED`] distinct merged ids, none the survivor (`BAD_USER_INPUT` naming
 //!    `mergedIds[i]`); the survivor and every merged record visible to the caller
@@ -24,8 +24,8 @@
 //!    cleared first. The update is guarded on the fields still being empty (else `CONFLICT`).
 //! 4. **Tombstones**: `merged_into_id` = survivor, `updated_at` = now (guarded on not being merged
 //!    meanwhile). Tombstones stay readable and filterable (`mergedIntoId`).
-//! 5. Summaries of the survivor and the merged records are refreshed, and the `merge_ledger` row is
-//!    written with the undo log ([`Undo`]).
+//! 5. Summaries of the survivor and the merged records are marked stale (refreshed after the
+//!    commit), and the `merge_ledger` row is written with the undo log ([`Undo`]).
 //!
 //! Any error rolls everything back. Unmerge replays the undo log in reverse in one transaction:
 //! the survivor's filled fields return to NULL/`''`, the tombstones get their cleared values,
@@ -47,8 +47,8 @@ use chrono::{DateTime, Utc};
 use entity::enums::EntityType;
 use entity::{account, contact, merge_ledger};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ColumnType, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IdenStatic, IntoActiveModel, Iterable, ModelTrait, Value,
+    ActiveModelTrait, ColumnTrait, ColumnType, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
+    IntoActiveModel, Iterable, ModelTrait, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,8 @@ use crate::repo::merge::{RefColumn, Referencing};
 use crate::repo::page::Table;
 use crate::repo::{self, summary};
 use crate::services::pii::{self, PII_COLUMNS, Pii, PiiColumn};
-use crate::services::write::{Actor, begin_write, new_id, now, visible};
+use crate::services::tx::{Store, Write};
+use crate::services::write::{Actor, new_id, now, visible};
 
 /// Records merged into one survivor per call.
 pub const MAX_MERGED: usize = 20;
@@ -258,34 +259,34 @@ pub struct UnmergeResult {
 
 /// Merges contacts into a survivor (see the module doc).
 pub async fn merge_contacts(
-    db: &DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     survivor_id: &str,
     merged_ids: &[String],
 ) -> AppResult<MergeResult<contact::Model>> {
-    merge::<contact::Entity>(db, pii, actor, &CONTACT, survivor_id, merged_ids).await
+    merge::<contact::Entity>(store, pii, actor, &CONTACT, survivor_id, merged_ids).await
 }
 
 /// Merges accounts into a survivor (see the module doc).
 pub async fn merge_accounts(
-    db: &DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     survivor_id: &str,
     merged_ids: &[String],
 ) -> AppResult<MergeResult<account::Model>> {
-    merge::<account::Entity>(db, pii, actor, &ACCOUNT, survivor_id, merged_ids).await
+    merge::<account::Entity>(store, pii, actor, &ACCOUNT, survivor_id, merged_ids).await
 }
 
 /// Undoes a merge of contacts (`BAD_USER_INPUT` for a ledger of accounts).
-pub async fn unmerge_contacts(db: &DatabaseConnection, actor: &Actor, ledger_id: &str) -> AppResult<UnmergeResult> {
-    unmerge::<contact::Entity>(db, actor, &CONTACT, ledger_id).await
+pub async fn unmerge_contacts(store: &Store, actor: &Actor, ledger_id: &str) -> AppResult<UnmergeResult> {
+    unmerge::<contact::Entity>(store, actor, &CONTACT, ledger_id).await
 }
 
 /// Undoes a merge of accounts (`BAD_USER_INPUT` for a ledger of contacts).
-pub async fn unmerge_accounts(db: &DatabaseConnection, actor: &Actor, ledger_id: &str) -> AppResult<UnmergeResult> {
-    unmerge::<account::Entity>(db, actor, &ACCOUNT, ledger_id).await
+pub async fn unmerge_accounts(store: &Store, actor: &Actor, ledger_id: &str) -> AppResult<UnmergeResult> {
+    unmerge::<account::Entity>(store, actor, &ACCOUNT, ledger_id).await
 }
 
 /// The input's own rules, before anything is read.
@@ -313,18 +314,18 @@ pub fn check_ids(survivor_id: &str, merged_ids: &[String]) -> AppResult<()> {
     Ok(())
 }
 
-async fn in_transaction<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
+async fn in_transaction<T, F>(store: &Store, work: F) -> AppResult<T>
 where
-    F: AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+    F: AsyncFnOnce(&Write<'_>) -> AppResult<T>,
 {
-    let txn = begin_write(db).await?;
-    match work(&txn).await {
+    let w = Write::begin(store).await?;
+    match work(&w).await {
         Ok(value) => {
-            txn.commit().await?;
+            w.commit().await?;
             Ok(value)
         }
         Err(e) => {
-            if let Err(rollback) = txn.rollback().await {
+            if let Err(rollback) = w.rollback().await {
                 tracing::warn!(error = %rollback, "rollback after a failed merge failed");
             }
             Err(e)
@@ -401,7 +402,7 @@ where
 }
 
 async fn merge<E>(
-    db: &DatabaseConnection,
+    store: &Store,
     pii: &Pii,
     actor: &Actor,
     kind: &Kind,
@@ -413,11 +414,11 @@ where
     E::Model: FromQueryResult + Send + Sync,
 {
     check_ids(survivor_id, merged_ids)?;
-    in_transaction(db, async |txn| merge_in::<E>(txn, pii, actor, kind, survivor_id, merged_ids).await).await
+    in_transaction(store, async |w| merge_in::<E>(w, pii, actor, kind, survivor_id, merged_ids).await).await
 }
 
 async fn merge_in<E>(
-    txn: &DatabaseTransaction,
+    w: &Write<'_>,
     pii: &Pii,
     actor: &Actor,
     kind: &Kind,
@@ -428,6 +429,7 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
+    let txn: &DatabaseTransaction = w;
     let at = now();
     let survivor = record::<E>(txn, actor, kind, "survivorId", survivor_id).await?;
     let mut merged = Vec::with_capacity(merged_ids.len());
@@ -534,7 +536,7 @@ where
     // 4. Summaries and the ledger.
     let mut ids = vec![survivor_id.to_string()];
     ids.extend(merged_ids.iter().cloned());
-    summary::refresh(txn, kind.summary, Some(&ids), at).await?;
+    w.stale(|s| ids.iter().for_each(|id| s.add(kind.summary, Some(id))));
     let ledger = merge_ledger::Model {
         ledger_id: new_id("MRG"),
         entity_type: kind.entity,
@@ -621,24 +623,20 @@ where
     }
 }
 
-async fn unmerge<E>(db: &DatabaseConnection, actor: &Actor, kind: &Kind, ledger_id: &str) -> AppResult<UnmergeResult>
+async fn unmerge<E>(store: &Store, actor: &Actor, kind: &Kind, ledger_id: &str) -> AppResult<UnmergeResult>
 where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
-    in_transaction(db, async |txn| unmerge_in::<E>(txn, actor, kind, ledger_id).await).await
+    in_transaction(store, async |w| unmerge_in::<E>(w, actor, kind, ledger_id).await).await
 }
 
-async fn unmerge_in<E>(
-    txn: &DatabaseTransaction,
-    _actor: &Actor,
-    kind: &Kind,
-    ledger_id: &str,
-) -> AppResult<UnmergeResult>
+async fn unmerge_in<E>(w: &Write<'_>, _actor: &Actor, kind: &Kind, ledger_id: &str) -> AppResult<UnmergeResult>
 where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
+    let txn: &DatabaseTransaction = w;
     let at = now();
     // The claim is the first statement (SQLite takes its write lock before any read; PostgreSQL
     // makes a concurrent unmerge of the same ledger wait here and then find it undone).
@@ -726,7 +724,7 @@ where
     }
     let mut ids = vec![survivor_id.clone()];
     ids.extend(restored_ids.iter().cloned());
-    summary::refresh(txn, kind.summary, Some(&ids), at).await?;
+    w.stale(|s| ids.iter().for_each(|id| s.add(kind.summary, Some(id))));
     Ok(UnmergeResult {
         ledger_id: ledger_id.to_string(),
         survivor_id,

@@ -10,5 +10,7 @@ pub mod pii;
 pub mod pipeline;
 pub mod read;
 pub mod seed;
+pub mod summaries;
 pub mod tagging;
+pub mod tx;
 pub mod write;

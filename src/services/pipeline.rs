@@ -5,12 +5,14 @@
 
 use entity::enums::{LeadStatus, OpportunityStage};
 use entity::{lead, opportunity, opportunity_stage_history};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use sea_orm::{ColumnTrait, Value};
 
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult};
-use crate::repo::{self, summary};
+use crate::pubsub::DomainEvent;
+use crate::repo::{self, summary::Summary};
+use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, new_id, now, visible};
 
 const LEAD: repo::page::Table = repo::page::Table { name: "lead", pk: "lead_id" };
@@ -22,14 +24,10 @@ fn concurrent(what: &str, id: &str) -> AppError {
 
 /// Moves a lead along the status machine. Entering CONTACTED stamps `last_contacted_at`;
 /// `is_qualified` follows QUALIFIED. CONVERTED is only reachable through `convertLead`.
-pub async fn change_lead_status(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    lead_id: &str,
-    to: LeadStatus,
-) -> AppResult<lead::Model> {
-    let txn = crate::services::write::begin_write(db).await?;
-    let lead: lead::Model = visible(&txn, actor, LEAD, lead_id).await?;
+pub async fn change_lead_status(store: &Store, actor: &Actor, lead_id: &str, to: LeadStatus) -> AppResult<lead::Model> {
+    let w = Write::begin(store).await?;
+    let txn: &DatabaseTransaction = &w;
+    let lead: lead::Model = visible(txn, actor, LEAD, lead_id).await?;
     lead_status::ensure_lead_editable(lead.lead_status)?;
     lead_status::lead_transition(lead.lead_status, to)?;
     let at = now();
@@ -42,12 +40,19 @@ pub async fn change_lead_status(
         sets.push(("last_contacted_at", Value::from(at)));
     }
     let expect = vec![("lead_status", Value::from(lead_status::lead_status_name(lead.lead_status)))];
-    if !repo::write::update_where(&txn, "lead", "lead_id", lead_id, sets, expect).await? {
+    if !repo::write::update_where(txn, "lead", "lead_id", lead_id, sets, expect).await? {
         return Err(concurrent("lead", lead_id));
     }
-    let updated = lead::Entity::find_by_id(lead_id).one(&txn).await?.ok_or_else(|| concurrent("lead", lead_id))?;
-    summary::refresh(&txn, summary::Summary::Lead, Some(&[lead_id.to_string()]), at).await?;
-    txn.commit().await?;
+    let updated = lead::Entity::find_by_id(lead_id).one(txn).await?.ok_or_else(|| concurrent("lead", lead_id))?;
+    w.emit(DomainEvent::LeadStatusChanged {
+        lead_id: lead_id.to_string(),
+        channel_id: updated.channel_id.clone(),
+        from: lead_status::lead_status_name(lead.lead_status).to_string(),
+        to: lead_status::lead_status_name(to).to_string(),
+    });
+    w.emit(DomainEvent::LeadUpdated { lead_id: lead_id.to_string(), channel_id: updated.channel_id.clone() });
+    w.stale(|s| s.add(Summary::Lead, Some(lead_id)));
+    w.commit().await?;
     Ok(updated)
 }
 
@@ -56,7 +61,7 @@ pub async fn change_lead_status(
 /// probability (unless `probability` is given), `is_won`/`is_lost`, `close_reason` and
 /// `actual_close_date` when it closes, and refreshes the account's summary.
 pub async fn move_opportunity_stage(
-    db: &DatabaseConnection,
+    store: &Store,
     actor: &Actor,
     opportunity_id: &str,
     to: OpportunityStage,
@@ -68,15 +73,16 @@ pub async fn move_opportunity_stage(
     {
         return Err(AppError::bad_input("probability: must be between 0 and 100"));
     }
-    let txn = crate::services::write::begin_write(db).await?;
-    let opp: opportunity::Model = visible(&txn, actor, OPPORTUNITY, opportunity_id).await?;
+    let w = Write::begin(store).await?;
+    let txn: &DatabaseTransaction = &w;
+    let opp: opportunity::Model = visible(txn, actor, OPPORTUNITY, opportunity_id).await?;
     let step = opportunity_stage::stage_transition(opp.stage, to, close_reason)?;
     let at = now();
     // The stage being left was entered at its last history row, or at creation.
     let last = opportunity_stage_history::Entity::find()
         .filter(opportunity_stage_history::Column::OpportunityId.eq(opportunity_id))
         .order_by_desc(opportunity_stage_history::Column::ChangedAt)
-        .one(&txn)
+        .one(txn)
         .await?;
     let entered = last.map_or(opp.created_at, |h| h.changed_at);
     let history = opportunity_stage_history::Model {
@@ -85,11 +91,11 @@ pub async fn move_opportunity_stage(
         from_stage: Some(opp.stage),
         to_stage: to,
         changed_at: at,
-        changed_by_user_id: actor.user_id(&txn).await?,
+        changed_by_user_id: actor.user_id(txn).await?,
         change_reason: step.close_reason.clone(),
         duration_days: Some(opportunity_stage::duration_days(entered, at)),
     };
-    history.into_active_model().insert(&txn).await?;
+    history.into_active_model().insert(txn).await?;
     let mut sets: Vec<(&'static str, Value)> = vec![
         ("stage", Value::from(opportunity_stage::stage_name(to))),
         ("probability", Value::from(probability.unwrap_or(step.default_probability))),
@@ -103,14 +109,20 @@ pub async fn move_opportunity_stage(
         sets.push(("close_reason", Value::from(step.close_reason.clone())));
     }
     let expect = vec![("stage", Value::from(opportunity_stage::stage_name(opp.stage)))];
-    if !repo::write::update_where(&txn, "opportunity", "opportunity_id", opportunity_id, sets, expect).await? {
+    if !repo::write::update_where(txn, "opportunity", "opportunity_id", opportunity_id, sets, expect).await? {
         return Err(concurrent("opportunity", opportunity_id));
     }
     let updated = opportunity::Entity::find_by_id(opportunity_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| concurrent("opportunity", opportunity_id))?;
-    summary::refresh(&txn, summary::Summary::Account, Some(std::slice::from_ref(&updated.account_id)), at).await?;
-    txn.commit().await?;
+    w.emit(DomainEvent::OpportunityStageChanged {
+        opportunity_id: opportunity_id.to_string(),
+        account_id: updated.account_id.clone(),
+        from: opportunity_stage::stage_name(opp.stage).to_string(),
+        to: opportunity_stage::stage_name(to).to_string(),
+    });
+    w.stale(|s| s.add(Summary::Account, Some(&updated.account_id)));
+    w.commit().await?;
     Ok(updated)
 }

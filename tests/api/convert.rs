@@ -838,6 +838,7 @@ async fn the_summaries_of_the_account_contact_and_lead_are_refreshed() {
     let cnt = r["contactId"].as_str().unwrap();
     assert_eq!(r["accountId"], "ACC_X");
     let converted_at = stored_lead(&app, 1).await.converted_at.unwrap();
+    app.settle().await;
 
     let s = account_summary::Entity::find()
         .filter(account_summary::Column::AccountId.eq("ACC_X"))
@@ -847,21 +848,21 @@ async fn the_summaries_of_the_account_contact_and_lead_are_refreshed() {
         .unwrap();
     assert_eq!(s.summary_id, "ACCS_X", "the existing row is updated");
     assert_eq!((s.total_contacts, s.total_opportunities, s.total_leads, s.total_touchpoints), (1, 1, 1, 1));
-    assert_eq!(s.calculated_at, converted_at);
+    assert!(s.calculated_at >= converted_at, "refreshed after the conversion committed");
     let s = contact_summary::Entity::find()
         .filter(contact_summary::Column::ContactId.eq(cnt))
         .one(&app.db)
         .await
         .unwrap()
         .expect("the new contact has a summary");
-    assert_eq!((s.total_touchpoints, s.calculated_at), (1, converted_at));
+    assert!(s.total_touchpoints == 1 && s.calculated_at >= converted_at);
     let s = lead_summary::Entity::find()
         .filter(lead_summary::Column::LeadId.eq(id(1)))
         .one(&app.db)
         .await
         .unwrap()
         .expect("the lead has a summary");
-    assert_eq!((s.total_touchpoints, s.calculated_at), (1, converted_at));
+    assert!(s.total_touchpoints == 1 && s.calculated_at >= converted_at);
 }
 
 #[tokio::test]

@@ -198,6 +198,25 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Waits until the post-commit summary refreshes of the writes so far have committed
+    /// (`cdp360_summary_refresh_pending` back at 0). Writes queue them before they answer.
+    pub async fn settle(&self) {
+        for _ in 0..1000 {
+            let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+            if metric_value(&text, "cdp360_summary_refresh_pending") == Some(0.0) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the post-commit summary refreshes did not finish within 10 s");
+    }
+
+    /// The value of an unlabelled series of the server's `/metrics`.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        metric_value(&text, name)
+    }
+
     /// The number of SQL statements the server has run so far (from `/metrics`).
     pub async fn statements(&self) -> u64 {
         let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
@@ -302,6 +321,8 @@ pub async fn snapshot(
     strip: impl Fn(&str, &mut Value),
 ) -> std::collections::BTreeMap<String, Vec<String>> {
     use sea_orm::{DbBackend, Statement};
+    // A refresh still running for an earlier write would change the picture under our feet.
+    app.settle().await;
     let backend = app.db.get_database_backend();
     let list = match backend {
         DbBackend::Postgres => {

@@ -158,6 +158,7 @@ async fn a_stage_move_appends_history_with_the_days_spent_and_resets_the_stage()
     );
     assert_eq!(o["closeReason"], "竞争对手");
     assert_eq!(o["actualCloseDate"], json!(Utc::now().date_naive().to_string()));
+    app.settle().await;
     let summary =
         app.data("{ account(id: \"ACC_1\") { summary { totalOpportunities wonOpportunities } } }", json!({})).await;
     assert_eq!(summary["account"]["summary"]["totalOpportunities"], 1);

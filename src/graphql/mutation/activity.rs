@@ -146,7 +146,7 @@ impl ActivityMutations {
     async fn track_events(&self, ctx: &Context<'_>, events: Vec<EventInput>) -> GqlResult<Ingested> {
         let (state, actor) = write_context(ctx)?;
         let drafts = events.into_iter().map(Into::into).collect();
-        activity::track_events(&state.db, &actor, drafts).await.map(Into::into).gql()
+        activity::track_events(&state.store, &actor, drafts).await.map(Into::into).gql()
     }
 
     /// Stores up to 1 000 touchpoints in one multi-row batch (all or none), refreshing the touched
@@ -154,7 +154,7 @@ impl ActivityMutations {
     async fn record_touchpoints(&self, ctx: &Context<'_>, touchpoints: Vec<TouchpointInput>) -> GqlResult<Ingested> {
         let (state, actor) = write_context(ctx)?;
         let drafts = touchpoints.into_iter().map(Into::into).collect();
-        activity::record_touchpoints(&state.db, &actor, drafts).await.map(Into::into).gql()
+        activity::record_touchpoints(&state.store, &actor, drafts).await.map(Into::into).gql()
     }
 
     /// Tags up to 1 000 records by hand (`tagSource` MANUAL); already tagged ones are left as they are.

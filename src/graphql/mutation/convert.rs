@@ -271,7 +271,7 @@ impl ConvertMutations {
     /// is `INVALID_TRANSITION`, a converted lead `CONFLICT`.
     async fn convert_lead(&self, ctx: &Context<'_>, input: ConvertLeadInput) -> GqlResult<ConvertLeadResult> {
         let (state, actor) = write_context(ctx)?;
-        convert::convert_lead(&state.db, &state.pii, &actor, &input.into(), state.identity_cap)
+        convert::convert_lead(&state.store, &state.pii, &actor, &input.into(), state.identity_cap)
             .await
             .map(ConvertLeadResult)
             .gql()
@@ -290,7 +290,7 @@ impl ConvertMutations {
         let (state, actor) = write_context(ctx)?;
         let inputs: Vec<ConvertLead> = inputs.into_iter().map(Into::into).collect();
         let results = convert::convert_leads(
-            &state.db,
+            &state.store,
             &state.pii,
             &actor,
             &inputs,

@@ -74,7 +74,7 @@ where
         })
         .collect();
     let results =
-        crud::write_many::<R::Entity>(&state.db, &state.pii, &actor, &R::meta(), ops, all_or_none).await.gql()?;
+        crud::write_many::<R::Entity>(&state.store, &state.pii, &actor, &R::meta(), ops, all_or_none).await.gql()?;
     Ok(results
         .into_iter()
         .zip(ids)
@@ -244,7 +244,7 @@ where
     let (state, actor) = write_context(ctx)?;
     let draft = R::create_values(input);
     let (model, created) =
-        crud::upsert::<R::Entity>(&state.db, &state.pii, &actor, &R::meta(), key, draft).await.gql()?;
+        crud::upsert::<R::Entity>(&state.store, &state.pii, &actor, &R::meta(), key, draft).await.gql()?;
     Ok(Upserted { record: R::wrap(model), created })
 }
 

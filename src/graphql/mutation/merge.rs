@@ -111,7 +111,10 @@ impl MergeMutations {
     ) -> GqlResult<ContactMergeResult> {
         let (state, actor) = write_context(ctx)?;
         let merged: Vec<String> = merged_ids.into_iter().map(|id| id.0).collect();
-        merge::merge_contacts(&state.db, &state.pii, &actor, &survivor_id, &merged).await.map(ContactMergeResult).gql()
+        merge::merge_contacts(&state.store, &state.pii, &actor, &survivor_id, &merged)
+            .await
+            .map(ContactMergeResult)
+            .gql()
     }
 
     /// Merges up to 20 duplicate accounts into `survivorId`, like `mergeContacts` (references:
@@ -126,7 +129,10 @@ impl MergeMutations {
     ) -> GqlResult<AccountMergeResult> {
         let (state, actor) = write_context(ctx)?;
         let merged: Vec<String> = merged_ids.into_iter().map(|id| id.0).collect();
-        merge::merge_accounts(&state.db, &state.pii, &actor, &survivor_id, &merged).await.map(AccountMergeResult).gql()
+        merge::merge_accounts(&state.store, &state.pii, &actor, &survivor_id, &merged)
+            .await
+            .map(AccountMergeResult)
+            .gql()
     }
 
     /// Undoes a `mergeContacts`: the survivor's filled fields are emptied again, the tombstones
@@ -134,12 +140,12 @@ impl MergeMutations {
     /// accounts is `BAD_USER_INPUT`, one undone already `CONFLICT`.
     async fn unmerge_contacts(&self, ctx: &Context<'_>, ledger_id: ID) -> GqlResult<UnmergeOutcome> {
         let (state, actor) = write_context(ctx)?;
-        merge::unmerge_contacts(&state.db, &actor, &ledger_id).await.map(UnmergeOutcome).gql()
+        merge::unmerge_contacts(&state.store, &actor, &ledger_id).await.map(UnmergeOutcome).gql()
     }
 
     /// Undoes a `mergeAccounts` (see `unmergeContacts`).
     async fn unmerge_accounts(&self, ctx: &Context<'_>, ledger_id: ID) -> GqlResult<UnmergeOutcome> {
         let (state, actor) = write_context(ctx)?;
-        merge::unmerge_accounts(&state.db, &actor, &ledger_id).await.map(UnmergeOutcome).gql()
+        merge::unmerge_accounts(&state.store, &actor, &ledger_id).await.map(UnmergeOutcome).gql()
     }
 }

@@ -5,6 +5,7 @@
 mod activity;
 mod convert;
 mod crud;
+mod maintenance;
 mod merge;
 mod pipeline;
 
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     activity::ActivityMutations,
     convert::ConvertMutations,
     merge::MergeMutations,
+    maintenance::MaintenanceMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.

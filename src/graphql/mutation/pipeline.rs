@@ -17,7 +17,7 @@ impl PipelineMutations {
     /// `INVALID_TRANSITION`, a converted lead is read-only (`CONFLICT`).
     async fn change_lead_status(&self, ctx: &Context<'_>, id: ID, status: LeadStatus) -> GqlResult<Lead> {
         let (state, actor) = write_context(ctx)?;
-        pipeline::change_lead_status(&state.db, &actor, &id, status.into()).await.map(Lead).gql()
+        pipeline::change_lead_status(&state.store, &actor, &id, status.into()).await.map(Lead).gql()
     }
 
     /// Moves an opportunity one stage forward (QUALIFICATION → NEEDS_ANALYSIS → PROPOSAL →
@@ -34,7 +34,7 @@ impl PipelineMutations {
         probability: Option<i32>,
     ) -> GqlResult<Opportunity> {
         let (state, actor) = write_context(ctx)?;
-        pipeline::move_opportunity_stage(&state.db, &actor, &id, stage.into(), close_reason.as_deref(), probability)
+        pipeline::move_opportunity_stage(&state.store, &actor, &id, stage.into(), close_reason.as_deref(), probability)
             .await
             .map(Opportunity)
             .gql()

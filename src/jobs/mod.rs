@@ -1,0 +1,95 @@
+//! Background work of a running server: the post-commit summary refresher, the scheduled full
+//! refresh, and outbox pruning. Each is a task on the server's runtime, ended with it.
+
+use std::time::Duration;
+
+use crate::config::LiveSettings;
+use crate::repo::summary::Summary;
+use crate::services::summaries::{refresh_all, refresh_stale};
+use crate::services::tx::Store;
+
+/// Starts the jobs on the current runtime.
+pub fn spawn(store: &Store, live: &LiveSettings) {
+    tokio::spawn(refresh_after_writes(store.clone(), live.summary_coalesce));
+    if !live.summary_refresh_interval.is_zero() {
+        tokio::spawn(scheduled_full_refresh(store.clone(), live.summary_refresh_interval));
+    }
+    tokio::spawn(prune_outbox(store.clone(), live.outbox_retention));
+}
+
+/// Drains the post-commit queue: waits for stale ids, lets a burst of writes finish (no push for
+/// `quiet`, at most 20 × `quiet` — bounded staleness under a steady stream), then refreshes
+/// everything gathered in one transaction. A failed refresh puts its ids back and retries.
+async fn refresh_after_writes(store: Store, quiet: Duration) {
+    let queue = store.summaries().clone();
+    loop {
+        queue.wait().await;
+        let started = tokio::time::Instant::now();
+        let mut seen = queue.pushes();
+        loop {
+            tokio::time::sleep(quiet).await;
+            let now = queue.pushes();
+            if now == seen || started.elapsed() >= quiet * 20 {
+                break;
+            }
+            seen = now;
+        }
+        drain_once(&store).await;
+    }
+}
+
+/// One refresh of everything queued now.
+async fn drain_once(store: &Store) {
+    let queue = store.summaries();
+    let taken = queue.take();
+    let n = taken.len();
+    if n == 0 {
+        return;
+    }
+    if let Err(e) = refresh_stale(store, taken.clone()).await {
+        tracing::warn!(error = %e, ids = n, "post-commit summary refresh failed; retrying");
+        queue.put_back(taken);
+        queue.done(n);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        return;
+    }
+    queue.done(n);
+}
+
+/// Refreshes what is still queued (graceful shutdown: the last writes' summaries are not left
+/// for the next scheduled run).
+pub async fn flush(store: &Store) {
+    for _ in 0..3 {
+        if store.summaries().pending() == 0 {
+            return;
+        }
+        drain_once(store).await;
+    }
+}
+
+async fn scheduled_full_refresh(store: Store, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let started = std::time::Instant::now();
+        match refresh_all(&store.db, &Summary::ALL, |_, _| {}).await {
+            Ok(Some(rows)) => {
+                tracing::info!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "scheduled summary refresh")
+            }
+            Ok(None) => tracing::debug!("scheduled summary refresh running on another replica; skipped"),
+            Err(e) => tracing::warn!(error = %e, "scheduled summary refresh failed"),
+        }
+    }
+}
+
+async fn prune_outbox(store: Store, retention: Duration) {
+    let every = (retention / 4).min(Duration::from_secs(900));
+    loop {
+        tokio::time::sleep(every).await;
+        let before = chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(1));
+        match crate::repo::outbox::prune(&store.db, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "pruned old outbox events"),
+            Err(e) => tracing::warn!(error = %e, "outbox pruning failed"),
+        }
+    }
+}

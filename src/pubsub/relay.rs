@@ -1,0 +1,133 @@
+//! The outbox relay: one task per replica that reads `outbox_event` after the last sequence number
+//! it delivered and publishes each event to the [`Broker`], so delivery order is commit order and a
+//! wake-up that was missed only delays an event, never loses it.
+//!
+//! It wakes on (a) a commit in this process, (b) on PostgreSQL a `NOTIFY` from any replica, heard on
+//! a dedicated connection outside the pool (`application_name = cdp360-listener`), and (c) a poll
+//! interval, the safety net for writers it cannot hear (another process on SQLite, the CLI). After
+//! the listener reconnects it catches up from the outbox before waiting again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use super::{Broker, DomainEvent, Envelope};
+use crate::metrics::Metrics;
+use crate::repo::outbox;
+
+/// Events read per query.
+const BATCH: u64 = 500;
+
+/// The listener's `application_name`, so operators (and the tests) can find its backend.
+pub const LISTENER_APPLICATION_NAME: &str = "cdp360-listener";
+
+pub struct Relay {
+    pub db: DatabaseConnection,
+    pub broker: Broker,
+    pub wake: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+    /// `Some(url)` on PostgreSQL: listen for other replicas' commits.
+    pub listen_url: Option<String>,
+    pub poll: Duration,
+}
+
+impl Relay {
+    /// Runs until the runtime shuts down. Starts after the newest event already stored: a replica
+    /// delivers what is committed from now on.
+    pub async fn run(self) {
+        let mut last = loop {
+            match outbox::last_seq(&self.db).await {
+                Ok(seq) => break seq,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay cannot read the outbox yet; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        if let Some(url) = self.listen_url.clone() {
+            tokio::spawn(listen(url, self.wake.clone(), self.metrics.clone()));
+        }
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+            last = self.deliver_after(last).await;
+        }
+    }
+
+    /// Publishes everything after `last`; returns the new last sequence number.
+    async fn deliver_after(&self, mut last: i64) -> i64 {
+        loop {
+            let rows = match outbox::after(&self.db, last, BATCH).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay read failed; retrying on the next wake-up");
+                    return last;
+                }
+            };
+            let full = rows.len() as u64 == BATCH;
+            for row in rows {
+                last = row.seq;
+                match serde_json::from_value::<DomainEvent>(row.payload) {
+                    Ok(event) => self.broker.publish(Envelope { seq: row.seq, occurred_at: row.created_at, event }),
+                    // A newer replica's event type: skip it rather than stall the stream.
+                    Err(e) => tracing::warn!(seq = row.seq, error = %e, "outbox event not understood; skipped"),
+                }
+            }
+            if !full {
+                return last;
+            }
+        }
+    }
+}
+
+/// Listens for `NOTIFY cdp360_outbox` and wakes the relay; reconnects with backoff when the
+/// connection drops, and wakes the relay once listening again (catch-up).
+async fn listen(url: String, wake: Arc<Notify>, metrics: Arc<Metrics>) {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+    let mut backoff = Duration::from_millis(100);
+    let mut first = true;
+    loop {
+        let connected = async {
+            let options: PgConnectOptions = url.parse()?;
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.application_name(LISTENER_APPLICATION_NAME))
+                .await?;
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(outbox::NOTIFY_CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        }
+        .await;
+        let mut listener = match connected {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox listener cannot connect; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if !first {
+            metrics.listener_reconnected();
+            tracing::info!("outbox listener reconnected; catching up from the outbox");
+        }
+        first = false;
+        backoff = Duration::from_millis(100);
+        wake.notify_one();
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => wake.notify_one(),
+                // The connection dropped: start over with a fresh one (and catch up).
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox listener connection lost");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Keeping the three summaries true (issue 5). The formulas are in `repo::summary`; this module
+//! decides *when* they run:
+//!
+//! - after a write commits, for the ids it touched: [`Write::commit`](crate::services::tx::Write)
+//!   adds them to the [`Queue`]; `jobs::summaries` drains it once writes pause (coalescing a burst
+//!   into one refresh per kind) and calls [`refresh_stale`]. Refreshing after the commit, in a
+//!   transaction of its own, means the aggregate sees every committed row (a refresh inside the
+//!   writer's transaction could not see a concurrent writer's rows and would overwrite them);
+//! - on a schedule, everything ([`refresh_all`], one replica at a time);
+//! - on demand (`refreshSummaries`, `cdp360 recompute summaries`).
+//!
+//! A crash between a commit and its refresh leaves those rows stale until the next scheduled run,
+//! which is what `calculatedAt` tells clients.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use crate::error::AppResult;
+use crate::metrics::Metrics;
+use crate::pubsub::{DomainEvent, SummaryKind};
+use crate::repo::summary::{self, Summary};
+use crate::services::tx::{Store, Write};
+
+/// Ids whose summaries a write made stale.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stale {
+    pub accounts: BTreeSet<String>,
+    pub contacts: BTreeSet<String>,
+    pub leads: BTreeSet<String>,
+    /// A campaign's status counts in `active_campaigns` of every account it reaches; expanded to
+    /// those accounts when the refresh runs.
+    pub campaigns: BTreeSet<String>,
+}
+
+impl Stale {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len() + self.contacts.len() + self.leads.len() + self.campaigns.len()
+    }
+
+    pub fn merge(&mut self, other: Stale) {
+        self.accounts.extend(other.accounts);
+        self.contacts.extend(other.contacts);
+        self.leads.extend(other.leads);
+        self.campaigns.extend(other.campaigns);
+    }
+
+    /// Marks the summary of `kind` for `id` (an absent id is ignored).
+    pub fn add(&mut self, kind: Summary, id: Option<&str>) {
+        let Some(id) = id.filter(|s| !s.is_empty()) else { return };
+        let set = match kind {
+            Summary::Account => &mut self.accounts,
+            Summary::Contact => &mut self.contacts,
+            Summary::Lead => &mut self.leads,
+        };
+        set.insert(id.to_string());
+    }
+}
+
+/// The ids waiting for their post-commit refresh, shared by the writers of this process and the
+/// refresher task. A set, so a burst of writes about the same records costs memory per record,
+/// not per write.
+pub struct Queue {
+    state: Mutex<QueueState>,
+    wake: Notify,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(Default)]
+struct QueueState {
+    queued: Stale,
+    /// Ids taken by the refresher and not yet committed.
+    in_flight: usize,
+    /// Pushes so far: the refresher waits until this stops moving (writes paused).
+    pushes: u64,
+}
+
+impl Queue {
+    pub fn new(metrics: Arc<Metrics>) -> Queue {
+        Queue { state: Mutex::new(QueueState::default()), wake: Notify::new(), metrics }
+    }
+
+    /// Adds a committed write's stale ids and wakes the refresher.
+    pub fn push(&self, stale: Stale) {
+        if stale.is_empty() {
+            return;
+        }
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.queued.merge(stale);
+        s.pushes += 1;
+        self.metrics.summary_refresh_pending((s.queued.len() + s.in_flight) as f64);
+        drop(s);
+        self.wake.notify_one();
+    }
+
+    /// Waits until something is queued.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.wake.notified();
+            if !self.state.lock().unwrap_or_else(|e| e.into_inner()).queued.is_empty() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Takes everything queued (marking it in flight until [`Queue::done`]).
+    pub fn take(&self) -> Stale {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = std::mem::take(&mut s.queued);
+        s.in_flight += taken.len();
+        taken
+    }
+
+    /// The last [`Queue::take`] of `n` ids is committed (or failed and was put back).
+    pub fn done(&self, n: usize) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.in_flight = s.in_flight.saturating_sub(n);
+        self.metrics.summary_refresh_pending((s.queued.len() + s.in_flight) as f64);
+    }
+
+    /// Puts ids back after a failed refresh (they are retried with the next batch).
+    pub fn put_back(&self, stale: Stale) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.queued.merge(stale);
+    }
+
+    /// How many pushes there have been (changes while writes go on).
+    pub fn pushes(&self) -> u64 {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).pushes
+    }
+
+    /// Ids queued or in flight (the `cdp360_summary_refresh_pending` gauge).
+    pub fn pending(&self) -> usize {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.queued.len() + s.in_flight
+    }
+}
+
+fn kind_of(summary: Summary) -> SummaryKind {
+    match summary {
+        Summary::Account => SummaryKind::Account,
+        Summary::Contact => SummaryKind::Contact,
+        Summary::Lead => SummaryKind::Lead,
+    }
+}
+
+/// Refreshes the summaries of `stale` in one transaction and announces each kind's refreshed ids
+/// (`SummaryUpdated`). One set-based statement per kind (more only past the bind-parameter limit).
+pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<()> {
+    let w = Write::begin(store).await?;
+    if !stale.campaigns.is_empty() {
+        let campaigns: Vec<String> = std::mem::take(&mut stale.campaigns).into_iter().collect();
+        stale.accounts.extend(summary::accounts_of_campaigns(&*w, &campaigns).await?);
+    }
+    let at = chrono::Utc::now();
+    for (kind, ids) in
+        [(Summary::Account, &stale.accounts), (Summary::Contact, &stale.contacts), (Summary::Lead, &stale.leads)]
+    {
+        if ids.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> = ids.iter().cloned().collect();
+        summary::refresh(&*w, kind, Some(&ids), at).await?;
+        store.metrics().summary_refresh(kind.table());
+        w.emit(DomainEvent::SummaryUpdated { summary: kind_of(kind), ids });
+    }
+    w.commit().await
+}
+
+/// Refreshes the given summaries now (the `refreshSummaries` mutation): `ids` or, when `None`,
+/// every row of that kind. Returns the rows written.
+pub async fn refresh_now(store: &Store, kind: Summary, ids: Option<Vec<String>>) -> AppResult<u64> {
+    match ids {
+        Some(ids) => {
+            let w = Write::begin(store).await?;
+            let rows = summary::refresh(&*w, kind, Some(&ids), chrono::Utc::now()).await?;
+            store.metrics().summary_refresh(kind.table());
+            w.emit(DomainEvent::SummaryUpdated { summary: kind_of(kind), ids });
+            w.commit().await?;
+            Ok(rows)
+        }
+        None => Ok(refresh_all(&store.db, &[kind], |_, _| {}).await?.unwrap_or(0)),
+    }
+}
+
+/// The full refresh of `kinds` (scheduled job, CLI), in one transaction. On PostgreSQL only one
+/// replica runs it at a time: the others find the advisory lock taken and return `None`.
+/// `progress(kind, rows)` is called after each table. No events: a full run announces nothing
+/// (it would name every record, and between writes it only moves the time-relative columns).
+pub async fn refresh_all(
+    db: &DatabaseConnection,
+    kinds: &[Summary],
+    mut progress: impl FnMut(Summary, u64),
+) -> AppResult<Option<u64>> {
+    let txn = crate::services::write::begin_write(db).await?;
+    if !summary::try_lock_full_refresh(&txn).await? {
+        return Ok(None);
+    }
+    let at = chrono::Utc::now();
+    let mut rows = 0;
+    for kind in kinds {
+        let n = summary::refresh(&txn, *kind, None, at).await?;
+        progress(*kind, n);
+        rows += n;
+    }
+    txn.commit().await?;
+    Ok(Some(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_ids_merge_as_sets() {
+        let mut a = Stale::default();
+        a.add(Summary::Account, Some("ACC_1"));
+        a.add(Summary::Lead, None);
+        a.add(Summary::Contact, Some(""));
+        let mut b = Stale::default();
+        b.add(Summary::Account, Some("ACC_1"));
+        b.add(Summary::Account, Some("ACC_2"));
+        a.merge(b);
+        assert_eq!(a.accounts.len(), 2);
+        assert_eq!(a.len(), 2);
+    }
+
+    #[test]
+    fn a_queue_coalesces_pushes_and_counts_what_is_in_flight() {
+        let q = Queue::new(Arc::new(Metrics::new()));
+        for _ in 0..1000 {
+            let mut s = Stale::default();
+            s.add(Summary::Account, Some("ACC_1"));
+            q.push(s);
+        }
+        assert_eq!(q.pending(), 1, "1,000 writes about one account wait as one id");
+        let taken = q.take();
+        assert_eq!(taken.accounts.len(), 1);
+        assert_eq!(q.pending(), 1, "in flight until done");
+        q.done(taken.len());
+        assert_eq!(q.pending(), 0);
+    }
+}
