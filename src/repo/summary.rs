@@ -158,8 +158,8 @@ pub async fn accounts_of_campaigns(db: &impl ConnectionTrait, campaigns: &[Strin
         };
         let n = chunk.len();
         let sql = format!(
-            "SELECT member_id AS account_id FROM campaign_member WHERE member_type = 'ACCOUNT' AND campaign_id IN ({}) \
-             UNION SELECT r.account_id FROM campaign_member m JOIN account_contact_relation r ON r.contact_id = m.member_id \
+            "SELECT member_ref_id AS account_id FROM campaign_member WHERE member_type = 'ACCOUNT' AND campaign_id IN ({}) \
+             UNION SELECT r.account_id FROM campaign_member m JOIN account_contact_relation r ON r.contact_id = m.member_ref_id \
                WHERE m.member_type = 'CONTACT' AND m.campaign_id IN ({}) \
              UNION SELECT account_id FROM touchpoint WHERE account_id IS NOT NULL AND campaign_id IN ({})",
             list(0),

@@ -448,7 +448,7 @@ fn effects<E: EntityTrait>(w: &Write<'_>, table: &str, before: Option<&E::Model>
                     _ => None,
                 };
                 if let Some(kind) = kind {
-                    s.add(kind, text_of::<E>(row, "member_id").as_deref());
+                    s.add(kind, text_of::<E>(row, "member_ref_id").as_deref());
                 }
             }
         }

@@ -23,6 +23,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's field key ring (`CDP_FIELD_KEYS`), to seal fixtures and inspect raw rows.
     pub keys: KeyRing,
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     /// The PostgreSQL database to drop afterwards (SQLite files go with their TempDir).
     pg_database: Option<String>,
@@ -113,6 +114,23 @@ impl TestApp {
         let (url, dir) = fresh_database().await;
         let mut config = Config::for_database(url.clone(), test_secret());
         tweak(&mut config);
+        Self::start(url, config, opts, dir).await
+    }
+
+    /// A second server (another replica) on this app's database, with its own configuration
+    /// tweak. Its database is this app's: dropping the replica leaves it alone.
+    pub async fn spawn_replica(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config::for_database(self.database_url.clone(), test_secret());
+        config.field_keys = self.keys.clone();
+        tweak(&mut config);
+        let mut replica =
+            Self::start(self.database_url.clone(), config, StartOptions { migrate: false, demo_data: false }, None)
+                .await;
+        replica.pg_database = None;
+        replica
+    }
+
+    async fn start(url: String, config: Config, opts: StartOptions, dir: Option<tempfile::TempDir>) -> TestApp {
         let keys = config.field_keys.clone();
         let (addr_tx, addr_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -145,7 +163,7 @@ impl TestApp {
         let bearer = format!("Bearer {}", token(&Scope::ALL, None));
         headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
         let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-        TestApp { addr, client, db, keys, stop: Some(stop_tx), pg_database, _dir: dir }
+        TestApp { addr, client, db, keys, database_url: url, stop: Some(stop_tx), pg_database, _dir: dir }
     }
 
     /// Seals fixtures the way the server's write path does (ciphertext + blind index).
@@ -288,11 +306,16 @@ pub fn test_secret() -> Secret {
 
 /// A token for the test servers with the given scopes (and channel restriction).
 pub fn token(scopes: &[Scope], channels: Option<&[&str]>) -> String {
+    token_for(scopes, channels, std::time::Duration::from_secs(3600))
+}
+
+/// [`token`] with a lifetime.
+pub fn token_for(scopes: &[Scope], channels: Option<&[&str]>, ttl: std::time::Duration) -> String {
     let request = MintRequest {
         subject: "test".into(),
         scopes: scopes.iter().copied().collect(),
         channels: channels.map(|c| c.iter().map(|s| s.to_string()).collect()),
-        ttl: std::time::Duration::from_secs(3600),
+        ttl,
         issuer: None,
         audience: None,
     };

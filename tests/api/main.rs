@@ -22,4 +22,6 @@ mod pii;
 mod pipeline;
 mod relations;
 mod schema;
+mod subscriptions;
+mod summaries;
 mod websocket;
