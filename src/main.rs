@@ -183,8 +183,22 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
         Command::RotateKeys { batch_size } => rotate_keys(&config, batch_size).await,
         Command::Recompute { what: RecomputeWhat::Summaries } => {
             let conn = connect(&config).await?;
-            let n = repo::summary::refresh_all(&conn).await?;
-            println!("refreshed {n} summary rows");
+            // One step per table; the whole refresh is one transaction (all or nothing).
+            let bar = indicatif::ProgressBar::new(repo::summary::Summary::ALL.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("[{bar:40}] {pos}/{len} tables {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let refreshed = services::summaries::refresh_all(&conn, &repo::summary::Summary::ALL, |kind, rows| {
+                bar.set_message(format!("{}: {rows} rows", kind.table()));
+                bar.inc(1);
+            })
+            .await?;
+            bar.finish_and_clear();
+            match refreshed {
+                Some(n) => println!("refreshed {n} summary rows"),
+                None => println!("another replica is refreshing the summaries right now; nothing done"),
+            }
             Ok(())
         }
         Command::Token { sub, scope, channels, ttl } => {

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::pubsub::{DomainEvent, SummaryKind};
 use crate::repo::summary::{self, Summary};
@@ -186,7 +186,9 @@ pub async fn refresh_now(store: &Store, kind: Summary, ids: Option<Vec<String>>)
             w.commit().await?;
             Ok(rows)
         }
-        None => Ok(refresh_all(&store.db, &[kind], |_, _| {}).await?.unwrap_or(0)),
+        None => refresh_all(&store.db, &[kind], |_, _| {}).await?.ok_or_else(|| {
+            AppError::Conflict("a full summary refresh is running on another replica; try again later".into())
+        }),
     }
 }
 
