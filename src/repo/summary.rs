@@ -177,6 +177,26 @@ pub async fn accounts_of_campaigns(db: &impl ConnectionTrait, campaigns: &[Strin
     Ok(out)
 }
 
+/// The accounts these contacts are related to (any relationship status).
+pub async fn accounts_of_contacts(db: &impl ConnectionTrait, contacts: &[String]) -> AppResult<Vec<String>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    for chunk in contacts.chunks(max_bind_params(backend)) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT account_id FROM account_contact_relation WHERE contact_id IN ({})",
+            list.join(", ")
+        );
+        let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
+        for r in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+            out.push(r.try_get::<String>("", "account_id")?);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 /// Upserts the summary rows of `ids` (`None` = every entity) as of `at`; returns rows written.
 /// Long id lists are split so that each statement stays under the bind-parameter limit.
 pub async fn refresh(

@@ -333,6 +333,20 @@ where
     }
 }
 
+/// The merged records' summaries and, for contacts, those of the accounts they belong to (moving
+/// a relation onto the survivor can change an account's contact count).
+async fn mark_stale(w: &Write<'_>, kind: &Kind, ids: &[String]) -> AppResult<()> {
+    let accounts = match kind.entity {
+        EntityType::Contact => repo::summary::accounts_of_contacts(&**w, ids).await?,
+        _ => vec![],
+    };
+    w.stale(|s| {
+        ids.iter().for_each(|id| s.add(kind.summary, Some(id)));
+        accounts.iter().for_each(|id| s.add(summary::Summary::Account, Some(id)));
+    });
+    Ok(())
+}
+
 fn concurrent(what: &str, id: &str) -> AppError {
     AppError::Conflict(format!("{what} {id} was changed by another request meanwhile; read it again and retry"))
 }
@@ -536,7 +550,7 @@ where
     // 4. Summaries and the ledger.
     let mut ids = vec![survivor_id.to_string()];
     ids.extend(merged_ids.iter().cloned());
-    w.stale(|s| ids.iter().for_each(|id| s.add(kind.summary, Some(id))));
+    mark_stale(w, kind, &ids).await?;
     let ledger = merge_ledger::Model {
         ledger_id: new_id("MRG"),
         entity_type: kind.entity,
@@ -724,7 +738,7 @@ where
     }
     let mut ids = vec![survivor_id.clone()];
     ids.extend(restored_ids.iter().cloned());
-    w.stale(|s| ids.iter().for_each(|id| s.add(kind.summary, Some(id))));
+    mark_stale(w, kind, &ids).await?;
     Ok(UnmergeResult {
         ledger_id: ledger_id.to_string(),
         survivor_id,

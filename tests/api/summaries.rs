@@ -480,3 +480,24 @@ async fn the_scheduled_full_refresh_repairs_a_summary_no_write_touched() {
     }
     panic!("the scheduled refresh never ran");
 }
+
+#[tokio::test]
+async fn merging_contacts_refreshes_the_accounts_they_belong_to() {
+    let app = TestApp::spawn().await;
+    insert(&app.db, vec![fixtures::account("ACC_1", "华为")]).await;
+    insert(&app.db, vec![fixtures::contact("CNT_1", "张伟", None), fixtures::contact("CNT_2", "张伟", None)]).await;
+    insert(&app.db, vec![fixtures::acr("ACR_1", "ACC_1", "CNT_1")]).await;
+    insert(&app.db, vec![fixtures::campaign("CMP_1")]).await;
+    let q = "mutation($i: CreateCampaignMemberInput!) { createCampaignMember(input: $i) { id } }";
+    app.data(q, json!({ "i": { "campaignId": "CMP_1", "memberType": "CONTACT", "memberRefId": "CNT_2" } })).await;
+    for kind in ["ACCOUNT", "CONTACT"] {
+        app.data("mutation($k: SummaryType!) { refreshSummaries(entityType: $k) }", json!({ "k": kind })).await;
+    }
+    let active = "{ account(id: \"ACC_1\") { summary { activeCampaigns } } }";
+    assert_eq!(app.data(active, json!({})).await["account"]["summary"]["activeCampaigns"], 0);
+    // The membership moves onto the survivor, who works at ACC_1: the account now counts it.
+    app.data("mutation { mergeContacts(survivorId: \"CNT_1\", mergedIds: [\"CNT_2\"]) { ledgerId } }", json!({})).await;
+    app.settle().await;
+    assert_eq!(app.data(active, json!({})).await["account"]["summary"]["activeCampaigns"], 1);
+    assert_summaries_true(&app, "after the merge").await;
+}
