@@ -107,7 +107,10 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_format, &config.log_filter);
-    let runtime = match tokio::runtime::Runtime::new() {
+    // 8 MiB worker stacks: a GraphQL mutation's future (schema → merged roots → service → SeaORM)
+    // is large, and an unoptimised build overflowed tokio's default 2 MiB on createLead.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build();
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");

@@ -72,17 +72,23 @@ fn serve_shuts_down_gracefully_on_sigterm() {
     let headers: serde_json::Value = serde_json::from_str(&headers).expect("a JSON headers line");
     let auth = headers["Authorization"].as_str().unwrap().to_string();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let status = rt.block_on(async {
-        reqwest::Client::new()
-            .post(format!("http://{addr}/graphql"))
-            .header("authorization", auth)
-            .json(&serde_json::json!({ "query": "{ leads { totalCount } }" }))
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
+    let post = |query: &str| {
+        rt.block_on(async {
+            let res = reqwest::Client::new()
+                .post(format!("http://{addr}/graphql"))
+                .header("authorization", auth.as_str())
+                .json(&serde_json::json!({ "query": query }))
+                .send()
+                .await
+                .expect("the server answers");
+            (res.status(), res.json::<serde_json::Value>().await.unwrap())
+        })
+    };
+    assert_eq!(post("{ leads { totalCount } }").0, reqwest::StatusCode::OK);
+    // A mutation's future is deep: the binary's worker threads must have the stack for it.
+    let (status, body) = post("mutation { createLead(input: { leadName: \"x\", leadSource: WEBSITE }) { id } }");
     assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(body["data"]["createLead"]["id"].as_str().is_some(), "{body}");
     let key_file = dir.path().join("cli.db.keys");
     assert!(key_file.exists(), "demo mode keeps its generated secret beside the database");
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());

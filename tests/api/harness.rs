@@ -117,17 +117,38 @@ impl TestApp {
         Self::start(url, config, opts, dir).await
     }
 
-    /// A second server (another replica) on this app's database, with its own configuration
-    /// tweak. Its database is this app's: dropping the replica leaves it alone.
-    pub async fn spawn_replica(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
-        let mut config = Config::for_database(self.database_url.clone(), test_secret());
-        config.field_keys = self.keys.clone();
-        tweak(&mut config);
-        let mut replica =
-            Self::start(self.database_url.clone(), config, StartOptions { migrate: false, demo_data: false }, None)
-                .await;
-        replica.pg_database = None;
-        replica
+    /// Another replica as a real `cdp360 serve` process on this app's database (PostgreSQL), with
+    /// extra environment; killed when dropped.
+    pub fn spawn_process_replica(&self, env: &[(&str, &str)]) -> ProcessReplica {
+        use std::io::BufRead;
+        let secret = String::from_utf8(test_secret().expose().to_vec()).unwrap();
+        let keys = String::from_utf8(self.keys.to_config_string().expose().to_vec()).unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cdp360"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("CDP_DATABASE_URL", &self.database_url)
+            .env("CDP_BIND", "127.0.0.1:0")
+            .env("CDP_JWT_HS256_SECRET", secret)
+            .env("CDP_FIELD_KEYS", keys)
+            .env("CDP_LOG", "warn")
+            .envs(env.iter().copied())
+            .args(["serve", "--no-migrate", "--no-demo"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().expect("the cdp360 binary starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        // Keep reading its stdout so the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in stdout.lines() {});
+        ProcessReplica { child, addr }
     }
 
     async fn start(url: String, config: Config, opts: StartOptions, dir: Option<tempfile::TempDir>) -> TestApp {
@@ -260,6 +281,37 @@ impl Drop for TestApp {
             })
             .join();
         }
+    }
+}
+
+/// A `cdp360 serve` child process (see [`TestApp::spawn_process_replica`]).
+pub struct ProcessReplica {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl ProcessReplica {
+    /// POST a GraphQL request (all scopes); its `data` (must succeed).
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body: Value = reqwest::Client::new()
+            .post(format!("http://{}/graphql", self.addr))
+            .bearer_auth(token(&Scope::ALL, None))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+}
+
+impl Drop for ProcessReplica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -240,20 +240,20 @@ async fn an_invalid_subscription_filter_is_refused_at_subscribe() {
     assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
 }
 
-/// PostgreSQL only: the second replica's commits reach the first one's subscribers through
-/// LISTEN/NOTIFY (its poll is too slow to deliver in time), also after its listener connection
-/// was killed.
+/// PostgreSQL only: two server processes on one database — this test's server (A) and a
+/// `cdp360 serve` child process (B). B's commits reach A's subscribers through LISTEN/NOTIFY (A's
+/// poll is too slow to deliver in time), also right after A's listener connection was killed.
 #[tokio::test]
-async fn an_event_committed_on_one_replica_reaches_a_subscriber_of_another_even_after_its_listener_died() {
+async fn an_event_committed_by_another_server_process_reaches_a_subscriber_even_after_its_listener_died() {
     let a = TestApp::spawn_with(|c| c.live.outbox_poll = Duration::from_secs(120)).await;
     if a.db.get_database_backend() != DbBackend::Postgres {
         return;
     }
-    let b = a.spawn_replica(|c| c.live.outbox_poll = Duration::from_secs(120)).await;
+    let b = a.spawn_process_replica(&[("CDP_OUTBOX_POLL_MS", "120000")]);
     let mut ws = connect_as(&a, &token(&[Scope::Read], None)).await;
     subscribe(&mut ws, "1", "subscription { leadCreated { leadName } }").await;
-    let listeners = |app: &TestApp| {
-        let db = app.db.clone();
+    let listeners = || {
+        let db = a.db.clone();
         async move {
             let sql = "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = 'cdp360-listener' \
                        AND datname = current_database()";
@@ -262,17 +262,17 @@ async fn an_event_committed_on_one_replica_reaches_a_subscriber_of_another_even_
         }
     };
     for _ in 0..100 {
-        if listeners(&a).await >= 2 {
+        if listeners().await >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(listeners(&a).await, 2, "each replica listens on a connection of its own");
+    assert_eq!(listeners().await, 2, "each server listens on a connection of its own");
 
     b.data(CREATE_LEAD, json!({ "i": new_lead("来自B", None) })).await;
     assert_eq!(event(&mut ws, "1").await["leadCreated"]["leadName"], "来自B");
 
-    // Kill both listeners mid-stream, then commit on B at once (possibly while they are down).
+    // Kill the listeners mid-stream, then commit on B at once (possibly while they are down).
     let kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cdp360-listener' \
                 AND datname = current_database()";
     a.db.execute_unprepared(kill).await.unwrap();
