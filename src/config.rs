@@ -287,7 +287,9 @@ impl Config {
             key_file: None,
             jwt: JwtSettings::default(),
             metrics_token: None,
-            live: LiveSettings::default(),
+            // Commits in the process wake the relay, and other replicas NOTIFY it: tests and
+            // embedders need no poll, and a rare one keeps statement counts exact.
+            live: LiveSettings { outbox_poll: std::time::Duration::from_secs(60), ..LiveSettings::default() },
         }
     }
 }

@@ -45,6 +45,10 @@ pub struct StartOptions {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// The outbox's newest sequence number at start: the relay delivers what comes after it.
+    /// Read here, before the server is announced, so no background statement races the first
+    /// requests.
+    outbox_start: i64,
 }
 
 impl Application {
@@ -78,6 +82,7 @@ impl Application {
             let report = services::seed::seed_demo(&db, &pii).await?;
             tracing::info!(rows = report.total_rows(), "empty database: seeded the demo data set");
         }
+        let outbox_start = crate::repo::outbox::last_seq(&db).await?;
         let store = Store::new(db.clone(), metrics.clone());
         let broker = Broker::new(config.live.subscription_buffer);
         let gql_state = Arc::new(GqlState {
@@ -96,7 +101,7 @@ impl Application {
         let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
         let state =
             AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config), pii, store, broker };
-        Ok(Application { listener, state })
+        Ok(Application { listener, state, outbox_start })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -122,7 +127,7 @@ impl Application {
             listen_url,
             poll: live.outbox_poll,
         };
-        let relay = tokio::spawn(relay.run());
+        let relay = tokio::spawn(relay.run(self.outbox_start));
         jobs::spawn(&state.store, live);
         let store = state.store.clone();
         let router = http::router(state);

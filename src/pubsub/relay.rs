@@ -34,18 +34,10 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Runs until the runtime shuts down. Starts after the newest event already stored: a replica
-    /// delivers what is committed from now on.
-    pub async fn run(self) {
-        let mut last = loop {
-            match outbox::last_seq(&self.db).await {
-                Ok(seq) => break seq,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay cannot read the outbox yet; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        };
+    /// Runs until the runtime shuts down, delivering what is committed after `start` (the newest
+    /// stored event when the server started: a replica delivers what is committed from then on).
+    pub async fn run(self, start: i64) {
+        let mut last = start;
         if let Some(url) = self.listen_url.clone() {
             tokio::spawn(listen(url, self.wake.clone(), self.metrics.clone()));
         }
