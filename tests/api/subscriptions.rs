@@ -281,3 +281,23 @@ async fn an_event_committed_by_another_server_process_reaches_a_subscriber_even_
     assert!(a.metric("cdp360_outbox_listener_reconnects_total").await.unwrap_or(0.0) >= 1.0);
     assert_eq!(entity::lead::Entity::find().count(&a.db).await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn the_outbox_holds_ids_but_no_personal_data_and_old_events_are_pruned() {
+    let app = TestApp::spawn().await;
+    let input =
+        json!({ "leadName": "李雷", "leadSource": "WEBSITE", "mobilePhone": "13800138000", "email": "li@example.com" });
+    let id = app.data(CREATE_LEAD, json!({ "i": input })).await["createLead"]["id"].as_str().unwrap().to_string();
+    app.settle().await;
+    let rows = cdp360::repo::outbox::after(&app.db, 0, 100).await.unwrap();
+    let text = serde_json::to_string(&rows.iter().map(|r| r.payload.clone()).collect::<Vec<_>>()).unwrap();
+    assert!(text.contains(&id), "the event names the lead: {text}");
+    for secret in ["13800138000", "li@example.com", "李雷"] {
+        assert!(!text.contains(secret), "the outbox holds {secret}: {text}");
+    }
+    let newest = rows.last().unwrap().created_at;
+    assert_eq!(cdp360::repo::outbox::prune(&app.db, newest - chrono::Duration::hours(1)).await.unwrap(), 0);
+    let pruned = cdp360::repo::outbox::prune(&app.db, newest + chrono::Duration::seconds(1)).await.unwrap();
+    assert_eq!(pruned as usize, rows.len(), "everything older than the cut goes");
+    assert!(cdp360::repo::outbox::after(&app.db, 0, 100).await.unwrap().is_empty());
+}
