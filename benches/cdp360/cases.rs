@@ -512,7 +512,7 @@ fn q4_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
 
 // ---- M1 create lead -----------------------------------------------------------------------------
 
-/// A new lead's input; `n` makes it unique.
+/// A new lead's input; `n` (unique in the run) makes it unique.
 fn new_lead(ctx: &Ctx, n: u64, kind: &str) -> Value {
     let tag = ulid::Ulid::new().to_string().to_lowercase();
     json!({
@@ -520,7 +520,9 @@ fn new_lead(ctx: &Ctx, n: u64, kind: &str) -> Value {
         "companyName": format!("{BENCH_LEAD_PREFIX}{kind}-co-{tag}"),
         "leadSource": "WEBSITE",
         "channelId": ctx.samples.channel,
-        "mobilePhone": format!("146{:08}", rand::random_range(0..100_000_000u32)),
+        // Unique within a run (earlier runs' leads are gone): a repeated phone would make
+        // convertLead link the earlier lead's contact instead of creating one.
+        "mobilePhone": format!("146{:08}", n % 100_000_000),
         "email": format!("bench-{tag}@bench.invalid"),
     })
 }
