@@ -49,6 +49,8 @@ pub struct Application {
     /// Read here, before the server is announced, so no background statement races the first
     /// requests.
     outbox_start: i64,
+    /// PostgreSQL: the outbox listener, opened before `outbox_start` was read.
+    outbox_listener: Option<sea_orm::sqlx::postgres::PgListener>,
 }
 
 impl Application {
@@ -82,6 +84,17 @@ impl Application {
             let report = services::seed::seed_demo(&db, &pii).await?;
             tracing::info!(rows = report.total_rows(), "empty database: seeded the demo data set");
         }
+        // Listen first, then read where the outbox starts: a commit in between is heard.
+        let outbox_listener = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => match crate::pubsub::relay::connect_listener(&config.database_url).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox listener cannot connect yet; the relay retries");
+                    None
+                }
+            },
+            _ => None,
+        };
         let outbox_start = crate::repo::outbox::last_seq(&db).await?;
         let store = Store::new(db.clone(), metrics.clone());
         let broker = Broker::new(config.live.subscription_buffer);
@@ -101,7 +114,7 @@ impl Application {
         let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
         let state =
             AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config), pii, store, broker };
-        Ok(Application { listener, state, outbox_start })
+        Ok(Application { listener, state, outbox_start, outbox_listener })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -117,14 +130,14 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let state = self.state;
         let live = &state.config.live;
-        let listen_url = matches!(state.db.get_database_backend(), sea_orm::DbBackend::Postgres)
-            .then(|| state.config.database_url.clone());
+        let listen = matches!(state.db.get_database_backend(), sea_orm::DbBackend::Postgres)
+            .then(|| (state.config.database_url.clone(), self.outbox_listener));
         let relay = Relay {
             db: state.db.clone(),
             broker: state.broker.clone(),
             wake: state.store.relay_wake().clone(),
             metrics: state.metrics.clone(),
-            listen_url,
+            listen,
             poll: live.outbox_poll,
         };
         let relay = tokio::spawn(relay.run(self.outbox_start));

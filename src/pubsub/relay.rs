@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::Notify;
 
 use super::{Broker, DomainEvent, Envelope};
@@ -28,18 +29,19 @@ pub struct Relay {
     pub broker: Broker,
     pub wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
-    /// `Some(url)` on PostgreSQL: listen for other replicas' commits.
-    pub listen_url: Option<String>,
+    /// `Some(url)` on PostgreSQL: listen for other replicas' commits (reconnecting to `url`),
+    /// starting with the listener the server opened before it read the outbox start.
+    pub listen: Option<(String, Option<PgListener>)>,
     pub poll: Duration,
 }
 
 impl Relay {
     /// Runs until the runtime shuts down, delivering what is committed after `start` (the newest
     /// stored event when the server started: a replica delivers what is committed from then on).
-    pub async fn run(self, start: i64) {
+    pub async fn run(mut self, start: i64) {
         let mut last = start;
-        if let Some(url) = self.listen_url.clone() {
-            tokio::spawn(listen(url, self.wake.clone(), self.metrics.clone()));
+        if let Some((url, first)) = self.listen.take() {
+            tokio::spawn(listen(url, first, self.wake.clone(), self.metrics.clone()));
         }
         loop {
             tokio::select! {
@@ -76,40 +78,43 @@ impl Relay {
     }
 }
 
-/// Listens for `NOTIFY cdp360_outbox` and wakes the relay; reconnects with backoff when the
-/// connection drops, and wakes the relay once listening again (catch-up).
-async fn listen(url: String, wake: Arc<Notify>, metrics: Arc<Metrics>) {
-    use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+/// A listening connection of its own (outside the pool). The server opens the first one before
+/// it reads where the outbox starts, so nothing committed in between goes unheard.
+pub async fn connect_listener(url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.application_name(LISTENER_APPLICATION_NAME))
+        .await?;
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(outbox::NOTIFY_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Wakes the relay on every `NOTIFY cdp360_outbox`. When the connection drops it reconnects with
+/// backoff and, once listening again, wakes the relay to catch up on what it missed meanwhile.
+async fn listen(url: String, first: Option<PgListener>, wake: Arc<Notify>, metrics: Arc<Metrics>) {
+    let mut ready = first;
     let mut backoff = Duration::from_millis(100);
-    let mut first = true;
     loop {
-        let connected = async {
-            let options: PgConnectOptions = url.parse()?;
-            let pool = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.application_name(LISTENER_APPLICATION_NAME))
-                .await?;
-            let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(outbox::NOTIFY_CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        }
-        .await;
-        let mut listener = match connected {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox listener cannot connect; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-                continue;
-            }
+        let mut listener = match ready.take() {
+            Some(l) => l,
+            None => match connect_listener(&url).await {
+                Ok(l) => {
+                    metrics.listener_reconnected();
+                    tracing::info!("outbox listener connected; catching up from the outbox");
+                    backoff = Duration::from_millis(100);
+                    wake.notify_one();
+                    l
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox listener cannot connect; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            },
         };
-        if !first {
-            metrics.listener_reconnected();
-            tracing::info!("outbox listener reconnected; catching up from the outbox");
-        }
-        first = false;
-        backoff = Duration::from_millis(100);
-        wake.notify_one();
         loop {
             match listener.try_recv().await {
                 Ok(Some(_)) => wake.notify_one(),

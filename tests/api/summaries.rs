@@ -455,6 +455,12 @@ async fn refresh_summaries_corrects_rows_needs_admin_and_checks_its_input() {
     let writer = token(&[cdp360::auth::Scope::Read, cdp360::auth::Scope::Write], None);
     let body = app.gql_as(&writer, q, json!({ "ids": ["ACC_1"] })).await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    // Beside a field the token may call, the whole mutation is refused before anything runs.
+    let mixed = "mutation { createLead(input: { leadName: \"x\", leadSource: WEBSITE }) { id } \
+                 refreshSummaries(entityType: LEAD) }";
+    let body = app.gql_as(&writer, mixed, json!({})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    assert_eq!(entity::lead::Entity::find().all(&app.db).await.unwrap().len(), 0, "no lead was written");
     for bad in [json!([]), json!(["not an id!"])] {
         let body = app.gql(q, json!({ "ids": bad })).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
