@@ -225,16 +225,7 @@ impl TestApp {
 
     /// POST a GraphQL request with another token; the whole response body.
     pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
-        reqwest::Client::new()
-            .post(self.url("/graphql"))
-            .bearer_auth(token)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        post_graphql(&self.url("/graphql"), token, query, variables).await
     }
 
     /// Waits until the post-commit summary refreshes of the writes so far have committed
@@ -284,6 +275,20 @@ impl Drop for TestApp {
     }
 }
 
+/// POST a GraphQL request with `token` to `url`; the whole response body.
+async fn post_graphql(url: &str, token: &str, query: &str, variables: Value) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A `cdp360 serve` child process (see [`TestApp::spawn_process_replica`]).
 pub struct ProcessReplica {
     child: std::process::Child,
@@ -293,16 +298,8 @@ pub struct ProcessReplica {
 impl ProcessReplica {
     /// POST a GraphQL request (all scopes); its `data` (must succeed).
     pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let body: Value = reqwest::Client::new()
-            .post(format!("http://{}/graphql", self.addr))
-            .bearer_auth(token(&Scope::ALL, None))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = format!("http://{}/graphql", self.addr);
+        let body = post_graphql(&url, &token(&Scope::ALL, None), query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         body["data"].clone()
     }
