@@ -8,6 +8,7 @@
 //! the listener reconnects it catches up from the outbox before waiting again.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
@@ -40,8 +41,11 @@ impl Relay {
     /// stored event when the server started: a replica delivers what is committed from then on).
     pub async fn run(mut self, start: i64) {
         let mut last = start;
+        // What has been delivered, for the listener: a NOTIFY of this replica's own commit,
+        // already delivered after the local wake-up, needs no second read of the outbox.
+        let delivered = Arc::new(AtomicI64::new(start));
         if let Some((url, first)) = self.listen.take() {
-            tokio::spawn(listen(url, first, self.wake.clone(), self.metrics.clone()));
+            tokio::spawn(listen(url, first, self.wake.clone(), delivered.clone(), self.metrics.clone()));
         }
         loop {
             tokio::select! {
@@ -49,6 +53,7 @@ impl Relay {
                 _ = tokio::time::sleep(self.poll) => {}
             }
             last = self.deliver_after(last).await;
+            delivered.store(last, Ordering::Release);
         }
     }
 
@@ -93,7 +98,13 @@ pub async fn connect_listener(url: &str) -> Result<PgListener, sea_orm::sqlx::Er
 
 /// Wakes the relay on every `NOTIFY cdp360_outbox`. When the connection drops it reconnects with
 /// backoff and, once listening again, wakes the relay to catch up on what it missed meanwhile.
-async fn listen(url: String, first: Option<PgListener>, wake: Arc<Notify>, metrics: Arc<Metrics>) {
+async fn listen(
+    url: String,
+    first: Option<PgListener>,
+    wake: Arc<Notify>,
+    delivered: Arc<AtomicI64>,
+    metrics: Arc<Metrics>,
+) {
     let mut ready = first;
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -117,7 +128,12 @@ async fn listen(url: String, first: Option<PgListener>, wake: Arc<Notify>, metri
         };
         loop {
             match listener.try_recv().await {
-                Ok(Some(_)) => wake.notify_one(),
+                // The payload is the newest seq of the committed batch; an unreadable one wakes.
+                Ok(Some(n)) => {
+                    if n.payload().parse::<i64>().map_or(true, |seq| seq > delivered.load(Ordering::Acquire)) {
+                        wake.notify_one();
+                    }
+                }
                 // The connection dropped: start over with a fresh one (and catch up).
                 Ok(None) => break,
                 Err(e) => {
