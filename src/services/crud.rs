@@ -361,11 +361,10 @@ where
 {
     let table = meta.table.name;
     let current: E::Model = visible(&**w, actor, meta.table, id).await?;
-    if table == "lead" {
-        let status = column::<E>("lead_status")?;
-        if let Some(status) = lead_status_of::<E>(&current, status) {
-            lead_status::ensure_lead_editable(status)?;
-        }
+    if table == "lead"
+        && let Some(status) = text_of::<E>(&current, "lead_status").and_then(|s| stored_enum::<LeadStatus>(&s))
+    {
+        lead_status::ensure_lead_editable(status)?;
     }
     if table == "opportunity" && draft.assigns.iter().any(|a| a.col == "stage") {
         return Err(AppError::bad_input("stage is changed through moveOpportunityStage, not directly"));
@@ -478,14 +477,6 @@ fn lead_events<E: EntityTrait>(w: &Write<'_>, before: Option<&E::Model>, after: 
         });
     }
     w.emit(DomainEvent::LeadUpdated { lead_id, channel_id });
-}
-
-fn lead_status_of<E: EntityTrait>(model: &E::Model, col: E::Column) -> Option<LeadStatus> {
-    use sea_orm::ModelTrait;
-    match model.get(col) {
-        Value::String(Some(s)) => stored_enum::<LeadStatus>(&s),
-        _ => None,
-    }
 }
 
 /// Prefixes an error of item `i` of a bulk call with its index (`[3] email …`), keeping its code.
