@@ -11,7 +11,6 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
-use sea_orm::ActiveEnum;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::GqlState;
@@ -22,9 +21,10 @@ use super::model::{
 use super::resource::{FilterInput, Resource};
 use crate::auth::Principal;
 use crate::metrics::Metrics;
-use crate::pubsub::{DomainEvent, Envelope, SummaryKind};
+use crate::pubsub::{DomainEvent, Envelope};
 use crate::repo::filter::{CmpOp, Filter};
 use crate::repo::page::Slice;
+use crate::repo::summary::Summary;
 use crate::services::read::{self, Access};
 
 /// Set in a WebSocket connection's data: a subscription that lagged behind asks the connection to
@@ -72,8 +72,8 @@ impl SubscriptionRoot {
                 };
                 LeadStatusChange {
                     lead,
-                    from_status: stored::<entity::enums::LeadStatus>(from).map(Into::into),
-                    to_status: stored::<entity::enums::LeadStatus>(to).map(Into::into),
+                    from_status: (*from).into(),
+                    to_status: (*to).into(),
                     occurred_at: env.occurred_at,
                 }
             },
@@ -120,8 +120,8 @@ impl SubscriptionRoot {
                 {
                     Some(OpportunityStageChange {
                         opportunity_id: opportunity_id.clone(),
-                        from_stage: stored::<entity::enums::OpportunityStage>(from).map(Into::into),
-                        to_stage: stored::<entity::enums::OpportunityStage>(to).map(Into::into),
+                        from_stage: (*from).into(),
+                        to_stage: (*to).into(),
                         occurred_at: env.occurred_at,
                     })
                 }
@@ -137,7 +137,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         account_id: ID,
     ) -> Result<impl Stream<Item = AccountSummary> + use<>, async_graphql::Error> {
-        summary_stream::<AccountSummary>(ctx, SummaryKind::Account, "account_id", account_id.0)
+        summary_stream::<AccountSummary>(ctx, Summary::Account, "account_id", account_id.0)
     }
 
     /// The contact's summary, each time it is refreshed.
@@ -146,7 +146,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         contact_id: ID,
     ) -> Result<impl Stream<Item = ContactSummary> + use<>, async_graphql::Error> {
-        summary_stream::<ContactSummary>(ctx, SummaryKind::Contact, "contact_id", contact_id.0)
+        summary_stream::<ContactSummary>(ctx, Summary::Contact, "contact_id", contact_id.0)
     }
 
     /// Behaviour events stored by ingestion calls, per call and channel (of one channel, or all
@@ -180,8 +180,8 @@ impl SubscriptionRoot {
 /// A lead status move.
 pub struct LeadStatusChange {
     lead: Lead,
-    from_status: Option<LeadStatus>,
-    to_status: Option<LeadStatus>,
+    from_status: LeadStatus,
+    to_status: LeadStatus,
     occurred_at: DateTime<Utc>,
 }
 
@@ -190,10 +190,10 @@ impl LeadStatusChange {
     async fn lead(&self) -> &Lead {
         &self.lead
     }
-    async fn from_status(&self) -> Option<LeadStatus> {
+    async fn from_status(&self) -> LeadStatus {
         self.from_status
     }
-    async fn to_status(&self) -> Option<LeadStatus> {
+    async fn to_status(&self) -> LeadStatus {
         self.to_status
     }
     /// When the change was committed.
@@ -233,8 +233,8 @@ impl LeadConversion {
 /// An opportunity stage move.
 pub struct OpportunityStageChange {
     opportunity_id: String,
-    from_stage: Option<OpportunityStage>,
-    to_stage: Option<OpportunityStage>,
+    from_stage: OpportunityStage,
+    to_stage: OpportunityStage,
     occurred_at: DateTime<Utc>,
 }
 
@@ -244,10 +244,10 @@ impl OpportunityStageChange {
     async fn opportunity(&self, ctx: &Context<'_>) -> GqlResult<Option<Opportunity>> {
         super::loaders::one::<Opportunity>(ctx, Opportunity::TABLE.pk, Some(self.opportunity_id.clone())).await
     }
-    async fn from_stage(&self) -> Option<OpportunityStage> {
+    async fn from_stage(&self) -> OpportunityStage {
         self.from_stage
     }
-    async fn to_stage(&self) -> Option<OpportunityStage> {
+    async fn to_stage(&self) -> OpportunityStage {
         self.to_stage
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
@@ -276,10 +276,6 @@ impl EventsIngested {
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.occurred_at
     }
-}
-
-fn stored<T: ActiveEnum<Value = String>>(s: &str) -> Option<T> {
-    T::try_from_value(&s.to_string()).ok()
 }
 
 /// What every subscription stream needs, taken from the context when it starts.
@@ -408,7 +404,7 @@ fn lead_stream<T: Send + 'static>(
 /// One record's summary, each time a refresh names it.
 fn summary_stream<R: Resource>(
     ctx: &Context<'_>,
-    kind: SummaryKind,
+    kind: Summary,
     col: &'static str,
     id: String,
 ) -> GqlResult<impl Stream<Item = R> + use<R>> {

@@ -1,17 +1,11 @@
 //! The domain events of DESIGN.md §6 / issue 5: what a committed write tells subscribers. They carry
 //! ids and enum values only (never PII): a subscriber reads the record itself, through its own
-//! access, when it wants more.
+//! access, when it wants more. Enum values are the stored ones (`"QUALIFIED"`, `"ACCOUNT"`).
 
+use entity::enums::{LeadStatus, OpportunityStage};
 use serde::{Deserialize, Serialize};
 
-/// Which summary table a `SummaryUpdated` event is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SummaryKind {
-    Account,
-    Contact,
-    Lead,
-}
+use crate::repo::summary::Summary;
 
 /// One change, as stored in the outbox (`payload`, tagged by `type`) and delivered to subscribers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,8 +24,8 @@ pub enum DomainEvent {
     LeadStatusChanged {
         lead_id: String,
         channel_id: Option<String>,
-        from: String,
-        to: String,
+        from: LeadStatus,
+        to: LeadStatus,
     },
     LeadConverted {
         lead_id: String,
@@ -54,11 +48,11 @@ pub enum DomainEvent {
     OpportunityStageChanged {
         opportunity_id: String,
         account_id: String,
-        from: String,
-        to: String,
+        from: OpportunityStage,
+        to: OpportunityStage,
     },
     SummaryUpdated {
-        summary: SummaryKind,
+        summary: Summary,
         ids: Vec<String>,
     },
     /// Events stored by one ingestion call, per channel.
@@ -114,18 +108,23 @@ mod tests {
     fn the_stored_tag_is_the_type_name() {
         let events = [
             DomainEvent::LeadCreated { lead_id: "L".into(), channel_id: None },
-            DomainEvent::SummaryUpdated { summary: SummaryKind::Account, ids: vec!["A".into()] },
+            DomainEvent::SummaryUpdated { summary: Summary::Account, ids: vec!["A".into()] },
             DomainEvent::EventsIngested { channel_id: Some("CH".into()), event_ids: vec![] },
             DomainEvent::OpportunityStageChanged {
                 opportunity_id: "O".into(),
                 account_id: "A".into(),
-                from: "PROPOSAL".into(),
-                to: "NEGOTIATION".into(),
+                from: OpportunityStage::Proposal,
+                to: OpportunityStage::Negotiation,
             },
         ];
         for e in events {
             let json = serde_json::to_value(&e).unwrap();
             assert_eq!(json["type"], e.type_name());
+            match &e {
+                DomainEvent::SummaryUpdated { .. } => assert_eq!(json["summary"], "ACCOUNT"),
+                DomainEvent::OpportunityStageChanged { .. } => assert_eq!(json["to"], "NEGOTIATION"),
+                _ => {}
+            }
             assert_eq!(serde_json::from_value::<DomainEvent>(json).unwrap(), e);
         }
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-pub use event::{DomainEvent, Envelope, SummaryKind};
+pub use event::{DomainEvent, Envelope};
 
 /// In-process fan-out. Each subscriber has a bounded view of the last `capacity` events: one that
 /// falls further behind is told it lagged (and its subscription ends) instead of growing memory.

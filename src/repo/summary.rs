@@ -78,8 +78,9 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use super::bulk::max_bind_params;
 use crate::error::AppResult;
 
-/// The three summary tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The three summary tables (serialised in domain events as `ACCOUNT`, `CONTACT`, `LEAD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Summary {
     Account,
     Contact,
@@ -147,16 +148,8 @@ pub async fn accounts_of_campaigns(db: &impl ConnectionTrait, campaigns: &[Strin
     let backend = db.get_database_backend();
     let mut out = Vec::new();
     for chunk in campaigns.chunks(max_bind_params(backend) / 3) {
-        let list = |offset: usize| -> String {
-            (0..chunk.len())
-                .map(|i| match backend {
-                    DbBackend::Postgres => format!("${}", offset + i + 1),
-                    _ => "?".to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let n = chunk.len();
+        let list = |offset: usize| placeholders(offset + 1, n);
         let sql = format!(
             "SELECT member_ref_id AS account_id FROM campaign_member WHERE member_type = 'ACCOUNT' AND campaign_id IN ({}) \
              UNION SELECT r.account_id FROM campaign_member m JOIN account_contact_relation r ON r.contact_id = m.member_ref_id \
@@ -182,10 +175,9 @@ pub async fn accounts_of_contacts(db: &impl ConnectionTrait, contacts: &[String]
     let backend = db.get_database_backend();
     let mut out = Vec::new();
     for chunk in contacts.chunks(max_bind_params(backend)) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT DISTINCT account_id FROM account_contact_relation WHERE contact_id IN ({})",
-            list.join(", ")
+            placeholders(1, chunk.len())
         );
         let values: Vec<Value> = chunk.iter().map(|c| Value::from(c.as_str())).collect();
         for r in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
@@ -259,8 +251,7 @@ impl Dialect {
     /// `AND <column> IN (<ids>)` when refreshing some ids, empty otherwise.
     fn only(&self, column: &str) -> String {
         let Some((first, count)) = self.ids else { return String::new() };
-        let list: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
-        format!(" AND {column} IN ({})", list.join(", "))
+        format!(" AND {column} IN ({})", placeholders(first, count))
     }
 
     /// The refresh time as a typed expression.
@@ -308,6 +299,11 @@ impl Dialect {
             format!("'{prefix}_' || upper(hex(randomblob(13)))")
         }
     }
+}
+
+/// `$first, $first+1, …` (`count` of them). SQLite reads `$N` as the N-th parameter too.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The later of two nullable timestamps.

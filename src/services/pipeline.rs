@@ -47,8 +47,8 @@ pub async fn change_lead_status(store: &Store, actor: &Actor, lead_id: &str, to:
     w.emit(DomainEvent::LeadStatusChanged {
         lead_id: lead_id.to_string(),
         channel_id: updated.channel_id.clone(),
-        from: lead_status::lead_status_name(lead.lead_status).to_string(),
-        to: lead_status::lead_status_name(to).to_string(),
+        from: lead.lead_status,
+        to,
     });
     w.emit(DomainEvent::LeadUpdated { lead_id: lead_id.to_string(), channel_id: updated.channel_id.clone() });
     w.stale(|s| s.add(Summary::Lead, Some(lead_id)));
@@ -119,8 +119,8 @@ pub async fn move_opportunity_stage(
     w.emit(DomainEvent::OpportunityStageChanged {
         opportunity_id: opportunity_id.to_string(),
         account_id: updated.account_id.clone(),
-        from: opportunity_stage::stage_name(opp.stage).to_string(),
-        to: opportunity_stage::stage_name(to).to_string(),
+        from: opp.stage,
+        to,
     });
     w.stale(|s| s.add(Summary::Account, Some(&updated.account_id)));
     w.commit().await?;

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
-use crate::pubsub::{DomainEvent, SummaryKind};
+use crate::pubsub::DomainEvent;
 use crate::repo::summary::{self, Summary};
 use crate::services::tx::{Store, Write};
 
@@ -81,6 +81,13 @@ struct QueueState {
     pushes: u64,
 }
 
+impl QueueState {
+    /// Ids queued or in flight (the `cdp360_summary_refresh_pending` gauge).
+    fn pending(&self) -> usize {
+        self.queued.len() + self.in_flight
+    }
+}
+
 impl Queue {
     pub fn new(metrics: Arc<Metrics>) -> Queue {
         Queue { state: Mutex::new(QueueState::default()), wake: Notify::new(), metrics }
@@ -94,7 +101,7 @@ impl Queue {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.queued.merge(stale);
         s.pushes += 1;
-        self.metrics.summary_refresh_pending((s.queued.len() + s.in_flight) as f64);
+        self.metrics.summary_refresh_pending(s.pending() as f64);
         drop(s);
         self.wake.notify_one();
     }
@@ -122,7 +129,7 @@ impl Queue {
     pub fn done(&self, n: usize) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.in_flight = s.in_flight.saturating_sub(n);
-        self.metrics.summary_refresh_pending((s.queued.len() + s.in_flight) as f64);
+        self.metrics.summary_refresh_pending(s.pending() as f64);
     }
 
     /// Puts ids back after a failed refresh (they are retried with the next batch).
@@ -138,28 +145,21 @@ impl Queue {
 
     /// Ids queued or in flight (the `cdp360_summary_refresh_pending` gauge).
     pub fn pending(&self) -> usize {
-        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.queued.len() + s.in_flight
-    }
-}
-
-fn kind_of(summary: Summary) -> SummaryKind {
-    match summary {
-        Summary::Account => SummaryKind::Account,
-        Summary::Contact => SummaryKind::Contact,
-        Summary::Lead => SummaryKind::Lead,
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).pending()
     }
 }
 
 /// Refreshes the summaries of `stale` in one transaction and announces each kind's refreshed ids
-/// (`SummaryUpdated`). One set-based statement per kind (more only past the bind-parameter limit).
-pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<()> {
+/// (`SummaryUpdated`); returns the rows written. One set-based statement per kind (more only past
+/// the bind-parameter limit).
+pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<u64> {
     let w = Write::begin(store).await?;
     if !stale.campaigns.is_empty() {
         let campaigns: Vec<String> = std::mem::take(&mut stale.campaigns).into_iter().collect();
         stale.accounts.extend(summary::accounts_of_campaigns(&*w, &campaigns).await?);
     }
     let at = chrono::Utc::now();
+    let mut rows = 0;
     for (kind, ids) in
         [(Summary::Account, &stale.accounts), (Summary::Contact, &stale.contacts), (Summary::Lead, &stale.leads)]
     {
@@ -167,11 +167,12 @@ pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<()> {
             continue;
         }
         let ids: Vec<String> = ids.iter().cloned().collect();
-        summary::refresh(&*w, kind, Some(&ids), at).await?;
+        rows += summary::refresh(&*w, kind, Some(&ids), at).await?;
         store.metrics().summary_refresh(kind.table());
-        w.emit(DomainEvent::SummaryUpdated { summary: kind_of(kind), ids });
+        w.emit(DomainEvent::SummaryUpdated { summary: kind, ids });
     }
-    w.commit().await
+    w.commit().await?;
+    Ok(rows)
 }
 
 /// Refreshes the given summaries now (the `refreshSummaries` mutation): `ids` or, when `None`,
@@ -179,12 +180,9 @@ pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<()> {
 pub async fn refresh_now(store: &Store, kind: Summary, ids: Option<Vec<String>>) -> AppResult<u64> {
     match ids {
         Some(ids) => {
-            let w = Write::begin(store).await?;
-            let rows = summary::refresh(&*w, kind, Some(&ids), chrono::Utc::now()).await?;
-            store.metrics().summary_refresh(kind.table());
-            w.emit(DomainEvent::SummaryUpdated { summary: kind_of(kind), ids });
-            w.commit().await?;
-            Ok(rows)
+            let mut stale = Stale::default();
+            ids.iter().for_each(|id| stale.add(kind, Some(id)));
+            refresh_stale(store, stale).await
         }
         None => refresh_all(&store.db, &[kind], |_, _| {}).await?.ok_or_else(|| {
             AppError::Conflict("a full summary refresh is running on another replica; try again later".into())
