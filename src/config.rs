@@ -55,6 +55,13 @@ pub struct QueryLimits {
     pub max_body_bytes: usize,
     /// Aliased fields per document (aliases multiply work without deepening the query).
     pub max_aliases: usize,
+    /// `CDP_MAX_INPUT_DEPTH`: bracket nesting of a query's text and of its variables, checked before
+    /// anything parses or recurses on them (`graphql::bounds`). Capped at 128: deeper inputs are
+    /// what overflowed a worker's stack.
+    pub max_input_depth: usize,
+    /// `CDP_MAX_INPUT_ITEMS`: entries of one list, object or selection set in a request (the
+    /// largest batch mutation takes 1,000 rows).
+    pub max_input_items: usize,
     /// GraphQL operations per principal per minute (sustained), and the burst above it.
     pub rate_per_minute: u32,
     pub rate_burst: u32,
@@ -83,6 +90,9 @@ pub struct Config {
     /// not users, so not a JWT).
     pub metrics_token: Option<Secret>,
     pub live: LiveSettings,
+    /// `CDP_HTTP_READ_TIMEOUT_SECS`: how long a client may take to send a request's headers, and
+    /// then its whole body; a connection that stalls is answered (408) or closed, not held open.
+    pub http_read_timeout: std::time::Duration,
 }
 
 /// Summaries, the outbox and subscriptions (issue 5).
@@ -187,6 +197,8 @@ impl Config {
             max_complexity: num("CDP_MAX_QUERY_COMPLEXITY", 50_000, 100, 10_000_000)?,
             max_body_bytes: num("CDP_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20)?,
             max_aliases: num("CDP_MAX_QUERY_ALIASES", 100, 1, 10_000)?,
+            max_input_depth: num("CDP_MAX_INPUT_DEPTH", 64, 8, 128)?,
+            max_input_items: num("CDP_MAX_INPUT_ITEMS", 1_000, 10, 10_000)?,
             rate_per_minute: num("CDP_RATE_LIMIT_PER_MINUTE", 1200, 1, 1_000_000)? as u32,
             rate_burst: num("CDP_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
         };
@@ -245,8 +257,10 @@ impl Config {
             outbox_retention: dur("CDP_OUTBOX_RETENTION_HOURS", 24, 24 * 90, 3600 * secs)?.max(3600 * secs),
             subscription_buffer: num("CDP_SUBSCRIPTION_BUFFER", 256, 1, 100_000)?,
         };
+        let http_read_timeout = dur("CDP_HTTP_READ_TIMEOUT_SECS", 10, 600, secs)?.max(secs);
         Ok(Config {
             live,
+            http_read_timeout,
             metrics_token,
             jwt,
             database_url,
@@ -277,6 +291,8 @@ impl Config {
                 max_complexity: 50_000,
                 max_body_bytes: 1 << 20,
                 max_aliases: 100,
+                max_input_depth: 64,
+                max_input_items: 1_000,
                 // Tests and embedders drive many operations at once; they set their own limit.
                 rate_per_minute: 1_000_000,
                 rate_burst: 100_000,
@@ -290,6 +306,7 @@ impl Config {
             // Commits in the process wake the relay, and other replicas NOTIFY it: tests and
             // embedders need no poll, and a rare one keeps statement counts exact.
             live: LiveSettings { outbox_poll: std::time::Duration::from_secs(60), ..LiveSettings::default() },
+            http_read_timeout: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub pii: Arc<Pii>,
     pub store: Store,
     pub broker: Broker,
+    /// The open WebSocket connections, closed with `1001` on shutdown.
+    pub sockets: http::Drain,
 }
 
 /// What `serve` does before listening.
@@ -112,8 +114,18 @@ impl Application {
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
         let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
-        let state =
-            AppState { db, verifier, rate_limit, schema, metrics, config: Arc::new(config), pii, store, broker };
+        let state = AppState {
+            db,
+            verifier,
+            rate_limit,
+            schema,
+            metrics,
+            config: Arc::new(config),
+            pii,
+            store,
+            broker,
+            sockets: http::Drain::default(),
+        };
         Ok(Application { listener, state, outbox_start, outbox_listener })
     }
 
@@ -143,8 +155,9 @@ impl Application {
         let relay = tokio::spawn(relay.run(self.outbox_start));
         jobs::spawn(&state.store, live);
         let store = state.store.clone();
+        let (sockets, read_timeout) = (state.sockets.clone(), state.config.http_read_timeout);
         let router = http::router(state);
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await;
+        let served = http::server::serve(self.listener, router, sockets, read_timeout, shutdown).await;
         jobs::flush(&store).await;
         relay.abort();
         served

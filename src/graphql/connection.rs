@@ -130,7 +130,7 @@ fn parse<R: Resource>(
     args: &PageArgs,
 ) -> AppResult<(Option<Filter>, Order, Slice)> {
     let filter = match filter {
-        Some(f) => f.to_filter(&state.pii)?,
+        Some(f) => f.compile(&state.pii)?,
         None => None,
     };
     let order = order_by.map(|o| o.to_order()).unwrap_or_else(R::default_order);

@@ -3,11 +3,11 @@
 //! one column; the per-entity `XFilter` types combine them (see `resource.rs`).
 
 use async_graphql::{Enum, EnumType, InputObject};
-use chrono::{DateTime, Utc};
+
 use rust_decimal::Decimal;
 use sea_orm::Value;
 
-use super::scalars::Date;
+use super::scalars::{Date, Instant};
 use crate::error::{AppError, AppResult};
 use crate::repo::filter::{CmpOp, Filter};
 use crate::services::pii::{Pii, PiiColumn, graphql_name};
@@ -137,7 +137,7 @@ plain_ordered_filter! {
     /// Decimal (money, rate) column filter; values are strings like `"1000.00"`.
     DecimalFilter, Decimal, |v| Value::from(*v);
     /// Timestamp column filter (RFC 3339).
-    DateTimeFilter, DateTime<Utc>, |v| Value::from(*v);
+    DateTimeFilter, Instant, |v| Value::from(v.0);
     /// Date column filter (`YYYY-MM-DD`).
     DateFilter, Date, |v| Value::from(v.0);
 }

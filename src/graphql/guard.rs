@@ -1,14 +1,26 @@
-//! Scopes of the mutation fields, in one place (DESIGN.md §5): an extension checks every root
-//! field of a mutation against [`required_scope`] before the operation runs, for HTTP and WebSocket
-//! alike.
-//! A field missing from the table needs `write` (fail closed), so a new mutation is never open by
-//! accident. Queries need `read`, checked per request in `http/graphql.rs`.
+//! Scopes, decided on what the executor runs (README "Security"). An extension's `resolve` hook
+//! sees every field the executor resolves — after fragments, directives and type conditions have
+//! been applied — and nothing else, so no shape of document can hide a field from it, and there is
+//! no document walk to cut off:
+//!
+//! - a root field of a query needs `read`;
+//! - a root field of a mutation needs [`required_scope`] (a field missing from the table needs
+//!   `write`: a new mutation is never open by accident);
+//! - below a mutation's root field, a token without `read` gets a receipt, not a way to read: the
+//!   payload's own fields and the `id` of a record, but no other field of a record (a type that
+//!   implements `Node`), so `createLead { campaign { leads { … } } }` is `FORBIDDEN`. `pii` (plain
+//!   values) and `channels` (rows) apply below a payload exactly as in queries: both are decided
+//!   where the value is read (`resource::reveal`, `services::read::Access`), not here.
+//!
+//! A refused root field does not run; the other root fields of the same mutation run or are
+//! refused on their own (root mutation fields execute one after another, each on its own).
+//! Subscriptions need `read` at `connection_init` (`http/ws.rs`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
+use async_graphql::{ErrorExtensionValues, PathSegment, QueryPathSegment, ServerError, ServerResult, Value};
 
 use crate::auth::{Principal, Scope};
 
@@ -23,91 +35,85 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
     }
 }
 
-pub struct MutationScopes;
+const QUERY_ROOT: &str = "QueryRoot";
+const MUTATION_ROOT: &str = "MutationRoot";
+/// The interface every record type implements.
+const RECORD: &str = "Node";
 
-impl ExtensionFactory for MutationScopes {
+pub struct Authorization;
+
+impl ExtensionFactory for Authorization {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(MutationScopesExtension::default())
+        Arc::new(AuthorizationExtension::default())
     }
 }
 
-/// Checks once per operation, right after parsing and before anything executes, instead of
-/// wrapping the resolution of every field (a boxed future per field: a third of a 100-lead
-/// page's CPU went through it). A mutation with a field the token may not call is refused whole,
-/// so none of its fields writes.
+/// One per request.
 #[derive(Default)]
-struct MutationScopesExtension {
-    /// The request's `operationName` (this extension lives for one request).
-    operation: Mutex<Option<String>>,
+struct AuthorizationExtension {
+    /// Set when a mutation root field starts: root fields resolve before anything below them.
+    in_mutation: AtomicBool,
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for MutationScopesExtension {
-    async fn prepare_request(
+impl Extension for AuthorizationExtension {
+    async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        *self.operation.lock().unwrap_or_else(|e| e.into_inner()) = request.operation_name.clone();
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let name = self.operation.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let operation = match (&doc.operations, name) {
-            (DocumentOperations::Single(op), _) => Some(op),
-            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
-            // Several operations and no name: the executor reports that.
-            (DocumentOperations::Multiple(_), None) => None,
-        };
-        if let Some(op) = operation
-            && op.node.ty == OperationType::Mutation
-        {
-            let principal = ctx.data_opt::<Principal>();
-            let mut fields = Vec::new();
-            root_fields(&doc, &op.node.selection_set.node, &mut fields, 0);
-            for field in fields {
-                let need = required_scope(field);
-                if !principal.is_some_and(|p| need.iter().any(|s| p.has(*s))) {
-                    let names: Vec<String> = need.iter().map(|s| format!("`{}`", s.as_str())).collect();
-                    let mut err = ServerError::new(format!("{field} needs the {} scope", names.join(" or ")), None);
-                    err.path = vec![async_graphql::PathSegment::Field(field.to_string())];
-                    let mut ext = ErrorExtensionValues::default();
-                    ext.set("code", "FORBIDDEN");
-                    err.extensions = Some(ext);
-                    return Err(err);
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let principal = ctx.data_opt::<Principal>();
+        let has = |scope: Scope| principal.is_some_and(|p| p.has(scope));
+        if info.path_node.parent.is_none() {
+            let need: &[Scope] = match info.parent_type {
+                QUERY_ROOT => &[Scope::Read],
+                MUTATION_ROOT => {
+                    self.in_mutation.store(true, Ordering::Relaxed);
+                    required_scope(info.name)
                 }
+                _ => &[],
+            };
+            if !need.is_empty() && !need.iter().any(|s| has(*s)) {
+                let names: Vec<String> = need.iter().map(|s| format!("`{}`", s.as_str())).collect();
+                return Err(forbidden(&info, format!("{} needs the {} scope", info.name, names.join(" or "))));
             }
+        } else if self.in_mutation.load(Ordering::Relaxed)
+            && info.name != "id"
+            && !has(Scope::Read)
+            && is_record(ctx, info.parent_type)
+        {
+            return Err(forbidden(
+                &info,
+                format!(
+                    "reading {}.{} needs the `read` scope: without it a mutation answers ids only",
+                    info.parent_type, info.name
+                ),
+            ));
         }
-        Ok(doc)
+        next.run(ctx, info).await
     }
 }
 
-/// The names of the root fields a selection set runs, through fragments (bounded depth: a cyclic
-/// fragment is the validator's to refuse).
-fn root_fields<'d>(doc: &'d ExecutableDocument, set: &'d SelectionSet, out: &mut Vec<&'d str>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    for item in &set.items {
-        match &item.node {
-            Selection::Field(f) => out.push(f.node.name.node.as_str()),
-            Selection::InlineFragment(f) => root_fields(doc, &f.node.selection_set.node, out, depth + 1),
-            Selection::FragmentSpread(s) => {
-                if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node) {
-                    root_fields(doc, &frag.node.selection_set.node, out, depth + 1);
-                }
-            }
-        }
-    }
+fn is_record(ctx: &ExtensionContext<'_>, type_name: &str) -> bool {
+    ctx.schema_env.registry.implements.get(type_name).is_some_and(|interfaces| interfaces.contains(RECORD))
+}
+
+fn forbidden(info: &ResolveInfo<'_>, message: String) -> ServerError {
+    let mut err = ServerError::new(message, Some(info.field.name.pos));
+    let mut path: Vec<PathSegment> = std::iter::once(info.path_node)
+        .chain(info.path_node.parents())
+        .map(|node| match node.segment {
+            QueryPathSegment::Name(name) => PathSegment::Field(name.to_owned()),
+            QueryPathSegment::Index(i) => PathSegment::Index(i),
+        })
+        .collect();
+    path.reverse();
+    err.path = path;
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", "FORBIDDEN");
+    err.extensions = Some(ext);
+    err
 }
 
 #[cfg(test)]
@@ -120,19 +126,5 @@ mod tests {
         assert_eq!(required_scope("somethingNew"), [Scope::Write]);
         assert_eq!(required_scope("trackEvents"), [Scope::Ingest, Scope::Write]);
         assert_eq!(required_scope("refreshSummaries"), [Scope::Admin]);
-    }
-
-    #[test]
-    fn root_fields_are_found_through_fragments() {
-        let doc = async_graphql::parser::parse_query(
-            "mutation { a: createLead(input: {}) { id } ...F ... on MutationRoot { refreshSummaries(entityType: LEAD) } }
-             fragment F on MutationRoot { trackEvents(events: []) { count } }",
-        )
-        .unwrap();
-        let DocumentOperations::Single(op) = &doc.operations else { panic!("one operation") };
-        let mut fields = Vec::new();
-        root_fields(&doc, &op.node.selection_set.node, &mut fields, 0);
-        fields.sort_unstable();
-        assert_eq!(fields, ["createLead", "refreshSummaries", "trackEvents"]);
     }
 }

@@ -1,8 +1,17 @@
-//! Query hygiene that async-graphql does not provide itself: an alias limit, checked right after
-//! parsing (before validation and before any resolver or SQL runs), for HTTP and WebSocket alike;
-//! and the per-operation rate-limit charge of WebSocket operations (HTTP charges a whole request
-//! before executing it, so it can answer 429; a WebSocket has no status per operation).
+//! Query hygiene that async-graphql does not provide itself: limits on aliases and on depth,
+//! checked right after parsing (before validation and before any resolver or SQL runs), for HTTP
+//! and WebSocket alike; and the per-operation rate-limit charge of WebSocket operations (HTTP
+//! charges a whole request before executing it, so it can answer 429; a WebSocket has no status
+//! per operation).
+//!
+//! Depth is ours rather than async-graphql's `limit_depth` because introspection needs its own
+//! budget: the standard introspection query (graphql-js `getIntrospectionQuery()`, with every
+//! option) nests its `ofType` chain 13 levels deep, past any depth a user query should have, and
+//! GraphiQL, schema loaders and code generators must be able to run it. The subtree of a
+//! `__schema` or `__type` field counts against [`INTROSPECTION_DEPTH`] instead of `max_depth`;
+//! it only reads the schema, never the database.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest};
@@ -11,18 +20,24 @@ use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Va
 
 use crate::error::AppError;
 
-pub struct AliasLimit(pub usize);
+/// The depth an introspection field's subtree may reach.
+pub const INTROSPECTION_DEPTH: usize = 20;
 
-impl ExtensionFactory for AliasLimit {
+/// Aliases per document and the depth of its operations.
+#[derive(Clone, Copy)]
+pub struct DocumentLimits {
+    pub max_aliases: usize,
+    pub max_depth: usize,
+}
+
+impl ExtensionFactory for DocumentLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
+        Arc::new(*self)
     }
 }
 
-struct AliasLimitExtension(usize);
-
 #[async_graphql::async_trait::async_trait]
-impl Extension for AliasLimitExtension {
+impl Extension for DocumentLimits {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -32,9 +47,25 @@ impl Extension for AliasLimitExtension {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&doc);
-        if aliases > self.0 {
+        if aliases > self.max_aliases {
             return Err(ServerError::new(
-                format!("the query uses {aliases} aliases; at most {} are allowed", self.0),
+                format!("the query uses {aliases} aliases; at most {} are allowed", self.max_aliases),
+                None,
+            ));
+        }
+        let depth = Depth::of(&doc);
+        if depth.user > self.max_depth {
+            return Err(ServerError::new(
+                format!("the query is nested too deep: {} levels, at most {} are allowed", depth.user, self.max_depth),
+                None,
+            ));
+        }
+        if depth.introspection > INTROSPECTION_DEPTH {
+            return Err(ServerError::new(
+                format!(
+                    "the introspection is nested too deep: {} levels, at most {INTROSPECTION_DEPTH} are allowed",
+                    depth.introspection
+                ),
                 None,
             ));
         }
@@ -97,6 +128,68 @@ fn count_in(set: &SelectionSet) -> usize {
         .sum()
 }
 
+/// The deepest field of the document's operations, outside and inside introspection.
+#[derive(Default, Debug, PartialEq, Eq)]
+struct Depth {
+    user: usize,
+    introspection: usize,
+}
+
+impl Depth {
+    fn of(doc: &ExecutableDocument) -> Depth {
+        let mut walk = DepthWalk { doc, memo: HashMap::new(), visiting: Vec::new(), introspection: 0 };
+        let user = doc.operations.iter().map(|(_, op)| walk.depth(&op.node.selection_set.node)).max().unwrap_or(0);
+        Depth { user, introspection: walk.introspection }
+    }
+}
+
+/// Fragment depths are memoised (a fragment spread many times is walked once) and a fragment
+/// already on the path is a cycle, which the validator refuses after this check.
+struct DepthWalk<'d> {
+    doc: &'d ExecutableDocument,
+    memo: HashMap<&'d str, usize>,
+    visiting: Vec<&'d str>,
+    introspection: usize,
+}
+
+impl<'d> DepthWalk<'d> {
+    /// Levels of fields below `set`; an introspection field counts one level here, its subtree
+    /// goes to `self.introspection`.
+    fn depth(&mut self, set: &'d SelectionSet) -> usize {
+        let mut deepest = 0;
+        for item in &set.items {
+            let d = match &item.node {
+                Selection::Field(f) => {
+                    let below = self.depth(&f.node.selection_set.node);
+                    if matches!(f.node.name.node.as_str(), "__schema" | "__type") {
+                        self.introspection = self.introspection.max(1 + below);
+                        1
+                    } else {
+                        1 + below
+                    }
+                }
+                Selection::InlineFragment(f) => self.depth(&f.node.selection_set.node),
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    match (self.memo.get(name), self.doc.fragments.get(&s.node.fragment_name.node)) {
+                        (Some(d), _) => *d,
+                        (None, Some(frag)) if !self.visiting.contains(&name) => {
+                            self.visiting.push(name);
+                            let d = self.depth(&frag.node.selection_set.node);
+                            self.visiting.pop();
+                            self.memo.insert(name, d);
+                            d
+                        }
+                        _ => 0,
+                    }
+                }
+            };
+            deepest = deepest.max(d);
+        }
+        deepest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +202,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count_aliases(&doc), 5);
+    }
+
+    #[test]
+    fn depth_counts_through_fragments_and_keeps_introspection_apart() {
+        let doc = async_graphql::parser::parse_query(
+            "{ a { b { ...F } } __schema { types { ...T } } }
+             fragment F on X { c { d } ... on X { e } }
+             fragment T on __Type { ofType { ofType { ofType { name } } } }",
+        )
+        .unwrap();
+        assert_eq!(Depth::of(&doc), Depth { user: 4, introspection: 6 });
+    }
+
+    #[test]
+    fn a_fragment_cycle_does_not_loop() {
+        let doc = async_graphql::parser::parse_query("{ a { ...F } } fragment F on X { b { ...F } }").unwrap();
+        assert_eq!(Depth::of(&doc).user, 2);
     }
 }

@@ -1,6 +1,7 @@
 //! The GraphQL schema. Thin: inputs are parsed into the repo's filter language, reads go through
 //! `services::read`, relations through the generic loaders. No SQL or transactions here.
 
+pub mod bounds;
 pub mod connection;
 pub mod cursor;
 pub mod errors;
@@ -10,6 +11,7 @@ pub mod limits;
 pub mod loaders;
 pub mod model;
 pub mod mutation;
+pub mod order;
 pub mod resource;
 pub mod scalars;
 pub mod subscription;
@@ -49,11 +51,16 @@ fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, subscrip
 pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
     builder()
         .data(state)
-        .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(limits::AliasLimit(limits.max_aliases))
+        // Fragment nesting (inline and spread chains) is bounded like the text's nesting; the
+        // depth of fields is `limits::DocumentLimits`' to decide.
+        .limit_recursive_depth(limits.max_input_depth)
+        // First: nothing below may recurse on an unbounded input.
+        .extension(bounds::InputBounds(limits.into()))
+        .extension(limits::DocumentLimits { max_aliases: limits.max_aliases, max_depth: limits.max_depth })
         .extension(limits::ChargeOperations)
-        .extension(guard::MutationScopes)
+        .extension(guard::Authorization)
+        .extension(order::ResponseOrder)
         .finish()
 }
 

@@ -36,6 +36,20 @@ pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
 pub trait FilterInput {
     /// `pii` turns exact matches on encrypted columns into blind-index matches.
     fn to_filter(&self, pii: &Pii) -> AppResult<Option<Filter>>;
+
+    /// The whole filter of a list argument, bounded in the values it binds: a statement cannot
+    /// bind more than 65,535 parameters on PostgreSQL, and a filter needs nowhere near as many.
+    fn compile(&self, pii: &Pii) -> AppResult<Option<Filter>> {
+        let filter = self.to_filter(pii)?;
+        let values = filter.as_ref().map_or(0, Filter::bound_values);
+        if values > crate::repo::filter::MAX_BOUND_VALUES {
+            return Err(crate::error::AppError::bad_input(format!(
+                "filter: {values} values; at most {} in one filter",
+                crate::repo::filter::MAX_BOUND_VALUES
+            )));
+        }
+        Ok(filter)
+    }
 }
 
 pub trait OrderInput {

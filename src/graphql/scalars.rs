@@ -24,6 +24,36 @@ impl ScalarType for Date {
     }
 }
 
+/// The API's `DateTime`: an instant, RFC 3339 (`2026-12-02T08:00:00Z`; any offset on input, UTC
+/// on output). Input is refused beyond what every backend stores and every client parses back:
+/// a leap second (chrono reads `23:59:60` as one, which the databases store as the next second, so
+/// `9999-12-31T23:59:60Z` became year 10000 and read back as `+10000-01-01…`, not RFC 3339), and
+/// any instant outside the years 0001–9999 in UTC (an offset can push a valid-looking text there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instant(pub DateTime<Utc>);
+
+/// An instant, RFC 3339 (`2026-12-02T08:00:00Z`): any offset on input, UTC on output; years
+/// 0001-9999, no leap seconds.
+#[Scalar(name = "DateTime", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339")]
+impl ScalarType for Instant {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(s) = &value else { return Err(InputValueError::expected_type(value)) };
+        let t = s
+            .parse::<DateTime<Utc>>()
+            .map_err(|e| InputValueError::custom(format!("invalid DateTime {s:?}: {e} (expected RFC 3339)")))?;
+        if t.timestamp_subsec_nanos() >= 1_000_000_000 {
+            return Err(InputValueError::custom(format!("invalid DateTime {s:?}: leap seconds (:60) are not stored")));
+        }
+        if !(1..=9999).contains(&chrono::Datelike::year(&t)) {
+            return Err(InputValueError::custom(format!("invalid DateTime {s:?}: outside the years 0001-9999 in UTC")));
+        }
+        Ok(Instant(t))
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
+
 /// Arbitrary JSON (custom fields, configuration, UTM parameters…).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Json(pub serde_json::Value);
@@ -62,7 +92,7 @@ expose_as! {
     i32 => i32 : |v| *v;
     bool => bool : |v| *v;
     Decimal => Decimal : |v| at_least_cents(*v);
-    DateTime<Utc> => DateTime<Utc> : |v| *v;
+    DateTime<Utc> => Instant : |v| Instant(*v);
     NaiveDate => Date : |v| Date(*v);
     serde_json::Value => Json : |v| Json(v.clone());
 }
@@ -110,7 +140,7 @@ accept_as! {
     i32 => i32 : |v| sea_orm::Value::from(v);
     bool => bool : |v| sea_orm::Value::from(v);
     Decimal => Decimal : |v| sea_orm::Value::from(v);
-    DateTime<Utc> => DateTime<Utc> : |v| sea_orm::Value::from(v);
+    DateTime<Utc> => Instant : |v| sea_orm::Value::from(v.0);
     NaiveDate => Date : |v| sea_orm::Value::from(v.0);
     serde_json::Value => Json : |v| sea_orm::Value::from(v.0);
 }

@@ -19,6 +19,7 @@ use super::model::{
     Account, AccountSummary, Contact, ContactSummary, Lead, LeadFilter, LeadStatus, Opportunity, OpportunityStage,
 };
 use super::resource::{FilterInput, Resource};
+use super::scalars::Instant;
 use crate::auth::Principal;
 use crate::metrics::Metrics;
 use crate::pubsub::{DomainEvent, Envelope};
@@ -197,8 +198,8 @@ impl LeadStatusChange {
         self.to_status
     }
     /// When the change was committed.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
+    async fn occurred_at(&self) -> Instant {
+        Instant(self.occurred_at)
     }
 }
 
@@ -225,8 +226,8 @@ impl LeadConversion {
     async fn opportunity(&self, ctx: &Context<'_>) -> GqlResult<Option<Opportunity>> {
         super::loaders::one::<Opportunity>(ctx, Opportunity::TABLE.pk, self.opportunity_id.clone()).await
     }
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
+    async fn occurred_at(&self) -> Instant {
+        Instant(self.occurred_at)
     }
 }
 
@@ -250,8 +251,8 @@ impl OpportunityStageChange {
     async fn to_stage(&self) -> OpportunityStage {
         self.to_stage
     }
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
+    async fn occurred_at(&self) -> Instant {
+        Instant(self.occurred_at)
     }
 }
 
@@ -273,8 +274,8 @@ impl EventsIngested {
     async fn event_ids(&self) -> Vec<ID> {
         self.event_ids.iter().cloned().map(ID).collect()
     }
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
+    async fn occurred_at(&self) -> Instant {
+        Instant(self.occurred_at)
     }
 }
 
@@ -382,7 +383,7 @@ fn lead_stream<T: Send + 'static>(
     let sub = Sub::new(ctx)?;
     // Converted once, so a malformed filter fails the subscribe instead of every event.
     let filter: Option<Arc<Filter>> = match filter {
-        Some(f) => f.to_filter(&sub.state.pii).gql()?.map(Arc::new),
+        Some(f) => f.compile(&sub.state.pii).gql()?.map(Arc::new),
         None => None,
     };
     let (state, access) = (sub.state.clone(), sub.access.clone());

@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
+use crate::graphql::bounds;
 use crate::graphql::loaders::{DbLoader, Polled};
 use crate::services::read::Access;
 use crate::startup::AppState;
@@ -106,7 +107,9 @@ fn reject(e: AppError) -> Response {
     res
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
     let principal = match principal_for(&state, &headers) {
         Ok(p) => p,
         Err(e) => return reject(e),
@@ -119,14 +122,18 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     if content_type.split(';').next().map(|m| m.trim().eq_ignore_ascii_case(JSON)) != Some(true) {
         return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
     }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
+    let body = match read_body(&state, body).await {
         Ok(b) => b,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &format!("malformed GraphQL request body: {e}")),
+        Err(res) => return res,
     };
-    if let BatchRequest::Batch(list) = &batch
-        && (list.is_empty() || list.len() > MAX_BATCH)
-    {
-        return problem(StatusCode::BAD_REQUEST, &format!("a batch holds 1 to {MAX_BATCH} operations"));
+    let batch = match parse_batch(&body) {
+        Ok(b) => b,
+        Err(message) => return problem(StatusCode::BAD_REQUEST, &message),
+    };
+    // Before anything parses a query (the operation-type look below does): bounded input only.
+    let limits = (&state.config.limits).into();
+    if let Err(refused) = batch.iter().try_for_each(|r| bounds::check_request(r, limits)) {
+        return problem(StatusCode::BAD_REQUEST, &refused.0);
     }
     let operations = match &batch {
         BatchRequest::Single(_) => 1,
@@ -168,7 +175,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         Ok(q) => q,
         Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let Some(query) = params.get("query") else {
+    let Some(query) = params.get("query").filter(|q| !q.trim().is_empty()) else {
         return problem(StatusCode::BAD_REQUEST, "missing query parameter");
     };
     let mut req = GqlRequest::new(query.clone());
@@ -181,6 +188,9 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
             Err(_) => return problem(StatusCode::BAD_REQUEST, "variables must be a JSON object"),
         }
     }
+    if let Err(refused) = bounds::check_request(&req, (&state.config.limits).into()) {
+        return problem(StatusCode::BAD_REQUEST, &refused.0);
+    }
     if let Err(e) = authorize(&principal, std::iter::once(&req)).and_then(|()| charge(&state, &principal, 1)) {
         return reject(e);
     }
@@ -190,6 +200,41 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         return res;
     }
     respond(media, BatchResponse::Single(execute(&state, &principal, req).await))
+}
+
+/// The request body, read within `CDP_HTTP_READ_TIMEOUT_SECS` as a whole: a client that stops
+/// sending half-way is answered 408 and its connection closed, not held open (the per-frame
+/// timeouts of a body wrapper would let a slow drip last for ever).
+async fn read_body(state: &AppState, body: axum::body::Body) -> Result<Bytes, Response> {
+    let limit = state.config.limits.max_body_bytes;
+    match tokio::time::timeout(state.config.http_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is larger than {limit} bytes (CDP_MAX_BODY_BYTES)"),
+        )),
+        Err(_) => {
+            let mut res = problem(StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time");
+            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(res)
+        }
+    }
+}
+
+/// One request or a batch of 1 to [`MAX_BATCH`], each with a non-empty `query` (a misspelt key
+/// is a malformed request, not an empty document).
+fn parse_batch(body: &[u8]) -> Result<BatchRequest, String> {
+    let batch: BatchRequest =
+        serde_json::from_slice(body).map_err(|e| format!("malformed GraphQL request body: {e}"))?;
+    if let BatchRequest::Batch(list) = &batch
+        && (list.is_empty() || list.len() > MAX_BATCH)
+    {
+        return Err(format!("a batch holds 1 to {MAX_BATCH} operations"));
+    }
+    if batch.iter().any(|r| r.query.trim().is_empty()) {
+        return Err("the request has no `query`".into());
+    }
+    Ok(batch)
 }
 
 /// Whether the operation the request selects is a mutation (unparsable queries are left to the
@@ -231,21 +276,41 @@ fn operation_label(name: &str) -> String {
     name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
 }
 
+/// A request error: the operation never started (syntax, validation, a refused input), as
+/// opposed to a field error during execution, which carries a path.
+fn is_request_error(r: &GqlResponse) -> bool {
+    r.data == async_graphql::Value::Null && r.is_err() && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// A response as it goes out: a request error has no `data` entry at all (GraphQL over HTTP: the
+/// `data` entry "MUST NOT be present" when the request failed before execution).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Out<'a> {
+    Executed(&'a GqlResponse),
+    Refused { errors: &'a [async_graphql::ServerError] },
+}
+
+impl<'a> Out<'a> {
+    fn of(r: &'a GqlResponse) -> Out<'a> {
+        if is_request_error(r) { Out::Refused { errors: &r.errors } } else { Out::Executed(r) }
+    }
+}
+
 fn respond(media: MediaType, res: BatchResponse) -> Response {
     let status = match (&res, media) {
         // A request error (nothing executed) is the client's fault under the new media type.
-        (BatchResponse::Single(r), MediaType::GraphqlResponse)
-            if r.data == async_graphql::Value::Null && r.is_err() =>
-        {
-            StatusCode::BAD_REQUEST
-        }
+        (BatchResponse::Single(r), MediaType::GraphqlResponse) if is_request_error(r) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
     let content_type = match media {
         MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
         MediaType::Json => JSON,
     };
-    let body =
-        serde_json::to_string(&res).unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
+    let body = match &res {
+        BatchResponse::Single(r) => serde_json::to_string(&Out::of(r)),
+        BatchResponse::Batch(list) => serde_json::to_string(&list.iter().map(Out::of).collect::<Vec<_>>()),
+    }
+    .unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
     (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }

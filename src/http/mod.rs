@@ -4,16 +4,20 @@
 
 mod graphql;
 pub mod rate_limit;
+pub mod server;
 mod ws;
+
+pub use server::Drain;
 
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::startup::AppState;
@@ -28,6 +32,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(body_limit))
+        // Every answer: no MIME sniffing, and no caching of API data by browsers or proxies (a
+        // handler that knows better sets its own).
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -89,12 +97,26 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     tag(a).verify_slice(&tag(b).finalize().into_bytes()).is_ok()
 }
 
+/// The GraphiQL page's content security policy: scripts and styles from the page itself and the
+/// one CDN the page loads GraphiQL from, requests only to this server, no framing (clickjacking),
+/// no plugins, no base or form redirection.
+const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; \
+     style-src 'unsafe-inline' https://unpkg.com; img-src 'self' https://graphql.org data:; \
+     font-src https://unpkg.com data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'none'";
+
 async fn graphiql() -> impl IntoResponse {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("cdp360 GraphiQL")
-            .finish(),
+    let page = async_graphql::http::GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql")
+        .title("cdp360 GraphiQL")
+        .finish();
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, GRAPHIQL_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(page),
     )
 }

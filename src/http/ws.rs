@@ -57,6 +57,8 @@ fn close(code: u16, reason: &str) -> Message {
 }
 
 async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
+    // Closed with `1001 Going Away` on shutdown, instead of the abrupt `1006` of an ended process.
+    let (mut closing, _open) = state.sockets.enter();
     let (mut sink, mut source) = socket.split();
     let principal: Arc<OnceLock<Principal>> = Arc::new(OnceLock::new());
     let slow = Arc::new(Notify::new());
@@ -111,6 +113,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocols) {
                 }
             }
             _ = slow.notified() => break Some(close(1008, "slow consumer: fell too far behind the event stream")),
+            () = super::server::asked_to_close(&mut closing) => break Some(close(1001, "server shutting down")),
             _ = &mut timer => {
                 break Some(if acknowledged { close(4401, "token expired") } else { close(4408, "Connection initialisation timeout") });
             }

@@ -50,7 +50,22 @@ pub enum Filter {
     },
 }
 
+/// The most values one filter may bind (README "Security"): well under PostgreSQL's 65,535
+/// parameters per statement, with room for the statement's own.
+pub const MAX_BOUND_VALUES: usize = 10_000;
+
 impl Filter {
+    /// The values this filter binds as statement parameters.
+    pub fn bound_values(&self) -> usize {
+        match self {
+            Filter::Cmp { .. } | Filter::Like { .. } => 1,
+            Filter::In { values, .. } => values.len(),
+            Filter::IsNull { .. } => 0,
+            Filter::And(parts) | Filter::Or(parts) => parts.iter().map(Filter::bound_values).sum(),
+            Filter::Not(inner) | Filter::Related { filter: inner, .. } => inner.bound_values(),
+        }
+    }
+
     /// Conjunction that flattens the trivial cases.
     pub fn all(mut parts: Vec<Filter>) -> Option<Filter> {
         match parts.len() {

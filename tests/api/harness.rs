@@ -187,6 +187,13 @@ impl TestApp {
         TestApp { addr, client, db, keys, database_url: url, stop: Some(stop_tx), pg_database, _dir: dir }
     }
 
+    /// Starts the server's graceful shutdown now (as SIGTERM does in the binary).
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Seals fixtures the way the server's write path does (ciphertext + blind index).
     pub fn pii(&self) -> Pii {
         Pii::new(&self.keys)

@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod harness;
+mod schema_walk;
 mod seed_model;
 
 mod activity;
@@ -14,6 +15,7 @@ mod cli;
 mod convert;
 mod crud;
 mod filtering;
+mod hardening;
 mod http_contract;
 mod limits;
 mod merge;

@@ -182,15 +182,16 @@ async fn mutations_need_the_write_scope_and_partners_cannot_touch_other_channels
         assert_eq!(error_code(&body), "FORBIDDEN", "{scopes:?}: {body}");
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("`write`"), "{body}");
     }
-    // `write` alone may mutate (selecting only what it changed needs no `read`).
+    // `write` alone may mutate; its answer is a receipt (ids): reading the record needs `read`.
     let only_write = app
         .gql_as(
             &token(&[Scope::Write], None),
-            "mutation { changeLeadStatus(id: \"LEAD_000001\", status: CONTACTED) { leadStatus } }",
+            "mutation { changeLeadStatus(id: \"LEAD_000001\", status: CONTACTED) { id } }",
             json!({}),
         )
         .await;
     assert!(only_write.get("errors").is_none(), "{only_write}");
+    assert_eq!(only_write["data"]["changeLeadStatus"]["id"], "LEAD_000001");
     // A partner of channel A cannot change channel B's lead, and cannot tell it exists.
     let partner = token(&[Scope::Read, Scope::Write], Some(&["CH_A"]));
     let foreign = app.gql_as(&partner, CHANGE, vars("LEAD_000002")).await;

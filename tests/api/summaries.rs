@@ -455,12 +455,14 @@ async fn refresh_summaries_corrects_rows_needs_admin_and_checks_its_input() {
     let writer = token(&[cdp360::auth::Scope::Read, cdp360::auth::Scope::Write], None);
     let body = app.gql_as(&writer, q, json!({ "ids": ["ACC_1"] })).await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
-    // Beside a field the token may call, the whole mutation is refused before anything runs.
+    // Each root field is authorised as it runs: beside a field the token may call, the forbidden
+    // one is refused and does not run, the permitted one does.
     let mixed = "mutation { createLead(input: { leadName: \"x\", leadSource: WEBSITE }) { id } \
-                 refreshSummaries(entityType: LEAD) }";
+                 refreshSummaries(entityType: ACCOUNT) }";
     let body = app.gql_as(&writer, mixed, json!({})).await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
-    assert_eq!(entity::lead::Entity::find().all(&app.db).await.unwrap().len(), 0, "no lead was written");
+    assert_eq!(body["errors"][0]["path"], json!(["refreshSummaries"]), "{body}");
+    assert_eq!(entity::lead::Entity::find().all(&app.db).await.unwrap().len(), 1, "the permitted field ran");
     for bad in [json!([]), json!(["not an id!"])] {
         let body = app.gql(q, json!({ "ids": bad })).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");

@@ -1,7 +1,7 @@
 //! `trackEvents`, `recordTouchpoints` (bulk ingestion) and `tagEntities` / `untagEntities`.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{event, touchpoint};
 
 use super::write_context;
@@ -9,7 +9,7 @@ use crate::graphql::errors::{GqlResult, OrGql};
 use crate::graphql::model::{
     ContentType, DeviceType, EntityType, EventType, TouchpointDirection, TouchpointStatus, TouchpointType,
 };
-use crate::graphql::scalars::Json;
+use crate::graphql::scalars::{Instant, Json};
 use crate::services::{activity, tagging};
 
 /// One behaviour event. `eventId` is generated unless given (imports); `createdAt` is the server's.
@@ -22,7 +22,7 @@ pub struct EventInput {
     pub contact_id: Option<ID>,
     pub lead_id: Option<ID>,
     pub account_id: Option<ID>,
-    pub event_time: DateTime<Utc>,
+    pub event_time: Instant,
     pub session_id: Option<String>,
     pub device_type: Option<DeviceType>,
     pub browser: Option<String>,
@@ -44,7 +44,7 @@ impl From<EventInput> for event::Model {
             contact_id: i.contact_id.map(|id| id.0),
             lead_id: i.lead_id.map(|id| id.0),
             account_id: i.account_id.map(|id| id.0),
-            event_time: i.event_time,
+            event_time: i.event_time.0,
             session_id: i.session_id,
             device_type: i.device_type.map(Into::into),
             browser: i.browser,
@@ -69,7 +69,7 @@ pub struct TouchpointInput {
     pub contact_id: Option<ID>,
     pub lead_id: Option<ID>,
     pub account_id: Option<ID>,
-    pub touchpoint_time: DateTime<Utc>,
+    pub touchpoint_time: Instant,
     pub touchpoint_direction: Option<TouchpointDirection>,
     pub touchpoint_status: Option<TouchpointStatus>,
     pub content_type: Option<ContentType>,
@@ -92,7 +92,7 @@ impl From<TouchpointInput> for touchpoint::Model {
             contact_id: i.contact_id.map(|id| id.0),
             lead_id: i.lead_id.map(|id| id.0),
             account_id: i.account_id.map(|id| id.0),
-            touchpoint_time: i.touchpoint_time,
+            touchpoint_time: i.touchpoint_time.0,
             touchpoint_direction: i.touchpoint_direction.map(Into::into),
             touchpoint_status: i.touchpoint_status.map(Into::into),
             content_type: i.content_type.map(Into::into),

@@ -1,0 +1,184 @@
+//! Response keys in selection order (GraphQL spec, "Serialized Map Ordering"). async-graphql
+//! resolves the fields of a query's objects concurrently and inserts each into the result map as
+//! it completes, so two identical requests could answer `{totalCount, nodes}` and then
+//! `{nodes, totalCount}`; clients that diff or snapshot responses need the same bytes for the same
+//! data. This extension keeps the parsed document and, after execution, puts every object's keys
+//! back in the order of the (fragment-expanded) selection that produced it. A list's items share
+//! one plan, built once; an object already in order is left as it is.
+
+use std::cell::OnceCell;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
+};
+use async_graphql::futures_util::stream::{BoxStream, StreamExt};
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet};
+use async_graphql::{Name, Response, ServerResult, Value, Variables};
+
+pub struct ResponseOrder;
+
+impl ExtensionFactory for ResponseOrder {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ResponseOrderExtension::default())
+    }
+}
+
+/// The request's document, kept from parsing to the response (a subscription's events arrive
+/// after parsing too, hence the shared slot).
+#[derive(Default)]
+struct ResponseOrderExtension {
+    doc: Arc<Mutex<Option<Arc<ExecutableDocument>>>>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ResponseOrderExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(doc.clone()));
+        Ok(doc)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut res = next.run(ctx, operation_name).await;
+        reorder(&self.doc, operation_name, &mut res);
+        res
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let slot = self.doc.clone();
+        next.run(ctx, stream)
+            .map(move |mut res| {
+                // The operation of a subscription is the only one the document may select by
+                // default; a named one is found by its root field set all the same.
+                reorder(&slot, None, &mut res);
+                res
+            })
+            .boxed()
+    }
+}
+
+fn reorder(slot: &Mutex<Option<Arc<ExecutableDocument>>>, operation_name: Option<&str>, res: &mut Response) {
+    let Some(doc) = slot.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
+    let Some(op) = operation(&doc, operation_name, &res.data) else { return };
+    order(&mut res.data, &[&op.selection_set.node], &doc);
+}
+
+/// The operation that produced `data`: the named one, the only one, or (a subscription event,
+/// whose name the hook does not see) the one whose root keys match.
+fn operation<'d>(doc: &'d ExecutableDocument, name: Option<&str>, data: &Value) -> Option<&'d OperationDefinition> {
+    if let Some(name) = name {
+        return doc.operations.iter().find(|(n, _)| n.map(|n| n.as_str()) == Some(name)).map(|(_, op)| &op.node);
+    }
+    let mut ops = doc.operations.iter().map(|(_, op)| &op.node);
+    let (first, second) = (ops.next()?, ops.next());
+    let Some(second) = second else { return Some(first) };
+    let Value::Object(map) = data else { return None };
+    [first, second].into_iter().chain(ops).find(|op| {
+        let plan = Plan::of(&[&op.selection_set.node], doc);
+        map.keys().all(|k| plan.keys.contains_key(k.as_str()))
+    })
+}
+
+/// The response keys one object can have, in selection order, each with the selection sets that
+/// build its value (one field may be selected several times; the executor merges them).
+struct Plan<'d> {
+    keys: IndexMap<&'d str, (Vec<&'d SelectionSet>, OnceCell<Plan<'d>>)>,
+}
+
+impl<'d> Plan<'d> {
+    fn of(sets: &[&'d SelectionSet], doc: &'d ExecutableDocument) -> Plan<'d> {
+        let mut plan = Plan { keys: IndexMap::new() };
+        for set in sets {
+            plan.collect(set, doc, &mut Vec::new());
+        }
+        plan
+    }
+
+    /// Fragments are expanded in place; the validator has refused cycles before execution, and
+    /// `visiting` keeps a cycle from looping even so.
+    fn collect(&mut self, set: &'d SelectionSet, doc: &'d ExecutableDocument, visiting: &mut Vec<&'d Name>) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let entry = self.keys.entry(f.node.response_key().node.as_str()).or_default();
+                    if !f.node.selection_set.node.items.is_empty() {
+                        entry.0.push(&f.node.selection_set.node);
+                    }
+                }
+                Selection::InlineFragment(f) => self.collect(&f.node.selection_set.node, doc, visiting),
+                Selection::FragmentSpread(s) => {
+                    let name = &s.node.fragment_name.node;
+                    if visiting.contains(&name) {
+                        continue;
+                    }
+                    if let Some(frag) = doc.fragments.get(name) {
+                        visiting.push(name);
+                        self.collect(&frag.node.selection_set.node, doc, visiting);
+                        visiting.pop();
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn order(value: &mut Value, sets: &[&SelectionSet], doc: &ExecutableDocument) {
+    apply(value, &Plan::of(sets, doc), doc);
+}
+
+fn apply<'d>(value: &mut Value, plan: &Plan<'d>, doc: &'d ExecutableDocument) {
+    match value {
+        Value::List(items) => items.iter_mut().for_each(|item| apply(item, plan, doc)),
+        Value::Object(map) => {
+            let rank = |k: &Name| plan.keys.get_index_of(k.as_str()).unwrap_or(usize::MAX);
+            if !map.keys().map(rank).is_sorted() {
+                map.sort_by(|a, _, b, _| rank(a).cmp(&rank(b)));
+            }
+            for (key, child) in map.iter_mut() {
+                if let Some((sets, sub)) = plan.keys.get(key.as_str())
+                    && !sets.is_empty()
+                {
+                    apply(child, sub.get_or_init(|| Plan::of(sets, doc)), doc);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_selection_through_fragments_and_lists() {
+        let doc =
+            async_graphql::parser::parse_query("{ a { ...F x: y } b } fragment F on T { z ... on T { w } }").unwrap();
+        let mut data = Value::from_json(serde_json::json!({
+            "b": 1,
+            "a": [{ "x": 1, "w": 2, "z": 3 }, { "w": 2, "z": 3, "x": 1 }],
+        }))
+        .unwrap();
+        let op = operation(&doc, None, &data).unwrap();
+        order(&mut data, &[&op.selection_set.node], &doc);
+        assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"a":[{"z":3,"w":2,"x":1},{"z":3,"w":2,"x":1}],"b":1}"#);
+    }
+}
