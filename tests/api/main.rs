@@ -17,6 +17,7 @@ mod filtering;
 mod http_contract;
 mod limits;
 mod merge;
+mod metrics_export;
 mod paging;
 mod pii;
 mod pipeline;
