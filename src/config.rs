@@ -68,6 +68,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_filter: String,
     pub db_max_connections: u32,
+    /// `CDP_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a database connection (a pooled
+    /// one, or a new one while the database refuses) before it answers `UNAVAILABLE`.
+    pub db_acquire_timeout: std::time::Duration,
     pub limits: QueryLimits,
     /// Root secret: `CDP_JWT_HS256_SECRET`, or the generated demo key file. Purpose keys derive from it.
     pub root_secret: Secret,
@@ -139,6 +142,10 @@ fn err(name: &'static str, problem: impl Into<String>) -> ConfigError {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://cdp360.db?mode=rwc";
 
+/// `CDP_DB_ACQUIRE_TIMEOUT_MS` unset: a request waits this long for a connection, then answers
+/// `UNAVAILABLE`.
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Config {
     /// Read and validate the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -191,6 +198,12 @@ impl Config {
             rate_burst: num("CDP_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
         };
         let db_max_connections = num("CDP_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
+        let db_acquire_timeout = std::time::Duration::from_millis(num(
+            "CDP_DB_ACQUIRE_TIMEOUT_MS",
+            DEFAULT_DB_ACQUIRE_TIMEOUT.as_millis() as usize,
+            100,
+            60_000,
+        )? as u64);
         let identity_max_shared_key = num("CDP_IDENTITY_MAX_SHARED_KEY", 3, 1, 1000)? as u64;
         let hs256 = match get("CDP_JWT_HS256_SECRET") {
             Some(s) if s.len() < 32 => return Err(err("CDP_JWT_HS256_SECRET", "must be at least 32 bytes")),
@@ -255,6 +268,7 @@ impl Config {
             log_format,
             log_filter: get("CDP_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".into()),
             db_max_connections,
+            db_acquire_timeout,
             limits,
             root_secret,
             field_keys,
@@ -272,6 +286,7 @@ impl Config {
             log_format: LogFormat::Pretty,
             log_filter: "warn".into(),
             db_max_connections: 5,
+            db_acquire_timeout: DEFAULT_DB_ACQUIRE_TIMEOUT,
             limits: QueryLimits {
                 max_depth: 12,
                 max_complexity: 50_000,
@@ -469,6 +484,21 @@ mod tests {
     fn production_without_field_keys_refuses_to_start() {
         let e = Config::from_lookup(lookup(&[("CDP_ENV", "production"), SECRET])).unwrap_err();
         assert_eq!(e.name, "CDP_FIELD_KEYS");
+    }
+
+    #[test]
+    fn the_database_acquire_timeout_defaults_to_two_seconds_and_is_bounded() {
+        // Both secrets configured: no demo key file is written.
+        let ring = KeyRing::generate().unwrap().to_config_string();
+        let keys = ("CDP_FIELD_KEYS", std::str::from_utf8(ring.expose()).unwrap());
+        let c = Config::from_lookup(lookup(&[SECRET, keys])).unwrap();
+        assert_eq!(c.db_acquire_timeout, std::time::Duration::from_secs(2));
+        let c = Config::from_lookup(lookup(&[SECRET, keys, ("CDP_DB_ACQUIRE_TIMEOUT_MS", "500")])).unwrap();
+        assert_eq!(c.db_acquire_timeout, std::time::Duration::from_millis(500));
+        for bad in ["0", "99", "60001", "2s"] {
+            let e = Config::from_lookup(lookup(&[SECRET, keys, ("CDP_DB_ACQUIRE_TIMEOUT_MS", bad)])).unwrap_err();
+            assert_eq!(e.name, "CDP_DB_ACQUIRE_TIMEOUT_MS", "{bad}");
+        }
     }
 
     #[test]

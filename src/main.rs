@@ -172,7 +172,8 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             Ok(())
         }
         Command::Seed { scale, seed } => {
-            db::migrate_on_own_connection(&config.database_url, std::sync::Arc::new(metrics::Metrics::new())).await?;
+            let metrics = std::sync::Arc::new(metrics::Metrics::new());
+            db::migrate_on_own_connection(&config.database_url, config.db_acquire_timeout, metrics).await?;
             let conn = connect(&config).await?;
             let pii = Pii::new(&config.field_keys);
             let opts = services::seed::SeedOptions { scale, seed, progress: true };
@@ -254,7 +255,8 @@ async fn rotate_keys(config: &Config, batch_size: u64) -> Result<(), AppError> {
 }
 
 async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, AppError> {
-    db::connect(&config.database_url, config.db_max_connections, std::sync::Arc::new(metrics::Metrics::new())).await
+    let metrics = std::sync::Arc::new(metrics::Metrics::new());
+    db::connect_pool(&config.database_url, config.db_max_connections, config.db_acquire_timeout, metrics).await
 }
 
 async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {

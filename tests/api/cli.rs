@@ -170,3 +170,34 @@ fn values_under_k1(dir: &std::path::Path) -> i64 {
         row.unwrap().try_get::<i64>("", "n").unwrap()
     })
 }
+
+/// A PostgreSQL URL whose port nothing listens on (bound, then released), with a password that
+/// must never be printed.
+fn closed_port_url() -> (String, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    (format!("postgres://app:pw-never-printed@127.0.0.1:{port}/cdp360"), port)
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_naming_its_address_and_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, port) = closed_port_url();
+    let ring = cdp360::crypto::KeyRing::generate().unwrap();
+    let started = Instant::now();
+    let out = cdp360(dir.path())
+        .env("CDP_DATABASE_URL", &url)
+        .env("CDP_JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef")
+        .env("CDP_FIELD_KEYS", String::from_utf8(ring.to_config_string().expose().to_vec()).unwrap())
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(!stderr.contains("pw-never-printed") && !stderr.contains("timed out"), "{stderr}");
+    // The connection wait is bounded (CDP_DB_ACQUIRE_TIMEOUT_MS, 2 s by default; it was 10 s).
+    assert!(took < Duration::from_secs(5), "gave up after {took:?}");
+}

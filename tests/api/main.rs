@@ -18,6 +18,7 @@ mod http_contract;
 mod limits;
 mod merge;
 mod metrics_export;
+mod outage;
 mod paging;
 mod pii;
 mod pipeline;
