@@ -81,6 +81,9 @@ pub struct Config {
     pub field_keys: KeyRing,
     /// Where the demo key file was written/read, when one is used.
     pub key_file: Option<PathBuf>,
+    /// Whether this start generated secrets into the key file (it was missing, or lacked
+    /// `field_keys=`), rather than only reading it.
+    pub key_file_generated: bool,
     pub jwt: JwtSettings,
     /// `CDP_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <it>` (scrapers are
     /// not users, so not a JWT).
@@ -223,12 +226,15 @@ impl Config {
         }
         // Whatever is not configured comes from the demo key file (created once, kept beside the
         // database so a restart can still decrypt).
-        let (root_secret, field_keys, key_file) = match (hs256, field_keys) {
-            (Some(root), Some(ring)) => (root, ring, None),
+        let (root_secret, field_keys, key_file, key_file_generated) = match (hs256, field_keys) {
+            (Some(root), Some(ring)) => (root, ring, None, false),
             (root, ring) => {
                 let path = get("CDP_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| demo_key_path(&database_url));
+                // Absolute, so the start can say exactly where the secrets are (with PostgreSQL the
+                // default is the working directory, easy to lose track of).
+                let path = std::path::absolute(&path).unwrap_or(path);
                 let demo = load_or_create_key_file(&path)?;
-                (root.unwrap_or(demo.root), ring.unwrap_or(demo.field_keys), Some(path))
+                (root.unwrap_or(demo.root), ring.unwrap_or(demo.field_keys), Some(path), demo.generated)
             }
         };
         let public_keys = get("CDP_JWT_PUBLIC_KEYS").filter(|p| !p.is_empty()).map(PathBuf::from);
@@ -274,6 +280,7 @@ impl Config {
             field_keys,
             identity_max_shared_key,
             key_file,
+            key_file_generated,
         })
     }
 
@@ -300,6 +307,7 @@ impl Config {
             field_keys: KeyRing::generate().expect("the OS random number generator works"),
             identity_max_shared_key: crate::services::identity::MAX_SHARED_KEY,
             key_file: None,
+            key_file_generated: false,
             jwt: JwtSettings::default(),
             metrics_token: None,
             // Commits in the process wake the relay, and other replicas NOTIFY it: tests and
@@ -326,6 +334,8 @@ fn demo_key_path(database_url: &str) -> PathBuf {
 struct DemoKeys {
     root: Secret,
     field_keys: KeyRing,
+    /// Generated now (the file was missing or incomplete), not only read.
+    generated: bool,
 }
 
 /// Read the demo key file, generating it (or the lines an older version did not write) once, as a
@@ -348,7 +358,7 @@ fn load_or_create_key_file(path: &Path) -> Result<DemoKeys, ConfigError> {
         None => None,
     };
     if let (Some(root), Some(field_keys)) = (&root, &field_keys) {
-        return Ok(DemoKeys { root: root.clone(), field_keys: field_keys.clone() });
+        return Ok(DemoKeys { root: root.clone(), field_keys: field_keys.clone(), generated: false });
     }
     if root.is_none() && text.is_some() {
         // Never replace a root secret silently: tokens and cursors depend on it.
@@ -372,7 +382,7 @@ fn load_or_create_key_file(path: &Path) -> Result<DemoKeys, ConfigError> {
         String::from_utf8_lossy(ring.expose()),
     );
     write_private(path, &body).map_err(|e| err(NAME, format!("cannot write {}: {e}", path.display())))?;
-    Ok(DemoKeys { root, field_keys })
+    Ok(DemoKeys { root, field_keys, generated: true })
 }
 
 /// Writes `body` to a fresh `0600` file beside `path` and renames it over `path`, so a reader never
@@ -456,6 +466,7 @@ mod tests {
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let b = Config::from_lookup(lookup(&[("CDP_DATABASE_URL", &db)])).unwrap();
+        assert!(a.key_file_generated && !b.key_file_generated, "the second start only reads the file");
         assert_eq!(a.root_secret.expose(), b.root_secret.expose());
         assert_eq!(a.field_keys.to_config_string().expose(), b.field_keys.to_config_string().expose());
     }
