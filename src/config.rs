@@ -75,6 +75,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_filter: String,
     pub db_max_connections: u32,
+    /// `CDP_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a database connection (a pooled
+    /// one, or a new one while the database refuses) before it answers `UNAVAILABLE`.
+    pub db_acquire_timeout: std::time::Duration,
     pub limits: QueryLimits,
     /// Root secret: `CDP_JWT_HS256_SECRET`, or the generated demo key file. Purpose keys derive from it.
     pub root_secret: Secret,
@@ -85,6 +88,9 @@ pub struct Config {
     pub field_keys: KeyRing,
     /// Where the demo key file was written/read, when one is used.
     pub key_file: Option<PathBuf>,
+    /// Whether this start generated secrets into the key file (it was missing, or lacked
+    /// `field_keys=`), rather than only reading it.
+    pub key_file_generated: bool,
     pub jwt: JwtSettings,
     /// `CDP_METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer <it>` (scrapers are
     /// not users, so not a JWT).
@@ -149,6 +155,10 @@ fn err(name: &'static str, problem: impl Into<String>) -> ConfigError {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://cdp360.db?mode=rwc";
 
+/// `CDP_DB_ACQUIRE_TIMEOUT_MS` unset: a request waits this long for a connection, then answers
+/// `UNAVAILABLE`.
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Config {
     /// Read and validate the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -203,6 +213,12 @@ impl Config {
             rate_burst: num("CDP_RATE_LIMIT_BURST", 100, 1, 100_000)? as u32,
         };
         let db_max_connections = num("CDP_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
+        let db_acquire_timeout = std::time::Duration::from_millis(num(
+            "CDP_DB_ACQUIRE_TIMEOUT_MS",
+            DEFAULT_DB_ACQUIRE_TIMEOUT.as_millis() as usize,
+            100,
+            60_000,
+        )? as u64);
         let identity_max_shared_key = num("CDP_IDENTITY_MAX_SHARED_KEY", 3, 1, 1000)? as u64;
         let hs256 = match get("CDP_JWT_HS256_SECRET") {
             Some(s) if s.len() < 32 => return Err(err("CDP_JWT_HS256_SECRET", "must be at least 32 bytes")),
@@ -222,12 +238,15 @@ impl Config {
         }
         // Whatever is not configured comes from the demo key file (created once, kept beside the
         // database so a restart can still decrypt).
-        let (root_secret, field_keys, key_file) = match (hs256, field_keys) {
-            (Some(root), Some(ring)) => (root, ring, None),
+        let (root_secret, field_keys, key_file, key_file_generated) = match (hs256, field_keys) {
+            (Some(root), Some(ring)) => (root, ring, None, false),
             (root, ring) => {
                 let path = get("CDP_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| demo_key_path(&database_url));
+                // Absolute, so the start can say exactly where the secrets are (with PostgreSQL the
+                // default is the working directory, easy to lose track of).
+                let path = std::path::absolute(&path).unwrap_or(path);
                 let demo = load_or_create_key_file(&path)?;
-                (root.unwrap_or(demo.root), ring.unwrap_or(demo.field_keys), Some(path))
+                (root.unwrap_or(demo.root), ring.unwrap_or(demo.field_keys), Some(path), demo.generated)
             }
         };
         let public_keys = get("CDP_JWT_PUBLIC_KEYS").filter(|p| !p.is_empty()).map(PathBuf::from);
@@ -269,11 +288,13 @@ impl Config {
             log_format,
             log_filter: get("CDP_LOG").unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".into()),
             db_max_connections,
+            db_acquire_timeout,
             limits,
             root_secret,
             field_keys,
             identity_max_shared_key,
             key_file,
+            key_file_generated,
         })
     }
 
@@ -286,6 +307,7 @@ impl Config {
             log_format: LogFormat::Pretty,
             log_filter: "warn".into(),
             db_max_connections: 5,
+            db_acquire_timeout: DEFAULT_DB_ACQUIRE_TIMEOUT,
             limits: QueryLimits {
                 max_depth: 12,
                 max_complexity: 50_000,
@@ -301,6 +323,7 @@ impl Config {
             field_keys: KeyRing::generate().expect("the OS random number generator works"),
             identity_max_shared_key: crate::services::identity::MAX_SHARED_KEY,
             key_file: None,
+            key_file_generated: false,
             jwt: JwtSettings::default(),
             metrics_token: None,
             // Commits in the process wake the relay, and other replicas NOTIFY it: tests and
@@ -328,6 +351,8 @@ fn demo_key_path(database_url: &str) -> PathBuf {
 struct DemoKeys {
     root: Secret,
     field_keys: KeyRing,
+    /// Generated now (the file was missing or incomplete), not only read.
+    generated: bool,
 }
 
 /// Read the demo key file, generating it (or the lines an older version did not write) once, as a
@@ -350,7 +375,7 @@ fn load_or_create_key_file(path: &Path) -> Result<DemoKeys, ConfigError> {
         None => None,
     };
     if let (Some(root), Some(field_keys)) = (&root, &field_keys) {
-        return Ok(DemoKeys { root: root.clone(), field_keys: field_keys.clone() });
+        return Ok(DemoKeys { root: root.clone(), field_keys: field_keys.clone(), generated: false });
     }
     if root.is_none() && text.is_some() {
         // Never replace a root secret silently: tokens and cursors depend on it.
@@ -374,7 +399,7 @@ fn load_or_create_key_file(path: &Path) -> Result<DemoKeys, ConfigError> {
         String::from_utf8_lossy(ring.expose()),
     );
     write_private(path, &body).map_err(|e| err(NAME, format!("cannot write {}: {e}", path.display())))?;
-    Ok(DemoKeys { root, field_keys })
+    Ok(DemoKeys { root, field_keys, generated: true })
 }
 
 /// Writes `body` to a fresh `0600` file beside `path` and renames it over `path`, so a reader never
@@ -458,6 +483,7 @@ mod tests {
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let b = Config::from_lookup(lookup(&[("CDP_DATABASE_URL", &db)])).unwrap();
+        assert!(a.key_file_generated && !b.key_file_generated, "the second start only reads the file");
         assert_eq!(a.root_secret.expose(), b.root_secret.expose());
         assert_eq!(a.field_keys.to_config_string().expose(), b.field_keys.to_config_string().expose());
     }
@@ -486,6 +512,21 @@ mod tests {
     fn production_without_field_keys_refuses_to_start() {
         let e = Config::from_lookup(lookup(&[("CDP_ENV", "production"), SECRET])).unwrap_err();
         assert_eq!(e.name, "CDP_FIELD_KEYS");
+    }
+
+    #[test]
+    fn the_database_acquire_timeout_defaults_to_two_seconds_and_is_bounded() {
+        // Both secrets configured: no demo key file is written.
+        let ring = KeyRing::generate().unwrap().to_config_string();
+        let keys = ("CDP_FIELD_KEYS", std::str::from_utf8(ring.expose()).unwrap());
+        let c = Config::from_lookup(lookup(&[SECRET, keys])).unwrap();
+        assert_eq!(c.db_acquire_timeout, std::time::Duration::from_secs(2));
+        let c = Config::from_lookup(lookup(&[SECRET, keys, ("CDP_DB_ACQUIRE_TIMEOUT_MS", "500")])).unwrap();
+        assert_eq!(c.db_acquire_timeout, std::time::Duration::from_millis(500));
+        for bad in ["0", "99", "60001", "2s"] {
+            let e = Config::from_lookup(lookup(&[SECRET, keys, ("CDP_DB_ACQUIRE_TIMEOUT_MS", bad)])).unwrap_err();
+            assert_eq!(e.name, "CDP_DB_ACQUIRE_TIMEOUT_MS", "{bad}");
+        }
     }
 
     #[test]

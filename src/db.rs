@@ -1,23 +1,44 @@
-//! Database connection (with the per-statement metric) and migrations under a lock.
+//! Database connection (with the per-statement metric), migrations under a lock, readiness.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, TransactionTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, TransactionTrait,
+};
 
-use crate::error::{AppError, AppResult};
+use crate::config::DEFAULT_DB_ACQUIRE_TIMEOUT;
+use crate::error::{AppError, AppResult, sqlx_error};
 use crate::metrics::Metrics;
 
 /// Arbitrary constant shared by every replica: "cdp360 migrate".
 const MIGRATION_LOCK_KEY: i64 = 0x0cd9_3600_0001;
 
+/// `/readyz` answers within this, database or not (a probe gives up before its caller does).
+pub const READY_WITHIN: Duration = Duration::from_millis(900);
+
+/// A pool of up to `max_connections`, waiting [`DEFAULT_DB_ACQUIRE_TIMEOUT`] for a connection.
 pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> AppResult<DatabaseConnection> {
+    connect_pool(url, max_connections, DEFAULT_DB_ACQUIRE_TIMEOUT, metrics).await
+}
+
+/// A pool of up to `max_connections`. A statement waits at most `acquire_timeout` for a connection
+/// (a free one, or a new one while the database refuses: sqlx retries until then) and then fails
+/// as `UNAVAILABLE`; once the database answers again the pool reconnects by itself. Failing to open
+/// the pool is one line naming the database's address and the cause (never the password).
+pub async fn connect_pool(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    metrics: Arc<Metrics>,
+) -> AppResult<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         // WAL lets readers proceed during a write; the busy timeout queues writers instead of
         // failing them with SQLITE_BUSY.
@@ -30,7 +51,10 @@ pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> 
         // grouped subqueries look like whole tables), passes `jit_above_cost` and compiles on every
         // call: the benchmark measured 53 ms with JIT against 1.6 ms without for one account.
         .map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
-    let mut db = Database::connect(opts).await?;
+    let mut db = match Database::connect(opts).await {
+        Ok(db) => db,
+        Err(e) => return Err(cannot_connect(url, e, acquire_timeout).await),
+    };
     db.set_metric_callback(move |info| {
         metrics.db_statement(info.elapsed.as_secs_f64());
         // The SQL text only: bound values may hold personal data.
@@ -43,8 +67,8 @@ pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> 
 /// An SQLite connection that prepared statements before an `ALTER TABLE` on another connection
 /// keeps a stale schema: its `SELECT t.*` comes back with more columns than it was prepared with,
 /// which the driver does not survive. A pool opened after the migrations never sees an old schema.
-pub async fn migrate_on_own_connection(url: &str, metrics: Arc<Metrics>) -> AppResult<()> {
-    let db = connect(url, 1, metrics).await?;
+pub async fn migrate_on_own_connection(url: &str, acquire_timeout: Duration, metrics: Arc<Metrics>) -> AppResult<()> {
+    let db = connect_pool(url, 1, acquire_timeout, metrics).await?;
     let result = migrate_up(&db).await;
     db.close().await?;
     result
@@ -82,9 +106,78 @@ pub async fn migration_status(db: &DatabaseConnection) -> AppResult<(Vec<String>
     Ok((applied.iter().map(|m| m.name().to_string()).collect(), pending.iter().map(|m| m.name().to_string()).collect()))
 }
 
-/// Readiness: the database answers and no migration is pending.
+/// Readiness: the database answers within [`READY_WITHIN`] and no migration is pending.
 pub async fn ready(db: &DatabaseConnection) -> AppResult<()> {
-    db.ping().await?;
-    let pending = Migrator::get_pending_migrations(db).await?;
+    let check = async {
+        db.ping().await?;
+        Ok::<_, AppError>(Migrator::get_pending_migrations(db).await?)
+    };
+    let pending = tokio::time::timeout(READY_WITHIN, check).await.map_err(|_| {
+        AppError::Unavailable(format!("the database did not answer within {} ms", READY_WITHIN.as_millis()))
+    })??;
     if pending.is_empty() { Ok(()) } else { Err(AppError::Internal(format!("{} migration(s) pending", pending.len()))) }
+}
+
+/// The pool could not be opened: `cannot connect to the database at HOST:PORT (CAUSE)`. sqlx
+/// retries a refused connection until the timeout and then reports only "pool timed out", so
+/// then one direct connection attempt finds the cause.
+async fn cannot_connect(url: &str, e: DbErr, within: Duration) -> AppError {
+    use sea_orm::sqlx::ConnectOptions as _;
+    let timed_out =
+        matches!(&e, DbErr::ConnectionAcquire(_)) || matches!(sqlx_error(&e), Some(sea_orm::sqlx::Error::PoolTimedOut));
+    let (target, probe) = match url.parse::<PgConnectOptions>() {
+        Ok(pg) if !url.starts_with("sqlite:") => {
+            let host = pg.get_host().to_owned();
+            let target = match host.starts_with('/') {
+                true => format!("{host}/.s.PGSQL.{}", pg.get_port()),
+                false => format!("{host}:{}", pg.get_port()),
+            };
+            (target, timed_out.then_some(pg))
+        }
+        _ => (sqlite_path(url).to_owned(), None),
+    };
+    let cause = match probe {
+        Some(pg) => match tokio::time::timeout(within, pg.connect()).await {
+            Ok(Ok(conn)) => {
+                let _ = sea_orm::sqlx::Connection::close(conn).await;
+                format!("no connection within {} ms", within.as_millis())
+            }
+            Ok(Err(probe)) => cause_of(&probe, within),
+            Err(_) => format!("no answer within {} ms", within.as_millis()),
+        },
+        None => match sqlx_error(&e) {
+            Some(s) => cause_of(s, within),
+            None if timed_out => format!("no connection within {} ms", within.as_millis()),
+            None => e.to_string(),
+        },
+    };
+    AppError::Unavailable(format!("cannot connect to the database at {target} ({cause})"))
+}
+
+/// Why a connection failed, in a few words: "connection refused", "no answer within 2000 ms", or the
+/// database's own message (`password authentication failed for user "app"`, which names no secret).
+fn cause_of(e: &sea_orm::sqlx::Error, within: Duration) -> String {
+    use sea_orm::sqlx::Error as Sqlx;
+    use std::io::ErrorKind;
+    match e {
+        Sqlx::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => "connection refused".into(),
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::UnexpectedEof => {
+                "connection closed by the server".into()
+            }
+            ErrorKind::TimedOut => format!("no answer within {} ms", within.as_millis()),
+            ErrorKind::NotFound => "no such host or socket".into(),
+            _ => io.to_string(),
+        },
+        Sqlx::Database(d) => d.message().to_owned(),
+        Sqlx::PoolTimedOut => format!("no connection within {} ms", within.as_millis()),
+        Sqlx::Tls(tls) => format!("TLS: {tls}"),
+        other => other.to_string(),
+    }
+}
+
+/// The file of a `sqlite:` URL (what an operator looks for), without its query string.
+fn sqlite_path(url: &str) -> &str {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    rest.split('?').next().unwrap_or(rest)
 }

@@ -20,6 +20,11 @@ pub enum AppError {
     InvalidTransition { from: String, to: String },
     #[error("rate limited; retry after {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot be reached right now (down, unreachable, restarting, or no pooled
+    /// connection within `CDP_DB_ACQUIRE_TIMEOUT_MS`): `UNAVAILABLE`, HTTP 503, worth a retry. The
+    /// text is for people: clients get a fixed sentence, the command line names host and cause.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
     Db(DbErr),
     #[error("{0}")]
@@ -33,6 +38,11 @@ pub type AppResult<T> = Result<T, AppError>;
 /// stays out of the message (PostgreSQL's detail would echo the value, which may be PII).
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
+        if is_unavailable(&e) {
+            // The cause (refused, reset, pool timed out) is the operator's; the client retries.
+            tracing::warn!(error = %e, "database unavailable");
+            return AppError::Unavailable(UNAVAILABLE_MESSAGE.into());
+        }
         match e.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => {
                 AppError::Conflict(format!("{} already exists", unique_fields(&msg)))
@@ -47,6 +57,36 @@ impl From<DbErr> for AppError {
             }
             _ => AppError::Db(e),
         }
+    }
+}
+
+/// What a client is told when the database cannot be reached.
+pub const UNAVAILABLE_MESSAGE: &str = "the database is unavailable; retry later";
+
+/// Whether `e` means the database cannot be reached right now, rather than that a statement
+/// failed: no pooled connection within the acquire timeout (sqlx keeps retrying a refused connect
+/// until then), a closed pool, a broken socket, or PostgreSQL's connection-exception (`08…`) and
+/// shutdown (`57P01`–`57P03`) codes.
+pub fn is_unavailable(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    if matches!(e, DbErr::ConnectionAcquire(_)) {
+        return true;
+    }
+    match sqlx_error(e) {
+        Some(Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed) => true,
+        Some(Sqlx::Database(d)) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
+}
+
+/// The driver's error inside a `DbErr`, when there is one.
+pub(crate) fn sqlx_error(e: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    use sea_orm::RuntimeErr::SqlxError;
+    match e {
+        DbErr::Conn(SqlxError(s)) | DbErr::Exec(SqlxError(s)) | DbErr::Query(SqlxError(s)) => Some(s),
+        _ => None,
     }
 }
 
@@ -129,6 +169,7 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::InvalidTransition { .. } => "INVALID_TRANSITION",
             AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -142,6 +183,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) | AppError::InvalidTransition { .. } => 409,
             AppError::RateLimited { .. } => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Db(_) | AppError::Internal(_) => 500,
         }
     }
@@ -154,6 +196,27 @@ impl AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_that_cannot_be_reached_is_unavailable_not_internal() {
+        use sea_orm::sqlx::Error as Sqlx;
+        use sea_orm::{ConnAcquireErr, RuntimeErr};
+        use std::sync::Arc;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for e in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::SqlxError(Arc::new(Sqlx::PoolTimedOut))),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(Sqlx::Io(refused)))),
+        ] {
+            let app = AppError::from(e);
+            assert_eq!((app.code(), app.http_status()), ("UNAVAILABLE", 503), "{app}");
+            assert_eq!(app.to_string(), UNAVAILABLE_MESSAGE);
+        }
+        // A statement that fails on a reachable database stays INTERNAL.
+        let broken = AppError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(Sqlx::RowNotFound))));
+        assert_eq!(broken.code(), "INTERNAL");
+    }
 
     #[test]
     fn unique_violations_name_the_field_on_both_backends() {

@@ -150,6 +150,7 @@ fn export_schema(output: &PathBuf, check: bool) -> ExitCode {
 }
 
 async fn run(config: Config, command: Command) -> Result<(), AppError> {
+    announce_demo_keys(&config);
     match command {
         Command::Serve { no_migrate, no_demo } => {
             serve(config, StartOptions { migrate: !no_migrate, demo_data: !no_demo }).await
@@ -172,7 +173,8 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             Ok(())
         }
         Command::Seed { scale, seed } => {
-            db::migrate_on_own_connection(&config.database_url, std::sync::Arc::new(metrics::Metrics::new())).await?;
+            let metrics = std::sync::Arc::new(metrics::Metrics::new());
+            db::migrate_on_own_connection(&config.database_url, config.db_acquire_timeout, metrics).await?;
             let conn = connect(&config).await?;
             let pii = Pii::new(&config.field_keys);
             let opts = services::seed::SeedOptions { scale, seed, progress: true };
@@ -254,16 +256,27 @@ async fn rotate_keys(config: &Config, batch_size: u64) -> Result<(), AppError> {
 }
 
 async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, AppError> {
-    db::connect(&config.database_url, config.db_max_connections, std::sync::Arc::new(metrics::Metrics::new())).await
+    let metrics = std::sync::Arc::new(metrics::Metrics::new());
+    db::connect_pool(&config.database_url, config.db_max_connections, config.db_acquire_timeout, metrics).await
+}
+
+/// Demo mode says so on every command that loaded the key file, naming the file: data sealed now
+/// (`seed`, writes) can only be read with the same file, and with PostgreSQL its default place is
+/// the working directory, not beside the database.
+fn announce_demo_keys(config: &Config) {
+    let Some(path) = &config.key_file else { return };
+    let what = if config.key_file_generated {
+        "DEMO MODE: secrets were generated into a local key file; keep it (encrypted data needs it, CDP_KEY_FILE \
+         points a later run at it), and set CDP_JWT_HS256_SECRET and CDP_FIELD_KEYS (and CDP_ENV=production) for \
+         real deployments"
+    } else {
+        "DEMO MODE: secrets were read from a local key file; set CDP_JWT_HS256_SECRET and CDP_FIELD_KEYS (and \
+         CDP_ENV=production) for real deployments"
+    };
+    tracing::warn!(key_file = %path.display(), "{what}");
 }
 
 async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {
-    if let Some(path) = &config.key_file {
-        tracing::warn!(
-            key_file = %path.display(),
-            "DEMO MODE: secrets were generated into a local key file; set CDP_JWT_HS256_SECRET and CDP_FIELD_KEYS (and CDP_ENV=production) for real deployments"
-        );
-    }
     let shutdown = shutdown_signal();
     // Demo mode only: with real secrets, tokens come from `cdp360 token` or the identity provider.
     let demo_token = match &config.key_file {

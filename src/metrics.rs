@@ -1,16 +1,65 @@
 //! Prometheus metrics, one registry per `Application` (no global recorder: several servers in one
-//! process — the tests — keep separate counts). Names are the contract of DESIGN.md §11.
+//! process — the tests — keep separate counts). Names are the contract of DESIGN.md §11; every
+//! metric is described in [`HELP`] (`promtool check metrics` wants a `# HELP` for each).
 
-use metrics::{Histogram, Key, Label, Metadata, Recorder};
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use metrics::{Histogram, Key, KeyName, Label, Metadata, Recorder, SharedString};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 static META: Metadata<'static> = Metadata::new("cdp360", metrics::Level::INFO, Some("cdp360::metrics"));
 
+/// Distinct `operation` labels kept; later operation names are counted as [`OTHER_OPERATION`].
+/// Clients choose `operationName` freely, and every label value is a series the server keeps
+/// for its lifetime: without a bound, random names would grow memory and `/metrics` without end.
+pub const MAX_OPERATION_LABELS: usize = 100;
+/// The `operation` label of operations past the first [`MAX_OPERATION_LABELS`] names.
+pub const OTHER_OPERATION: &str = "other";
+
+const HTTP_REQUESTS: &str = "cdp360_http_requests_total";
+const GRAPHQL_OPERATION: &str = "cdp360_graphql_operation_seconds";
+const DB_STATEMENT: &str = "cdp360_db_statement_seconds";
+const SUBSCRIPTIONS_ACTIVE: &str = "cdp360_subscriptions_active";
+const INGESTION: &str = "cdp360_ingestion_total";
+const SUMMARIES_PENDING: &str = "cdp360_summaries_refresh_pending";
+const SUMMARIES_REFRESHES: &str = "cdp360_summaries_refreshes_total";
+const LISTENER_RECONNECTS: &str = "cdp360_outbox_listener_reconnects_total";
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Every metric this module records, with its type and `# HELP` text.
+const HELP: &[(&str, Kind, &str)] = &[
+    (HTTP_REQUESTS, Kind::Counter, "HTTP requests answered, by method, route template and status."),
+    (
+        GRAPHQL_OPERATION,
+        Kind::Histogram,
+        "Time to execute one GraphQL operation, by operation name (the first names seen; later ones as \"other\").",
+    ),
+    (DB_STATEMENT, Kind::Histogram, "Time of one SQL statement; its _count is the number of statements run."),
+    (SUBSCRIPTIONS_ACTIVE, Kind::Gauge, "GraphQL subscriptions currently open."),
+    (INGESTION, Kind::Counter, "Ingested events and touchpoints, by outcome."),
+    (SUMMARIES_PENDING, Kind::Gauge, "Record ids waiting for (or in) their post-commit summary refresh."),
+    (SUMMARIES_REFRESHES, Kind::Counter, "Set-based refreshes of a summary table, by summary."),
+    (
+        LISTENER_RECONNECTS,
+        Kind::Counter,
+        "Times the outbox listener (PostgreSQL LISTEN) lost its connection and listened again.",
+    ),
+];
+
 pub struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     db_statement: Histogram,
+    /// The operation names that have a label of their own (at most [`MAX_OPERATION_LABELS`]).
+    operations: Mutex<HashSet<String>>,
 }
 
 impl Default for Metrics {
@@ -24,11 +73,20 @@ impl Metrics {
         let recorder =
             PrometheusBuilder::new().set_buckets(BUCKETS).expect("static non-empty buckets").build_recorder();
         let handle = recorder.handle();
-        let db_statement = recorder.register_histogram(&Key::from_static_name("cdp360_db_statement_seconds"), &META);
+        for &(name, kind, help) in HELP {
+            let (name, help) = (KeyName::from_const_str(name), SharedString::const_str(help));
+            match kind {
+                Kind::Counter => recorder.describe_counter(name, None, help),
+                Kind::Gauge => recorder.describe_gauge(name, None, help),
+                Kind::Histogram => recorder.describe_histogram(name, None, help),
+            }
+        }
+        let db_statement = recorder.register_histogram(&Key::from_static_name(DB_STATEMENT), &META);
         // Present from the start so dashboards and scrapers see the series at zero.
-        recorder.register_gauge(&Key::from_static_name("cdp360_subscriptions_active"), &META).set(0.0);
-        recorder.register_gauge(&Key::from_static_name("cdp360_summary_refresh_pending"), &META).set(0.0);
-        Metrics { recorder, handle, db_statement }
+        recorder.register_gauge(&Key::from_static_name(SUBSCRIPTIONS_ACTIVE), &META).set(0.0);
+        recorder.register_gauge(&Key::from_static_name(SUMMARIES_PENDING), &META).set(0.0);
+        recorder.register_counter(&Key::from_static_name(LISTENER_RECONNECTS), &META).absolute(0);
+        Metrics { recorder, handle, db_statement, operations: Mutex::new(HashSet::new()) }
     }
 
     /// One SQL statement ran (its `_count` is the number of statements).
@@ -42,46 +100,95 @@ impl Metrics {
             Label::new("route", route.to_string()),
             Label::new("status", status.to_string()),
         ];
-        self.recorder.register_counter(&Key::from_parts("cdp360_http_requests_total", labels), &META).increment(1);
+        self.recorder.register_counter(&Key::from_parts(HTTP_REQUESTS, labels), &META).increment(1);
     }
 
+    /// One GraphQL operation ran; the first [`MAX_OPERATION_LABELS`] distinct names keep their
+    /// label, later ones count as [`OTHER_OPERATION`].
     pub fn graphql_operation(&self, operation: &str, seconds: f64) {
-        let labels = vec![Label::new("operation", operation.to_string())];
-        self.recorder
-            .register_histogram(&Key::from_parts("cdp360_graphql_operation_seconds", labels), &META)
-            .record(seconds);
+        let labels = vec![Label::new("operation", self.operation_label(operation))];
+        self.recorder.register_histogram(&Key::from_parts(GRAPHQL_OPERATION, labels), &META).record(seconds);
+    }
+
+    fn operation_label(&self, operation: &str) -> String {
+        let mut known = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        if known.contains(operation) {
+            return operation.to_owned();
+        }
+        if known.len() < MAX_OPERATION_LABELS {
+            known.insert(operation.to_owned());
+            return operation.to_owned();
+        }
+        OTHER_OPERATION.to_owned()
     }
 
     pub fn ingestion(&self, outcome: &'static str) {
         let labels = vec![Label::new("outcome", outcome)];
-        self.recorder.register_counter(&Key::from_parts("cdp360_ingestion_total", labels), &META).increment(1);
+        self.recorder.register_counter(&Key::from_parts(INGESTION, labels), &META).increment(1);
     }
 
     pub fn subscriptions_delta(&self, delta: f64) {
-        let g = self.recorder.register_gauge(&Key::from_static_name("cdp360_subscriptions_active"), &META);
+        let g = self.recorder.register_gauge(&Key::from_static_name(SUBSCRIPTIONS_ACTIVE), &META);
         if delta >= 0.0 { g.increment(delta) } else { g.decrement(-delta) }
     }
 
     /// Ids waiting for (or in) their post-commit summary refresh.
     pub fn summary_refresh_pending(&self, ids: f64) {
-        self.recorder.register_gauge(&Key::from_static_name("cdp360_summary_refresh_pending"), &META).set(ids);
+        self.recorder.register_gauge(&Key::from_static_name(SUMMARIES_PENDING), &META).set(ids);
     }
 
     /// One set-based refresh of some ids of one summary table ran.
     pub fn summary_refresh(&self, table: &'static str) {
         let labels = vec![Label::new("summary", table)];
-        self.recorder.register_counter(&Key::from_parts("cdp360_summary_refreshes_total", labels), &META).increment(1);
+        self.recorder.register_counter(&Key::from_parts(SUMMARIES_REFRESHES, labels), &META).increment(1);
     }
 
     /// The outbox listener (PostgreSQL `LISTEN`) lost its connection and is listening again.
     pub fn listener_reconnected(&self) {
-        self.recorder
-            .register_counter(&Key::from_static_name("cdp360_outbox_listener_reconnects_total"), &META)
-            .increment(1);
+        self.recorder.register_counter(&Key::from_static_name(LISTENER_RECONNECTS), &META).increment(1);
     }
 
     /// Prometheus text exposition.
     pub fn render(&self) -> String {
         self.handle.render()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_help_text_and_a_type() {
+        let m = Metrics::new();
+        m.db_statement(0.001);
+        m.http_request("GET", "/graphql", 200);
+        m.graphql_operation("Inbox", 0.001);
+        m.ingestion("stored");
+        m.subscriptions_delta(1.0);
+        m.summary_refresh_pending(1.0);
+        m.summary_refresh("account_summary");
+        m.listener_reconnected();
+        let text = m.render();
+        let typed: Vec<&str> =
+            text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split(' ').next()).collect();
+        assert_eq!(typed.len(), HELP.len(), "{text}");
+        for name in typed {
+            assert!(text.lines().any(|l| l.starts_with(&format!("# HELP {name} "))), "no HELP for {name}: {text}");
+        }
+    }
+
+    #[test]
+    fn operation_names_past_the_bound_are_labelled_other() {
+        let m = Metrics::new();
+        for i in 0..MAX_OPERATION_LABELS + 50 {
+            m.graphql_operation(&format!("Op{i}"), 0.001);
+        }
+        m.graphql_operation("Op0", 0.001);
+        let text = m.render();
+        let series = text.lines().filter(|l| l.starts_with("cdp360_graphql_operation_seconds_count{")).count();
+        assert_eq!(series, MAX_OPERATION_LABELS + 1, "{text}");
+        assert!(text.contains("cdp360_graphql_operation_seconds_count{operation=\"other\"} 50"), "{text}");
+        assert!(text.contains("cdp360_graphql_operation_seconds_count{operation=\"Op0\"} 2"), "{text}");
     }
 }

@@ -78,9 +78,15 @@ impl Application {
         }
         let metrics = Arc::new(Metrics::new());
         if opts.migrate {
-            db::migrate_on_own_connection(&config.database_url, metrics.clone()).await?;
+            db::migrate_on_own_connection(&config.database_url, config.db_acquire_timeout, metrics.clone()).await?;
         }
-        let db = db::connect(&config.database_url, config.db_max_connections, metrics.clone()).await?;
+        let db = db::connect_pool(
+            &config.database_url,
+            config.db_max_connections,
+            config.db_acquire_timeout,
+            metrics.clone(),
+        )
+        .await?;
         let pii = Arc::new(Pii::new(&config.field_keys));
         if opts.demo_data && services::seed::is_empty(&db).await? {
             let report = services::seed::seed_demo(&db, &pii).await?;

@@ -312,5 +312,28 @@ fn respond(media: MediaType, res: BatchResponse) -> Response {
         BatchResponse::Batch(list) => serde_json::to_string(&list.iter().map(Out::of).collect::<Vec<_>>()),
     }
     .unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
-    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+    let response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    retry_later_if_unavailable(&res, response)
+}
+
+/// Seconds a client waits before retrying when the database could not be reached.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
+/// An operation that failed because the database cannot be reached (`UNAVAILABLE`) makes the
+/// answer 503 with `Retry-After`, whatever the media type: clients and load balancers retry a 503,
+/// while a 200 reads as a final answer.
+fn retry_later_if_unavailable(res: &BatchResponse, mut response: Response) -> Response {
+    let responses = match res {
+        BatchResponse::Single(r) => std::slice::from_ref(r),
+        BatchResponse::Batch(list) => list.as_slice(),
+    };
+    let unavailable = responses.iter().flat_map(|r| &r.errors).any(|e| {
+        let code = e.extensions.as_ref().and_then(|ext| ext.get("code"));
+        matches!(code, Some(async_graphql::Value::String(c)) if c == "UNAVAILABLE")
+    });
+    if unavailable {
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
+    }
+    response
 }

@@ -82,7 +82,7 @@ struct QueueState {
 }
 
 impl QueueState {
-    /// Ids queued or in flight (the `cdp360_summary_refresh_pending` gauge).
+    /// Ids queued or in flight (the `cdp360_summaries_refresh_pending` gauge).
     fn pending(&self) -> usize {
         self.queued.len() + self.in_flight
     }
@@ -143,7 +143,7 @@ impl Queue {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).pushes
     }
 
-    /// Ids queued or in flight (the `cdp360_summary_refresh_pending` gauge).
+    /// Ids queued or in flight (the `cdp360_summaries_refresh_pending` gauge).
     pub fn pending(&self) -> usize {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).pending()
     }

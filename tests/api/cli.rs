@@ -170,3 +170,72 @@ fn values_under_k1(dir: &std::path::Path) -> i64 {
         row.unwrap().try_get::<i64>("", "n").unwrap()
     })
 }
+
+/// A PostgreSQL URL whose port nothing listens on (bound, then released), with a password that
+/// must never be printed.
+fn closed_port_url() -> (String, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    (format!("postgres://app:pw-never-printed@127.0.0.1:{port}/cdp360"), port)
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_naming_its_address_and_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, port) = closed_port_url();
+    let ring = cdp360::crypto::KeyRing::generate().unwrap();
+    let started = Instant::now();
+    let out = cdp360(dir.path())
+        .env("CDP_DATABASE_URL", &url)
+        .env("CDP_JWT_HS256_SECRET", "0123456789abcdef0123456789abcdef")
+        .env("CDP_FIELD_KEYS", String::from_utf8(ring.to_config_string().expose().to_vec()).unwrap())
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(!stderr.contains("pw-never-printed") && !stderr.contains("timed out"), "{stderr}");
+    // The connection wait is bounded (CDP_DB_ACQUIRE_TIMEOUT_MS, 2 s by default; it was 10 s).
+    assert!(took < Duration::from_secs(5), "gave up after {took:?}");
+}
+
+#[test]
+fn a_start_that_reads_an_existing_key_file_does_not_say_it_generated_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("cli.db.keys");
+    let stderr = || {
+        let out = cdp360(dir.path()).args(["migrate", "status"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let first = stderr();
+    assert!(first.contains("generated") && first.contains(&key_file.display().to_string()), "{first}");
+    let second = stderr();
+    assert!(second.contains("read from") && second.contains(&key_file.display().to_string()), "{second}");
+    assert!(!second.contains("generated"), "{second}");
+}
+
+#[tokio::test]
+async fn migrate_against_postgres_without_keys_says_where_it_wrote_the_key_file() {
+    // With PostgreSQL the key file lands in the working directory, not beside the database: the
+    // command names it. Without a test database the URL is a closed port: the notice comes first.
+    let database = crate::harness::empty_postgres_database().await;
+    let url = database.clone().unwrap_or_else(|| closed_port_url().0);
+    let dir = tempfile::tempdir().unwrap();
+    let out = cdp360(dir.path()).env("CDP_DATABASE_URL", &url).args(["migrate", "up"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if database.is_some() {
+        assert!(out.status.success(), "{stderr}");
+    }
+    let key_file = dir.path().join("cdp360.keys");
+    assert!(stderr.contains("DEMO MODE") && stderr.contains("generated"), "{stderr}");
+    assert!(stderr.contains(&key_file.display().to_string()), "names the absolute path: {stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

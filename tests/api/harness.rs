@@ -236,11 +236,11 @@ impl TestApp {
     }
 
     /// Waits until the post-commit summary refreshes of the writes so far have committed
-    /// (`cdp360_summary_refresh_pending` back at 0). Writes queue them before they answer.
+    /// (`cdp360_summaries_refresh_pending` back at 0). Writes queue them before they answer.
     pub async fn settle(&self) {
         for _ in 0..1000 {
             let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
-            if metric_value(&text, "cdp360_summary_refresh_pending") == Some(0.0) {
+            if metric_value(&text, "cdp360_summaries_refresh_pending") == Some(0.0) {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;

@@ -19,6 +19,8 @@ mod hardening;
 mod http_contract;
 mod limits;
 mod merge;
+mod metrics_export;
+mod outage;
 mod paging;
 mod pii;
 mod pipeline;

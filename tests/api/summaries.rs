@@ -439,7 +439,7 @@ async fn a_thousand_events_for_one_account_cause_a_handful_of_refreshes() {
     assert_eq!(done.len(), 1000);
     app.settle().await;
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    let refreshes = metric_value(&text, "cdp360_summary_refreshes_total{summary=\"account_summary\"}").unwrap();
+    let refreshes = metric_value(&text, "cdp360_summaries_refreshes_total{summary=\"account_summary\"}").unwrap();
     assert!(refreshes <= 10.0, "{refreshes} refreshes of the account's summary for 1,000 events");
     let s = app.data("{ account(id: \"ACC_1\") { summary { healthScore lastActivityAt } } contact(id: \"CNT_1\") { summary { totalEvents } } }", json!({})).await;
     assert_eq!(s["contact"]["summary"]["totalEvents"], 1000, "the last refresh saw every event");
