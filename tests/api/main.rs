@@ -15,6 +15,7 @@ mod cli;
 mod convert;
 mod crud;
 mod filtering;
+mod fuzz;
 mod hardening;
 mod http_contract;
 mod limits;
