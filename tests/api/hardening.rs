@@ -243,6 +243,20 @@ async fn deep_and_wide_inputs_are_refused_and_the_server_keeps_serving() {
 }
 
 #[tokio::test]
+async fn a_long_chain_of_fragment_spreads_is_refused_and_the_server_keeps_serving() {
+    let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 16 << 20).await;
+    let n = 100_000;
+    let mut query = String::from("{ ...F0 }");
+    for i in 0..n {
+        let next = if i + 1 == n { "__typename".to_owned() } else { format!("...F{}", i + 1) };
+        query.push_str(&format!(" fragment F{i} on QueryRoot {{ {next} }}"));
+    }
+    let body = app.gql(&query, json!({})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:.300}");
+    assert_eq!(app.data("{ __typename }", json!({})).await["__typename"], "QueryRoot");
+}
+
+#[tokio::test]
 async fn a_filter_nested_within_the_limits_still_answers() {
     let app = TestApp::spawn().await;
     insert(&app.db, (1..=3).map(fixtures::lead).collect()).await;
