@@ -32,6 +32,8 @@ pub struct AppState {
     pub pii: Arc<Pii>,
     pub store: Store,
     pub broker: Broker,
+    /// Subscription reads and loaders shared by subscribers of one access rule.
+    pub fanout: Arc<graphql::fanout::Fanout>,
     /// The open WebSocket connections, closed with `1001` on shutdown.
     pub sockets: http::Drain,
 }
@@ -106,7 +108,9 @@ impl Application {
         let outbox_start = crate::repo::outbox::last_seq(&db).await?;
         let store = Store::new(db.clone(), metrics.clone());
         let broker = Broker::new(config.live.subscription_buffer);
+        let fanout = Arc::new(graphql::fanout::Fanout::default());
         let gql_state = Arc::new(GqlState {
+            fanout: fanout.clone(),
             db: db.clone(),
             store: store.clone(),
             broker: broker.clone(),
@@ -131,6 +135,7 @@ impl Application {
             store,
             broker,
             sockets: http::Drain::default(),
+            fanout,
         };
         Ok(Application { listener, state, outbox_start, outbox_listener })
     }

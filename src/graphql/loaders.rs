@@ -38,8 +38,12 @@ const QUIET: Duration = Duration::from_millis(1);
 /// …or at the latest this long after its first key.
 const MAX_WAIT: Duration = Duration::from_millis(100);
 
+/// A request's (or, for subscriptions, an access rule's: `graphql::fanout`) loader, as the
+/// resolvers find it in their context.
+pub type SharedLoader = Arc<DataLoader<DbLoader>>;
+
 impl DbLoader {
-    pub fn new(db: DatabaseConnection, access: Access) -> DataLoader<DbLoader> {
+    pub fn new(db: DatabaseConnection, access: Access) -> SharedLoader {
         let registered = Arc::new(AtomicU64::new(0));
         let busy = Arc::new(Busy::default());
         let (watched, in_poll) = (registered.clone(), busy.clone());
@@ -54,7 +58,7 @@ impl DbLoader {
                 fetch.await
             })
         };
-        DataLoader::new(DbLoader { db, access, registered, busy }, spawner).delay(Duration::ZERO)
+        Arc::new(DataLoader::new(DbLoader { db, access, registered, busy }, spawner).delay(Duration::ZERO))
     }
 
     /// The state [`Polled`] keeps for this loader.
@@ -302,7 +306,7 @@ impl<R: Resource> Loader<CountKey<R>> for DbLoader {
 }
 
 fn loader<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a DataLoader<DbLoader>> {
-    let loader = ctx.data::<DataLoader<DbLoader>>()?;
+    let loader = ctx.data::<SharedLoader>()?;
     loader.loader().touch();
     Ok(loader)
 }

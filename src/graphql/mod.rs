@@ -5,6 +5,7 @@ pub mod bounds;
 pub mod connection;
 pub mod cursor;
 pub mod errors;
+pub mod fanout;
 pub mod filters;
 pub mod guard;
 pub mod limits;
@@ -39,6 +40,8 @@ pub struct GqlState {
     pub cursors: CursorCodec,
     /// Decrypts and masks PII fields, and turns PII filters into blind-index matches.
     pub pii: Arc<Pii>,
+    /// Subscription reads shared by subscribers of one access rule and filter.
+    pub fanout: Arc<fanout::Fanout>,
     /// Identity resolution's switchboard cap (`CDP_IDENTITY_MAX_SHARED_KEY`).
     pub identity_cap: u64,
 }

@@ -15,6 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::GqlState;
 use super::errors::{GqlResult, OrGql};
+use super::fanout::ReadKey;
 use super::model::{
     Account, AccountSummary, Contact, ContactSummary, Lead, LeadFilter, LeadStatus, Opportunity, OpportunityStage,
 };
@@ -352,25 +353,43 @@ impl Drop for Active {
 }
 
 /// The first record of `R` whose `col` equals `key` and that passes `filter`, read through
-/// `access`. A failed read drops the event (logged): a subscription outlives a database hiccup.
+/// `access`: once per event for all subscribers of the same access rule and filter
+/// (`graphql::fanout`). A failed read drops the event (logged): a subscription outlives a
+/// database hiccup.
 async fn fetch<R: Resource>(
-    state: &GqlState,
+    state: &Arc<GqlState>,
+    seq: i64,
     access: &Access,
     col: &'static str,
     key: &str,
-    filter: Option<&Filter>,
-) -> Option<R> {
+    filter: Option<&Arc<(Filter, Arc<str>)>>,
+) -> Option<R>
+where
+    R::Model: Clone + Send + Sync + 'static,
+{
+    let shared = ReadKey {
+        seq,
+        table: R::TABLE.name,
+        col,
+        key: key.to_owned(),
+        access: access.fingerprint(),
+        filter: filter.map(|f| f.1.clone()),
+    };
     let mut parts = vec![Filter::Cmp { col, op: CmpOp::Eq, value: key.into() }];
-    parts.extend(filter.cloned());
-    let slice = Slice { limit: 1, backward: false, after: None, before: None };
-    let all = Filter::all(parts);
-    match read::page::<R::Model>(&state.db, access, R::TABLE, all.as_ref(), R::default_order(), &slice).await {
-        Ok(page) => page.rows.into_iter().next().map(R::wrap),
-        Err(e) => {
-            tracing::warn!(error = %e, table = R::TABLE.name, "subscription read failed; event dropped");
-            None
+    parts.extend(filter.map(|f| f.0.clone()));
+    let (db, access) = (state.db.clone(), access.clone());
+    let read = async move {
+        let slice = Slice { limit: 1, backward: false, after: None, before: None };
+        let all = Filter::all(parts);
+        match read::page::<R::Model>(&db, &access, R::TABLE, all.as_ref(), R::default_order(), &slice).await {
+            Ok(page) => page.rows.into_iter().next(),
+            Err(e) => {
+                tracing::warn!(error = %e, table = R::TABLE.name, "subscription read failed; event dropped");
+                None
+            }
         }
-    }
+    };
+    state.fanout.read(shared, read).await.map(R::wrap)
 }
 
 /// Lead events selected by `select`, re-read through the subscriber's access and `filter`.
@@ -381,9 +400,13 @@ fn lead_stream<T: Send + 'static>(
     build: fn(Lead, &Envelope) -> T,
 ) -> GqlResult<impl Stream<Item = T> + use<T>> {
     let sub = Sub::new(ctx)?;
-    // Converted once, so a malformed filter fails the subscribe instead of every event.
-    let filter: Option<Arc<Filter>> = match filter {
-        Some(f) => f.compile(&sub.state.pii).gql()?.map(Arc::new),
+    // Converted once, so a malformed filter fails the subscribe instead of every event; its
+    // canonical text decides which subscribers share a read.
+    let filter: Option<Arc<(Filter, Arc<str>)>> = match filter {
+        Some(f) => f.compile(&sub.state.pii).gql()?.map(|f| {
+            let canon: Arc<str> = Arc::from(format!("{f:?}"));
+            Arc::new((f, canon))
+        }),
         None => None,
     };
     let (state, access) = (sub.state.clone(), sub.access.clone());
@@ -396,7 +419,7 @@ fn lead_stream<T: Send + 'static>(
                 return None;
             }
             let (lead_id, _) = env.event.lead()?;
-            let lead = fetch::<Lead>(&state, &access, Lead::TABLE.pk, lead_id, filter.as_deref()).await?;
+            let lead = fetch::<Lead>(&state, env.seq, &access, Lead::TABLE.pk, lead_id, filter.as_ref()).await?;
             Some(build(lead, &env))
         }
     }))
@@ -419,7 +442,7 @@ fn summary_stream<R: Resource>(
             if !named {
                 return None;
             }
-            fetch::<R>(&state, &access, col, &id, None).await
+            fetch::<R>(&state, env.seq, &access, col, &id, None).await
         }
     }))
 }

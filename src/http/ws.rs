@@ -27,7 +27,6 @@ use tokio::time::{Instant, sleep};
 use super::graphql::charge;
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::graphql::limits::OperationCharge;
-use crate::graphql::loaders::DbLoader;
 use crate::graphql::subscription::SlowConsumer;
 use crate::services::read::Access;
 use crate::startup::AppState;
@@ -147,8 +146,9 @@ fn on_init(
             let access = Access::for_principal(&principal);
             let mut init = async_graphql::Data::default();
             // No cache in the loader (one batch per poll), so a long-lived subscription never
-            // serves stale rows.
-            init.insert(DbLoader::new(state.db.clone(), access.clone()));
+            // serves stale rows; shared by the connections of one access rule, so one event's
+            // relations are read once for all their subscribers (`graphql::fanout`).
+            init.insert(state.fanout.loader(&state.db, &access));
             init.insert(access);
             init.insert(SlowConsumer(slow));
             // Every operation on the socket counts against the same bucket as HTTP requests.

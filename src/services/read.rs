@@ -26,6 +26,20 @@ impl Access {
         Access { channels: principal.channels.as_ref().map(|c| Arc::new(c.iter().cloned().collect())) }
     }
 
+    /// Equal for two accesses exactly when they see the same rows: subscribers with equal
+    /// fingerprints may share a read (`graphql::fanout`).
+    pub fn fingerprint(&self) -> Arc<str> {
+        match &self.channels {
+            None => Arc::from("*"),
+            Some(channels) => {
+                let mut sorted: Vec<&str> = channels.iter().map(String::as_str).collect();
+                sorted.sort_unstable();
+                sorted.dedup();
+                Arc::from(format!("channels:{}", sorted.join(",")))
+            }
+        }
+    }
+
     /// For internal jobs and tools that act for the system, not for a caller.
     pub fn unrestricted() -> Access {
         Access { channels: None }
