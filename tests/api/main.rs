@@ -15,6 +15,7 @@ mod convert;
 mod crud;
 mod filtering;
 mod http_contract;
+mod integrity;
 mod limits;
 mod merge;
 mod paging;
