@@ -1,5 +1,5 @@
-//! Generic writes the services share: a guarded UPDATE (optimistic concurrency) and existence checks
-//! for foreign keys. Inserts go through SeaORM ActiveModels or `bulk`.
+//! Generic writes the services share: a guarded UPDATE and DELETE (optimistic concurrency) and
+//! existence checks for foreign keys. Inserts go through SeaORM ActiveModels or `bulk`.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, Value};
@@ -66,6 +66,23 @@ pub async fn existing_with(
             Ok((r.try_get::<String>("", key)?, other))
         })
         .collect()
+}
+
+/// `DELETE FROM table WHERE pk = id AND expect…`: true when the row matched. False means the row
+/// is gone or changed since it was read (the caller decides what that means).
+pub async fn delete_where(
+    db: &impl ConnectionTrait,
+    table: &str,
+    pk: &str,
+    id: &str,
+    expect: Vec<(&'static str, Value)>,
+) -> AppResult<bool> {
+    let mut q = Query::delete();
+    q.from_table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    for (col, value) in expect {
+        q.and_where(Expr::col(Alias::new(col)).eq(value));
+    }
+    Ok(db.execute(&q).await?.rows_affected() == 1)
 }
 
 /// The primary key of the first row (by key) matching `filter`.

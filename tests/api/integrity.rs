@@ -1,7 +1,7 @@
 //! Data integrity around merges and conversions (hardening issue, item 12): a merged record (a
 //! tombstone) receives nothing new — an explicit reference to it is refused naming the record it
-//! was merged into, identity resolution follows it to that record. Every refusal also checks that
-//! nothing was written.
+//! was merged into, identity resolution follows it to that record — and a converted lead, the
+//! conversion trail, cannot be deleted. Every refusal also checks that nothing was written.
 
 use entity::enums::LeadStatus;
 use entity::{account, contact, lead, opportunity};
@@ -173,4 +173,31 @@ async fn writes_naming_a_merged_account_or_contact_are_refused_and_write_nothing
     merge_accounts(&app, "ACC_C", "ACC_A").await;
     let (query, variables, field, _) = &refused[0];
     assert_refused(&app.gql(query, variables.clone()).await, field, "account ACC_B was merged into ACC_C");
+}
+
+#[tokio::test]
+async fn a_converted_lead_cannot_be_deleted_alone_or_in_bulk() {
+    let app = TestApp::spawn().await;
+    insert(&app.db, vec![qualified(1), fixtures::lead(2)]).await;
+    let converted = app.data(CONVERT, json!({ "i": { "leadId": "LEAD_000001" } })).await["convertLead"].clone();
+    let before = snapshot(&app).await;
+    let body = app.gql("mutation { deleteLead(id: \"LEAD_000001\") }", json!({})).await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("conversion trail"), "{body}");
+    let bulk = "mutation($all: Boolean) { deleteLeads(ids: [\"LEAD_000002\", \"LEAD_000001\"], allOrNone: $all) {
+        ok id error { code message } } }";
+    let body = app.gql(bulk, json!({ "all": true })).await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().starts_with("[1] "), "{body}");
+    assert_unchanged(&before, &snapshot(&app).await);
+    // Each on its own: the open lead goes, the converted one stays.
+    let items = app.data(bulk, json!({ "all": false })).await["deleteLeads"].clone();
+    assert_eq!((items[0]["ok"].as_bool(), items[1]["ok"].as_bool()), (Some(true), Some(false)), "{items}");
+    assert_eq!(items[1]["error"]["code"], "CONFLICT");
+    assert!(lead::Entity::find_by_id("LEAD_000002").one(&app.db).await.unwrap().is_none());
+    let kept = lead::Entity::find_by_id("LEAD_000001").one(&app.db).await.unwrap().expect("the converted lead");
+    assert_eq!(kept.converted_opportunity_id.as_deref(), converted["opportunityId"].as_str());
+    let opportunity_id = converted["opportunityId"].as_str().unwrap();
+    let opp = opportunity::Entity::find_by_id(opportunity_id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(opp.lead_id.as_deref(), Some("LEAD_000001"), "the conversion trail is intact");
 }
