@@ -141,7 +141,7 @@ impl Application {
             poll: live.outbox_poll,
         };
         let relay = tokio::spawn(relay.run(self.outbox_start));
-        jobs::spawn(&state.store, live);
+        jobs::spawn(&state.store, live).await;
         let store = state.store.clone();
         let router = http::router(state);
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await;

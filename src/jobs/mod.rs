@@ -6,43 +6,60 @@ use std::time::Duration;
 
 use crate::config::LiveSettings;
 use crate::repo::summary::Summary;
-use crate::services::summaries::{refresh_all, refresh_leftovers, refresh_stale};
+use crate::services::summaries::{has_leftovers, refresh_all, refresh_leftovers, refresh_stale};
 use crate::services::tx::Store;
 
-/// Starts the jobs on the current runtime.
-pub fn spawn(store: &Store, live: &LiveSettings) {
-    tokio::spawn(refresh_after_writes(store.clone(), live.summary_coalesce));
+/// Starts the jobs on the current runtime. Before it returns — before the server serves — it
+/// reads whether an earlier process left stale marks (one statement; when there are none, as
+/// usual, no background statement races the first requests), which the refresher then drains
+/// first.
+pub async fn spawn(store: &Store, live: &LiveSettings) {
+    let leftovers = has_leftovers(store, chrono::Utc::now()).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot read leftover stale summaries; draining anyway");
+        true
+    });
+    let sweep = live.outbox_poll.max(MIN_SWEEP_EVERY);
+    tokio::spawn(refresh_after_writes(store.clone(), live.summary_coalesce, sweep, leftovers));
     if !live.summary_refresh_interval.is_zero() {
         tokio::spawn(scheduled_full_refresh(store.clone(), live.summary_refresh_interval));
     }
     tokio::spawn(prune_outbox(store.clone(), live.outbox_retention));
 }
 
-/// How often the refresher looks for orphaned stale marks.
-const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// The refresher looks for orphaned stale marks as often as the relay polls the outbox
+/// (`CDP_OUTBOX_POLL_MS`: both are the safety net for writers this process cannot hear), but not
+/// more often than this.
+const MIN_SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// A mark at least this old (or 40 × the coalescing pause, if longer) has no live refresher on its
 /// way: the process that wrote it died, or it was written by another process.
 const ORPHAN_AGE: Duration = Duration::from_secs(10);
 /// Marks per leftover-drain transaction.
 const LEFTOVER_BATCH: u64 = 1000;
 
-/// Drains the durable marks left by an earlier run first (a crash between a commit and its
-/// refresh), then the post-commit queue: waits for stale ids, lets a burst of writes finish (no
-/// push for `quiet`, at most 20 × `quiet` — bounded staleness under a steady stream), then
-/// refreshes everything gathered in one transaction. A failed refresh puts its ids back and
-/// retries. Every [`SWEEP_EVERY`] it also drains marks older than [`ORPHAN_AGE`], whoever wrote
-/// them (a replica that died without restarting).
-async fn refresh_after_writes(store: Store, quiet: Duration) {
-    drain_leftovers(&store, chrono::Utc::now()).await;
+/// Drains the durable marks left by an earlier run first (`leftovers`: a crash between a commit
+/// and its refresh), then the post-commit queue: waits for stale ids, lets a burst of writes
+/// finish (no push for `quiet`, at most 20 × `quiet` — bounded staleness under a steady stream),
+/// then refreshes everything gathered in one transaction. A failed refresh puts its ids back and
+/// retries. Every `sweep` it also drains marks older than [`ORPHAN_AGE`], whoever wrote them (a
+/// replica that died without restarting).
+async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, leftovers: bool) {
+    if leftovers {
+        drain_leftovers(&store, chrono::Utc::now()).await;
+    }
     let orphan_age = chrono::Duration::from_std(ORPHAN_AGE.max(quiet * 40)).unwrap_or(chrono::Duration::days(1));
     let queue = store.summaries().clone();
-    let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + SWEEP_EVERY, SWEEP_EVERY);
+    let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + sweep, sweep);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = queue.wait() => {}
             _ = sweep.tick() => {
-                drain_leftovers(&store, chrono::Utc::now() - orphan_age).await;
+                let before = chrono::Utc::now() - orphan_age;
+                match has_leftovers(&store, before).await {
+                    Ok(true) => drain_leftovers(&store, before).await,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot read orphaned stale summaries; the next sweep retries"),
+                }
                 continue;
             }
         }

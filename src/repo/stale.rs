@@ -79,6 +79,14 @@ pub async fn take_oldest(db: &impl ConnectionTrait, before: DateTime<Utc>, limit
     delete_returning(db, backend, "marked_at <= $1 ORDER BY marked_at LIMIT $2", values).await
 }
 
+/// Whether any mark was written at or before `before`: one index probe, no lock, no transaction
+/// (so that looking for leftovers costs a single statement when, as usual, there are none).
+pub async fn any_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> AppResult<bool> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT 1 AS found FROM summary_stale WHERE marked_at <= $1 LIMIT 1";
+    Ok(db.query_one_raw(Statement::from_sql_and_values(backend, sql, [Value::from(before)])).await?.is_some())
+}
+
 /// Deletes the rows `SELECT … WHERE <chosen>` picks and returns them. The rows are picked by
 /// physical address (`ctid` on PostgreSQL, locked `FOR UPDATE SKIP LOCKED`; `rowid` on SQLite), so
 /// the DELETE itself is a direct lookup, not a join over the table.
@@ -123,7 +131,9 @@ mod tests {
             let taken = take(&t.db, &[("LEAD", "L1"), ("LEAD", "L2"), ("CAMPAIGN", "L1")]).await.expect("take");
             assert_eq!(taken, vec![mark_of("LEAD", "L1")], "{}", t.name());
             assert!(take(&t.db, &[("LEAD", "L1")]).await.expect("take again").is_empty());
+            assert!(!any_before(&t.db, at - Duration::seconds(1)).await.expect("probe"), "{}", t.name());
             assert!(take_oldest(&t.db, at - Duration::seconds(1), 10).await.expect("none that old").is_empty());
+            assert!(any_before(&t.db, at).await.expect("probe"));
             assert_eq!(take_oldest(&t.db, at, 10).await.expect("oldest"), vec![mark_of("ACCOUNT", "A1")]);
         }
     }

@@ -12,7 +12,8 @@
 //!   writer's rows and would overwrite them);
 //! - leftovers: marks nobody refreshed (the process crashed after the commit, or another process
 //!   wrote them) are drained by [`refresh_leftovers`] when a server starts and, once old enough,
-//!   by a periodic sweep on every replica;
+//!   by a periodic sweep on every replica ([`has_leftovers`] looks first, so an empty table costs
+//!   one read);
 //! - on a schedule, everything ([`refresh_all`], one replica at a time);
 //! - on demand (`refreshSummaries`, `cdp360 recompute summaries`).
 
@@ -209,6 +210,11 @@ pub async fn refresh_stale(store: &Store, stale: Stale) -> AppResult<u64> {
     let rows = refresh_in(&w, store, stale).await?;
     w.commit().await?;
     Ok(rows)
+}
+
+/// Whether durable marks written at or before `before` wait for a refresh (one read).
+pub async fn has_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>) -> AppResult<bool> {
+    repo::stale::any_before(&store.db, before).await
 }
 
 /// Drains up to `limit` durable marks written at or before `before`, oldest first, and refreshes

@@ -268,8 +268,11 @@ impl ProcessDatabase {
     pub async fn new() -> ProcessDatabase {
         let (url, dir) = fresh_database().await;
         if dir.is_some() {
-            // A fresh SQLite file is empty (PostgreSQL databases are cloned from a migrated one).
-            cdp360::db::migrate_on_own_connection(&url, Arc::new(Metrics::new())).await.unwrap();
+            // A fresh SQLite file is empty (PostgreSQL databases are cloned from a migrated one);
+            // migrated on a connection of its own, closed before the test's opens.
+            let migrating = Database::connect(&url).await.unwrap();
+            cdp360::db::migrate_up(&migrating).await.expect("migrate");
+            migrating.close().await.unwrap();
         }
         let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
         let pg_database = dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string());
