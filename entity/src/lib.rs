@@ -35,6 +35,7 @@ pub mod score_model;
 pub mod score_record;
 pub mod segment;
 pub mod segment_member;
+pub mod summary_stale;
 pub mod tag;
 pub mod tag_relation;
 pub mod team;

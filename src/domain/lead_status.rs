@@ -107,6 +107,20 @@ pub fn ensure_lead_editable(status: LeadStatus) -> Result<(), DomainError> {
     }
 }
 
+/// Deleting a converted lead is refused too ([`DomainError::ReadOnly`] → `CONFLICT`): the lead is
+/// the conversion trail of the account, contact and opportunity made from it
+/// (`opportunity.lead_id` would become NULL, the `converted_*` ids would be gone). Every other
+/// status may be deleted.
+pub fn ensure_lead_deletable(status: LeadStatus) -> Result<(), DomainError> {
+    match status {
+        LeadStatus::Converted => Err(DomainError::ReadOnly {
+            entity: "lead",
+            reason: "converted; deleting it would erase its conversion trail",
+        }),
+        LeadStatus::New | LeadStatus::Contacted | LeadStatus::Qualified | LeadStatus::Disqualified => Ok(()),
+    }
+}
+
 fn refusal(from: LeadStatus, to: LeadStatus, reason: &'static str) -> TransitionError {
     TransitionError { from: lead_status_name(from), to: lead_status_name(to), reason }
 }
@@ -201,6 +215,16 @@ mod tests {
         assert_eq!(AppError::from(err).code(), "CONFLICT");
         for status in [New, Contacted, Qualified, Disqualified] {
             assert_eq!(ensure_lead_editable(status), Ok(()), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn a_converted_lead_cannot_be_deleted_and_every_other_can() {
+        let err = AppError::from(ensure_lead_deletable(Converted).unwrap_err());
+        assert_eq!(err.code(), "CONFLICT");
+        assert!(err.to_string().contains("conversion trail"), "{err}");
+        for status in [New, Contacted, Qualified, Disqualified] {
+            assert_eq!(ensure_lead_deletable(status), Ok(()), "{status:?}");
         }
     }
 

@@ -1,29 +1,68 @@
-//! Background work of a running server: the post-commit summary refresher, the scheduled full
+//! Background work of a running server: the post-commit summary refresher (with the drain of
+//! leftover stale marks at start and a periodic sweep for orphaned ones), the scheduled full
 //! refresh, and outbox pruning. Each is a task on the server's runtime, ended with it.
 
 use std::time::Duration;
 
 use crate::config::LiveSettings;
 use crate::repo::summary::Summary;
-use crate::services::summaries::{refresh_all, refresh_stale};
+use crate::services::summaries::{has_leftovers, refresh_all, refresh_leftovers, refresh_stale};
 use crate::services::tx::Store;
 
-/// Starts the jobs on the current runtime.
-pub fn spawn(store: &Store, live: &LiveSettings) {
-    tokio::spawn(refresh_after_writes(store.clone(), live.summary_coalesce));
+/// Starts the jobs on the current runtime. Before it returns — before the server serves — it
+/// reads whether an earlier process left stale marks (one statement; when there are none, as
+/// usual, no background statement races the first requests), which the refresher then drains
+/// first.
+pub async fn spawn(store: &Store, live: &LiveSettings) {
+    let leftovers = has_leftovers(store, chrono::Utc::now()).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot read leftover stale summaries; draining anyway");
+        true
+    });
+    let sweep = live.outbox_poll.max(MIN_SWEEP_EVERY);
+    tokio::spawn(refresh_after_writes(store.clone(), live.summary_coalesce, sweep, leftovers));
     if !live.summary_refresh_interval.is_zero() {
         tokio::spawn(scheduled_full_refresh(store.clone(), live.summary_refresh_interval));
     }
     tokio::spawn(prune_outbox(store.clone(), live.outbox_retention));
 }
 
-/// Drains the post-commit queue: waits for stale ids, lets a burst of writes finish (no push for
-/// `quiet`, at most 20 × `quiet` — bounded staleness under a steady stream), then refreshes
-/// everything gathered in one transaction. A failed refresh puts its ids back and retries.
-async fn refresh_after_writes(store: Store, quiet: Duration) {
+/// The refresher looks for orphaned stale marks as often as the relay polls the outbox
+/// (`CDP_OUTBOX_POLL_MS`: both are the safety net for writers this process cannot hear), but not
+/// more often than this.
+const MIN_SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// A mark at least this old (or 40 × the coalescing pause, if longer) has no live refresher on its
+/// way: the process that wrote it died, or it was written by another process.
+const ORPHAN_AGE: Duration = Duration::from_secs(10);
+/// Marks per leftover-drain transaction.
+const LEFTOVER_BATCH: u64 = 1000;
+
+/// Drains the durable marks left by an earlier run first (`leftovers`: a crash between a commit
+/// and its refresh), then the post-commit queue: waits for stale ids, lets a burst of writes
+/// finish (no push for `quiet`, at most 20 × `quiet` — bounded staleness under a steady stream),
+/// then refreshes everything gathered in one transaction. A failed refresh puts its ids back and
+/// retries. Every `sweep` it also drains marks older than [`ORPHAN_AGE`], whoever wrote them (a
+/// replica that died without restarting).
+async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, leftovers: bool) {
+    if leftovers {
+        drain_leftovers(&store, chrono::Utc::now()).await;
+    }
+    let orphan_age = chrono::Duration::from_std(ORPHAN_AGE.max(quiet * 40)).unwrap_or(chrono::Duration::days(1));
     let queue = store.summaries().clone();
+    let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + sweep, sweep);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        queue.wait().await;
+        tokio::select! {
+            _ = queue.wait() => {}
+            _ = sweep.tick() => {
+                let before = chrono::Utc::now() - orphan_age;
+                match has_leftovers(&store, before).await {
+                    Ok(true) => drain_leftovers(&store, before).await,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot read orphaned stale summaries; the next sweep retries"),
+                }
+                continue;
+            }
+        }
         let started = tokio::time::Instant::now();
         let mut seen = queue.pushes();
         loop {
@@ -35,6 +74,28 @@ async fn refresh_after_writes(store: Store, quiet: Duration) {
             seen = now;
         }
         drain_once(&store).await;
+    }
+}
+
+/// Refreshes the summaries of every durable mark written at or before `before`, in batches.
+async fn drain_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>) {
+    let mut total = 0;
+    loop {
+        match refresh_leftovers(store, before, LEFTOVER_BATCH).await {
+            Ok(n) => {
+                total += n;
+                if (n as u64) < LEFTOVER_BATCH {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "draining leftover stale summaries failed; the next sweep retries");
+                break;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(marks = total, "refreshed summaries left stale by an earlier process");
     }
 }
 

@@ -8,9 +8,10 @@ use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel, Statement, Value};
 
 use crate::error::AppResult;
 
-/// The number of distinct people holding a PII key: contacts whose `bidx_col` is `contact_bidx`,
-/// plus leads whose `bidx_col` is `lead_bidx` counted as their converted contact (or as themselves
-/// while not converted). Blind indexes are keyed per table, hence the two values.
+/// The number of distinct people holding a PII key: contacts whose `bidx_col` is `contact_bidx`
+/// (a merged contact counted as the contact it was merged into), plus leads whose `bidx_col` is
+/// `lead_bidx` counted as their converted contact (or as themselves while not converted). Blind
+/// indexes are keyed per table, hence the two values.
 pub async fn people_sharing(
     db: &impl ConnectionTrait,
     bidx_col: &'static str,
@@ -19,7 +20,7 @@ pub async fn people_sharing(
 ) -> AppResult<u64> {
     let sql = format!(
         "SELECT COUNT(*) AS n FROM (\
-           SELECT contact_id AS who FROM contact WHERE {bidx_col} = $1 \
+           SELECT COALESCE(merged_into_id, contact_id) AS who FROM contact WHERE {bidx_col} = $1 \
            UNION \
            SELECT COALESCE(converted_contact_id, lead_id) AS who FROM lead WHERE {bidx_col} = $2\
          ) shared"

@@ -131,3 +131,48 @@ pub async fn update_if_unset(
     }
     Ok(db.execute(&q).await?.rows_affected() == 1)
 }
+
+/// Merges never form a cycle (a tombstone cannot be a survivor), so a chain longer than this is
+/// corrupt data, not history.
+const MAX_CHAIN: usize = 32;
+
+/// The live record each tombstone among `ids` (rows of `table` with `merged_into_id` set) was
+/// merged into: `merged_into_id` is followed while the survivor has itself been merged since.
+/// Ids that are not tombstones, or do not exist, are absent from the answer. One statement per
+/// hop (per 500 ids).
+pub async fn survivors(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    pk: &'static str,
+    ids: &[String],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let mut current: std::collections::BTreeMap<String, String> =
+        ids.iter().map(|id| (id.clone(), id.clone())).collect();
+    let mut ask: Vec<String> = current.keys().cloned().collect();
+    for _ in 0..MAX_CHAIN {
+        let mut next = std::collections::HashMap::new();
+        for chunk in ask.chunks(CHUNK) {
+            let mut q = Query::select();
+            q.column(Alias::new(pk))
+                .column(Alias::new("merged_into_id"))
+                .from(Alias::new(table))
+                .and_where(Expr::col(Alias::new(pk)).is_in(chunk.iter().cloned()))
+                .and_where(Expr::col(Alias::new("merged_into_id")).is_not_null());
+            for row in db.query_all(&q).await? {
+                next.insert(text(&row, pk)?, text(&row, "merged_into_id")?);
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        for target in current.values_mut() {
+            if let Some(into) = next.get(target) {
+                *target = into.clone();
+            }
+        }
+        ask = next.into_values().collect();
+        ask.sort_unstable();
+        ask.dedup();
+    }
+    Ok(current.into_iter().filter(|(id, live)| id != live).collect())
+}

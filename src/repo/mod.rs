@@ -8,5 +8,6 @@ pub mod merge;
 pub mod outbox;
 pub mod page;
 pub mod pii;
+pub mod stale;
 pub mod summary;
 pub mod write;

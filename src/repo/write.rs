@@ -1,5 +1,5 @@
-//! Generic writes the services share: a guarded UPDATE (optimistic concurrency) and existence checks
-//! for foreign keys. Inserts go through SeaORM ActiveModels or `bulk`.
+//! Generic writes the services share: a guarded UPDATE and DELETE (optimistic concurrency) and
+//! existence checks for foreign keys. Inserts go through SeaORM ActiveModels or `bulk`.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, Value};
@@ -36,16 +36,53 @@ pub async fn existing(
     ids: &[String],
     filter: Option<&Filter>,
 ) -> AppResult<Vec<String>> {
+    Ok(existing_with(db, table, key, ids, filter, None).await?.into_iter().map(|(id, _)| id).collect())
+}
+
+/// [`existing`], each id with the value of the text column `also` (NULL or no column: `None`).
+pub async fn existing_with(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key: &str,
+    ids: &[String],
+    filter: Option<&Filter>,
+    also: Option<&str>,
+) -> AppResult<Vec<(String, Option<String>)>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let mut q = Query::select();
     q.column(Alias::new(key)).from(Alias::new(table)).and_where(Expr::col(Alias::new(key)).is_in(ids.iter().cloned()));
+    if let Some(col) = also {
+        q.column(Alias::new(col));
+    }
     if let Some(f) = filter {
         q.cond_where(condition(table, f));
     }
     let rows = db.query_all(&q).await?;
-    rows.iter().map(|r| Ok(r.try_get::<String>("", key)?)).collect()
+    rows.iter()
+        .map(|r| {
+            let other = also.map(|col| r.try_get::<Option<String>>("", col)).transpose()?.flatten();
+            Ok((r.try_get::<String>("", key)?, other))
+        })
+        .collect()
+}
+
+/// `DELETE FROM table WHERE pk = id AND expect…`: true when the row matched. False means the row
+/// is gone or changed since it was read (the caller decides what that means).
+pub async fn delete_where(
+    db: &impl ConnectionTrait,
+    table: &str,
+    pk: &str,
+    id: &str,
+    expect: Vec<(&'static str, Value)>,
+) -> AppResult<bool> {
+    let mut q = Query::delete();
+    q.from_table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    for (col, value) in expect {
+        q.and_where(Expr::col(Alias::new(col)).eq(value));
+    }
+    Ok(db.execute(&q).await?.rows_affected() == 1)
 }
 
 /// The primary key of the first row (by key) matching `filter`.

@@ -25,10 +25,9 @@ use std::str::FromStr;
 
 use entity::enums::{LeadStatus, OpportunityStage};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, IdenStatic, Iterable,
-    QueryFilter, Value, sea_query::StringLen,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, IdenStatic, Iterable, Value,
+    sea_query::StringLen,
 };
 
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Phone};
@@ -391,15 +390,30 @@ where
 }
 
 /// Deletes one record the caller can see (`NOT_FOUND` otherwise). A record other rows still
-/// depend on (RESTRICT) is refused with `BAD_USER_INPUT`.
+/// depend on (RESTRICT) is refused with `BAD_USER_INPUT`; a converted lead with `CONFLICT` (it is
+/// the conversion trail). The DELETE is guarded on what was read (a lead's status): a concurrent
+/// change or deletion is `CONFLICT`, so a lead converted meanwhile is never deleted.
 pub async fn delete<E: EntityTrait>(w: &Write<'_>, actor: &Actor, meta: &Meta, id: &str) -> AppResult<()>
 where
     E::Model: sea_orm::FromQueryResult,
 {
+    let table = meta.table.name;
     let current: E::Model = visible(&**w, actor, meta.table, id).await?;
-    let pk = Expr::col(Alias::new(meta.table.pk));
-    E::delete_many().filter(pk.eq(id)).exec(&**w).await?;
-    effects::<E>(w, meta.table.name, Some(&current), None);
+    let mut expect = Vec::new();
+    if table == "lead"
+        && let Some(status) = text_of::<E>(&current, "lead_status")
+    {
+        if let Some(s) = stored_enum::<LeadStatus>(&status) {
+            lead_status::ensure_lead_deletable(s)?;
+        }
+        expect.push(("lead_status", Value::from(status)));
+    }
+    if !crate::repo::write::delete_where(&**w, table, meta.table.pk, id, expect).await? {
+        return Err(AppError::Conflict(format!(
+            "{table} {id} was changed by another request meanwhile; read it again and retry"
+        )));
+    }
+    effects::<E>(w, table, Some(&current), None);
     Ok(())
 }
 

@@ -17,12 +17,20 @@
 //!   once after conversion). Accounts count account rows. The count is the same for every caller
 //!   (it is not narrowed by a partner's channels) so that resolution does not depend on who asks;
 //!   only the count leaves this module, never a forbidden row.
+//! - **Tombstones** (records merged into another, `merged_into_id` set) are not identities of their
+//!   own: a key that matches one matches the live record it was merged into (following the chain
+//!   when that survivor was merged since), so a lead naming a merged company resolves to the
+//!   survivor, and a tombstone and its survivor matching one key are one record, not an ambiguity.
+//!   Candidates name the survivor. For the switchboard count a contact tombstone counts as the
+//!   contact it was merged into (one hop).
 //! - Every record a key matched is reported as a [`Candidate`] with the key, the number of records
 //!   sharing it and the verdict, so a caller (a dry run) can show why something was or was not
 //!   linked. Candidates carry ids only: never a PII value, and errors never echo one either.
 //!
 //! The cap is a parameter of the resolvers; the server passes `CDP_IDENTITY_MAX_SHARED_KEY`
 //! (default [`MAX_SHARED_KEY`]).
+
+use std::collections::{HashMap, HashSet};
 
 use entity::enums::EntityType;
 use entity::{account, contact};
@@ -33,6 +41,7 @@ use crate::domain::value::{self, CreditCode};
 use crate::error::AppResult;
 use crate::repo;
 use crate::services::pii::{self, Pii, PiiColumn};
+use crate::services::read::{self, Access};
 
 /// A key shared by more records than this stops auto-linking (see the module doc).
 pub const MAX_SHARED_KEY: u64 = 3;
@@ -207,9 +216,51 @@ pub async fn resolve_contact(
         hits.push(KeyHits { key, ids: found.iter().map(|c| c.contact_id.clone()).collect(), shared_by });
         rows.extend(found);
     }
+    let tombstones = rows.iter().filter(|c| c.merged_into_id.is_some()).map(|c| c.contact_id.clone());
+    let live = survivors(db, CONTACT, tombstones.collect()).await?;
+    hits.iter_mut().for_each(|h| h.ids = follow(&h.ids, &live));
     let decision = decide(EntityType::Contact, &hits, cap);
-    let contact = decision.linked.as_ref().and_then(|(_, id)| rows.iter().find(|c| &c.contact_id == id).cloned());
+    let contact = match &decision.linked {
+        Some((_, id)) => record(db, CONTACT, &rows, id, |c: &contact::Model| &c.contact_id).await?,
+        None => None,
+    };
     Ok(ContactMatch { contact, key: decision.linked.map(|(k, _)| k), candidates: decision.candidates })
+}
+
+const CONTACT: repo::page::Table = repo::page::Table { name: "contact", pk: "contact_id" };
+const ACCOUNT: repo::page::Table = repo::page::Table { name: "account", pk: "account_id" };
+
+/// The live record of each tombstone among `ids` (none asked when there is no tombstone).
+async fn survivors(
+    db: &impl ConnectionTrait,
+    table: repo::page::Table,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    repo::merge::survivors(db, table.name, table.pk, &ids).await
+}
+
+/// `ids` with every tombstone replaced by its live record, each record once, in order.
+fn follow(ids: &[String], live: &HashMap<String, String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    ids.iter().map(|id| live.get(id).unwrap_or(id)).filter(|id| seen.insert(id.as_str())).cloned().collect()
+}
+
+/// The linked record: one of the matched rows, or the survivor a matched tombstone resolved to.
+async fn record<M: sea_orm::FromQueryResult + Clone>(
+    db: &impl ConnectionTrait,
+    table: repo::page::Table,
+    rows: &[M],
+    id: &str,
+    id_of: impl Fn(&M) -> &String,
+) -> AppResult<Option<M>> {
+    if let Some(row) = rows.iter().find(|r| id_of(r) == id) {
+        return Ok(Some(row.clone()));
+    }
+    let mut found = read::find_by::<M>(db, &Access::unrestricted(), table, table.pk, &[id.to_string()]).await?;
+    Ok(found.pop().map(|(_, m)| m))
 }
 
 /// Resolves a company by unified social credit code → exact company name.
@@ -220,7 +271,7 @@ pub async fn resolve_account(
     cap: u64,
 ) -> AppResult<AccountMatch> {
     let credit_code = value::optional(credit_code, CreditCode::parse)?;
-    let mut hits = Vec::new();
+    let mut found_by_key = Vec::new();
     let mut rows: Vec<account::Model> = Vec::new();
     let keys = [
         (MatchKey::CreditCode, account::Column::UnifiedSocialCreditCode, credit_code.as_ref().map(CreditCode::as_str)),
@@ -230,13 +281,25 @@ pub async fn resolve_account(
         let Some(wanted) = wanted else { continue };
         let query = account::Entity::find().filter(column.eq(wanted));
         let found = query.clone().order_by_asc(account::Column::AccountId).limit(CANDIDATE_LIMIT).all(db).await?;
-        let shared_by =
-            if (found.len() as u64) < CANDIDATE_LIMIT { found.len() as u64 } else { query.count(db).await? };
-        hits.push(KeyHits { key, ids: found.iter().map(|a| a.account_id.clone()).collect(), shared_by });
+        // Below the limit the rows are all there is: counted after tombstones are resolved.
+        let counted = if (found.len() as u64) < CANDIDATE_LIMIT { None } else { Some(query.count(db).await?) };
+        found_by_key.push((key, found.iter().map(|a| a.account_id.clone()).collect::<Vec<_>>(), counted));
         rows.extend(found);
     }
+    let tombstones = rows.iter().filter(|a| a.merged_into_id.is_some()).map(|a| a.account_id.clone());
+    let live = survivors(db, ACCOUNT, tombstones.collect()).await?;
+    let hits: Vec<KeyHits> = found_by_key
+        .into_iter()
+        .map(|(key, ids, counted)| {
+            let ids = follow(&ids, &live);
+            KeyHits { key, shared_by: counted.unwrap_or(ids.len() as u64), ids }
+        })
+        .collect();
     let decision = decide(EntityType::Account, &hits, cap);
-    let account = decision.linked.as_ref().and_then(|(_, id)| rows.iter().find(|a| &a.account_id == id).cloned());
+    let account = match &decision.linked {
+        Some((_, id)) => record(db, ACCOUNT, &rows, id, |a: &account::Model| &a.account_id).await?,
+        None => None,
+    };
     Ok(AccountMatch { account, key: decision.linked.map(|(k, _)| k), candidates: decision.candidates, credit_code })
 }
 
@@ -327,6 +390,14 @@ mod tests {
     fn more_matched_rows_than_the_count_still_count_as_sharing() {
         let d = decide(EntityType::Account, &[hits(MatchKey::CompanyName, &["ACC_1", "ACC_2"], 0)], 1);
         assert!(d.candidates.iter().all(|c| c.verdict == Verdict::SharedKey && c.shared_by == 2));
+    }
+
+    #[test]
+    fn a_tombstone_follows_to_its_survivor_and_counts_once_with_it() {
+        let live = HashMap::from([("CNT_B".to_string(), "CNT_A".to_string())]);
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(follow(&ids(&["CNT_B"]), &live), ids(&["CNT_A"]));
+        assert_eq!(follow(&ids(&["CNT_A", "CNT_B", "CNT_C"]), &live), ids(&["CNT_A", "CNT_C"]));
     }
 
     #[test]

@@ -140,15 +140,17 @@ pub async fn find_by<M: FromQueryResult>(
 }
 
 /// Which of `ids` exist in `table` and are visible to `access` (for reference checks on writes: a
-/// row the caller cannot see is as absent as a missing one).
+/// row the caller cannot see is as absent as a missing one), each with the value of the text
+/// column `also` when asked (`merged_into_id`: is the record a tombstone?).
 pub async fn existing(
     db: &impl ConnectionTrait,
     access: &Access,
     table: &str,
     key: &str,
     ids: &[String],
-) -> AppResult<Vec<String>> {
-    crate::repo::write::existing(db, table, key, ids, access.narrow(table, None).as_ref()).await
+    also: Option<&str>,
+) -> AppResult<Vec<(String, Option<String>)>> {
+    crate::repo::write::existing_with(db, table, key, ids, access.narrow(table, None).as_ref(), also).await
 }
 
 pub async fn count(

@@ -1,16 +1,21 @@
-//! Keeping the three summaries true (issue 5). The formulas are in `repo::summary`; this module
-//! decides *when* they run:
+//! Keeping the three summaries true (issue 5; hardening item 4). The formulas are in
+//! `repo::summary`; this module decides *when* they run:
 //!
-//! - after a write commits, for the ids it touched: [`Write::commit`](crate::services::tx::Write)
-//!   adds them to the [`Queue`]; `jobs::summaries` drains it once writes pause (coalescing a burst
-//!   into one refresh per kind) and calls [`refresh_stale`]. Refreshing after the commit, in a
-//!   transaction of its own, means the aggregate sees every committed row (a refresh inside the
-//!   writer's transaction could not see a concurrent writer's rows and would overwrite them);
+//! - after a write commits, for the ids it touched. The marks are durable: [`Write::commit`]
+//!   (crate::services::tx::Write) inserts them into `summary_stale` inside the writer's own
+//!   transaction (`repo::stale`), so a committed change always leaves its mark, and a rolled-back
+//!   one none. After the commit it also adds the ids to the in-memory [`Queue`] — only a wake-up:
+//!   `jobs` drains it once writes pause (coalescing a burst into one refresh per kind) and calls
+//!   [`refresh_stale`], which deletes those marks in the same transaction as the summary rows it
+//!   writes. Refreshing after the commit, in a transaction of its own, means the aggregate sees
+//!   every committed row (a refresh inside the writer's transaction could not see a concurrent
+//!   writer's rows and would overwrite them);
+//! - leftovers: marks nobody refreshed (the process crashed after the commit, or another process
+//!   wrote them) are drained by [`refresh_leftovers`] when a server starts and, once old enough,
+//!   by a periodic sweep on every replica ([`has_leftovers`] looks first, so an empty table costs
+//!   one read);
 //! - on a schedule, everything ([`refresh_all`], one replica at a time);
 //! - on demand (`refreshSummaries`, `cdp360 recompute summaries`).
-//!
-//! A crash between a commit and its refresh leaves those rows stale until the next scheduled run,
-//! which is what `calculatedAt` tells clients.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -21,6 +26,8 @@ use tokio::sync::Notify;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::pubsub::DomainEvent;
+use crate::repo;
+use crate::repo::stale::Mark;
 use crate::repo::summary::{self, Summary};
 use crate::services::tx::{Store, Write};
 
@@ -51,6 +58,34 @@ impl Stale {
         self.campaigns.extend(other.campaigns);
     }
 
+    /// The durable marks (`summary_stale`: stored kind, id) of these ids.
+    pub fn marks(&self) -> Vec<(&'static str, &str)> {
+        let kinds = [
+            (mark_kind(Summary::Account), &self.accounts),
+            (mark_kind(Summary::Contact), &self.contacts),
+            (mark_kind(Summary::Lead), &self.leads),
+            (CAMPAIGN, &self.campaigns),
+        ];
+        kinds.into_iter().flat_map(|(kind, ids)| ids.iter().map(move |id| (kind, id.as_str()))).collect()
+    }
+
+    /// The ids of marks taken from `summary_stale` (unknown kinds, a newer replica's, are skipped).
+    pub fn from_marks(marks: Vec<Mark>) -> Stale {
+        let mut s = Stale::default();
+        for (kind, id) in marks {
+            match kind.as_str() {
+                CAMPAIGN => {
+                    s.campaigns.insert(id);
+                }
+                k => match Summary::ALL.into_iter().find(|summary| mark_kind(*summary) == k) {
+                    Some(summary) => s.add(summary, Some(&id)),
+                    None => tracing::warn!(kind = k, "unknown summary_stale kind; dropped"),
+                },
+            }
+        }
+        s
+    }
+
     /// Marks the summary of `kind` for `id` (an absent id is ignored).
     pub fn add(&mut self, kind: Summary, id: Option<&str>) {
         let Some(id) = id.filter(|s| !s.is_empty()) else { return };
@@ -60,6 +95,18 @@ impl Stale {
             Summary::Lead => &mut self.leads,
         };
         set.insert(id.to_string());
+    }
+}
+
+/// `summary_stale.kind` of a campaign mark (expanded to the accounts it reaches when refreshed).
+const CAMPAIGN: &str = "CAMPAIGN";
+
+/// `summary_stale.kind` of a summary's mark.
+fn mark_kind(summary: Summary) -> &'static str {
+    match summary {
+        Summary::Account => "ACCOUNT",
+        Summary::Contact => "CONTACT",
+        Summary::Lead => "LEAD",
     }
 }
 
@@ -150,13 +197,47 @@ impl Queue {
 }
 
 /// Refreshes the summaries of `stale` in one transaction and announces each kind's refreshed ids
-/// (`SummaryUpdated`); returns the rows written. One set-based statement per kind (more only past
-/// the bind-parameter limit).
-pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<u64> {
+/// (`SummaryUpdated`); returns the rows written. The transaction's first statement takes (deletes)
+/// their durable marks — those another transaction holds are left for it: a writer that has not
+/// committed yet (its own refresh follows), or another drainer. One set-based statement per kind
+/// (more only past the bind-parameter limit).
+pub async fn refresh_stale(store: &Store, stale: Stale) -> AppResult<u64> {
+    if stale.is_empty() {
+        return Ok(0);
+    }
     let w = Write::begin(store).await?;
+    repo::stale::take(&*w, &stale.marks()).await?;
+    let rows = refresh_in(&w, store, stale).await?;
+    w.commit().await?;
+    Ok(rows)
+}
+
+/// Whether durable marks written at or before `before` wait for a refresh (one read).
+pub async fn has_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>) -> AppResult<bool> {
+    repo::stale::any_before(&store.db, before).await
+}
+
+/// Drains up to `limit` durable marks written at or before `before`, oldest first, and refreshes
+/// them in the same transaction: the leftovers of a process that committed writes and died
+/// before refreshing them (or of another process). Returns the marks taken.
+pub async fn refresh_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>, limit: u64) -> AppResult<usize> {
+    let w = Write::begin(store).await?;
+    let taken = repo::stale::take_oldest(&*w, before, limit).await?;
+    if taken.is_empty() {
+        w.rollback().await?;
+        return Ok(0);
+    }
+    let n = taken.len();
+    refresh_in(&w, store, Stale::from_marks(taken)).await?;
+    w.commit().await?;
+    Ok(n)
+}
+
+/// The refresh of `stale` inside `w`, with its `SummaryUpdated` events.
+async fn refresh_in(w: &Write<'_>, store: &Store, mut stale: Stale) -> AppResult<u64> {
     if !stale.campaigns.is_empty() {
         let campaigns: Vec<String> = std::mem::take(&mut stale.campaigns).into_iter().collect();
-        stale.accounts.extend(summary::accounts_of_campaigns(&*w, &campaigns).await?);
+        stale.accounts.extend(summary::accounts_of_campaigns(&**w, &campaigns).await?);
     }
     let at = chrono::Utc::now();
     let mut rows = 0;
@@ -167,11 +248,10 @@ pub async fn refresh_stale(store: &Store, mut stale: Stale) -> AppResult<u64> {
             continue;
         }
         let ids: Vec<String> = ids.iter().cloned().collect();
-        rows += summary::refresh(&*w, kind, Some(&ids), at).await?;
+        rows += summary::refresh(&**w, kind, Some(&ids), at).await?;
         store.metrics().summary_refresh(kind.table());
         w.emit(DomainEvent::SummaryUpdated { summary: kind, ids });
     }
-    w.commit().await?;
     Ok(rows)
 }
 

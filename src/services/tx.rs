@@ -1,14 +1,16 @@
 //! The unit of work of every write use case: one transaction, the domain events it emits (written
-//! to the outbox inside it), and the summaries it makes stale (refreshed after it commits).
+//! to the outbox inside it), and the summaries it makes stale (marked durably inside it, refreshed
+//! after it commits).
 //!
 //! ```text
 //! let w = Write::begin(store).await?;   // BEGIN (IMMEDIATE on SQLite)
 //! … queries on &*w …; w.emit(event); w.stale(|s| s.add(Summary::Account, Some(id)));
-//! w.commit().await?;                     // outbox rows + COMMIT, then wake relay + refresher
+//! w.commit().await?;                     // stale marks + outbox rows + COMMIT, then wake relay + refresher
 //! ```
 //!
-//! Dropping a `Write` without committing rolls back: its events and stale ids vanish with it, so a
-//! rolled-back mutation announces nothing.
+//! Dropping a `Write` without committing rolls back: its events and stale marks vanish with it, so
+//! a rolled-back mutation announces nothing. A crash after the commit loses only the wake-ups: the
+//! marks are in `summary_stale`, drained when a server starts (`services::summaries`).
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -72,13 +74,13 @@ impl<'s> Write<'s> {
         self.events.lock().unwrap_or_else(|e| e.into_inner()).push(event);
     }
 
-    /// Marks summaries stale: they are refreshed after the commit.
+    /// Marks summaries stale: the marks are written with the commit, the refresh follows it.
     pub fn stale(&self, f: impl FnOnce(&mut Stale)) {
         f(&mut self.stale.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
-    /// Writes the events to the outbox (last statements of the transaction), commits, then wakes
-    /// this replica's relay and hands the stale ids to the summary refresher.
+    /// Writes the stale marks and the events to the outbox (last statements of the transaction),
+    /// commits, then wakes this replica's relay and hands the stale ids to the summary refresher.
     pub async fn commit(self) -> AppResult<()> {
         let events = self.events.into_inner().unwrap_or_else(|e| e.into_inner());
         let stale = self.stale.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -87,7 +89,12 @@ impl<'s> Write<'s> {
             .map(|e| Ok((e.type_name(), serde_json::to_value(e)?)))
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| crate::error::AppError::internal(format!("event serialisation: {e}")))?;
-        repo::outbox::append(&self.txn, &payloads, chrono::Utc::now()).await?;
+        let at = chrono::Utc::now();
+        let marks = stale.marks();
+        if !marks.is_empty() {
+            repo::stale::mark(&self.txn, &marks, at).await?;
+        }
+        repo::outbox::append(&self.txn, &payloads, at).await?;
         self.txn.commit().await?;
         if !events.is_empty() {
             self.store.relay.notify_one();

@@ -58,6 +58,13 @@ pub async fn require_ref(
 /// before anything is written, so a dangling reference is `BAD_USER_INPUT` naming its field
 /// (`events[3].leadId`) instead of a constraint error halfway through. Rows the caller cannot see
 /// count as missing.
+///
+/// A reference to a merged account or contact (a tombstone, `merged_into_id` set) is refused the
+/// same way, naming the live record it was merged into (`accountId: account ACC_B was merged into
+/// ACC_A`): a tombstone receives nothing new — no contact, opportunity, activity, tag or
+/// conversion — and the caller, not the server, re-points its request (a silent redirect would
+/// write somewhere the caller did not name). Every write that references an account or contact
+/// goes through here, so this is the one place the rule lives.
 #[derive(Default)]
 pub struct Refs {
     wanted: Vec<(String, &'static str, &'static str, String)>,
@@ -75,19 +82,28 @@ impl Refs {
         tables.sort_unstable();
         tables.dedup();
         for (table, key) in tables {
-            let mut ids: Vec<String> =
-                self.wanted.iter().filter(|w| w.1 == table && w.2 == key).map(|w| w.3.clone()).collect();
+            let wanted = || self.wanted.iter().filter(move |w| w.1 == table && w.2 == key);
+            let mut ids: Vec<String> = wanted().map(|w| w.3.clone()).collect();
             ids.sort_unstable();
             ids.dedup();
-            let found: std::collections::HashSet<String> =
-                crate::services::read::existing(db, access, table, key, &ids).await?.into_iter().collect();
-            if let Some((field, _, _, id)) = self.wanted.iter().find(|w| w.1 == table && !found.contains(&w.3)) {
+            let merged_into = TOMBSTONE_TABLES.contains(&table).then_some("merged_into_id");
+            let found: std::collections::HashMap<String, Option<String>> =
+                crate::services::read::existing(db, access, table, key, &ids, merged_into).await?.into_iter().collect();
+            if let Some((field, _, _, id)) = wanted().find(|w| !found.contains_key(&w.3)) {
                 return Err(AppError::bad_input(format!("{field}: no {table} with id {id}")));
+            }
+            if let Some((field, _, _, id)) = wanted().find(|w| found.get(&w.3).is_some_and(Option::is_some)) {
+                let live = repo::merge::survivors(db, table, key, std::slice::from_ref(id)).await?;
+                let into = live.get(id).or(found[id].as_ref()).cloned().unwrap_or_default();
+                return Err(AppError::bad_input(format!("{field}: {table} {id} was merged into {into}")));
             }
         }
         Ok(())
     }
 }
+
+/// Tables whose records a merge turns into tombstones (`merged_into_id`, migration 3).
+pub const TOMBSTONE_TABLES: &[&str] = &["account", "contact"];
 
 /// A partner token writes only into its own channels, and must say which (a row without a
 /// channel would be invisible to it at once).

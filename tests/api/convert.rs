@@ -66,20 +66,12 @@ fn qualified(i: usize) -> lead::Model {
 }
 
 /// Seals the PII of the models the way the server does, and inserts them.
-async fn insert_leads(app: &TestApp, mut leads: Vec<lead::Model>) {
-    let pii = app.pii();
-    for l in &mut leads {
-        pii.seal_model(l).unwrap();
-    }
-    insert(&app.db, leads).await;
+async fn insert_leads(app: &TestApp, leads: Vec<lead::Model>) {
+    fixtures::insert_sealed(&app.db, &app.pii(), leads).await;
 }
 
-async fn insert_contacts(app: &TestApp, mut contacts: Vec<contact::Model>) {
-    let pii = app.pii();
-    for c in &mut contacts {
-        pii.seal_model(c).unwrap();
-    }
-    insert(&app.db, contacts).await;
+async fn insert_contacts(app: &TestApp, contacts: Vec<contact::Model>) {
+    fixtures::insert_sealed(&app.db, &app.pii(), contacts).await;
 }
 
 fn contact_with(id: &str, account: Option<&str>, phone: Option<&str>, email: Option<&str>) -> contact::Model {

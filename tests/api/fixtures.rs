@@ -22,6 +22,18 @@ where
     cdp360::repo::bulk::insert_all(db, rows).await.expect("fixture insert");
 }
 
+/// Seals the PII of the models the way the server does (ciphertext + blind index), and inserts them.
+pub async fn insert_sealed<M>(db: &DatabaseConnection, pii: &cdp360::services::pii::Pii, mut rows: Vec<M>)
+where
+    M: cdp360::services::pii::HasPii + sea_orm::ModelTrait + sea_orm::IntoActiveModel<cdp360::repo::bulk::ActiveOf<M>>,
+    cdp360::repo::bulk::ActiveOf<M>: sea_orm::ActiveModelTrait + Send,
+{
+    for row in &mut rows {
+        pii.seal_model(row).expect("seal fixture PII");
+    }
+    insert(db, rows).await;
+}
+
 pub fn user(id: &str) -> app_user::Model {
     app_user::Model {
         user_id: id.into(),

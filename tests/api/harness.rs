@@ -120,35 +120,7 @@ impl TestApp {
     /// Another replica as a real `cdp360 serve` process on this app's database (PostgreSQL), with
     /// extra environment; killed when dropped.
     pub fn spawn_process_replica(&self, env: &[(&str, &str)]) -> ProcessReplica {
-        use std::io::BufRead;
-        let secret = String::from_utf8(test_secret().expose().to_vec()).unwrap();
-        let keys = String::from_utf8(self.keys.to_config_string().expose().to_vec()).unwrap();
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cdp360"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("CDP_DATABASE_URL", &self.database_url)
-            .env("CDP_BIND", "127.0.0.1:0")
-            .env("CDP_JWT_HS256_SECRET", secret)
-            .env("CDP_FIELD_KEYS", keys)
-            .env("CDP_LOG", "warn")
-            .envs(env.iter().copied())
-            .args(["serve", "--no-migrate", "--no-demo"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        let mut child = cmd.spawn().expect("the cdp360 binary starts");
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        // Keep reading its stdout so the process never blocks on a full pipe.
-        std::thread::spawn(move || for _ in stdout.lines() {});
-        ProcessReplica { child, addr }
+        serve_process(&self.database_url, &self.keys, env)
     }
 
     async fn start(url: String, config: Config, opts: StartOptions, dir: Option<tempfile::TempDir>) -> TestApp {
@@ -266,34 +238,109 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let (Some(name), Some(base)) = (self.pg_database.take(), pg_base()) {
-            // Drop runs inside the test's runtime, which cannot block on another one: use a thread.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async {
-                    if let Ok(admin) = Database::connect(&base).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                        let _ = admin.close().await;
-                    }
-                });
-            })
-            .join();
-        }
+        drop_postgres_database(self.pg_database.take());
     }
+}
+
+/// Drops a test's PostgreSQL database (nothing for SQLite, whose file goes with its TempDir).
+fn drop_postgres_database(name: Option<String>) {
+    if let (Some(name), Some(base)) = (name, pg_base()) {
+        // Drop runs inside the test's runtime, which cannot block on another one: use a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&base).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fresh, migrated database with no server in this process, for tests whose servers are all
+/// `cdp360 serve` processes (a crash test: nothing in-process may repair what they leave behind).
+pub struct ProcessDatabase {
+    pub url: String,
+    /// A connection of the test's own.
+    pub db: DatabaseConnection,
+    /// The field key ring every process gets (`CDP_FIELD_KEYS`).
+    pub keys: KeyRing,
+    pg_database: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl ProcessDatabase {
+    pub async fn new() -> ProcessDatabase {
+        let (url, dir) = fresh_database().await;
+        if dir.is_some() {
+            // A fresh SQLite file is empty (PostgreSQL databases are cloned from a migrated one);
+            // migrated on a connection of its own, closed before the test's opens.
+            let migrating = Database::connect(&url).await.unwrap();
+            cdp360::db::migrate_up(&migrating).await.expect("migrate");
+            migrating.close().await.unwrap();
+        }
+        let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
+        let pg_database = dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string());
+        ProcessDatabase { url, db, keys: KeyRing::generate().unwrap(), pg_database, _dir: dir }
+    }
+
+    /// A `cdp360 serve` process on this database, with extra environment; killed when dropped.
+    pub fn serve(&self, env: &[(&str, &str)]) -> ProcessReplica {
+        serve_process(&self.url, &self.keys, env)
+    }
+}
+
+impl Drop for ProcessDatabase {
+    fn drop(&mut self) {
+        drop_postgres_database(self.pg_database.take());
+    }
+}
+
+/// `cdp360 serve --no-migrate --no-demo` on `database_url` with the test secret, `keys` and extra
+/// environment, on a free port (read from its first line of output).
+fn serve_process(database_url: &str, keys: &KeyRing, env: &[(&str, &str)]) -> ProcessReplica {
+    use std::io::BufRead;
+    let secret = String::from_utf8(test_secret().expose().to_vec()).unwrap();
+    let keys = String::from_utf8(keys.to_config_string().expose().to_vec()).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cdp360"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CDP_DATABASE_URL", database_url)
+        .env("CDP_BIND", "127.0.0.1:0")
+        .env("CDP_JWT_HS256_SECRET", secret)
+        .env("CDP_FIELD_KEYS", keys)
+        .env("CDP_LOG", "warn")
+        .envs(env.iter().copied())
+        .args(["serve", "--no-migrate", "--no-demo"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("the cdp360 binary starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    // Keep reading its stdout so the process never blocks on a full pipe.
+    std::thread::spawn(move || for _ in stdout.lines() {});
+    ProcessReplica { child, addr }
 }
 
 /// POST a GraphQL request with `token` to `url`; the whole response body.
 async fn post_graphql(url: &str, token: &str, query: &str, variables: Value) -> Value {
-    reqwest::Client::new()
-        .post(url)
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    try_post_graphql(url, token, query, variables).await.unwrap()
+}
+
+/// [`post_graphql`] that reports a failed connection or an unreadable answer instead of panicking.
+async fn try_post_graphql(url: &str, token: &str, query: &str, variables: Value) -> reqwest::Result<Value> {
+    let body = json!({ "query": query, "variables": variables });
+    reqwest::Client::new().post(url).bearer_auth(token).json(&body).send().await?.json().await
 }
 
 /// A `cdp360 serve` child process (see [`TestApp::spawn_process_replica`]).
@@ -303,6 +350,18 @@ pub struct ProcessReplica {
 }
 
 impl ProcessReplica {
+    /// `kill -9`: the process stops at once, with no shutdown of any kind (reaped when dropped).
+    pub fn kill_9(&self) {
+        let pid = self.child.id().to_string();
+        assert!(std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+    }
+
+    /// POST a GraphQL request (all scopes); its whole response body, or the transport error (the
+    /// process may be gone).
+    pub async fn try_gql(&self, query: &str, variables: Value) -> reqwest::Result<Value> {
+        try_post_graphql(&format!("http://{}/graphql", self.addr), &token(&Scope::ALL, None), query, variables).await
+    }
+
     /// POST a GraphQL request (all scopes); its `data` (must succeed).
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let url = format!("http://{}/graphql", self.addr);

@@ -19,6 +19,7 @@ mod filtering;
 mod fuzz;
 mod hardening;
 mod http_contract;
+mod integrity;
 mod limits;
 mod merge;
 mod metrics_export;

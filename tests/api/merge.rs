@@ -59,12 +59,8 @@ async fn ledger_rows(app: &TestApp) -> usize {
     entity::merge_ledger::Entity::find().all(&app.db).await.unwrap().len()
 }
 
-async fn insert_contacts(app: &TestApp, mut contacts: Vec<contact::Model>) {
-    let pii = app.pii();
-    for c in &mut contacts {
-        pii.seal_model(c).unwrap();
-    }
-    insert(&app.db, contacts).await;
+async fn insert_contacts(app: &TestApp, contacts: Vec<contact::Model>) {
+    fixtures::insert_sealed(&app.db, &app.pii(), contacts).await;
 }
 
 fn event_of(id: &str, contact: Option<&str>, account: Option<&str>, minutes: i64) -> event::Model {

@@ -15,7 +15,7 @@ use entity::{
 };
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
-use sea_orm::EntityTrait;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 
 use crate::fixtures::{self, insert};
@@ -54,8 +54,7 @@ struct World {
 }
 
 impl World {
-    async fn load(app: &TestApp) -> World {
-        let db = &app.db;
+    async fn load(db: &DatabaseConnection) -> World {
         World {
             accounts: account::Entity::find().all(db).await.unwrap(),
             contacts: contact::Entity::find().all(db).await.unwrap(),
@@ -226,17 +225,32 @@ impl World {
 /// Compares every summary row with its ground truth; `what` names the moment in failures.
 async fn assert_summaries_true(app: &TestApp, what: &str) {
     app.settle().await;
-    let world = World::load(app).await;
+    let wrong = summary_differences(&app.db).await;
+    assert!(wrong.is_empty(), "{what}: {}", wrong.join("\n"));
+}
+
+/// Every way the stored summaries differ from the ground truth: a record without its summary, a
+/// summary without its record, a column with another value than the ground truth's.
+async fn summary_differences(db: &DatabaseConnection) -> Vec<String> {
+    let world = World::load(db).await;
     let rows = |v: Value| -> BTreeMap<String, Value> {
         v.as_array().unwrap().iter().map(|r| (r["summary_id"].as_str().unwrap().to_string(), r.clone())).collect()
     };
-    let accounts = rows(json!(account_summary::Entity::find().all(&app.db).await.unwrap()));
-    let contacts = rows(json!(contact_summary::Entity::find().all(&app.db).await.unwrap()));
-    let leads = rows(json!(lead_summary::Entity::find().all(&app.db).await.unwrap()));
-    assert_eq!(accounts.len(), world.accounts.len(), "{what}: one account summary per account");
-    assert_eq!(contacts.len(), world.contacts.len(), "{what}: one contact summary per contact");
-    assert_eq!(leads.len(), world.leads.len(), "{what}: one lead summary per lead");
-    let check = |kind: &str, key: &str, id: &str, stored: &Value, expected: Value| {
+    let accounts = rows(json!(account_summary::Entity::find().all(db).await.unwrap()));
+    let contacts = rows(json!(contact_summary::Entity::find().all(db).await.unwrap()));
+    let leads = rows(json!(lead_summary::Entity::find().all(db).await.unwrap()));
+    let mut wrong = Vec::new();
+    let mut missing = |kind: &str, records: Vec<&String>, summaries: &BTreeMap<String, Value>, key: &str| {
+        let summarised: BTreeSet<&str> = summaries.values().filter_map(|r| r[key].as_str()).collect();
+        for id in records.into_iter().filter(|id| !summarised.contains(id.as_str())) {
+            wrong.push(format!("{kind} {id} has no summary"));
+        }
+    };
+    missing("account", world.accounts.iter().map(|a| &a.account_id).collect(), &accounts, "account_id");
+    missing("contact", world.contacts.iter().map(|c| &c.contact_id).collect(), &contacts, "contact_id");
+    missing("lead", world.leads.iter().map(|l| &l.lead_id).collect(), &leads, "lead_id");
+    let check = |kind: &str, key: &str, id: &str, stored: &Value, expected: Value| -> Vec<String> {
+        let mut wrong = Vec::new();
         for (col, want) in expected.as_object().unwrap() {
             let got = &stored[col];
             let same = match (
@@ -246,22 +260,36 @@ async fn assert_summaries_true(app: &TestApp, what: &str) {
                 (Some(g), Some(w)) => (g - w).abs() <= Decimal::new(1, 2),
                 _ => got == want,
             };
-            assert!(same, "{what}: {kind} of {key} {id}: {col} is {got}, the ground truth says {want}");
+            if !same {
+                wrong.push(format!("{kind} of {key} {id}: {col} is {got}, the ground truth says {want}"));
+            }
         }
+        wrong
     };
     let calculated = |r: &Value| -> DateTime<Utc> { serde_json::from_value(r["calculated_at"].clone()).unwrap() };
     for r in accounts.values() {
-        let a = world.accounts.iter().find(|a| a.account_id == r["account_id"]).unwrap();
-        check("account_summary", "account", &a.account_id, r, world.account(a, calculated(r)));
+        match world.accounts.iter().find(|a| a.account_id == r["account_id"]) {
+            Some(a) => {
+                wrong.extend(check("account_summary", "account", &a.account_id, r, world.account(a, calculated(r))))
+            }
+            None => wrong.push(format!("account_summary {} has no account", r["account_id"])),
+        }
     }
     for r in contacts.values() {
-        let c = world.contacts.iter().find(|c| c.contact_id == r["contact_id"]).unwrap();
-        check("contact_summary", "contact", &c.contact_id, r, world.contact(c, calculated(r)));
+        match world.contacts.iter().find(|c| c.contact_id == r["contact_id"]) {
+            Some(c) => {
+                wrong.extend(check("contact_summary", "contact", &c.contact_id, r, world.contact(c, calculated(r))))
+            }
+            None => wrong.push(format!("contact_summary {} has no contact", r["contact_id"])),
+        }
     }
     for r in leads.values() {
-        let l = world.leads.iter().find(|l| l.lead_id == r["lead_id"]).unwrap();
-        check("lead_summary", "lead", &l.lead_id, r, world.lead(l, calculated(r)));
+        match world.leads.iter().find(|l| l.lead_id == r["lead_id"]) {
+            Some(l) => wrong.extend(check("lead_summary", "lead", &l.lead_id, r, world.lead(l, calculated(r)))),
+            None => wrong.push(format!("lead_summary {} has no lead", r["lead_id"])),
+        }
     }
+    wrong
 }
 
 const TP_TYPES: &[&str] =
@@ -508,4 +536,63 @@ async fn merging_contacts_refreshes_the_accounts_they_belong_to() {
     app.settle().await;
     assert_eq!(app.data(active, json!({})).await["account"]["summary"]["activeCampaigns"], 1);
     assert_summaries_true(&app, "after the merge").await;
+}
+
+#[tokio::test]
+async fn acknowledged_leads_have_true_summaries_soon_after_a_kill_9_and_a_restart() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    // Only `cdp360 serve` processes: nothing in this process may refresh what they leave behind,
+    // and the scheduled full refresh is off, so only the stale marks can repair the summaries.
+    let db = crate::harness::ProcessDatabase::new().await;
+    // A slow post-commit refresher (it waits for a 1 s pause in the writes, up to 20 s): the crash
+    // surely finds acknowledged leads whose refresh has not run.
+    let first = db.serve(&[("CDP_SUMMARY_COALESCE_MS", "1000"), ("CDP_SUMMARY_REFRESH_SECS", "0")]);
+    let acked = Mutex::new(Vec::new());
+    let count = AtomicUsize::new(0);
+    let create = "mutation($n: String!) { createLead(input: { leadName: $n, leadSource: WEBSITE }) { id } }";
+    let writer = |w: usize| {
+        let (first, acked, count) = (&first, &acked, &count);
+        async move {
+            for i in 0.. {
+                // A request the kill interrupts is not acknowledged: it may or may not have committed.
+                let Ok(body) = first.try_gql(create, json!({ "n": format!("线索{w}-{i}") })).await else { return };
+                let id = body["data"]["createLead"]["id"].as_str().unwrap_or_else(|| panic!("{body}"));
+                acked.lock().unwrap().push(id.to_string());
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    };
+    let killer = async {
+        while count.load(Ordering::SeqCst) < 60 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first.kill_9();
+    };
+    futures_util::future::join(futures_util::future::join_all((0..4).map(writer)), killer).await;
+    let acked = acked.into_inner().unwrap();
+    assert!(acked.len() >= 60, "{} leads acknowledged before the kill", acked.len());
+
+    let restarted = Instant::now();
+    let _second = db.serve(&[("CDP_SUMMARY_REFRESH_SECS", "0")]);
+    let mut wrong = summary_differences(&db.db).await;
+    while !wrong.is_empty() && restarted.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        wrong = summary_differences(&db.db).await;
+    }
+    assert!(
+        wrong.is_empty(),
+        "15 s after the restart, {} differences from the ground truth ({} leads acknowledged): {}",
+        wrong.len(),
+        acked.len(),
+        wrong.join("\n")
+    );
+    let stored: BTreeSet<String> =
+        lead::Entity::find().all(&db.db).await.unwrap().into_iter().map(|l| l.lead_id).collect();
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "acknowledged leads that were not stored: {lost:?}");
+    let marks = entity::summary_stale::Entity::find().all(&db.db).await.unwrap();
+    assert!(marks.is_empty(), "every stale mark was drained: {marks:?}");
 }
