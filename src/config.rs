@@ -1,4 +1,4 @@
-//! Configuration. The ONLY place that reads the environment (`CDP_*`, DESIGN.md §11). Every value is
+//! Configuration. The ONLY place that reads the environment (`CDP_*`, docs/design.md §11). Every value is
 //! validated here, so a bad setting stops the start with one line naming the variable.
 
 use std::net::SocketAddr;
@@ -130,7 +130,7 @@ impl Default for LiveSettings {
     }
 }
 
-/// Token verification beyond the HS256 root secret (DESIGN.md §5, §11).
+/// Token verification beyond the HS256 root secret (docs/design.md §5, §11).
 #[derive(Clone, Debug, Default)]
 pub struct JwtSettings {
     /// `CDP_JWT_PUBLIC_KEYS`: a JWKS file or a directory of `<kid>.pem` partner keys.

@@ -159,7 +159,7 @@ impl AppError {
         AppError::Internal(msg.to_string())
     }
 
-    /// The stable machine-readable code clients switch on (DESIGN.md §4).
+    /// The stable machine-readable code clients switch on (docs/design.md §4).
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",

@@ -1,5 +1,5 @@
 //! Prometheus metrics, one registry per `Application` (no global recorder: several servers in one
-//! process — the tests — keep separate counts). Names are the contract of DESIGN.md §11; every
+//! process — the tests — keep separate counts). Names are the contract of docs/design.md §11; every
 //! metric is described in [`HELP`] (`promtool check metrics` wants a `# HELP` for each).
 
 use std::collections::HashSet;

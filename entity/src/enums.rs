@@ -1,6 +1,6 @@
-//! String-backed enums of seed 004. Stored as their upper-case string; an unknown string fails to decode.
-//! Where the seed leaves a set open (campaign status, member type/status, segment type, …) the chosen set is
-//! documented in ARCHITECTURE.md.
+//! String-backed enums of the data model (docs/data-model.md, value lists). Stored as their upper-case
+//! string; an unknown string fails to decode. Where the data model leaves a set open (campaign status,
+//! member type/status, segment type, …) the chosen set is documented in ARCHITECTURE.md.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
-//! SeaORM models of cdp360: the 36 entities of seed 004 plus the support tables. One file per table;
-//! models only (no GraphQL, no business rules). Column names, types and lengths follow seed 004.
+//! SeaORM models of cdp360: the 36 entities of docs/data-model.md plus the support tables. One file per
+//! table; models only (no GraphQL, no business rules). Column names, types and lengths follow the data
+//! model.
 
 pub mod account;
 pub mod account_channel_identity;

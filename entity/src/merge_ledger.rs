@@ -1,5 +1,5 @@
 //! `merge_ledger`: one row per merge of contacts or accounts, with the undo log that unmerge
-//! replays (see `cdp360::services::merge`). Not part of seed 004: the write path's own table.
+//! replays (see `cdp360::services::merge`). Not part of the data model's 36: the write path's own table.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};

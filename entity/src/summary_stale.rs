@@ -1,6 +1,6 @@
 //! `summary_stale`: a summary that a committed write made stale and no refresh has rewritten yet
 //! (see `cdp360::services::summaries`). Written in the writer's transaction, deleted in the
-//! refresh's. Not part of seed 004: the write path's own table.
+//! refresh's. Not part of the data model's 36: the write path's own table.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The initial schema: the 36 entities of seed 004 plus `app_user` and `team`.
+//! The initial schema: the 36 entities of docs/data-model.md plus `app_user` and `team`.
 //!
 //! Frozen history: this file describes the tables as data so that the same definition builds on
 //! PostgreSQL and SQLite. Later changes are new migrations, never edits here.
@@ -675,11 +675,11 @@ const TABLES: &[T] = &[
     },
 ];
 
-/// Every index of seed 004's index section (names kept), then the natural keys and access paths the
+/// Every index of docs/data-model.md, indexes (names kept), then the natural keys and access paths the
 /// API needs, then one index per foreign-key column not already led by one of those. Plain SQL
 /// because partial unique indexes read the same on both backends.
 const INDEXES: &[&str] = &[
-    // seed 004 "索引设计建议": Account
+    // docs/data-model.md, indexes ("索引设计建议"): Account
     "CREATE UNIQUE INDEX uk_account_credit_code ON account (unified_social_credit_code) WHERE unified_social_credit_code IS NOT NULL",
     "CREATE INDEX idx_account_name ON account (account_name)",
     "CREATE INDEX idx_account_status ON account (account_status)",
@@ -704,7 +704,7 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX idx_contact_wechat ON contact (wechat_id)",
     "CREATE INDEX idx_contact_phone_email ON contact (mobile_phone, email)",
     "CREATE INDEX idx_contact_lifecycle ON contact (lifecycle_stage, contact_status)",
-    // Event: the seed's ClickHouse sort key (channel_id, event_time, contact_id, event_type) becomes
+    // Event: the data model's ClickHouse sort key (channel_id, event_time, contact_id, event_type) becomes
     // per-owner time indexes, the access paths of the API (an entity's latest events).
     "CREATE INDEX idx_event_channel_time ON event (channel_id, event_time DESC)",
     "CREATE INDEX idx_event_contact ON event (contact_id, event_time DESC)",
@@ -719,7 +719,7 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX idx_touchpoint_campaign ON touchpoint (campaign_id, touchpoint_time DESC)",
     "CREATE INDEX idx_touchpoint_time ON touchpoint (touchpoint_time DESC)",
     "CREATE INDEX idx_touchpoint_type ON touchpoint (touchpoint_type, touchpoint_time DESC)",
-    // Natural keys marked UK in seed 004, and the ones the write path upserts on.
+    // Natural keys marked UK in docs/data-model.md, and the ones the write path upserts on.
     "CREATE UNIQUE INDEX uk_contact_summary_contact ON contact_summary (contact_id)",
     "CREATE UNIQUE INDEX uk_lead_summary_lead ON lead_summary (lead_id)",
     "CREATE UNIQUE INDEX uk_product_code ON product (product_code)",

@@ -1,12 +1,12 @@
-//! PII at rest (DESIGN.md §5): `mobile_phone`, `email` and `wechat_id` of `lead` and `contact` hold
+//! PII at rest (docs/design.md §5): `mobile_phone`, `email` and `wechat_id` of `lead` and `contact` hold
 //! AES-256-GCM ciphertexts from now on, and each gets a `<column>_bidx` blind index beside it.
 //!
 //! - The ciphertext columns are widened on PostgreSQL (SQLite does not enforce varchar lengths) to
-//!   the longest ciphertext of the seed's character limit at 4 bytes per character: phone 20 → 164,
+//!   the longest ciphertext of the data model's character limit at 4 bytes per character: phone 20 → 164,
 //!   e-mail 200 → 1124, WeChat id 100 → 592 (`FieldCipher::max_ciphertext_len`; a unit test of the
 //!   server checks these numbers).
-//! - The seed's indexes on those columns move to the blind indexes, keeping their names: a
-//!   ciphertext is random per write, so only the index can be unique or looked up.
+//! - The data model's indexes on those columns (docs/data-model.md, indexes) move to the blind indexes,
+//!   keeping their names: a ciphertext is random per write, so only the index can be unique or looked up.
 //!   `lead` also gets e-mail and WeChat indexes for deduplication and identity resolution.
 //!
 //! `down` restores the plaintext-era shape. It fails (and, on PostgreSQL, rolls back) while

@@ -1,4 +1,4 @@
-//! Merging contacts and accounts (DESIGN.md §6 "Identity resolution and merge"): the merge ledger
+//! Merging contacts and accounts (docs/design.md §6 "Identity resolution and merge"): the merge ledger
 //! and the tombstone marker.
 //!
 //! - `merge_ledger`: one row per `mergeContacts`/`mergeAccounts`, with the undo log (JSON) that

@@ -1,4 +1,4 @@
-//! The transactional outbox (DESIGN.md §7, issue 5): every meaningful write appends its domain
+//! The transactional outbox (docs/design.md §7, issue 5): every meaningful write appends its domain
 //! events here in the same transaction as the change; a relay on each replica reads them in `seq`
 //! order and publishes them to that replica's subscribers.
 //!

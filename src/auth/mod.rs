@@ -1,4 +1,4 @@
-//! JWT verification, principals and scopes (DESIGN.md §5). Leaf module: no database access and no
+//! JWT verification, principals and scopes (docs/design.md §5). Leaf module: no database access and no
 //! HTTP/GraphQL types; the transport layers call [`bearer_token`] and [`Verifier::verify`] and carry
 //! the resulting [`Principal`].
 //!

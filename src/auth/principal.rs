@@ -1,4 +1,4 @@
-//! Scopes and the authenticated principal (DESIGN.md §5).
+//! Scopes and the authenticated principal (docs/design.md §5).
 
 use std::collections::BTreeSet;
 use std::fmt;

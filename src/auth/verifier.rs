@@ -310,7 +310,7 @@ fn parse_header(token: &str) -> Result<RawHeader, AuthError> {
     Ok(header)
 }
 
-/// Only the three algorithms of DESIGN.md §5; `none` (any case) and everything else is refused.
+/// Only the three algorithms of docs/design.md §5; `none` (any case) and everything else is refused.
 fn allowed_algorithm(alg: &str) -> Result<Algorithm, AuthError> {
     match alg {
         "HS256" => Ok(Algorithm::HS256),

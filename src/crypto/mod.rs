@@ -1,6 +1,6 @@
 //! Field encryption (AES-256-GCM), blind indexes (HMAC-SHA256) and the key ring. Pure, leaf.
 //!
-//! PII columns (DESIGN.md §5) hold a ciphertext plus, beside it, a blind index of the normalised
+//! PII columns (docs/design.md §5) hold a ciphertext plus, beside it, a blind index of the normalised
 //! value:
 //!
 //! ```text

@@ -29,7 +29,7 @@ pub enum DomainError {
     /// A state machine refuses the move (→ `INVALID_TRANSITION`).
     #[error(transparent)]
     Transition(#[from] TransitionError),
-    /// The record may no longer change, e.g. a converted lead (→ `CONFLICT`, DESIGN.md §6).
+    /// The record may no longer change, e.g. a converted lead (→ `CONFLICT`, docs/design.md §6).
     #[error("{entity} is {reason}")]
     ReadOnly { entity: &'static str, reason: &'static str },
 }

@@ -1,6 +1,6 @@
-//! The lead status state machine of seed 004 ("线索到商机转化流程").
+//! The lead status state machine (docs/data-model.md, lead status flow, "线索到商机转化流程").
 //!
-//! The seed's diagram, with its states mapped to the stored values of `lead_status`:
+//! The diagram, with its states mapped to the stored values of `lead_status`:
 //!
 //! ```text
 //! [*] --> NewLead                      NEW            (新线索)
@@ -13,7 +13,7 @@
 //! Invalid --> [*]                      DISQUALIFIED is final
 //! ```
 //!
-//! Decisions, each following the diagram (DESIGN.md §6: transitions follow seed 004's diagrams):
+//! Decisions, each following the diagram (docs/design.md §6: transitions follow the diagrams):
 //!
 //! * Only the four edges above are moves of `changeLeadStatus`; everything else is
 //!   `INVALID_TRANSITION`. In particular no status is skipped (NEW → QUALIFIED: a lead is contacted
@@ -27,7 +27,7 @@
 //!   `changeLeadStatus`, because the diagram's `Converted` state is composite — entering it
 //!   creates the contact, account and opportunity. `lead_transition(QUALIFIED, CONVERTED)` is
 //!   therefore refused too.
-//! * CONVERTED is final and, beyond the diagram, read-only (DESIGN.md §6): any update or second
+//! * CONVERTED is final and, beyond the diagram, read-only (docs/design.md §6): any update or second
 //!   convert of a converted lead is `CONFLICT`, not `INVALID_TRANSITION`. Services call
 //!   [`ensure_lead_editable`] first, then [`lead_transition`] / [`may_convert`].
 //! * A "move" to the current status is refused: the diagram has no self-loops, and a status change
@@ -39,7 +39,7 @@ use entity::enums::LeadStatus;
 
 use super::error::{DomainError, TransitionError};
 
-/// The status every lead is created with (seed 004: `[*] --> NewLead`).
+/// The status every lead is created with (docs/data-model.md, lead status flow: `[*] --> NewLead`).
 pub const INITIAL_LEAD_STATUS: LeadStatus = LeadStatus::New;
 
 /// The stored (and GraphQL) value of a status, e.g. `"NEW"`.
@@ -69,7 +69,7 @@ pub fn next_lead_statuses(from: LeadStatus) -> &'static [LeadStatus] {
 }
 
 /// Whether `changeLeadStatus` may move a lead from `from` to `to` (see the module doc for the
-/// rules and their grounds in seed 004).
+/// rules and their grounds in docs/data-model.md, lead status flow).
 pub fn lead_transition(from: LeadStatus, to: LeadStatus) -> Result<(), TransitionError> {
     use LeadStatus::*;
     let reason = match (from, to) {
@@ -85,9 +85,9 @@ pub fn lead_transition(from: LeadStatus, to: LeadStatus) -> Result<(), Transitio
     Err(refusal(from, to, reason))
 }
 
-/// Whether a lead in `status` may be converted: only QUALIFIED converts (seed 004:
-/// `Qualified --> Converted`). An already converted lead is refused here as well, but services
-/// should have answered `CONFLICT` through [`ensure_lead_editable`] before asking.
+/// Whether a lead in `status` may be converted: only QUALIFIED converts (docs/data-model.md, lead
+/// status flow: `Qualified --> Converted`). An already converted lead is refused here as well, but
+/// services should have answered `CONFLICT` through [`ensure_lead_editable`] before asking.
 pub fn may_convert(status: LeadStatus) -> Result<(), TransitionError> {
     let reason = match status {
         LeadStatus::Qualified => return Ok(()),
@@ -98,7 +98,7 @@ pub fn may_convert(status: LeadStatus) -> Result<(), TransitionError> {
     Err(refusal(status, LeadStatus::Converted, reason))
 }
 
-/// A converted lead is read-only (DESIGN.md §6): updating it, changing its status or converting it
+/// A converted lead is read-only (docs/design.md §6): updating it, changing its status or converting it
 /// again is [`DomainError::ReadOnly`] (→ `CONFLICT`). Every other status may be edited.
 pub fn ensure_lead_editable(status: LeadStatus) -> Result<(), DomainError> {
     match status {
@@ -133,7 +133,7 @@ mod tests {
 
     const ALL: [LeadStatus; 5] = [New, Contacted, Qualified, Converted, Disqualified];
 
-    /// The edges of seed 004's diagram that `changeLeadStatus` may take.
+    /// The edges of the lead status flow (docs/data-model.md) that `changeLeadStatus` may take.
     const ALLOWED: [(LeadStatus, LeadStatus); 4] =
         [(New, Contacted), (New, Disqualified), (Contacted, Qualified), (Contacted, Disqualified)];
 

@@ -7,9 +7,9 @@
 //!
 //! * [`value`]: parse-don't-validate newtypes (`Phone`, `Email`, `CreditCode`, `HttpUrl`, `Score`,
 //!   `Percent`, `Rate`, `Money`, `BoundedText`, `EntityId`).
-//! * [`lead_status`]: the lead status machine of seed 004.
-//! * [`opportunity_stage`]: the opportunity stage machine of seed 004, default probabilities and
-//!   stage durations.
+//! * [`lead_status`]: the lead status machine (docs/data-model.md, lead status flow).
+//! * [`opportunity_stage`]: the opportunity stage machine (docs/data-model.md, opportunity stage flow),
+//!   default probabilities and stage durations.
 
 mod error;
 pub mod lead_status;

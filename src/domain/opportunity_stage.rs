@@ -1,7 +1,7 @@
-//! The opportunity stage state machine of seed 004 ("商机阶段流转流程").
+//! The opportunity stage state machine (docs/data-model.md, opportunity stage flow, "商机阶段流转流程").
 //!
-//! The seed's diagram has five open states, the `stage` column (seed 004's Opportunity field list)
-//! six open values. The diagram's 方案设计 "Solution Design" state is the enum's NEEDS_ANALYSIS and
+//! The diagram has five open states, the `stage` column (docs/data-model.md, value lists) six open
+//! values. The diagram's 方案设计 "Solution Design" state is the enum's NEEDS_ANALYSIS and
 //! PROPOSAL in that order (the diagram labels the edge into Qualification "需求分析 Needs Analysis"
 //! and the edge out of it "方案输出 Solution Output"):
 //!
@@ -16,7 +16,7 @@
 //! Won --> [*], Lost --> [*]            CLOSED_WON and CLOSED_LOST are final
 //! ```
 //!
-//! Decisions, each following the diagram (DESIGN.md §6: illegal moves are `INVALID_TRANSITION`):
+//! Decisions, each following the diagram (docs/design.md §6: illegal moves are `INVALID_TRANSITION`):
 //!
 //! * Forward one stage at a time. The diagram has no skipping edges, so LEAD → PROPOSAL is refused;
 //!   a client that wants to jump moves step by step, and each step appends its
@@ -24,18 +24,18 @@
 //! * No moving back: the diagram has no backward edge (NEGOTIATION → PROPOSAL is refused).
 //! * CLOSED_WON only from CONTRACT (`Contract --> Won` is the only edge into Won).
 //! * CLOSED_LOST from every open stage (every open state has an edge `--> Lost`), and it requires a
-//!   close reason (`close_reason`, at most 200 characters; the seed's examples 价格因素 / 竞争对手 /
-//!   预算不足 are loss reasons). Winning takes an optional reason (the seed's example 成功签约).
+//!   close reason (`close_reason`, at most 200 characters; the data model's examples 价格因素 / 竞争对手 /
+//!   预算不足 are loss reasons). Winning takes an optional reason (its example 成功签约).
 //!   Moves between open stages refuse a close reason rather than dropping it silently.
 //! * CLOSED_WON and CLOSED_LOST are final (`Won --> [*]`, `Lost --> [*]`); a lost deal that comes
 //!   back is a new opportunity.
 //! * A "move" to the current stage is refused (no self-loops; it would append a history row that
 //!   records no change).
-//! * Opportunities created by lead conversion start at QUALIFICATION (DESIGN.md §6; the lead
+//! * Opportunities created by lead conversion start at QUALIFICATION (docs/design.md §6; the lead
 //!   conversion is the diagram's `Lead --> Qualification`); other creations may start in any open
 //!   stage — the state machine governs changes, not imports.
 //!
-//! Default probabilities: seed 004 only says `probability` is an integer 0–100 (example 60). The
+//! Default probabilities: the data model only says `probability` is an integer 0–100 (example 60). The
 //! defaults rise with the stage — LEAD 5, QUALIFICATION 10, NEEDS_ANALYSIS 20, PROPOSAL 40,
 //! NEGOTIATION 60, CONTRACT 80, CLOSED_WON 100, CLOSED_LOST 0 — and are `i32` because the column is
 //! `INT` (`CHECK 0–100`).

@@ -388,8 +388,9 @@ impl AsRef<str> for HttpUrl {
 // ---------------------------------------------------------------------------------------------
 // Numbers
 
-/// An integer score or percentage 0–100 inclusive: `lead_score`, `probability`, `health_score`,
-/// `engagement_score`, `score` (all `INT` with `CHECK 0–100` in seed 004 and the migration).
+/// An integer score or percentage 0–100 inclusive: the data model's 0–100 columns `lead_score`,
+/// `probability`, `health_score`, `engagement_score` (docs/data-model.md, scores 0–100) and `score`;
+/// all `INT` with `CHECK 0–100` in the migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Score(i32);
 
@@ -521,8 +522,8 @@ impl fmt::Display for Money {
 // ---------------------------------------------------------------------------------------------
 // Text
 
-/// A free-text value of at most `max_chars` characters (Unicode scalar values, not bytes: seed 004's
-/// `varchar(n)` lengths count characters — `varchar(200)` holds 200 Chinese characters).
+/// A free-text value of at most `max_chars` characters (Unicode scalar values, not bytes: the data
+/// model's `varchar(n)` lengths count characters — `varchar(200)` holds 200 Chinese characters).
 ///
 /// Leading and trailing whitespace is trimmed (nothing else is changed). Control characters other
 /// than newline, carriage return and tab are refused (PostgreSQL refuses NUL in text, and the
@@ -585,7 +586,7 @@ impl AsRef<str> for BoundedText {
 // ---------------------------------------------------------------------------------------------
 // Ids
 
-/// A primary key: `^[A-Za-z0-9_\-]{1,64}$` (DESIGN.md §3). Either supplied by the client (imports)
+/// A primary key: `^[A-Za-z0-9_\-]{1,64}$` (docs/design.md §3). Either supplied by the client (imports)
 /// and parsed exactly — no trimming, an id is compared byte for byte — or generated as
 /// `<PREFIX>_<ULID>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -851,7 +852,8 @@ mod tests {
 
     #[test]
     fn the_seed_example_credit_code_is_rejected_because_it_uses_z() {
-        // Seed 004's data dictionary shows `91330000MA27XYZ123`: an illustration, not a real code.
+        // The data model's Account field table shows `91330000MA27XYZ123` (docs/data-model.md, value
+        // lists): an illustration, not a real code.
         let err = CreditCode::parse("91330000MA27XYZ123").unwrap_err();
         assert!(reason(err).contains("except I, O, S, V"));
     }

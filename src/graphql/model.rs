@@ -1,6 +1,7 @@
 //! The entities of the API: one `resource!` registration per table (columns, relations both ways),
 //! the enums mirrored from `entity::enums`, the `Node` interface and the query root.
-//! Generated once from seed 004 by a throw-away script; edit by hand from now on.
+//! Generated once from the data model (docs/data-model.md) by a throw-away script; edit by hand from
+//! now on.
 
 #![allow(clippy::large_enum_variant)]
 

@@ -218,7 +218,7 @@ macro_rules! resource {
                 async_graphql::ID(self.0.$pk.clone())
             }
             $(
-                // Column names come from seed 004 (`from_stage` reads like a conversion to clippy).
+                // Column names come from the data model (`from_stage` reads like a conversion to clippy).
                 #[allow(clippy::wrong_self_convention)]
                 async fn $f(&self) -> <$rty as $crate::graphql::scalars::Expose>::Out {
                     $crate::graphql::scalars::Expose::expose(&self.0.$f)

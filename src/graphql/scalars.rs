@@ -1,4 +1,4 @@
-//! Scalars of DESIGN.md §4 that async-graphql does not name as we need (`Date`, `JSON`), and the
+//! Scalars of docs/design.md §4 that async-graphql does not name as we need (`Date`, `JSON`), and the
 //! `Expose` conversion from a model's column type to its GraphQL output type.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};

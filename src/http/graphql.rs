@@ -59,7 +59,7 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, [(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
 }
 
-/// The request's principal, authenticated from its bearer token (DESIGN.md §5: every request but
+/// The request's principal, authenticated from its bearer token (docs/design.md §5: every request but
 /// health, readiness and the GraphiQL page carries one). What it may do is decided per operation:
 /// queries need `read` ([`authorize`]), each mutation field its own scope (`graphql::guard`); row
 /// rules (partner channels) apply in `services::read`, PII masking in the PII getters.

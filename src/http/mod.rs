@@ -1,4 +1,4 @@
-//! HTTP endpoints (DESIGN.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`,
+//! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`,
 //! `/healthz`, `/readyz`, `/metrics`. Handlers translate HTTP; the work happens in the schema and
 //! services.
 

@@ -1,4 +1,4 @@
-//! The domain events of DESIGN.md §6 / issue 5: what a committed write tells subscribers. They carry
+//! The domain events of docs/design.md §6 / issue 5: what a committed write tells subscribers. They carry
 //! ids and enum values only (never PII): a subscriber reads the record itself, through its own
 //! access, when it wants more. Enum values are the stored ones (`"QUALIFIED"`, `"ACCOUNT"`).
 

@@ -37,7 +37,8 @@
 //!   - pipeline (0–20): 10 if an opportunity is open, + 10 if one was won in the last 365 days;
 //!   - win rate (0–15): 15 × won / (won + lost), truncated; 0 when nothing is closed.
 //!
-//!   Seed 004 reads above 70 as healthy and below 30 as a churn warning.
+//!   The data model reads above 70 as healthy and below 30 as a churn warning (docs/data-model.md,
+//!   customer lifecycle).
 //!
 //! ## contact_summary
 //! - `total_touchpoints` / `total_events`: happened touchpoints / events of the contact.

@@ -1,4 +1,4 @@
-//! Lead conversion (DESIGN.md §6 "Lead conversion"; Salesforce's LeadConvert, improved):
+//! Lead conversion (docs/design.md §6 "Lead conversion"; Salesforce's LeadConvert, improved):
 //! `convertLead` and its list form `convertLeads(inputs, allOrNone)`.
 //!
 //! Shape: every conversion runs in one transaction.

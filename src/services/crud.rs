@@ -307,7 +307,8 @@ fn creation_rules(table: &str, draft: &mut Draft) -> AppResult<Vec<(&'static str
         })
     };
     match table {
-        // A lead starts NEW (seed 004: `[*] --> NewLead`); it moves on through changeLeadStatus.
+        // A lead starts NEW (docs/data-model.md, lead status flow: `[*] --> NewLead`); it moves on
+        // through changeLeadStatus.
         "lead" => {
             if given(draft, "lead_status").is_some_and(|s| s != "NEW") {
                 return Err(AppError::bad_input(

@@ -1,4 +1,4 @@
-//! Identity resolution (DESIGN.md §6): which existing contact or account a person or company
+//! Identity resolution (docs/design.md §6): which existing contact or account a person or company
 //! described by raw keys already is. Used by lead conversion now, by upserts and ingestion later.
 //!
 //! Rules:

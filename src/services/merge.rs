@@ -1,4 +1,4 @@
-//! Merging duplicate contacts or accounts, and undoing a merge (DESIGN.md §6 "Identity resolution
+//! Merging duplicate contacts or accounts, and undoing a merge (docs/design.md §6 "Identity resolution
 //! and merge"): `mergeContacts(survivorId, mergedIds)`, `mergeAccounts`, `unmergeContacts(ledgerId)`,
 //! `unmergeAccounts`.
 //!

@@ -1,4 +1,4 @@
-//! PII at rest (DESIGN.md §5): the one place that turns a plaintext phone, e-mail or WeChat id into
+//! PII at rest (docs/design.md §5): the one place that turns a plaintext phone, e-mail or WeChat id into
 //! the stored pair (AES-256-GCM ciphertext, blind index) and back. Writes, the seed generator,
 //! exact-match filters, identity resolution and `rotate-keys` all go through [`Pii`], so every
 //! path normalises, binds and indexes the same way.

@@ -1,4 +1,4 @@
-//! The two state machines as workflows (DESIGN.md §6): `changeLeadStatus` and
+//! The two state machines as workflows (docs/design.md §6): `changeLeadStatus` and
 //! `moveOpportunityStage`. Each reads the record through the caller's access (a partner cannot
 //! touch another channel's lead, and cannot tell it exists), asks the domain machine, and writes
 //! with an optimistic guard on the status it read, in one transaction.

@@ -1,4 +1,4 @@
-//! Lead conversion through the API (DESIGN.md §6): one test per rule — new records, linking
+//! Lead conversion through the API (docs/design.md §6): one test per rule — new records, linking
 //! existing ones, fill-empty-only merges, owners, opportunity names, read-only converted leads,
 //! dry runs, identity resolution and its switchboard cap, identities/touchpoints/events following
 //! the lead, summaries, rollback of a failure half-way, and the list form with `allOrNone`.

@@ -14,6 +14,7 @@ mod channels;
 mod cli;
 mod convert;
 mod crud;
+mod docs;
 mod fanout;
 mod filtering;
 mod fuzz;

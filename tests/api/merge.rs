@@ -1,4 +1,4 @@
-//! Merging contacts and accounts through the API (DESIGN.md §6, issue 4 item 6): fill-empty-only
+//! Merging contacts and accounts through the API (docs/design.md §6, issue 4 item 6): fill-empty-only
 //! (PII re-sealed for the survivor), references re-pointed, tombstones, link rows the survivor
 //! already has left in place, merge → unmerge restoring every row, a failure half-way writing
 //! nothing, bad input and scopes. Every error path also checks that no table changed.

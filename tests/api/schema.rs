@@ -1,4 +1,5 @@
-//! The schema exposes all of seed 004, and `schema.graphql` is the live schema.
+//! The schema exposes all of the data model (docs/data-model.md), and `schema.graphql` is the live
+//! schema.
 
 use serde_json::json;
 

@@ -1,5 +1,5 @@
-//! The 36 entities of seed 004 and their field names, copied from the seed document: the schema
-//! coverage test checks each is exposed.
+//! The 36 entities of docs/data-model.md and their field names, copied from the product owner's
+//! data-model source document (docs/sources.md): the schema coverage test checks each is exposed.
 
 pub const SEED_ENTITIES: &[(&str, &[&str])] = &[
     (

@@ -1,4 +1,4 @@
-//! `convertLead` and `convertLeads`: lead conversion (DESIGN.md §6; rules in `services::convert`).
+//! `convertLead` and `convertLeads`: lead conversion (docs/design.md §6; rules in `services::convert`).
 
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject};
 

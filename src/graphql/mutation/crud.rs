@@ -248,7 +248,7 @@ where
     Ok(Upserted { record: R::wrap(model), created })
 }
 
-/// Create-or-update on the natural keys of seed 004.
+/// Create-or-update on the natural keys of the data model (docs/data-model.md, indexes).
 #[derive(Default)]
 pub struct UpsertMutations;
 

@@ -1,4 +1,4 @@
-//! `mergeContacts`, `mergeAccounts`, `unmergeContacts`, `unmergeAccounts` (DESIGN.md §6; rules in
+//! `mergeContacts`, `mergeAccounts`, `unmergeContacts`, `unmergeAccounts` (docs/design.md §6; rules in
 //! `services::merge`).
 
 use async_graphql::{Context, ID, Object, SimpleObject};

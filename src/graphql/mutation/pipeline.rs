@@ -1,4 +1,5 @@
-//! `changeLeadStatus` and `moveOpportunityStage`: the two state machines of seed 004.
+//! `changeLeadStatus` and `moveOpportunityStage`: the two state machines of docs/data-model.md (lead
+//! status flow, opportunity stage flow).
 
 use async_graphql::{Context, ID, Object};
 
