@@ -13,15 +13,13 @@
 //!    string or an object key (PostgreSQL cannot store one, and no field of the model needs it).
 //!
 //! Each refusal is `BAD_USER_INPUT` and names where it is (`$filter`, `leads.filter.and[0]…`).
-//! The [`InputBounds`] extension runs all three for every transport (HTTP and WebSocket); HTTP also
-//! calls [`check_request`] before its own early look at the operation type.
+//! `graphql::limits::RequestLimits` runs all three for every transport (HTTP and WebSocket); HTTP
+//! also calls [`check_request`] before its own early look at the operation type.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, Name, Request, ServerError, ServerResult, Value, Variables};
+use async_graphql::{ErrorExtensionValues, Name, Request, ServerError, Value, Variables};
 
 /// The limits, from `config::QueryLimits`.
 #[derive(Clone, Copy, Debug)]
@@ -207,40 +205,6 @@ fn no_nul(s: &str, place: impl FnOnce() -> String) -> Result<(), Refused> {
         return Err(Refused(format!("`{}` contains a NUL character (\\u0000), which no field accepts", place())));
     }
     Ok(())
-}
-
-/// Runs the three checks for every request, whatever its transport.
-pub struct InputBounds(pub InputLimits);
-
-impl ExtensionFactory for InputBounds {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(InputBounds(self.0))
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for InputBounds {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        check_request(&request, self.0).map_err(Refused::into_server_error)?;
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        check_document(&doc, self.0).map_err(Refused::into_server_error)?;
-        Ok(doc)
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-//! Query hygiene that async-graphql does not provide itself: limits on aliases and on depth,
-//! checked right after parsing (before validation and before any resolver or SQL runs), for HTTP
-//! and WebSocket alike; and the per-operation rate-limit charge of WebSocket operations (HTTP
-//! charges a whole request before executing it, so it can answer 429; a WebSocket has no status
-//! per operation).
+//! Query hygiene that async-graphql does not provide itself, in one extension for HTTP and
+//! WebSocket alike: the input bounds of `graphql::bounds`, limits on aliases and on depth, checked
+//! right after parsing (before validation and before any resolver or SQL runs), and the
+//! per-operation rate-limit charge of WebSocket operations (HTTP charges a whole request before
+//! executing it, so it can answer 429; a WebSocket has no status per operation).
 //!
 //! Depth is ours rather than async-graphql's `limit_depth` because introspection needs its own
 //! budget: the standard introspection query (graphql-js `getIntrospectionQuery()`, with every
@@ -18,26 +18,54 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
 
+use super::bounds::{self, InputLimits, Refused};
 use crate::error::AppError;
 
 /// The depth an introspection field's subtree may reach.
 pub const INTROSPECTION_DEPTH: usize = 20;
 
-/// Aliases per document and the depth of its operations.
+/// Every request limit, as ONE extension: each extension costs a boxed future per resolved field
+/// (async-graphql chains them around every resolver), so the limits, which need no per-field
+/// hook, share one. Before parsing: the input bounds (`graphql::bounds`) and the rate-limit
+/// charge of WebSocket operations; after parsing: the document's width and NUL characters, its
+/// aliases and its depth.
 #[derive(Clone, Copy)]
-pub struct DocumentLimits {
+pub struct RequestLimits {
+    pub input: InputLimits,
     pub max_aliases: usize,
     pub max_depth: usize,
 }
 
-impl ExtensionFactory for DocumentLimits {
+impl ExtensionFactory for RequestLimits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(*self)
     }
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
+impl Extension for RequestLimits {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        bounds::check_request(&request, self.input).map_err(Refused::into_server_error)?;
+        if let Some(OperationCharge(charge)) = ctx.data_opt::<OperationCharge>()
+            && let Err(e) = charge()
+        {
+            let mut err = ServerError::new(e.to_string(), None);
+            let mut ext = ErrorExtensionValues::default();
+            ext.set("code", e.code());
+            if let AppError::RateLimited { retry_after_secs } = e {
+                ext.set("retryAfter", retry_after_secs);
+            }
+            err.extensions = Some(ext);
+            return Err(err);
+        }
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -46,6 +74,7 @@ impl Extension for DocumentLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        bounds::check_document(&doc, self.input).map_err(Refused::into_server_error)?;
         let aliases = count_aliases(&doc);
         if aliases > self.max_aliases {
             return Err(ServerError::new(
@@ -77,39 +106,6 @@ impl Extension for DocumentLimits {
 /// (from `connection_init`), absent from HTTP requests, which are charged before execution.
 #[derive(Clone)]
 pub struct OperationCharge(pub Arc<dyn Fn() -> Result<(), AppError> + Send + Sync>);
-
-/// Applies [`OperationCharge`] to every operation that carries one.
-pub struct ChargeOperations;
-
-impl ExtensionFactory for ChargeOperations {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ChargeOperations)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ChargeOperations {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Some(OperationCharge(charge)) = ctx.data_opt::<OperationCharge>()
-            && let Err(e) = charge()
-        {
-            let mut err = ServerError::new(e.to_string(), None);
-            let mut ext = ErrorExtensionValues::default();
-            ext.set("code", e.code());
-            if let AppError::RateLimited { retry_after_secs } = e {
-                ext.set("retryAfter", retry_after_secs);
-            }
-            err.extensions = Some(ext);
-            return Err(err);
-        }
-        next.run(ctx, request).await
-    }
-}
 
 fn count_aliases(doc: &ExecutableDocument) -> usize {
     let ops = doc.operations.iter().map(|(_, op)| count_in(&op.node.selection_set.node));

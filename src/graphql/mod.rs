@@ -56,12 +56,15 @@ pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
         .data(state)
         .limit_complexity(limits.max_complexity)
         // Fragment nesting (inline and spread chains) is bounded like the text's nesting; the
-        // depth of fields is `limits::DocumentLimits`' to decide.
+        // depth of fields is `limits::RequestLimits`' to decide.
         .limit_recursive_depth(limits.max_input_depth)
-        // First: nothing below may recurse on an unbounded input.
-        .extension(bounds::InputBounds(limits.into()))
-        .extension(limits::DocumentLimits { max_aliases: limits.max_aliases, max_depth: limits.max_depth })
-        .extension(limits::ChargeOperations)
+        // First: nothing below may recurse on an unbounded input. Three extensions in all, as
+        // each wraps every resolved field in a future of its own.
+        .extension(limits::RequestLimits {
+            input: limits.into(),
+            max_aliases: limits.max_aliases,
+            max_depth: limits.max_depth,
+        })
         .extension(guard::Authorization)
         .extension(order::ResponseOrder)
         .finish()
