@@ -110,7 +110,7 @@ mod tests {
     fn codec() -> CursorCodec {
         CursorCodec::new(Secret::new(vec![7; 32]))
     }
-    const ORDER: Order = Order { col: "created_at", desc: true };
+    const ORDER: Order = Order { col: "created_at", desc: true, nullable: false };
 
     #[test]
     fn a_cursor_round_trips_its_position() {
@@ -143,6 +143,6 @@ mod tests {
     #[test]
     fn a_cursor_of_another_ordering_is_rejected() {
         let c = codec().encode(&ORDER, &Value::from(1), "LEAD_1");
-        assert!(codec().decode(&Order { col: "lead_score", desc: true }, &c).is_err());
+        assert!(codec().decode(&Order { col: "lead_score", desc: true, nullable: false }, &c).is_err());
     }
 }

@@ -29,7 +29,7 @@ pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
     /// The value of an orderable column (for cursors).
     fn column_value(model: &Self::Model, col: &'static str) -> Value;
     fn default_order() -> Order {
-        Order { col: Self::TABLE.pk, desc: false }
+        Order::by_key(&Self::TABLE)
     }
 }
 
@@ -201,12 +201,11 @@ macro_rules! resource {
 
         impl $crate::graphql::resource::OrderInput for $orderby {
             fn to_order(&self) -> $crate::repo::page::Order {
-                use sea_orm::IdenStatic;
                 type Col = entity::$module::Column;
-                $crate::repo::page::Order {
-                    col: match self.field { $( $orderfield::$ov => Col::$ov.as_str(), )* },
-                    desc: self.direction == $crate::graphql::filters::OrderDirection::Desc,
-                }
+                $crate::repo::page::Order::by(
+                    match self.field { $( $orderfield::$ov => Col::$ov, )* },
+                    self.direction == $crate::graphql::filters::OrderDirection::Desc,
+                )
             }
         }
 

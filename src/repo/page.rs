@@ -1,14 +1,19 @@
 //! Generic reads over any table: keyset pages (never OFFSET), per-parent pages of nested lists in
-//! one window-function statement, batched lookups by a column, and counts. Rows come back as the
-//! table's SeaORM model (`FromQueryResult`), so one implementation serves all entities.
+//! one statement, batched lookups by a column, and counts. Rows come back as the table's SeaORM
+//! model (`FromQueryResult`), so one implementation serves all entities.
+//!
+//! Every keyset statement reads index ranges in index order: `ORDER BY col, pk` (same direction;
+//! `NULLS LAST` only for nullable columns, which need an index declared that way) and the cursor
+//! as a row comparison `(col, pk) > (value, id)`, so `LIMIT n + 1` stops after n + 1 index entries
+//! instead of sorting the table (ARCHITECTURE.md, "Keyset paging").
 
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{
-    Alias, Asterisk, Cond, Condition, Expr, ExprTrait, Func, Order as SqlOrder, OverStatement, Query, SelectStatement,
-    WindowStatement,
+    Alias, Asterisk, Cond, Condition, Expr, ExprTrait, Func, JoinType, NullOrdering, Order as SqlOrder,
+    OrderedStatement, OverStatement, Query, SelectStatement, UnionType, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, FromQueryResult, QueryResult, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, QueryResult, Value};
 
 use super::filter::{Filter, col, condition};
 use crate::error::AppResult;
@@ -20,11 +25,27 @@ pub struct Table {
     pub pk: &'static str,
 }
 
-/// Sort column and direction; the primary key is always the tie-breaker, NULLs always sort last.
+/// Sort column and direction; the primary key is always the tie-breaker (in the same direction),
+/// NULLs always sort last. `nullable` comes from the entity's column definition ([`Order::by`]):
+/// it decides the SQL (a NOT NULL column needs no NULL handling, which keeps a plain `(col, pk)`
+/// index usable in both directions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Order {
     pub col: &'static str,
     pub desc: bool,
+    pub nullable: bool,
+}
+
+impl Order {
+    /// Ordering by an entity column, its nullability taken from the column's definition.
+    pub fn by<C: ColumnTrait>(column: C, desc: bool) -> Order {
+        Order { col: column.as_str(), desc, nullable: column.def().is_null() }
+    }
+
+    /// Ordering by the primary key, ascending (the default of every list).
+    pub const fn by_key(table: &Table) -> Order {
+        Order { col: table.pk, desc: false, nullable: false }
+    }
 }
 
 /// A position in a sorted list: the sort column's value and the row id.
@@ -83,62 +104,175 @@ fn is_null_value(v: &Value) -> bool {
     )
 }
 
-/// Rows strictly after (`ahead = true`) or before the cursor in the sort order
-/// `(col IS NULL, col, pk)` with the given direction.
-fn beyond(table: &Table, order: &Order, cur: &Cursor, ahead: bool) -> Condition {
-    let c = || col(table.name, order.col);
-    let id = || col(table.name, table.pk);
-    // "greater in sort order" is `>` ascending and `<` descending.
-    let gt = |e: Expr, v: Value| if order.desc == ahead { e.lt(v) } else { e.gt(v) };
-    let id_cond = gt(id(), Value::from(cur.id.clone()));
+/// The sort order is one or two runs, each a single index range: the rows with a value, by
+/// `(col, pk)`, then — nullable columns only — the NULLs, by `pk`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    Values,
+    Nulls,
+}
+
+/// What one cursor leaves of one run.
+enum Bound {
+    Whole,
+    Empty,
+    Beyond(Expr),
+}
+
+/// The rows of `run` strictly after (`ahead = true`) or before the cursor in the sort order.
+fn bound(table: &Table, order: &Order, run: Run, cur: &Cursor, ahead: bool) -> Bound {
+    // "Greater in sort order" is `>` ascending and `<` descending, for the column and the id alike.
+    let beyond = |l: Expr, r: Expr| Bound::Beyond(if ahead != order.desc { l.gt(r) } else { l.lt(r) });
+    let pk = col(table.name, table.pk);
+    let id = Expr::val(cur.id.clone());
     if order.col == table.pk {
-        return Cond::all().add(id_cond);
+        return beyond(pk, id);
     }
-    let null = is_null_value(&cur.value);
-    match (null, ahead) {
-        // Inside the NULL block (last): only later ids are ahead; everything non-null is behind.
-        (true, true) => Cond::all().add(c().is_null()).add(id_cond),
-        (true, false) => Cond::any().add(c().is_not_null()).add(Cond::all().add(c().is_null()).add(id_cond)),
-        (false, _) => {
-            let mut any = Cond::any()
-                .add(gt(c(), cur.value.clone()))
-                .add(Cond::all().add(c().eq(cur.value.clone())).add(id_cond));
+    match (run, is_null_value(&cur.value)) {
+        // A row comparison, which both backends turn into one range of a `(col, pk)` index.
+        (Run::Values, false) => {
+            beyond(Expr::tuple([col(table.name, order.col), pk]), Expr::tuple([Expr::val(cur.value.clone()), id]))
+        }
+        // Every value sorts before the NULL block, in both directions.
+        (Run::Values, true) => {
             if ahead {
-                any = any.add(c().is_null());
+                Bound::Empty
+            } else {
+                Bound::Whole
             }
-            any
+        }
+        (Run::Nulls, true) => beyond(pk, id),
+        (Run::Nulls, false) => {
+            if ahead {
+                Bound::Whole
+            } else {
+                Bound::Empty
+            }
         }
     }
 }
 
-/// The ORDER BY triple, in reading direction.
-fn order_exprs(table: &Table, order: &Order, backward: bool) -> Vec<(Expr, SqlOrder)> {
-    let dir = |desc: bool| if desc != backward { SqlOrder::Desc } else { SqlOrder::Asc };
-    let mut v = Vec::with_capacity(3);
-    if order.col != table.pk {
-        v.push((col(table.name, order.col).is_null(), dir(false)));
-        v.push((col(table.name, order.col), dir(order.desc)));
+/// The slice as index ranges in reading order: one condition per run it touches (one range when
+/// it has no cursor, or the column is NOT NULL or the key).
+fn ranges(table: &Table, order: &Order, slice: &Slice) -> Vec<Condition> {
+    let runs: &[Run] =
+        if order.nullable && order.col != table.pk { &[Run::Values, Run::Nulls] } else { &[Run::Values] };
+    let mut out = Vec::with_capacity(runs.len());
+    'runs: for &run in runs {
+        let mut cond = Cond::all();
+        let mut whole = true;
+        for (cur, ahead) in [(&slice.after, true), (&slice.before, false)] {
+            let Some(cur) = cur else { continue };
+            match bound(table, order, run, cur, ahead) {
+                Bound::Empty => continue 'runs,
+                Bound::Whole => {}
+                Bound::Beyond(e) => {
+                    cond = cond.add(e);
+                    whole = false;
+                }
+            }
+        }
+        out.push((run, cond, whole));
     }
-    v.push((col(table.name, table.pk), dir(order.desc)));
-    v
+    if out.len() == runs.len() && out.iter().all(|(_, _, whole)| *whole) {
+        return vec![Cond::all()];
+    }
+    if out.is_empty() {
+        // After a NULL and before a value: nothing lies between.
+        return vec![Cond::all().add(Expr::cust("FALSE"))];
+    }
+    let c = || col(table.name, order.col);
+    let mut out: Vec<Condition> = out
+        .into_iter()
+        .map(|(run, cond, whole)| match run {
+            Run::Nulls => cond.add(c().is_null()),
+            Run::Values if whole && runs.len() > 1 => cond.add(c().is_not_null()),
+            Run::Values => cond,
+        })
+        .collect();
+    if slice.backward {
+        out.reverse();
+    }
+    out
 }
 
-fn where_clause(table: &Table, filter: Option<&Filter>, order: &Order, slice: &Slice) -> Condition {
-    let mut cond = Cond::all();
-    if let Some(f) = filter {
-        cond = cond.add(condition(table.name, f));
+/// `ORDER BY col, pk` in reading direction. NULLs sort last in display order, so first when
+/// reading backwards; a NOT NULL column gets the backend's default, which any `(col, pk)` index
+/// serves both ways.
+fn order_by(q: &mut impl OrderedStatement, table: &Table, order: &Order, backward: bool) {
+    let dir = if order.desc != backward { SqlOrder::Desc } else { SqlOrder::Asc };
+    if order.col != table.pk {
+        let c = col(table.name, order.col);
+        if order.nullable {
+            let nulls = if backward { NullOrdering::First } else { NullOrdering::Last };
+            q.order_by_expr_with_nulls(c, dir.clone(), nulls);
+        } else {
+            q.order_by_expr(c, dir.clone());
+        }
     }
-    if let Some(c) = &slice.after {
-        cond = cond.add(beyond(table, order, c, true));
+    q.order_by_expr(col(table.name, table.pk), dir);
+}
+
+/// The first `limit + 1` rows of `rows` (a SELECT of `table`'s rows) in the slice: one ordered,
+/// limited statement per range, and when the slice spans both runs their UNION ALL, ordered and
+/// limited again (at most 2 × (limit + 1) rows to merge), so each run stays one index range.
+fn keyset(rows: SelectStatement, table: &Table, order: &Order, slice: &Slice) -> SelectStatement {
+    let mut parts = ranges(table, order, slice).into_iter().map(|range| {
+        let mut q = rows.clone();
+        and(&mut q, range);
+        order_by(&mut q, table, order, slice.backward);
+        q.limit(slice.limit + 1);
+        q
+    });
+    let first = parts.next().expect("a slice has at least one range");
+    let rest: Vec<SelectStatement> = parts.collect();
+    if rest.is_empty() {
+        return first;
     }
-    if let Some(c) = &slice.before {
-        cond = cond.add(beyond(table, order, c, false));
+    let wrap = |q: SelectStatement, i: usize| {
+        Query::select().column(Asterisk).from_subquery(q, Alias::new(format!("__run{i}"))).to_owned()
+    };
+    let mut union = wrap(first, 0);
+    for (i, q) in rest.into_iter().enumerate() {
+        union.union(UnionType::All, wrap(q, i + 1));
     }
-    cond
+    let mut merged = Query::select();
+    merged.column(Asterisk).from_subquery(union, Alias::new(table.name));
+    order_by(&mut merged, table, order, slice.backward);
+    merged.limit(slice.limit + 1);
+    merged
+}
+
+/// All ranges of the slice as one condition (for statements that rank rows themselves).
+fn in_slice(table: &Table, order: &Order, slice: &Slice) -> Condition {
+    let mut ranges = ranges(table, order, slice);
+    if ranges.len() == 1 {
+        return ranges.pop().expect("one range");
+    }
+    ranges.into_iter().fold(Cond::any(), Condition::add)
+}
+
+fn filtered(table: &Table, filter: Option<&Filter>) -> Condition {
+    filter.map_or_else(Cond::all, |f| condition(table.name, f))
+}
+
+/// Adds a condition to the WHERE clause unless it is empty (which would read `WHERE TRUE`).
+fn and(q: &mut SelectStatement, cond: Condition) {
+    if !cond.is_empty() {
+        q.cond_where(cond);
+    }
 }
 
 fn decode<M: FromQueryResult>(row: &QueryResult) -> AppResult<M> {
     Ok(M::from_query_result(row, "")?)
+}
+
+/// The statement of one keyset page of a whole table.
+pub fn page_statement(table: Table, filter: Option<&Filter>, order: Order, slice: &Slice) -> SelectStatement {
+    let mut rows = Query::select();
+    rows.column((Alias::new(table.name), Asterisk)).from(Alias::new(table.name));
+    and(&mut rows, filtered(&table, filter));
+    keyset(rows, &table, &order, slice)
 }
 
 /// One keyset page of a whole table.
@@ -149,15 +283,7 @@ pub async fn page<M: FromQueryResult>(
     order: Order,
     slice: &Slice,
 ) -> AppResult<Page<M>> {
-    let mut q = Query::select();
-    q.column((Alias::new(table.name), Asterisk))
-        .from(Alias::new(table.name))
-        .cond_where(where_clause(&table, filter, &order, slice))
-        .limit(slice.limit + 1);
-    for (e, o) in order_exprs(&table, &order, slice.backward) {
-        q.order_by_expr(e, o);
-    }
-    let rows = db.query_all(&q).await?;
+    let rows = db.query_all(&page_statement(table, filter, order, slice)).await?;
     let mut models = rows.iter().map(decode::<M>).collect::<AppResult<Vec<M>>>()?;
     Ok(finish(&mut models, slice))
 }
@@ -171,11 +297,11 @@ fn finish<M>(models: &mut Vec<M>, slice: &Slice) -> Page<M> {
     Page { rows: std::mem::take(models), has_more }
 }
 
-/// `SELECT … FROM target [JOIN via]` with the parent key exposed as `__parent`.
-fn linked_select(table: &Table, link: &Link, parents: &[String]) -> (SelectStatement, Expr) {
+/// `SELECT target.* FROM target [JOIN via]` with the link's discriminator, and the expression that
+/// holds a row's parent key.
+fn linked_rows(table: &Table, link: &Link) -> (SelectStatement, Expr) {
     let mut q = Query::select();
     q.column((Alias::new(table.name), Asterisk)).from(Alias::new(table.name));
-    let parent_vals = parents.iter().cloned().map(Value::from).map(Expr::val);
     let parent_expr = match link {
         Link::Fk { col: c, discriminator } => {
             if let Some((dc, dv)) = discriminator {
@@ -188,17 +314,51 @@ fn linked_select(table: &Table, link: &Link, parents: &[String]) -> (SelectState
             if let Some((dc, dv)) = discriminator {
                 on = on.add(col(via, dc).eq(*dv));
             }
-            q.join(sea_orm::sea_query::JoinType::InnerJoin, Alias::new(*via), on);
+            q.join(JoinType::InnerJoin, Alias::new(*via), on);
             col(via, parent)
         }
     };
-    q.and_where(parent_expr.clone().is_in(parent_vals));
+    (q, parent_expr)
+}
+
+/// The linked rows of the given parents, with the parent key exposed as `__parent`.
+fn linked_select(table: &Table, link: &Link, parents: &[String]) -> (SelectStatement, Expr) {
+    let (mut q, parent_expr) = linked_rows(table, link);
+    q.and_where(parent_expr.clone().is_in(parents.iter().cloned().map(Value::from).map(Expr::val)));
     q.expr_as(parent_expr.clone(), Alias::new(PARENT));
     (q, parent_expr)
 }
 
-/// One page per parent in a single statement: `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY …)`
-/// keeps `limit + 1` rows of each parent, so the statement count does not grow with the parents.
+/// The statement of one page per parent, one statement whatever the number of parents:
+/// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY …)` over the parents' rows keeps `limit + 1`
+/// of each.
+fn page_per_parent_statement(
+    table: Table,
+    link: Link,
+    parents: &[String],
+    filter: Option<&Filter>,
+    order: Order,
+    slice: &Slice,
+) -> SelectStatement {
+    let (mut inner, parent_expr) = linked_select(&table, &link, parents);
+    and(&mut inner, filtered(&table, filter));
+    and(&mut inner, in_slice(&table, &order, slice));
+    let mut window = WindowStatement::new();
+    window.add_partition_by(parent_expr);
+    order_by(&mut window, &table, &order, slice.backward);
+    inner.expr_window_as(Func::cust("ROW_NUMBER"), window, Alias::new(RN));
+    let mut outer = Query::select();
+    outer
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("paged"))
+        .and_where(Expr::col(Alias::new(RN)).lte(slice.limit as i64 + 1))
+        .order_by(Alias::new(PARENT), SqlOrder::Asc)
+        .order_by(Alias::new(RN), SqlOrder::Asc);
+    outer
+}
+
+/// One page per parent in a single statement ([`page_per_parent_statement`]), so the statement
+/// count does not grow with the parents.
 pub async fn page_per_parent<M: FromQueryResult>(
     db: &impl ConnectionTrait,
     table: Table,
@@ -208,22 +368,11 @@ pub async fn page_per_parent<M: FromQueryResult>(
     order: Order,
     slice: &Slice,
 ) -> AppResult<HashMap<String, Page<M>>> {
-    let (mut inner, parent_expr) = linked_select(&table, &link, parents);
-    inner.cond_where(where_clause(&table, filter, &order, slice));
-    let mut window = WindowStatement::new();
-    window.add_partition_by(parent_expr);
-    for (e, o) in order_exprs(&table, &order, slice.backward) {
-        window.order_by_expr(e, o);
+    if parents.is_empty() {
+        return Ok(HashMap::new());
     }
-    inner.expr_window_as(Func::cust("ROW_NUMBER"), window, Alias::new(RN));
-    let mut outer = Query::select();
-    outer
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("paged"))
-        .and_where(Expr::col(Alias::new(RN)).lte(slice.limit as i64 + 1))
-        .order_by(Alias::new(PARENT), SqlOrder::Asc)
-        .order_by(Alias::new(RN), SqlOrder::Asc);
-    let rows = db.query_all(&outer).await?;
+    let q = page_per_parent_statement(table, link, parents, filter, order, slice);
+    let rows = db.query_all(&q).await?;
     let mut grouped: HashMap<String, Vec<M>> = HashMap::new();
     for row in &rows {
         let parent: String = row.try_get("", PARENT)?;
@@ -241,9 +390,7 @@ pub async fn find_by<M: FromQueryResult>(
     filter: Option<&Filter>,
 ) -> AppResult<Vec<(String, M)>> {
     let (mut q, _) = linked_select(&table, &Link::Fk { col: key_col, discriminator: None }, keys);
-    if let Some(f) = filter {
-        q.cond_where(condition(table.name, f));
-    }
+    and(&mut q, filtered(&table, filter));
     let rows = db.query_all(&q).await?;
     rows.iter().map(|r| Ok((r.try_get::<String>("", PARENT)?, decode(r)?))).collect()
 }
@@ -252,9 +399,7 @@ pub async fn find_by<M: FromQueryResult>(
 pub async fn count(db: &impl ConnectionTrait, table: Table, filter: Option<&Filter>) -> AppResult<u64> {
     let mut q = Query::select();
     q.expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n")).from(Alias::new(table.name));
-    if let Some(f) = filter {
-        q.cond_where(condition(table.name, f));
-    }
+    and(&mut q, filtered(&table, filter));
     let row = db.query_one(&q).await?;
     let n: i64 = match row {
         Some(r) => r.try_get("", "n")?,
@@ -263,7 +408,24 @@ pub async fn count(db: &impl ConnectionTrait, table: Table, filter: Option<&Filt
     Ok(n as u64)
 }
 
-/// Counts per parent in one grouped statement.
+/// The statement counting the rows of each parent: one grouped `COUNT` (a parent with no rows is
+/// absent).
+fn count_per_parent_statement(
+    table: Table,
+    link: Link,
+    parents: &[String],
+    filter: Option<&Filter>,
+) -> SelectStatement {
+    let count = || Func::count(Expr::col(Asterisk));
+    let (mut q, parent_expr) = linked_select(&table, &link, parents);
+    // Replace the row columns with the aggregate: keep FROM/JOIN/WHERE of the linked select.
+    q.clear_selects();
+    q.expr_as(parent_expr.clone(), Alias::new(PARENT)).expr_as(count(), Alias::new("n")).add_group_by([parent_expr]);
+    and(&mut q, filtered(&table, filter));
+    q
+}
+
+/// Counts per parent in one statement ([`count_per_parent_statement`]).
 pub async fn count_per_parent(
     db: &impl ConnectionTrait,
     table: Table,
@@ -271,15 +433,82 @@ pub async fn count_per_parent(
     parents: &[String],
     filter: Option<&Filter>,
 ) -> AppResult<HashMap<String, u64>> {
-    let (mut q, parent_expr) = linked_select(&table, &link, parents);
-    // Replace the row columns with the aggregate: keep FROM/JOIN/WHERE of the linked select.
-    q.clear_selects();
-    q.expr_as(parent_expr.clone(), Alias::new(PARENT))
-        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n"))
-        .add_group_by([parent_expr]);
-    if let Some(f) = filter {
-        q.cond_where(condition(table.name, f));
+    if parents.is_empty() {
+        return Ok(HashMap::new());
     }
+    let q = count_per_parent_statement(table, link, parents, filter);
     let rows = db.query_all(&q).await?;
     rows.iter().map(|r| Ok((r.try_get::<String>("", PARENT)?, r.try_get::<i64>("", "n")? as u64))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+
+    use super::*;
+
+    const LEAD: Table = Table { name: "lead", pk: "lead_id" };
+
+    fn slice(backward: bool, after: Option<Value>, before: Option<Value>) -> Slice {
+        let at = |v: Option<Value>| v.map(|value| Cursor { value, id: "LEAD_X".into() });
+        Slice { limit: 10, backward, after: at(after), before: at(before) }
+    }
+
+    fn sql(q: &SelectStatement, backend: DbBackend) -> String {
+        backend.build(q).to_string()
+    }
+
+    #[test]
+    fn nullability_comes_from_the_entity_column() {
+        assert!(!Order::by(entity::lead::Column::CreatedAt, true).nullable);
+        assert!(Order::by(entity::lead::Column::CompanyName, false).nullable);
+        assert!(!Order::by_key(&LEAD).nullable);
+    }
+
+    #[test]
+    fn a_not_null_column_orders_and_seeks_by_col_and_key_alone() {
+        let order = Order::by(entity::lead::Column::CreatedAt, true);
+        let t: chrono::DateTime<chrono::Utc> = "2026-01-02T03:04:05Z".parse().unwrap();
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let q = sql(&page_statement(LEAD, None, order, &slice(false, Some(Value::from(t)), None)), backend);
+            assert!(!q.contains("IS NULL") && !q.contains("NULLS"), "{q}");
+            assert!(q.contains(r#"WHERE ("lead"."created_at", "lead"."lead_id") < ("#), "{q}");
+            assert!(q.ends_with(r#"ORDER BY "lead"."created_at" DESC, "lead"."lead_id" DESC LIMIT 11"#), "{q}");
+            let q = sql(&page_statement(LEAD, None, order, &slice(true, None, Some(Value::from(t)))), backend);
+            assert!(q.contains(r#"("lead"."created_at", "lead"."lead_id") > ("#), "{q}");
+            assert!(q.ends_with(r#"ORDER BY "lead"."created_at" ASC, "lead"."lead_id" ASC LIMIT 11"#), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_nullable_column_sorts_nulls_last_and_reads_each_run_as_one_range() {
+        let order = Order::by(entity::lead::Column::CompanyName, true);
+        let q = sql(&page_statement(LEAD, None, order, &slice(false, None, None)), DbBackend::Sqlite);
+        assert!(
+            q.ends_with(r#"ORDER BY "lead"."company_name" DESC NULLS LAST, "lead"."lead_id" DESC LIMIT 11"#),
+            "{q}"
+        );
+        assert!(!q.contains("WHERE"), "{q}");
+        // Before a value: values only, one range.
+        let q = sql(&page_statement(LEAD, None, order, &slice(true, None, Some(Value::from("x")))), DbBackend::Sqlite);
+        assert_eq!(q.matches("SELECT").count(), 1, "{q}");
+        assert!(q.contains(r#"("lead"."company_name", "lead"."lead_id") > ('x', 'LEAD_X')"#), "{q}");
+        assert!(q.contains("NULLS FIRST"), "reading backwards: {q}");
+        // After a value: the rest of the values, then the NULLs — two ranges merged.
+        let q = sql(&page_statement(LEAD, None, order, &slice(false, Some(Value::from("x")), None)), DbBackend::Sqlite);
+        assert!(q.contains(r#"("lead"."company_name", "lead"."lead_id") < ('x', 'LEAD_X')"#), "{q}");
+        assert!(
+            q.contains(r#"UNION ALL SELECT * FROM (SELECT "lead".* FROM "lead" WHERE "lead"."company_name" IS NULL"#),
+            "{q}"
+        );
+        // After a NULL: later NULLs only.
+        let q =
+            sql(&page_statement(LEAD, None, order, &slice(false, Some(Value::String(None)), None)), DbBackend::Sqlite);
+        assert!(q.contains(r#"WHERE "lead"."lead_id" < 'LEAD_X' AND "lead"."company_name" IS NULL"#), "{q}");
+        assert!(!q.contains("UNION"), "{q}");
+        // After a NULL and before a value: empty.
+        let q = slice(false, Some(Value::String(None)), Some(Value::from("x")));
+        let q = sql(&page_statement(LEAD, None, order, &q), DbBackend::Sqlite);
+        assert!(q.contains("WHERE FALSE"), "{q}");
+    }
 }
