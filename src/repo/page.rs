@@ -7,13 +7,13 @@
 //! as a row comparison `(col, pk) > (value, id)`, so `LIMIT n + 1` stops after n + 1 index entries
 //! instead of sorting the table (ARCHITECTURE.md, "Keyset paging").
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::sea_query::{
     Alias, Asterisk, Cond, Condition, Expr, ExprTrait, Func, JoinType, NullOrdering, Order as SqlOrder,
-    OrderedStatement, OverStatement, Query, SelectStatement, UnionType, WindowStatement,
+    OrderedStatement, OverStatement, Query, SelectStatement, UnionType, ValueTuple, WindowStatement,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, QueryResult, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Value};
 
 use super::filter::{Filter, col, condition};
 use crate::error::AppResult;
@@ -89,6 +89,10 @@ pub enum Link {
 
 const PARENT: &str = "__parent";
 const RN: &str = "__rn";
+/// The list of parent keys of a per-parent page (PostgreSQL); `column1` is the name PostgreSQL
+/// gives the first column of a `VALUES` list.
+const PARENTS: &str = "__parents";
+const PARENT_KEY: &str = "column1";
 
 fn is_null_value(v: &Value) -> bool {
     matches!(
@@ -329,10 +333,37 @@ fn linked_select(table: &Table, link: &Link, parents: &[String]) -> (SelectState
     (q, parent_expr)
 }
 
-/// The statement of one page per parent, one statement whatever the number of parents:
-/// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY …)` over the parents' rows keeps `limit + 1`
-/// of each.
-fn page_per_parent_statement(
+/// The rows of one parent of the `VALUES` list a lateral join walks (PostgreSQL).
+fn rows_of_listed_parent(table: &Table, link: &Link, filter: Option<&Filter>) -> SelectStatement {
+    let (mut rows, parent_expr) = linked_rows(table, link);
+    rows.and_where(parent_expr.equals((Alias::new(PARENTS), Alias::new(PARENT_KEY))));
+    and(&mut rows, filtered(table, filter));
+    rows
+}
+
+/// `SELECT key AS __parent, alias.* FROM (VALUES (key), …) JOIN LATERAL (per_parent) AS alias ON
+/// TRUE`: `per_parent` runs once per parent key, through the parent's index (PostgreSQL).
+fn for_each_parent(parents: Vec<String>, per_parent: SelectStatement, alias: &str) -> SelectStatement {
+    let mut q = Query::select();
+    q.expr_as(Expr::col((Alias::new(PARENTS), Alias::new(PARENT_KEY))), Alias::new(PARENT))
+        .column((Alias::new(alias), Asterisk))
+        .from_values(parents.into_iter().map(|p| ValueTuple::One(Value::from(p))), Alias::new(PARENTS))
+        .join_lateral(JoinType::InnerJoin, per_parent, Alias::new(alias), Expr::cust("TRUE"));
+    q
+}
+
+/// Distinct parent keys (the `VALUES` list must not repeat one).
+fn distinct(parents: &[String]) -> Vec<String> {
+    parents.iter().collect::<BTreeSet<_>>().into_iter().cloned().collect()
+}
+
+/// The statement of one page per parent, one statement whatever the number of parents.
+/// PostgreSQL: each parent key of a `VALUES` list joined to its own keyset page — `JOIN LATERAL
+/// (… WHERE parent = key ORDER BY … LIMIT n + 1)` — which reads only the rows it returns through
+/// the `(parent, col, pk)` index. SQLite has no LATERAL: `ROW_NUMBER() OVER (PARTITION BY parent
+/// ORDER BY …)` over the parents' rows keeps `limit + 1` of each.
+pub fn page_per_parent_statement(
+    backend: DbBackend,
     table: Table,
     link: Link,
     parents: &[String],
@@ -340,7 +371,15 @@ fn page_per_parent_statement(
     order: Order,
     slice: &Slice,
 ) -> SelectStatement {
-    let (mut inner, parent_expr) = linked_select(&table, &link, parents);
+    let parents = distinct(parents);
+    if backend == DbBackend::Postgres {
+        let page = keyset(rows_of_listed_parent(&table, &link, filter), &table, &order, slice);
+        let mut q = for_each_parent(parents, page, table.name);
+        // Each parent's rows in page order (a sort of at most parents × (limit + 1) rows).
+        order_by(&mut q, &table, &order, slice.backward);
+        return q;
+    }
+    let (mut inner, parent_expr) = linked_select(&table, &link, &parents);
     and(&mut inner, filtered(&table, filter));
     and(&mut inner, in_slice(&table, &order, slice));
     let mut window = WindowStatement::new();
@@ -371,7 +410,7 @@ pub async fn page_per_parent<M: FromQueryResult>(
     if parents.is_empty() {
         return Ok(HashMap::new());
     }
-    let q = page_per_parent_statement(table, link, parents, filter, order, slice);
+    let q = page_per_parent_statement(db.get_database_backend(), table, link, parents, filter, order, slice);
     let rows = db.query_all(&q).await?;
     let mut grouped: HashMap<String, Vec<M>> = HashMap::new();
     for row in &rows {
@@ -408,16 +447,25 @@ pub async fn count(db: &impl ConnectionTrait, table: Table, filter: Option<&Filt
     Ok(n as u64)
 }
 
-/// The statement counting the rows of each parent: one grouped `COUNT` (a parent with no rows is
-/// absent).
-fn count_per_parent_statement(
+/// The statement counting the rows of each parent: like [`page_per_parent_statement`], one
+/// `COUNT(*)` per parent key through a lateral join on PostgreSQL (a parent with no rows counts
+/// 0), one grouped `COUNT` on SQLite (a parent with no rows is absent).
+pub fn count_per_parent_statement(
+    backend: DbBackend,
     table: Table,
     link: Link,
     parents: &[String],
     filter: Option<&Filter>,
 ) -> SelectStatement {
+    let parents = distinct(parents);
     let count = || Func::count(Expr::col(Asterisk));
-    let (mut q, parent_expr) = linked_select(&table, &link, parents);
+    if backend == DbBackend::Postgres {
+        let mut per_parent = rows_of_listed_parent(&table, &link, filter);
+        per_parent.clear_selects();
+        per_parent.expr_as(count(), Alias::new("n"));
+        return for_each_parent(parents, per_parent, "__count");
+    }
+    let (mut q, parent_expr) = linked_select(&table, &link, &parents);
     // Replace the row columns with the aggregate: keep FROM/JOIN/WHERE of the linked select.
     q.clear_selects();
     q.expr_as(parent_expr.clone(), Alias::new(PARENT)).expr_as(count(), Alias::new("n")).add_group_by([parent_expr]);
@@ -436,15 +484,13 @@ pub async fn count_per_parent(
     if parents.is_empty() {
         return Ok(HashMap::new());
     }
-    let q = count_per_parent_statement(table, link, parents, filter);
+    let q = count_per_parent_statement(db.get_database_backend(), table, link, parents, filter);
     let rows = db.query_all(&q).await?;
     rows.iter().map(|r| Ok((r.try_get::<String>("", PARENT)?, r.try_get::<i64>("", "n")? as u64))).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::DbBackend;
-
     use super::*;
 
     const LEAD: Table = Table { name: "lead", pk: "lead_id" };
@@ -510,5 +556,27 @@ mod tests {
         let q = slice(false, Some(Value::String(None)), Some(Value::from("x")));
         let q = sql(&page_statement(LEAD, None, order, &q), DbBackend::Sqlite);
         assert!(q.contains("WHERE FALSE"), "{q}");
+    }
+
+    #[test]
+    fn nested_pages_are_lateral_on_postgres_and_windowed_on_sqlite() {
+        let order = Order::by(entity::lead::Column::CreatedAt, true);
+        let link = Link::Fk { col: "owner_user_id", discriminator: None };
+        let parents = ["U2".to_string(), "U1".to_string(), "U2".to_string()];
+        let page = slice(false, None, None);
+        let q = sql(
+            &page_per_parent_statement(DbBackend::Postgres, LEAD, link, &parents, None, order, &page),
+            DbBackend::Postgres,
+        );
+        assert!(q.starts_with(r#"SELECT "__parents"."column1" AS "__parent", "lead".* FROM (VALUES ('U1'), ('U2')) AS "__parents" INNER JOIN LATERAL (SELECT "lead".* FROM "lead" WHERE "lead"."owner_user_id" = "__parents"."column1" ORDER BY "lead"."created_at" DESC, "lead"."lead_id" DESC LIMIT 11) AS "lead" ON TRUE"#), "{q}");
+        let q = sql(
+            &page_per_parent_statement(DbBackend::Sqlite, LEAD, link, &parents, None, order, &page),
+            DbBackend::Sqlite,
+        );
+        assert!(q.contains(r#"ROW_NUMBER() OVER ( PARTITION BY "lead"."owner_user_id" ORDER BY "lead"."created_at" DESC, "lead"."lead_id" DESC )"#), "{q}");
+        assert!(q.contains(r#"IN ('U1', 'U2')"#), "{q}");
+        let q = count_per_parent_statement(DbBackend::Postgres, LEAD, link, &parents, None);
+        let q = sql(&q, DbBackend::Postgres);
+        assert!(q.ends_with(r#"INNER JOIN LATERAL (SELECT COUNT(*) AS "n" FROM "lead" WHERE "lead"."owner_user_id" = "__parents"."column1") AS "__count" ON TRUE"#), "{q}");
     }
 }

@@ -194,3 +194,120 @@ async fn paging_through_a_nullable_column_crosses_into_the_nulls_both_ways() {
     }
     assert_eq!(seen, expected_desc.iter().map(|r| r.1.clone()).collect::<Vec<_>>());
 }
+
+/// Every slice of a nested list under each of several parents, against that parent's part of the
+/// root list in the same order (nested pages are one statement per level: LATERAL per parent on
+/// PostgreSQL, a window on SQLite). `member(parent, node)` says whether a root-list node is one of
+/// the parent's.
+async fn nested_slices_match_the_root_list(
+    app: &TestApp,
+    (list, order_type, fields): (&str, &str, &str),
+    orders: &[Value],
+    member: impl Fn(&str, &Value) -> bool,
+) {
+    const N: usize = 4;
+    let parents = ["ACC_0", "ACC_1", "ACC_2", "ACC_3"];
+    for order in orders {
+        let root = format!(
+            "query($o: {order_type}) {{ {list}(orderBy: $o, first: 500) {{ edges {{ cursor node {{ {fields} }} }} }} }}"
+        );
+        let root = app.data(&root, json!({ "o": order })).await;
+        let all = root[list]["edges"].as_array().unwrap().clone();
+        let id_field = fields.split_whitespace().next().unwrap();
+        let nested = format!(
+            "query($o: {order_type}, $f: Int, $a: String, $l: Int, $b: String) {{ accounts(first: 10) {{ nodes {{ accountId
+               {list}(orderBy: $o, first: $f, after: $a, last: $l, before: $b) {{ nodes {{ {id_field} }} pageInfo {{ hasNextPage hasPreviousPage }} }} }} }} }}"
+        );
+        let positions = [None, Some(0), Some(9), Some(all.len() / 2), Some(all.len() - 3), Some(all.len() - 1)];
+        for (backward, at) in [false, true].into_iter().flat_map(|b| positions.map(|p| (b, p))) {
+            let cursor = at.map(|k| all[k]["cursor"].clone()).unwrap_or(Value::Null);
+            let vars = if backward {
+                json!({ "o": order, "l": N, "b": cursor })
+            } else {
+                json!({ "o": order, "f": N, "a": cursor })
+            };
+            let got = app.data(&nested, vars).await;
+            let got = got["accounts"]["nodes"].as_array().unwrap();
+            assert_eq!(got.len(), parents.len());
+            for (parent, got) in parents.iter().zip(got) {
+                assert_eq!(got["accountId"], *parent);
+                let window = match (backward, at) {
+                    (false, Some(k)) => &all[k + 1..],
+                    (true, Some(k)) => &all[..k],
+                    (_, None) => &all[..],
+                };
+                let mine: Vec<&Value> = window.iter().map(|e| &e["node"]).filter(|n| member(parent, n)).collect();
+                let page = if backward { &mine[mine.len().saturating_sub(N)..] } else { &mine[..mine.len().min(N)] };
+                let more = mine.len() > N;
+                let expected = json!({
+                    "nodes": page.iter().map(|n| json!({ id_field: n[id_field] })).collect::<Vec<_>>(),
+                    "pageInfo": {
+                        "hasNextPage": if backward { at.is_some() } else { more },
+                        "hasPreviousPage": if backward { more } else { at.is_some() },
+                    },
+                });
+                assert_eq!(
+                    got[list], expected,
+                    "{list} of {parent}, order {order}, backward {backward}, cursor at {at:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn nested_pages_are_each_parents_slice_of_the_list_in_every_direction() {
+    let app = TestApp::spawn().await;
+    // ACC_3 has nothing. Touchpoints share times three by three, a quarter have no subject, some
+    // belong to no account; contacts hang off one or two accounts through the relation table, a
+    // third of them without a job title.
+    insert(&app.db, (0..4).map(|a| fixtures::account(&format!("ACC_{a}"), &format!("公司{a}"))).collect()).await;
+    let touchpoints = (0..60)
+        .map(|i| entity::touchpoint::Model {
+            account_id: (i % 10 != 9).then(|| format!("ACC_{}", i % 3)),
+            subject: (i % 4 != 0).then(|| format!("s{}", i % 5)),
+            ..fixtures::touchpoint(&format!("TP_{i:02}"), (i / 3) as i64)
+        })
+        .collect();
+    insert(&app.db, touchpoints).await;
+    let contacts = (0..24)
+        .map(|i| entity::contact::Model {
+            job_title: (i % 3 != 0).then(|| format!("t{}", i % 4)),
+            ..fixtures::contact(&format!("CNT_{i:02}"), &format!("联系人{i}"), None)
+        })
+        .collect();
+    insert(&app.db, contacts).await;
+    let mut related = HashSet::new();
+    for i in 0..24 {
+        related.insert((format!("ACC_{}", i % 3), format!("CNT_{i:02}")));
+        if i % 2 == 0 {
+            related.insert((format!("ACC_{}", (i + 1) % 3), format!("CNT_{i:02}")));
+        }
+    }
+    let relations = related.iter().enumerate().map(|(k, (a, c))| fixtures::acr(&format!("ACR_{k:02}"), a, c)).collect();
+    insert(&app.db, relations).await;
+
+    let by = |field: &str, direction: &str| json!({ "field": field, "direction": direction });
+    let touchpoint_orders = [
+        Value::Null,
+        by("TOUCHPOINT_TIME", "DESC"),
+        by("TOUCHPOINT_TIME", "ASC"),
+        by("SUBJECT", "ASC"),
+        by("SUBJECT", "DESC"),
+    ];
+    nested_slices_match_the_root_list(
+        &app,
+        ("touchpoints", "TouchpointOrderBy", "touchpointId accountId"),
+        &touchpoint_orders,
+        |parent, n| n["accountId"] == parent,
+    )
+    .await;
+    let contact_orders = [Value::Null, by("JOB_TITLE", "ASC"), by("JOB_TITLE", "DESC")];
+    nested_slices_match_the_root_list(
+        &app,
+        ("contacts", "ContactOrderBy", "contactId"),
+        &contact_orders,
+        |parent, n| related.contains(&(parent.to_string(), n["contactId"].as_str().unwrap().to_string())),
+    )
+    .await;
+}
