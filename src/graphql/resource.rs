@@ -13,7 +13,7 @@ use crate::auth::{Principal, Scope};
 
 use crate::error::AppResult;
 use crate::repo::filter::Filter;
-use crate::repo::page::{Order, Table};
+use crate::repo::page::{Link, Order, Table};
 use crate::services::crud::{Draft, Meta};
 use crate::services::pii::{Pii, PiiColumn};
 
@@ -24,6 +24,8 @@ pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
     const NAME: &'static str;
     const TABLE: Table;
     const PREFIX: &'static str;
+    /// The nested lists of this type's objects (its `to_many` registrations).
+    const NESTED: &'static [Nested];
     fn wrap(model: Self::Model) -> Self;
     fn id_of(model: &Self::Model) -> &str;
     /// The value of an orderable column (for cursors).
@@ -31,6 +33,15 @@ pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
     fn default_order() -> Order {
         Order::by_key(&Self::TABLE)
     }
+}
+
+/// A nested list field as registered: the GraphQL field (snake case), the listed table, and how
+/// its rows hang off the parent.
+#[derive(Clone, Copy, Debug)]
+pub struct Nested {
+    pub field: &'static str,
+    pub table: Table,
+    pub link: Link,
 }
 
 pub trait FilterInput {
@@ -133,6 +144,13 @@ macro_rules! resource {
                 pk: stringify!($pk),
             };
             const PREFIX: &'static str = $prefix;
+            const NESTED: &'static [$crate::graphql::resource::Nested] = &[$(
+                $crate::graphql::resource::Nested {
+                    field: stringify!($many),
+                    table: <$mt as $crate::graphql::resource::Resource>::TABLE,
+                    link: $link,
+                },
+            )*];
             fn wrap(model: Self::Model) -> Self { $ty(model) }
             fn id_of(model: &Self::Model) -> &str { &model.$pk }
             fn column_value(model: &Self::Model, col: &'static str) -> sea_orm::Value {
@@ -388,6 +406,14 @@ macro_rules! query_root {
         /// The query root: one record by id, or a keyset-paged list, for every entity.
         #[derive(Default)]
         pub struct QueryRoot;
+
+        impl QueryRoot {
+            /// Every root list field with its table and default order (`(field, table, order)`).
+            pub fn lists() -> Vec<(&'static str, $crate::repo::page::Table, $crate::repo::page::Order)> {
+                use $crate::graphql::resource::Resource;
+                vec![$( (stringify!($many_field), <$ty as Resource>::TABLE, <$ty as Resource>::default_order()) ),*]
+            }
+        }
 
         #[async_graphql::Object]
         impl QueryRoot {

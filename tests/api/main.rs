@@ -15,6 +15,7 @@ mod cli;
 mod convert;
 mod crud;
 mod docs;
+mod explain;
 mod fanout;
 mod filtering;
 mod fuzz;
