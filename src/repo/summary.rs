@@ -98,6 +98,15 @@ impl Summary {
             Summary::Lead => "lead_summary",
         }
     }
+
+    /// The table and key a summary row belongs to (its row cascades away with the parent).
+    fn parent(self) -> (&'static str, &'static str) {
+        match self {
+            Summary::Account => ("account", "account_id"),
+            Summary::Contact => ("contact", "contact_id"),
+            Summary::Lead => ("lead", "lead_id"),
+        }
+    }
 }
 
 /// Refreshes every row of the three summaries as of now; returns the rows written.
@@ -206,12 +215,36 @@ pub async fn refresh(
     };
     let mut rows = 0;
     for chunk in ids.chunks(max_bind_params(backend) - params.len()) {
+        lock_parents(db, backend, summary, chunk).await?;
         let sql = statement(summary, backend, params.len(), chunk.len());
         let mut values = params.clone();
         values.extend(chunk.iter().map(|id| Value::from(id.as_str())));
         rows += execute(db, backend, sql, values).await?;
     }
     Ok(rows)
+}
+
+/// PostgreSQL: takes the parents' key-share locks, in key order, before any summary row is
+/// written. The upsert takes them anyway (its foreign key), but only after locking the summary
+/// row, while deleting a parent locks the parent first and then its summary row (ON DELETE
+/// CASCADE): the opposite order, a deadlock a refresh beside `deleteAccounts` hit. Locking the
+/// parents first makes the refresh wait for the delete (or the delete for the refresh) instead.
+async fn lock_parents(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    summary: Summary,
+    ids: &[String],
+) -> AppResult<()> {
+    if backend != DbBackend::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    let (table, key) = summary.parent();
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql =
+        format!("SELECT 1 FROM {table} WHERE {key} IN ({}) ORDER BY {key} FOR KEY SHARE", placeholders.join(", "));
+    let values: Vec<Value> = ids.iter().map(|id| Value::from(id.as_str())).collect();
+    db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(())
 }
 
 async fn execute(db: &impl ConnectionTrait, backend: DbBackend, sql: String, values: Vec<Value>) -> AppResult<u64> {
