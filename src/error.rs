@@ -91,64 +91,27 @@ pub(crate) fn sqlx_error(e: &DbErr) -> Option<&sea_orm::sqlx::Error> {
 }
 
 /// The API field names a unique violation is about: PostgreSQL names the constraint
-/// (`… unique constraint "uk_contact_phone"`), SQLite the columns (`… failed: contact.email_bidx`).
+/// (`… unique constraint "uk_contact_phone"`), looked up in the catalogue; SQLite the columns
+/// (`… failed: contact.email_bidx`).
 fn unique_fields(msg: &str) -> String {
-    /// Unique indexes of the migrations and their columns (blind indexes named after their field).
-    const INDEXES: &[(&str, &str)] = &[
-        ("uk_account_credit_code", "unified_social_credit_code"),
-        ("uk_contact_phone", "mobile_phone"),
-        ("uk_contact_email", "email"),
-        ("uk_product_code", "product_code"),
-        ("uk_tag_name", "tag_name"),
-        ("uk_industry_code", "industry_code"),
-        ("uk_account_identity", "channel_id, channel_account_id"),
-        ("uk_contact_identity", "channel_id, channel_user_id"),
-        ("uk_account_contact", "account_id, contact_id"),
-        ("uk_account_relation", "parent_account_id, child_account_id"),
-        ("uk_tag_relation", "tag_id, entity_type, entity_id"),
-        ("uk_segment_member", "segment_id, entity_type, entity_id"),
-        ("uk_score_record", "model_id, entity_type, entity_id"),
-        ("uk_campaign_member", "campaign_id, member_type, member_ref_id"),
-        ("uk_channel_performance_day", "channel_id, stat_date"),
-        ("uk_campaign_performance_day", "campaign_id, stat_date"),
-        ("uk_journey_stage_name", "stage_name"),
-        ("uk_summary_account", "account_id"),
-        ("uk_contact_summary_contact", "contact_id"),
-        ("uk_lead_summary_lead", "lead_id"),
-    ];
-    let columns: Vec<String> =
-        if let Some((_, cols)) = INDEXES.iter().find(|(name, _)| msg.contains(&format!("\"{name}\""))) {
-            cols.split(", ").map(str::to_owned).collect()
-        } else if msg.contains("_pkey\"") {
-            vec!["id".into()]
-        } else if let Some((_, list)) = msg.split_once("failed: ") {
-            list.split(", ").filter_map(|tc| tc.split_once('.').map(|(_, c)| c.trim().to_owned())).collect()
-        } else {
-            vec![]
-        };
-    if columns.is_empty() {
+    let named = crate::catalog::ALL.iter().flat_map(|f| f.unique).find(|u| msg.contains(&format!("\"{}\"", u.0)));
+    let fields = if let Some(unique) = named {
+        unique.fields()
+    } else if msg.contains("_pkey\"") {
+        "id".into()
+    } else if let Some((_, list)) = msg.split_once("failed: ") {
+        let columns = list.split(", ").filter_map(|tc| tc.split_once('.').map(|(_, c)| c.trim()));
+        columns.map(|c| field_name(c.strip_suffix("_bidx").unwrap_or(c))).collect::<Vec<_>>().join(" + ")
+    } else {
+        String::new()
+    };
+    if fields.is_empty() {
         return "a record with these values".into();
     }
-    let names: Vec<String> = columns.iter().map(|c| field_name(c.strip_suffix("_bidx").unwrap_or(c))).collect();
-    format!("a record with this {}", names.join(" + "))
+    format!("a record with this {fields}")
 }
 
-/// The API (camelCase) name of a column: error messages name fields as clients know them.
-pub fn field_name(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for ch in snake.chars() {
-        if ch == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(ch.to_uppercase());
-            upper = false;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
+pub use crate::catalog::field_name;
 
 impl AppError {
     pub fn bad_input(msg: impl Into<String>) -> Self {

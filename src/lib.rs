@@ -7,6 +7,8 @@
 
 /// JWT verification, principals and scopes (leaf: no database access).
 pub mod auth;
+/// The catalogue: every fact about a table (keys, domains, channel scope, references, …), typed, once.
+pub mod catalog;
 /// Configuration: the only place that reads the environment (`CDP_*`).
 pub mod config;
 /// Field encryption, blind indexes and the key ring (pure leaf).

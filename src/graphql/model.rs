@@ -13,7 +13,6 @@ use super::filters::{
 };
 use super::loaders;
 use super::resource::{Resource, query_root, resource};
-use crate::repo::page::Link;
 
 macro_rules! stored_enums {
     ($($name:ident / $filter:ident { $($variant:ident = $s:literal),* $(,)? })*) => {$(
@@ -39,11 +38,13 @@ macro_rules! stored_enums {
         }
         impl super::scalars::Accept for entity::enums::$name {
             type In = $name;
+            const NULLABLE: bool = false;
             fn accept(v: $name) -> sea_orm::Value { sea_orm::Value::from(super::filters::StoredEnum::stored(&v)) }
             fn null() -> sea_orm::Value { sea_orm::Value::String(None) }
         }
         impl super::scalars::Accept for Option<entity::enums::$name> {
             type In = $name;
+            const NULLABLE: bool = true;
             fn accept(v: $name) -> sea_orm::Value { sea_orm::Value::from(super::filters::StoredEnum::stored(&v)) }
             fn null() -> sea_orm::Value { sea_orm::Value::String(None) }
         }
@@ -98,7 +99,7 @@ stored_enums! {
 resource! {
     /// 企业账户 — a company (B2B account).
     Account {
-        model: account, prefix: "ACC", pk: account_id,
+        model: account, pk: account_id,
         filter: AccountFilter, order: AccountOrderBy [AccountOrderField],
         inputs: (CreateAccountInput, UpdateAccountInput),
         fields {
@@ -130,28 +131,28 @@ resource! {
         one_by { summary: AccountSummary = account_id <- account_id }
         poly {  }
         to_many {
-            channel_identities: AccountChannelIdentity = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
-            child_relations: AccountRelation = [Link::Fk { col: "parent_account_id", discriminator: None }] <- account_id,
-            parent_relations: AccountRelation = [Link::Fk { col: "child_account_id", discriminator: None }] <- account_id,
-            primary_contacts: Contact = [Link::Fk { col: "primary_account_id", discriminator: None }] <- account_id,
-            contact_relations: AccountContactRelation = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
-            converted_leads: Lead = [Link::Fk { col: "converted_account_id", discriminator: None }] <- account_id,
-            opportunities: Opportunity = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
-            touchpoints: Touchpoint = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
-            events: Event = [Link::Fk { col: "account_id", discriminator: None }] <- account_id,
-            contacts: Contact = [Link::Via { table: "account_contact_relation", parent: "account_id", child: "contact_id", discriminator: None }] <- account_id,
-            child_accounts: Account = [Link::Via { table: "account_relation", parent: "parent_account_id", child: "child_account_id", discriminator: None }] <- account_id,
-            parent_accounts: Account = [Link::Via { table: "account_relation", parent: "child_account_id", child: "parent_account_id", discriminator: None }] <- account_id,
-            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- account_id,
-            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "ACCOUNT")) }] <- account_id,
-            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "ACCOUNT")) }] <- account_id,
+            channel_identities: AccountChannelIdentity = by(account_id) <- account_id,
+            child_relations: AccountRelation = by(parent_account_id) <- account_id,
+            parent_relations: AccountRelation = by(child_account_id) <- account_id,
+            primary_contacts: Contact = by(primary_account_id) <- account_id,
+            contact_relations: AccountContactRelation = by(account_id) <- account_id,
+            converted_leads: Lead = by(converted_account_id) <- account_id,
+            opportunities: Opportunity = by(account_id) <- account_id,
+            touchpoints: Touchpoint = by(account_id) <- account_id,
+            events: Event = by(account_id) <- account_id,
+            contacts: Contact = via(account_contact_relation: account_id -> contact_id) <- account_id,
+            child_accounts: Account = via(account_relation: parent_account_id -> child_account_id) <- account_id,
+            parent_accounts: Account = via(account_relation: child_account_id -> parent_account_id) <- account_id,
+            tags: Tag = via(tag_relation: entity_id -> tag_id) <- account_id,
+            tag_relations: TagRelation = by(entity_id) <- account_id,
+            segments: Segment = via(segment_member: entity_id -> segment_id) <- account_id,
+            segment_memberships: SegmentMember = by(entity_id) <- account_id,
+            score_records: ScoreRecord = by(entity_id) <- account_id,
+            score_histories: ScoreHistory = by(entity_id) <- account_id,
+            attributions: Attribution = by(entity_id) <- account_id,
+            journeys: CustomerJourney = by(entity_id) <- account_id,
+            campaign_memberships: CampaignMember = by(member_ref_id) <- account_id,
+            campaigns: Campaign = via(campaign_member: member_ref_id -> campaign_id) <- account_id,
         }
     }
 }
@@ -159,7 +160,7 @@ resource! {
 resource! {
     /// An account's identity in one channel (e.g. Enterprise WeChat CorpID).
     AccountChannelIdentity {
-        model: account_channel_identity, prefix: "ACI", pk: identity_id,
+        model: account_channel_identity, pk: identity_id,
         filter: AccountChannelIdentityFilter, order: AccountChannelIdentityOrderBy [AccountChannelIdentityOrderField],
         inputs: (CreateAccountChannelIdentityInput, UpdateAccountChannelIdentityInput),
         fields {
@@ -185,7 +186,7 @@ resource! {
 resource! {
     /// Precomputed aggregates of one account (customer-360 header).
     AccountSummary {
-        model: account_summary, prefix: "ACCS", pk: summary_id,
+        model: account_summary, pk: summary_id,
         filter: AccountSummaryFilter, order: AccountSummaryOrderBy [AccountSummaryOrderField],
         inputs: none,
         fields {
@@ -222,7 +223,7 @@ resource! {
 resource! {
     /// Parent/child link between two accounts (group structure).
     AccountRelation {
-        model: account_relation, prefix: "ARL", pk: relation_id,
+        model: account_relation, pk: relation_id,
         filter: AccountRelationFilter, order: AccountRelationOrderBy [AccountRelationOrderField],
         inputs: (CreateAccountRelationInput, UpdateAccountRelationInput),
         fields {
@@ -244,7 +245,7 @@ resource! {
 resource! {
     /// 联系人 — a person, possibly linked to several accounts.
     Contact {
-        model: contact, prefix: "CNT", pk: contact_id,
+        model: contact, pk: contact_id,
         filter: ContactFilter, order: ContactOrderBy [ContactOrderField],
         inputs: (CreateContactInput, UpdateContactInput),
         fields {
@@ -271,23 +272,23 @@ resource! {
         one_by { summary: ContactSummary = contact_id <- contact_id }
         poly {  }
         to_many {
-            channel_identities: ContactChannelIdentity = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
-            account_relations: AccountContactRelation = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
-            converted_leads: Lead = [Link::Fk { col: "converted_contact_id", discriminator: None }] <- contact_id,
-            opportunities: Opportunity = [Link::Fk { col: "primary_contact_id", discriminator: None }] <- contact_id,
-            touchpoints: Touchpoint = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
-            events: Event = [Link::Fk { col: "contact_id", discriminator: None }] <- contact_id,
-            accounts: Account = [Link::Via { table: "account_contact_relation", parent: "contact_id", child: "account_id", discriminator: None }] <- contact_id,
-            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- contact_id,
-            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "CONTACT")) }] <- contact_id,
-            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "CONTACT")) }] <- contact_id,
+            channel_identities: ContactChannelIdentity = by(contact_id) <- contact_id,
+            account_relations: AccountContactRelation = by(contact_id) <- contact_id,
+            converted_leads: Lead = by(converted_contact_id) <- contact_id,
+            opportunities: Opportunity = by(primary_contact_id) <- contact_id,
+            touchpoints: Touchpoint = by(contact_id) <- contact_id,
+            events: Event = by(contact_id) <- contact_id,
+            accounts: Account = via(account_contact_relation: contact_id -> account_id) <- contact_id,
+            tags: Tag = via(tag_relation: entity_id -> tag_id) <- contact_id,
+            tag_relations: TagRelation = by(entity_id) <- contact_id,
+            segments: Segment = via(segment_member: entity_id -> segment_id) <- contact_id,
+            segment_memberships: SegmentMember = by(entity_id) <- contact_id,
+            score_records: ScoreRecord = by(entity_id) <- contact_id,
+            score_histories: ScoreHistory = by(entity_id) <- contact_id,
+            attributions: Attribution = by(entity_id) <- contact_id,
+            journeys: CustomerJourney = by(entity_id) <- contact_id,
+            campaign_memberships: CampaignMember = by(member_ref_id) <- contact_id,
+            campaigns: Campaign = via(campaign_member: member_ref_id -> campaign_id) <- contact_id,
         }
     }
 }
@@ -295,7 +296,7 @@ resource! {
 resource! {
     /// A contact's identity in one channel (WeChat OpenID, cookie id…).
     ContactChannelIdentity {
-        model: contact_channel_identity, prefix: "CCI", pk: identity_id,
+        model: contact_channel_identity, pk: identity_id,
         filter: ContactChannelIdentityFilter, order: ContactChannelIdentityOrderBy [ContactChannelIdentityOrderField],
         inputs: (CreateContactChannelIdentityInput, UpdateContactChannelIdentityInput),
         fields {
@@ -322,7 +323,7 @@ resource! {
 resource! {
     /// Precomputed engagement aggregates of one contact.
     ContactSummary {
-        model: contact_summary, prefix: "CNTS", pk: summary_id,
+        model: contact_summary, pk: summary_id,
         filter: ContactSummaryFilter, order: ContactSummaryOrderBy [ContactSummaryOrderField],
         inputs: none,
         fields {
@@ -355,7 +356,7 @@ resource! {
 resource! {
     /// Membership of a contact in an account, with role.
     AccountContactRelation {
-        model: account_contact_relation, prefix: "ACR", pk: relation_id,
+        model: account_contact_relation, pk: relation_id,
         filter: AccountContactRelationFilter, order: AccountContactRelationOrderBy [AccountContactRelationOrderField],
         inputs: (CreateAccountContactRelationInput, UpdateAccountContactRelationInput),
         fields {
@@ -383,7 +384,7 @@ resource! {
 resource! {
     /// 线索 — an unqualified prospect captured from a channel.
     Lead {
-        model: lead, prefix: "LEAD", pk: lead_id,
+        model: lead, pk: lead_id,
         filter: LeadFilter, order: LeadOrderBy [LeadOrderField],
         inputs: (CreateLeadInput, UpdateLeadInput),
         fields {
@@ -417,20 +418,20 @@ resource! {
         one_by { summary: LeadSummary = lead_id <- lead_id }
         poly {  }
         to_many {
-            channel_identities: LeadChannelIdentity = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
-            opportunities: Opportunity = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
-            touchpoints: Touchpoint = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
-            events: Event = [Link::Fk { col: "lead_id", discriminator: None }] <- lead_id,
-            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- lead_id,
-            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "LEAD")) }] <- lead_id,
-            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "LEAD")) }] <- lead_id,
+            channel_identities: LeadChannelIdentity = by(lead_id) <- lead_id,
+            opportunities: Opportunity = by(lead_id) <- lead_id,
+            touchpoints: Touchpoint = by(lead_id) <- lead_id,
+            events: Event = by(lead_id) <- lead_id,
+            tags: Tag = via(tag_relation: entity_id -> tag_id) <- lead_id,
+            tag_relations: TagRelation = by(entity_id) <- lead_id,
+            segments: Segment = via(segment_member: entity_id -> segment_id) <- lead_id,
+            segment_memberships: SegmentMember = by(entity_id) <- lead_id,
+            score_records: ScoreRecord = by(entity_id) <- lead_id,
+            score_histories: ScoreHistory = by(entity_id) <- lead_id,
+            attributions: Attribution = by(entity_id) <- lead_id,
+            journeys: CustomerJourney = by(entity_id) <- lead_id,
+            campaign_memberships: CampaignMember = by(member_ref_id) <- lead_id,
+            campaigns: Campaign = via(campaign_member: member_ref_id -> campaign_id) <- lead_id,
         }
     }
 }
@@ -438,7 +439,7 @@ resource! {
 resource! {
     /// A lead's identity in the channel that captured it.
     LeadChannelIdentity {
-        model: lead_channel_identity, prefix: "LCI", pk: identity_id,
+        model: lead_channel_identity, pk: identity_id,
         filter: LeadChannelIdentityFilter, order: LeadChannelIdentityOrderBy [LeadChannelIdentityOrderField],
         inputs: (CreateLeadChannelIdentityInput, UpdateLeadChannelIdentityInput),
         fields {
@@ -462,7 +463,7 @@ resource! {
 resource! {
     /// Precomputed activity aggregates of one lead.
     LeadSummary {
-        model: lead_summary, prefix: "LEADS", pk: summary_id,
+        model: lead_summary, pk: summary_id,
         filter: LeadSummaryFilter, order: LeadSummaryOrderBy [LeadSummaryOrderField],
         inputs: none,
         fields {
@@ -492,7 +493,7 @@ resource! {
 resource! {
     /// 商机 — a sales deal with an account.
     Opportunity {
-        model: opportunity, prefix: "OPP", pk: opportunity_id,
+        model: opportunity, pk: opportunity_id,
         filter: OpportunityFilter, order: OpportunityOrderBy [OpportunityOrderField],
         inputs: (CreateOpportunityInput, UpdateOpportunityInput),
         fields {
@@ -525,20 +526,20 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            converted_leads: Lead = [Link::Fk { col: "converted_opportunity_id", discriminator: None }] <- opportunity_id,
-            stage_history: OpportunityStageHistory = [Link::Fk { col: "opportunity_id", discriminator: None }] <- opportunity_id,
-            line_items: OpportunityProduct = [Link::Fk { col: "opportunity_id", discriminator: None }] <- opportunity_id,
-            products: Product = [Link::Via { table: "opportunity_product", parent: "opportunity_id", child: "product_id", discriminator: None }] <- opportunity_id,
-            tags: Tag = [Link::Via { table: "tag_relation", parent: "entity_id", child: "tag_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            tag_relations: TagRelation = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            segments: Segment = [Link::Via { table: "segment_member", parent: "entity_id", child: "segment_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            segment_memberships: SegmentMember = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            score_records: ScoreRecord = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            score_histories: ScoreHistory = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            attributions: Attribution = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            journeys: CustomerJourney = [Link::Fk { col: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- opportunity_id,
-            campaign_memberships: CampaignMember = [Link::Fk { col: "member_ref_id", discriminator: Some(("member_type", "OPPORTUNITY")) }] <- opportunity_id,
-            campaigns: Campaign = [Link::Via { table: "campaign_member", parent: "member_ref_id", child: "campaign_id", discriminator: Some(("member_type", "OPPORTUNITY")) }] <- opportunity_id,
+            converted_leads: Lead = by(converted_opportunity_id) <- opportunity_id,
+            stage_history: OpportunityStageHistory = by(opportunity_id) <- opportunity_id,
+            line_items: OpportunityProduct = by(opportunity_id) <- opportunity_id,
+            products: Product = via(opportunity_product: opportunity_id -> product_id) <- opportunity_id,
+            tags: Tag = via(tag_relation: entity_id -> tag_id) <- opportunity_id,
+            tag_relations: TagRelation = by(entity_id) <- opportunity_id,
+            segments: Segment = via(segment_member: entity_id -> segment_id) <- opportunity_id,
+            segment_memberships: SegmentMember = by(entity_id) <- opportunity_id,
+            score_records: ScoreRecord = by(entity_id) <- opportunity_id,
+            score_histories: ScoreHistory = by(entity_id) <- opportunity_id,
+            attributions: Attribution = by(entity_id) <- opportunity_id,
+            journeys: CustomerJourney = by(entity_id) <- opportunity_id,
+            campaign_memberships: CampaignMember = by(member_ref_id) <- opportunity_id,
+            campaigns: Campaign = via(campaign_member: member_ref_id -> campaign_id) <- opportunity_id,
         }
     }
 }
@@ -546,7 +547,7 @@ resource! {
 resource! {
     /// One stage change of an opportunity, with time spent in the previous stage.
     OpportunityStageHistory {
-        model: opportunity_stage_history, prefix: "OSH", pk: history_id,
+        model: opportunity_stage_history, pk: history_id,
         filter: OpportunityStageHistoryFilter, order: OpportunityStageHistoryOrderBy [OpportunityStageHistoryOrderField],
         inputs: (CreateOpportunityStageHistoryInput, UpdateOpportunityStageHistoryInput),
         fields {
@@ -571,7 +572,7 @@ resource! {
 resource! {
     /// A product line on an opportunity.
     OpportunityProduct {
-        model: opportunity_product, prefix: "OPRD", pk: opp_product_id,
+        model: opportunity_product, pk: opp_product_id,
         filter: OpportunityProductFilter, order: OpportunityProductOrderBy [OpportunityProductOrderField],
         inputs: (CreateOpportunityProductInput, UpdateOpportunityProductInput),
         fields {
@@ -596,7 +597,7 @@ resource! {
 resource! {
     /// 渠道 — where leads and interactions come from.
     Channel {
-        model: channel, prefix: "CH", pk: channel_id,
+        model: channel, pk: channel_id,
         filter: ChannelFilter, order: ChannelOrderBy [ChannelOrderField],
         inputs: (CreateChannelInput, UpdateChannelInput),
         fields {
@@ -617,17 +618,17 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            primary_accounts: Account = [Link::Fk { col: "primary_channel_id", discriminator: None }] <- channel_id,
-            account_channel_identities: AccountChannelIdentity = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            primary_contacts: Contact = [Link::Fk { col: "primary_channel_id", discriminator: None }] <- channel_id,
-            contact_channel_identities: ContactChannelIdentity = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            leads: Lead = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            lead_channel_identities: LeadChannelIdentity = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            children: Channel = [Link::Fk { col: "parent_channel_id", discriminator: None }] <- channel_id,
-            performances: ChannelPerformance = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            touchpoints: Touchpoint = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            events: Event = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
-            touchpoint_attributions: TouchpointAttribution = [Link::Fk { col: "channel_id", discriminator: None }] <- channel_id,
+            primary_accounts: Account = by(primary_channel_id) <- channel_id,
+            account_channel_identities: AccountChannelIdentity = by(channel_id) <- channel_id,
+            primary_contacts: Contact = by(primary_channel_id) <- channel_id,
+            contact_channel_identities: ContactChannelIdentity = by(channel_id) <- channel_id,
+            leads: Lead = by(channel_id) <- channel_id,
+            lead_channel_identities: LeadChannelIdentity = by(channel_id) <- channel_id,
+            children: Channel = by(parent_channel_id) <- channel_id,
+            performances: ChannelPerformance = by(channel_id) <- channel_id,
+            touchpoints: Touchpoint = by(channel_id) <- channel_id,
+            events: Event = by(channel_id) <- channel_id,
+            touchpoint_attributions: TouchpointAttribution = by(channel_id) <- channel_id,
         }
     }
 }
@@ -635,7 +636,7 @@ resource! {
 resource! {
     /// One day's performance of a channel.
     ChannelPerformance {
-        model: channel_performance, prefix: "CHP", pk: performance_id,
+        model: channel_performance, pk: performance_id,
         filter: ChannelPerformanceFilter, order: ChannelPerformanceOrderBy [ChannelPerformanceOrderField],
         inputs: (CreateChannelPerformanceInput, UpdateChannelPerformanceInput),
         fields {
@@ -664,7 +665,7 @@ resource! {
 resource! {
     /// 营销活动 — a marketing campaign.
     Campaign {
-        model: campaign, prefix: "CMP", pk: campaign_id,
+        model: campaign, pk: campaign_id,
         filter: CampaignFilter, order: CampaignOrderBy [CampaignOrderField],
         inputs: (CreateCampaignInput, UpdateCampaignInput),
         fields {
@@ -688,16 +689,16 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            leads: Lead = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
-            opportunities: Opportunity = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
-            performances: CampaignPerformance = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
-            members: CampaignMember = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
-            touchpoints: Touchpoint = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
-            touchpoint_attributions: TouchpointAttribution = [Link::Fk { col: "campaign_id", discriminator: None }] <- campaign_id,
-            member_accounts: Account = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "ACCOUNT")) }] <- campaign_id,
-            member_contacts: Contact = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "CONTACT")) }] <- campaign_id,
-            member_leads: Lead = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "LEAD")) }] <- campaign_id,
-            member_opportunities: Opportunity = [Link::Via { table: "campaign_member", parent: "campaign_id", child: "member_ref_id", discriminator: Some(("member_type", "OPPORTUNITY")) }] <- campaign_id,
+            leads: Lead = by(campaign_id) <- campaign_id,
+            opportunities: Opportunity = by(campaign_id) <- campaign_id,
+            performances: CampaignPerformance = by(campaign_id) <- campaign_id,
+            members: CampaignMember = by(campaign_id) <- campaign_id,
+            touchpoints: Touchpoint = by(campaign_id) <- campaign_id,
+            touchpoint_attributions: TouchpointAttribution = by(campaign_id) <- campaign_id,
+            member_accounts: Account = via(campaign_member: campaign_id -> member_ref_id) <- campaign_id,
+            member_contacts: Contact = via(campaign_member: campaign_id -> member_ref_id) <- campaign_id,
+            member_leads: Lead = via(campaign_member: campaign_id -> member_ref_id) <- campaign_id,
+            member_opportunities: Opportunity = via(campaign_member: campaign_id -> member_ref_id) <- campaign_id,
         }
     }
 }
@@ -705,7 +706,7 @@ resource! {
 resource! {
     /// One day's performance of a campaign.
     CampaignPerformance {
-        model: campaign_performance, prefix: "CMPP", pk: performance_id,
+        model: campaign_performance, pk: performance_id,
         filter: CampaignPerformanceFilter, order: CampaignPerformanceOrderBy [CampaignPerformanceOrderField],
         inputs: (CreateCampaignPerformanceInput, UpdateCampaignPerformanceInput),
         fields {
@@ -734,7 +735,7 @@ resource! {
 resource! {
     /// A contact, lead or account taking part in a campaign.
     CampaignMember {
-        model: campaign_member, prefix: "CMM", pk: member_id,
+        model: campaign_member, pk: member_id,
         filter: CampaignMemberFilter, order: CampaignMemberOrderBy [CampaignMemberOrderField],
         inputs: (CreateCampaignMemberInput, UpdateCampaignMemberInput),
         fields {
@@ -760,7 +761,7 @@ resource! {
 resource! {
     /// 触点 — one interaction with a contact, lead or account.
     Touchpoint {
-        model: touchpoint, prefix: "TP", pk: touchpoint_id,
+        model: touchpoint, pk: touchpoint_id,
         filter: TouchpointFilter, order: TouchpointOrderBy [TouchpointOrderField],
         inputs: (CreateTouchpointInput, UpdateTouchpointInput),
         fields {
@@ -789,8 +790,8 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            attachments: TouchpointAttachment = [Link::Fk { col: "touchpoint_id", discriminator: None }] <- touchpoint_id,
-            attributions: TouchpointAttribution = [Link::Fk { col: "touchpoint_id", discriminator: None }] <- touchpoint_id,
+            attachments: TouchpointAttachment = by(touchpoint_id) <- touchpoint_id,
+            attributions: TouchpointAttribution = by(touchpoint_id) <- touchpoint_id,
         }
     }
 }
@@ -798,7 +799,7 @@ resource! {
 resource! {
     /// A file attached to a touchpoint.
     TouchpointAttachment {
-        model: touchpoint_attachment, prefix: "TPA", pk: attachment_id,
+        model: touchpoint_attachment, pk: attachment_id,
         filter: TouchpointAttachmentFilter, order: TouchpointAttachmentOrderBy [TouchpointAttachmentOrderField],
         inputs: (CreateTouchpointAttachmentInput, UpdateTouchpointAttachmentInput),
         fields {
@@ -822,7 +823,7 @@ resource! {
 resource! {
     /// 行为事件 — one tracked behaviour (page view, click, download…).
     Event {
-        model: event, prefix: "EVT", pk: event_id,
+        model: event, pk: event_id,
         filter: EventFilter, order: EventOrderBy [EventOrderField],
         inputs: (CreateEventInput, UpdateEventInput),
         fields {
@@ -857,7 +858,7 @@ resource! {
 resource! {
     /// 产品 — something that can be sold.
     Product {
-        model: product, prefix: "PRD", pk: product_id,
+        model: product, pk: product_id,
         filter: ProductFilter, order: ProductOrderBy [ProductOrderField],
         inputs: (CreateProductInput, UpdateProductInput),
         fields {
@@ -881,8 +882,8 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            line_items: OpportunityProduct = [Link::Fk { col: "product_id", discriminator: None }] <- product_id,
-            opportunities: Opportunity = [Link::Via { table: "opportunity_product", parent: "product_id", child: "opportunity_id", discriminator: None }] <- product_id,
+            line_items: OpportunityProduct = by(product_id) <- product_id,
+            opportunities: Opportunity = via(opportunity_product: product_id -> opportunity_id) <- product_id,
         }
     }
 }
@@ -890,7 +891,7 @@ resource! {
 resource! {
     /// A node of the product category tree.
     ProductCategory {
-        model: product_category, prefix: "PCAT", pk: category_id,
+        model: product_category, pk: category_id,
         filter: ProductCategoryFilter, order: ProductCategoryOrderBy [ProductCategoryOrderField],
         inputs: (CreateProductCategoryInput, UpdateProductCategoryInput),
         fields {
@@ -906,8 +907,8 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            products: Product = [Link::Fk { col: "product_category_id", discriminator: None }] <- category_id,
-            children: ProductCategory = [Link::Fk { col: "parent_category_id", discriminator: None }] <- category_id,
+            products: Product = by(product_category_id) <- category_id,
+            children: ProductCategory = by(parent_category_id) <- category_id,
         }
     }
 }
@@ -915,7 +916,7 @@ resource! {
 resource! {
     /// 标签 — a label applied to accounts, contacts or leads.
     Tag {
-        model: tag, prefix: "TAG", pk: tag_id,
+        model: tag, pk: tag_id,
         filter: TagFilter, order: TagOrderBy [TagOrderField],
         inputs: (CreateTagInput, UpdateTagInput),
         fields {
@@ -933,11 +934,11 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            relations: TagRelation = [Link::Fk { col: "tag_id", discriminator: None }] <- tag_id,
-            accounts: Account = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- tag_id,
-            contacts: Contact = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- tag_id,
-            leads: Lead = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- tag_id,
-            opportunities: Opportunity = [Link::Via { table: "tag_relation", parent: "tag_id", child: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- tag_id,
+            relations: TagRelation = by(tag_id) <- tag_id,
+            accounts: Account = via(tag_relation: tag_id -> entity_id) <- tag_id,
+            contacts: Contact = via(tag_relation: tag_id -> entity_id) <- tag_id,
+            leads: Lead = via(tag_relation: tag_id -> entity_id) <- tag_id,
+            opportunities: Opportunity = via(tag_relation: tag_id -> entity_id) <- tag_id,
         }
     }
 }
@@ -945,7 +946,7 @@ resource! {
 resource! {
     /// One application of a tag to an entity.
     TagRelation {
-        model: tag_relation, prefix: "TGR", pk: relation_id,
+        model: tag_relation, pk: relation_id,
         filter: TagRelationFilter, order: TagRelationOrderBy [TagRelationOrderField],
         inputs: (CreateTagRelationInput, UpdateTagRelationInput),
         fields {
@@ -970,7 +971,7 @@ resource! {
 resource! {
     /// 客户分群 — a group of entities defined by rules or by hand.
     Segment {
-        model: segment, prefix: "SEG", pk: segment_id,
+        model: segment, pk: segment_id,
         filter: SegmentFilter, order: SegmentOrderBy [SegmentOrderField],
         inputs: (CreateSegmentInput, UpdateSegmentInput),
         fields {
@@ -992,11 +993,11 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            members: SegmentMember = [Link::Fk { col: "segment_id", discriminator: None }] <- segment_id,
-            accounts: Account = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "ACCOUNT")) }] <- segment_id,
-            contacts: Contact = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "CONTACT")) }] <- segment_id,
-            leads: Lead = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "LEAD")) }] <- segment_id,
-            opportunities: Opportunity = [Link::Via { table: "segment_member", parent: "segment_id", child: "entity_id", discriminator: Some(("entity_type", "OPPORTUNITY")) }] <- segment_id,
+            members: SegmentMember = by(segment_id) <- segment_id,
+            accounts: Account = via(segment_member: segment_id -> entity_id) <- segment_id,
+            contacts: Contact = via(segment_member: segment_id -> entity_id) <- segment_id,
+            leads: Lead = via(segment_member: segment_id -> entity_id) <- segment_id,
+            opportunities: Opportunity = via(segment_member: segment_id -> entity_id) <- segment_id,
         }
     }
 }
@@ -1004,7 +1005,7 @@ resource! {
 resource! {
     /// Membership of an entity in a segment.
     SegmentMember {
-        model: segment_member, prefix: "SGM", pk: member_id,
+        model: segment_member, pk: member_id,
         filter: SegmentMemberFilter, order: SegmentMemberOrderBy [SegmentMemberOrderField],
         inputs: (CreateSegmentMemberInput, UpdateSegmentMemberInput),
         fields {
@@ -1028,7 +1029,7 @@ resource! {
 resource! {
     /// 评分模型 — a scoring model.
     ScoreModel {
-        model: score_model, prefix: "SM", pk: model_id,
+        model: score_model, pk: model_id,
         filter: ScoreModelFilter, order: ScoreModelOrderBy [ScoreModelOrderField],
         inputs: (CreateScoreModelInput, UpdateScoreModelInput),
         fields {
@@ -1047,8 +1048,8 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            records: ScoreRecord = [Link::Fk { col: "model_id", discriminator: None }] <- model_id,
-            histories: ScoreHistory = [Link::Fk { col: "model_id", discriminator: None }] <- model_id,
+            records: ScoreRecord = by(model_id) <- model_id,
+            histories: ScoreHistory = by(model_id) <- model_id,
         }
     }
 }
@@ -1056,7 +1057,7 @@ resource! {
 resource! {
     /// The current score of an entity under a model.
     ScoreRecord {
-        model: score_record, prefix: "SR", pk: record_id,
+        model: score_record, pk: record_id,
         filter: ScoreRecordFilter, order: ScoreRecordOrderBy [ScoreRecordOrderField],
         inputs: (CreateScoreRecordInput, UpdateScoreRecordInput),
         fields {
@@ -1082,7 +1083,7 @@ resource! {
 resource! {
     /// A past score of an entity under a model.
     ScoreHistory {
-        model: score_history, prefix: "SH", pk: history_id,
+        model: score_history, pk: history_id,
         filter: ScoreHistoryFilter, order: ScoreHistoryOrderBy [ScoreHistoryOrderField],
         inputs: (CreateScoreHistoryInput, UpdateScoreHistoryInput),
         fields {
@@ -1105,7 +1106,7 @@ resource! {
 resource! {
     /// 行业 — a node of the industry tree.
     Industry {
-        model: industry, prefix: "IND", pk: industry_id,
+        model: industry, pk: industry_id,
         filter: IndustryFilter, order: IndustryOrderBy [IndustryOrderField],
         inputs: (CreateIndustryInput, UpdateIndustryInput),
         fields {
@@ -1122,9 +1123,9 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            accounts: Account = [Link::Fk { col: "industry_id", discriminator: None }] <- industry_id,
-            leads: Lead = [Link::Fk { col: "industry_id", discriminator: None }] <- industry_id,
-            children: Industry = [Link::Fk { col: "parent_industry_id", discriminator: None }] <- industry_id,
+            accounts: Account = by(industry_id) <- industry_id,
+            leads: Lead = by(industry_id) <- industry_id,
+            children: Industry = by(parent_industry_id) <- industry_id,
         }
     }
 }
@@ -1132,7 +1133,7 @@ resource! {
 resource! {
     /// 营销归因 — an attribution analysis of a converted entity.
     Attribution {
-        model: attribution, prefix: "ATT", pk: attribution_id,
+        model: attribution, pk: attribution_id,
         filter: AttributionFilter, order: AttributionOrderBy [AttributionOrderField],
         inputs: (CreateAttributionInput, UpdateAttributionInput),
         fields {
@@ -1150,7 +1151,7 @@ resource! {
         one_by {  }
         poly { entity = entity_id }
         to_many {
-            touchpoint_attributions: TouchpointAttribution = [Link::Fk { col: "attribution_id", discriminator: None }] <- attribution_id,
+            touchpoint_attributions: TouchpointAttribution = by(attribution_id) <- attribution_id,
         }
     }
 }
@@ -1158,7 +1159,7 @@ resource! {
 resource! {
     /// One touchpoint's weight in an attribution.
     TouchpointAttribution {
-        model: touchpoint_attribution, prefix: "TPAT", pk: ta_id,
+        model: touchpoint_attribution, pk: ta_id,
         filter: TouchpointAttributionFilter, order: TouchpointAttributionOrderBy [TouchpointAttributionOrderField],
         inputs: (CreateTouchpointAttributionInput, UpdateTouchpointAttributionInput),
         fields {
@@ -1183,7 +1184,7 @@ resource! {
 resource! {
     /// 客户旅程 — the journey of one entity through the journey stages.
     CustomerJourney {
-        model: customer_journey, prefix: "JRN", pk: journey_id,
+        model: customer_journey, pk: journey_id,
         filter: CustomerJourneyFilter, order: CustomerJourneyOrderBy [CustomerJourneyOrderField],
         inputs: (CreateCustomerJourneyInput, UpdateCustomerJourneyInput),
         fields {
@@ -1212,7 +1213,7 @@ resource! {
 resource! {
     /// A stage of the customer journey catalogue.
     JourneyStage {
-        model: journey_stage, prefix: "JST", pk: stage_id,
+        model: journey_stage, pk: stage_id,
         filter: JourneyStageFilter, order: JourneyStageOrderBy [JourneyStageOrderField],
         inputs: (CreateJourneyStageInput, UpdateJourneyStageInput),
         fields {
@@ -1228,7 +1229,7 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            journeys: CustomerJourney = [Link::Fk { col: "journey_stage", discriminator: None }] <- stage_name,
+            journeys: CustomerJourney = by(journey_stage) <- stage_name,
         }
     }
 }
@@ -1236,7 +1237,7 @@ resource! {
 resource! {
     /// A member of staff (sales rep, marketer, admin): the owner of records.
     AppUser {
-        model: app_user, prefix: "USER", pk: user_id,
+        model: app_user, pk: user_id,
         filter: AppUserFilter, order: AppUserOrderBy [AppUserOrderField],
         inputs: (CreateAppUserInput, UpdateAppUserInput),
         fields {
@@ -1256,16 +1257,16 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            owned_accounts: Account = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
-            owned_contacts: Contact = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
-            owned_leads: Lead = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
-            owned_opportunities: Opportunity = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
-            stage_changes: OpportunityStageHistory = [Link::Fk { col: "changed_by_user_id", discriminator: None }] <- user_id,
-            owned_campaigns: Campaign = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
-            owned_touchpoints: Touchpoint = [Link::Fk { col: "owner_user_id", discriminator: None }] <- user_id,
-            created_tags: Tag = [Link::Fk { col: "created_by_user_id", discriminator: None }] <- user_id,
-            taggings: TagRelation = [Link::Fk { col: "tagged_by_user_id", discriminator: None }] <- user_id,
-            created_segments: Segment = [Link::Fk { col: "created_by_user_id", discriminator: None }] <- user_id,
+            owned_accounts: Account = by(owner_user_id) <- user_id,
+            owned_contacts: Contact = by(owner_user_id) <- user_id,
+            owned_leads: Lead = by(owner_user_id) <- user_id,
+            owned_opportunities: Opportunity = by(owner_user_id) <- user_id,
+            stage_changes: OpportunityStageHistory = by(changed_by_user_id) <- user_id,
+            owned_campaigns: Campaign = by(owner_user_id) <- user_id,
+            owned_touchpoints: Touchpoint = by(owner_user_id) <- user_id,
+            created_tags: Tag = by(created_by_user_id) <- user_id,
+            taggings: TagRelation = by(tagged_by_user_id) <- user_id,
+            created_segments: Segment = by(created_by_user_id) <- user_id,
         }
     }
 }
@@ -1273,7 +1274,7 @@ resource! {
 resource! {
     /// A sales or marketing team.
     Team {
-        model: team, prefix: "TEAM", pk: team_id,
+        model: team, pk: team_id,
         filter: TeamFilter, order: TeamOrderBy [TeamOrderField],
         inputs: (CreateTeamInput, UpdateTeamInput),
         fields {
@@ -1289,8 +1290,8 @@ resource! {
         one_by {  }
         poly {  }
         to_many {
-            members: AppUser = [Link::Fk { col: "team_id", discriminator: None }] <- team_id,
-            child_teams: Team = [Link::Fk { col: "parent_team_id", discriminator: None }] <- team_id,
+            members: AppUser = by(team_id) <- team_id,
+            child_teams: Team = by(parent_team_id) <- team_id,
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::auth::{Principal, Scope};
 use crate::error::AppResult;
 use crate::repo::filter::Filter;
 use crate::repo::page::{Link, Order, Table};
-use crate::services::crud::{Draft, Meta};
+use crate::services::crud::Draft;
 use crate::services::pii::{Pii, PiiColumn};
 
 pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
@@ -110,7 +110,7 @@ macro_rules! resource {
     (
         $(#[doc = $doc:expr])*
         $ty:ident {
-            model: $module:ident, prefix: $prefix:expr, pk: $pk:ident,
+            model: $module:ident, pk: $pk:ident,
             filter: $filter:ident, order: $orderby:ident [$orderfield:ident],
             inputs: $inputs:tt,
             fields { $($f:ident: $rty:ty => $filt:ty),* $(,)? }
@@ -119,7 +119,7 @@ macro_rules! resource {
             to_one { $($rel:ident: $target:ident = $fk:ident),* $(,)? }
             one_by { $($ob:ident: $obt:ident = $obcol:ident <- $obself:ident),* $(,)? }
             poly { $($poly:ident = $pcol:ident),* $(,)? }
-            to_many { $($many:ident: $mt:ident = [$link:expr] <- $mself:ident),* $(,)? }
+            to_many { $($many:ident: $mt:ident = $how:ident($($link:tt)*) <- $mself:ident),* $(,)? }
         }
     ) => {
         $crate::graphql::resource::write_inputs! {
@@ -130,6 +130,17 @@ macro_rules! resource {
             $( $f: $rty, )*
         }
 
+        const _: () = assert!(
+            $crate::catalog::same(stringify!($pk), <entity::$module::Entity as $crate::catalog::Catalogued>::TABLE.pk),
+            "pk must be the catalogue's primary key"
+        );
+
+        // Every to-one registration is a reference of the catalogue.
+        $( const _: $crate::repo::page::Link = $crate::repo::page::Link::by::<
+            entity::$module::Entity,
+            <<$target as $crate::graphql::resource::Resource>::Model as sea_orm::ModelTrait>::Entity,
+        >(stringify!($fk)); )*
+
         $(#[doc = $doc])*
         #[derive(Clone, Debug)]
         pub struct $ty(pub entity::$module::Model);
@@ -139,16 +150,13 @@ macro_rules! resource {
             type Filter = $filter;
             type OrderBy = $orderby;
             const NAME: &'static str = stringify!($ty);
-            const TABLE: $crate::repo::page::Table = $crate::repo::page::Table {
-                name: stringify!($module),
-                pk: stringify!($pk),
-            };
-            const PREFIX: &'static str = $prefix;
+            const TABLE: $crate::repo::page::Table = <entity::$module::Entity as $crate::catalog::Catalogued>::TABLE;
+            const PREFIX: &'static str = <entity::$module::Entity as $crate::catalog::Catalogued>::FACTS.prefix;
             const NESTED: &'static [$crate::graphql::resource::Nested] = &[$(
                 $crate::graphql::resource::Nested {
                     field: stringify!($many),
                     table: <$mt as $crate::graphql::resource::Resource>::TABLE,
-                    link: $link,
+                    link: $crate::graphql::resource::nested_link!($how $module $mt $($link)*),
                 },
             )*];
             fn wrap(model: Self::Model) -> Self { $ty(model) }
@@ -279,7 +287,8 @@ macro_rules! resource {
                 ) -> $crate::graphql::errors::GqlResult<$crate::graphql::connection::Connection<$mt>> {
                     use $crate::graphql::resource::AsKey;
                     let args = $crate::graphql::connection::PageArgs { first, after, last, before };
-                    $crate::graphql::connection::nested::<$mt>(ctx, $link, self.0.$mself.as_key(), filter, order_by, args).await
+                    let link = const { $crate::graphql::resource::nested_link!($how $module $mt $($link)*) };
+                    $crate::graphql::connection::nested::<$mt>(ctx, link, self.0.$mself.as_key(), filter, order_by, args).await
                 }
             )*
         }
@@ -298,30 +307,11 @@ pub fn patch(draft: &mut Draft, col: &'static str, v: async_graphql::MaybeUndefi
 
 /// An entity the generic mutations write (`createX`, `updateX`, `deleteX` and their bulk forms).
 pub trait Writable: Resource {
-    type Entity: sea_orm::EntityTrait<Model = Self::Model>;
+    type Entity: crate::catalog::Catalogued<Model = Self::Model>;
     type Create: async_graphql::InputType;
     type Update: async_graphql::InputType;
     fn create_values(input: Self::Create) -> Draft;
     fn update_values(input: Self::Update) -> Draft;
-    /// Table, id prefix and the `(column, table, key)` of every to-one reference.
-    fn meta() -> Meta;
-}
-
-/// Whether two strings are equal, in a const context (the macros check their conventions at
-/// compile time with it).
-pub const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// The create and update inputs of one entity and its `Writable` impl: every column but the
@@ -335,7 +325,7 @@ macro_rules! write_inputs {
         $crate::graphql::resource::write_inputs! { @first $ty $module $pk $create $update $refs $pii $($rest)* }
     };
     (@first $ty:ident $module:ident $pk:ident $create:ident $update:ident $refs:tt $pii:tt $first:ident: $ft:ty, $($rest:tt)*) => {
-        const _: () = assert!($crate::graphql::resource::same(stringify!($first), stringify!($pk)), "the first field must be the primary key");
+        const _: () = assert!($crate::catalog::same(stringify!($first), stringify!($pk)), "the first field must be the primary key");
         $crate::graphql::resource::write_inputs! { @munch $ty $module $pk $create $update $refs $pii [keep] $($rest)* }
     };
     (@munch $ty:ident $module:ident $pk:ident $create:ident $update:ident $refs:tt $pii:tt [keep $($kept:tt)*] created_at: $t:ty, $($rest:tt)*) => {
@@ -352,7 +342,7 @@ macro_rules! write_inputs {
         #[derive(async_graphql::InputObject)]
         pub struct $create {
             pub id: Option<async_graphql::ID>,
-            $( pub $f: Option<<$t as $crate::graphql::scalars::Accept>::In>, )*
+            $( pub $f: $crate::graphql::resource::create_field!($module, $f, $t), )*
             $( pub $p: Option<String>, )*
         }
 
@@ -370,7 +360,9 @@ macro_rules! write_inputs {
             fn create_values(input: $create) -> $crate::services::crud::Draft {
                 use $crate::graphql::scalars::Accept;
                 let mut w = $crate::services::crud::Draft { id: input.id.map(|id| id.0), assigns: Vec::new() };
-                $( if let Some(v) = input.$f { w.set(stringify!($f), <$t as Accept>::accept(v)); } )*
+                $( if let Some(v) = <$crate::graphql::resource::create_field!(@pick $module, $f, $t) as $crate::graphql::scalars::CreateField<_>>::given(input.$f) {
+                    w.set(stringify!($f), <$t as Accept>::accept(v));
+                } )*
                 $( if let Some(v) = input.$p { w.set(stringify!($p), sea_orm::Value::from(v)); } )*
                 w
             }
@@ -382,22 +374,46 @@ macro_rules! write_inputs {
                 $( patch(&mut w, stringify!($p), input.$p.map_value(sea_orm::Value::from), sea_orm::Value::String(None)); )*
                 w
             }
-            fn meta() -> $crate::services::crud::Meta {
-                type R = $crate::graphql::model::$ty;
-                $crate::services::crud::Meta {
-                    table: <R as $crate::graphql::resource::Resource>::TABLE,
-                    prefix: <R as $crate::graphql::resource::Resource>::PREFIX,
-                    references: vec![ $( (
-                        stringify!($fk),
-                        <$target as $crate::graphql::resource::Resource>::TABLE.name,
-                        <$target as $crate::graphql::resource::Resource>::TABLE.pk,
-                    ) ),* ],
-                }
-            }
         }
     };
 }
 pub(crate) use write_inputs;
+
+/// How a nested list's rows hang off the parent, from the catalogue (`Link::by`, `Link::via`):
+/// `by(col)` for a reference of the listed table, `via(table: parent_col -> child_col)` through a
+/// relation table.
+macro_rules! nested_link {
+    (by $module:ident $mt:ident $col:ident) => {
+        $crate::repo::page::Link::by::<
+            <<$mt as $crate::graphql::resource::Resource>::Model as sea_orm::ModelTrait>::Entity,
+            entity::$module::Entity,
+        >(stringify!($col))
+    };
+    (via $module:ident $mt:ident $table:ident: $parent:ident -> $child:ident) => {
+        $crate::repo::page::Link::via::<
+            entity::$table::Entity,
+            entity::$module::Entity,
+            <<$mt as $crate::graphql::resource::Resource>::Model as sea_orm::ModelTrait>::Entity,
+        >(stringify!($parent), stringify!($child))
+    };
+}
+pub(crate) use nested_link;
+
+/// The type of a create input's field (see `scalars::Pick`).
+macro_rules! create_field {
+    (@pick $module:ident, $f:ident, $t:ty) => {
+        $crate::graphql::scalars::Pick<{
+            !<$t as $crate::graphql::scalars::Accept>::NULLABLE
+                && !<entity::$module::Entity as $crate::catalog::Catalogued>::FACTS.server_sets(stringify!($f))
+        }>
+    };
+    ($module:ident, $f:ident, $t:ty) => {
+        <$crate::graphql::resource::create_field!(@pick $module, $f, $t) as $crate::graphql::scalars::CreateField<
+            <$t as $crate::graphql::scalars::Accept>::In,
+        >>::Ty
+    };
+}
+pub(crate) use create_field;
 
 /// The query root: `x(id:)` and `xs(…)` for every listed entity, plus `node(id:)`. One flat object
 /// (a MergedObject of 38 parts nests its futures 38 deep).

@@ -115,6 +115,8 @@ fn at_least_cents(d: Decimal) -> Decimal {
 /// input field itself is optional or nullable).
 pub trait Accept {
     type In: async_graphql::InputType;
+    /// Whether the column is nullable (`Option<T>` in the model).
+    const NULLABLE: bool;
     fn accept(v: Self::In) -> sea_orm::Value;
     /// The typed NULL of the column, for explicit nulls in updates.
     fn null() -> sea_orm::Value;
@@ -124,11 +126,13 @@ macro_rules! accept_as {
     ($($t:ty => $in:ty : |$v:ident| $e:expr;)*) => {$(
         impl Accept for $t {
             type In = $in;
+            const NULLABLE: bool = false;
             fn accept($v: $in) -> sea_orm::Value { $e }
             fn null() -> sea_orm::Value { sea_orm::Value::from(None::<$t>) }
         }
         impl Accept for Option<$t> {
             type In = $in;
+            const NULLABLE: bool = true;
             fn accept($v: $in) -> sea_orm::Value { $e }
             fn null() -> sea_orm::Value { sea_orm::Value::from(None::<$t>) }
         }
@@ -143,4 +147,29 @@ accept_as! {
     DateTime<Utc> => Instant : |v| sea_orm::Value::from(v.0);
     NaiveDate => Date : |v| sea_orm::Value::from(v.0);
     serde_json::Value => Json : |v| sea_orm::Value::from(v.0);
+}
+
+/// The type of a create input's field: the column's input type itself (`T!` in the SDL) when the
+/// column is required — NOT NULL and not set by the server (`Facts::server_sets`) —, else
+/// optional. `Pick<{required}>` chooses between the two at compile time, so the SDL and the
+/// write path's "is required" rule come from the same catalogue fact.
+pub struct Pick<const REQUIRED: bool>;
+
+pub trait CreateField<T> {
+    type Ty: async_graphql::InputType;
+    fn given(v: Self::Ty) -> Option<T>;
+}
+
+impl<T: async_graphql::InputType> CreateField<T> for Pick<true> {
+    type Ty = T;
+    fn given(v: T) -> Option<T> {
+        Some(v)
+    }
+}
+
+impl<T: async_graphql::InputType> CreateField<T> for Pick<false> {
+    type Ty = Option<T>;
+    fn given(v: Option<T>) -> Option<T> {
+        v
+    }
 }

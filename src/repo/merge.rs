@@ -5,6 +5,7 @@
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, Value};
 
+use crate::catalog::{self, RefKind};
 use crate::error::AppResult;
 
 /// Ids per statement: far below every backend's bind-parameter limit.
@@ -29,10 +30,43 @@ pub struct RefColumn {
     pub col: &'static str,
     /// `(column, value)` of a polymorphic reference (`entity_type = 'CONTACT'`).
     pub discriminator: Option<(&'static str, &'static str)>,
-    /// The other columns of a unique index that contains `col`.
-    pub unique_with: &'static [&'static str],
+    /// The columns of a unique index that contains `col` (empty when none does).
+    pub key: &'static [&'static str],
     /// The other end of a self-relation (a row may not come to reference the same record twice).
     pub other_end: Option<&'static str>,
+}
+
+impl RefColumn {
+    /// Every reference to a row of `table` a merge re-points, from the catalogue: foreign keys and
+    /// polymorphic references. Left alone: plain references (a tombstone's `merged_into_id` keeps
+    /// naming the record it went into; identity follows the chain) and summaries (derived, and
+    /// refreshed for the survivor after the merge).
+    pub fn all_to(table: &str) -> Vec<RefColumn> {
+        catalog::references_to(table)
+            .filter(|(f, r)| r.kind != RefKind::Plain && f.summary_of.is_none())
+            .map(|(f, r)| {
+                let key = f.unique.iter().find(|u| u.1.contains(&r.col)).map_or(&[][..], |u| u.1);
+                let other_end = f
+                    .references
+                    .iter()
+                    .find(|o| o.col != r.col && o.to.name == table && o.kind == RefKind::Fk && key.contains(&o.col))
+                    .map(|o| o.col);
+                RefColumn {
+                    table: f.table.name,
+                    pk: f.table.pk,
+                    col: r.col,
+                    discriminator: r.discriminator(),
+                    key,
+                    other_end,
+                }
+            })
+            .collect()
+    }
+
+    /// The other columns of the unique index that contains `col` (the discriminator is fixed).
+    pub fn unique_with(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.key.iter().copied().filter(|c| *c != self.col && Some(*c) != self.discriminator.map(|d| d.0))
+    }
 }
 
 fn select(r: &RefColumn) -> sea_orm::sea_query::SelectStatement {
@@ -52,8 +86,8 @@ fn text(row: &sea_orm::QueryResult, col: &str) -> AppResult<String> {
 pub async fn referencing(db: &impl ConnectionTrait, r: &RefColumn, ids: &[String]) -> AppResult<Vec<Referencing>> {
     let mut q = select(r);
     q.column(Alias::new(r.pk)).column(Alias::new(r.col));
-    for c in r.unique_with.iter().chain(r.other_end.iter()) {
-        q.column(Alias::new(*c));
+    for c in r.unique_with().chain(r.other_end) {
+        q.column(Alias::new(c));
     }
     q.and_where(Expr::col(Alias::new(r.col)).is_in(ids.iter().cloned())).order_by(Alias::new(r.pk), Order::Asc);
     let rows = db.query_all(&q).await?;
@@ -62,7 +96,7 @@ pub async fn referencing(db: &impl ConnectionTrait, r: &RefColumn, ids: &[String
             Ok(Referencing {
                 pk: text(row, r.pk)?,
                 target: text(row, r.col)?,
-                group: r.unique_with.iter().map(|c| text(row, c)).collect::<AppResult<_>>()?,
+                group: r.unique_with().map(|c| text(row, c)).collect::<AppResult<_>>()?,
                 other: r.other_end.map(|c| text(row, c)).transpose()?,
             })
         })
@@ -71,16 +105,16 @@ pub async fn referencing(db: &impl ConnectionTrait, r: &RefColumn, ids: &[String
 
 /// The unique-index groups (values of `unique_with`) `id` already has in this table.
 pub async fn groups_of(db: &impl ConnectionTrait, r: &RefColumn, id: &str) -> AppResult<Vec<Vec<String>>> {
-    if r.unique_with.is_empty() {
+    if r.unique_with().next().is_none() {
         return Ok(vec![]);
     }
     let mut q = select(r);
-    for c in r.unique_with {
-        q.column(Alias::new(*c));
+    for c in r.unique_with() {
+        q.column(Alias::new(c));
     }
     q.and_where(Expr::col(Alias::new(r.col)).eq(id));
     let rows = db.query_all(&q).await?;
-    rows.iter().map(|row| r.unique_with.iter().map(|c| text(row, c)).collect()).collect()
+    rows.iter().map(|row| r.unique_with().map(|c| text(row, c)).collect()).collect()
 }
 
 /// `UPDATE table SET col = to WHERE pk IN (pks) [AND col = expect]`; returns the rows changed.

@@ -18,12 +18,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, FromQueryResult, QueryRes
 use super::filter::{Filter, col, condition};
 use crate::error::AppResult;
 
-/// A table as the generic reads see it.
-#[derive(Clone, Copy, Debug)]
-pub struct Table {
-    pub name: &'static str,
-    pub pk: &'static str,
-}
+pub use crate::catalog::Table;
+use crate::catalog::{Catalogued, Reference};
 
 /// Sort column and direction; the primary key is always the tie-breaker (in the same direction),
 /// NULLs always sort last. `nullable` comes from the entity's column definition ([`Order::by`]):
@@ -85,6 +81,41 @@ pub enum Link {
         child: &'static str,
         discriminator: Option<(&'static str, &'static str)>,
     },
+}
+
+impl Link {
+    /// The rows of `C` whose reference `col` names a row of `P` (a foreign key, or a polymorphic
+    /// reference whose discriminator value is `P`'s). The reference must be in `C`'s catalogue
+    /// entry: evaluated in a const context, a wrong column does not compile.
+    pub const fn by<C: Catalogued, P: Catalogued>(col: &'static str) -> Link {
+        let r = reference(C::FACTS.references, col, P::TABLE);
+        Link::Fk { col: r.col, discriminator: r.discriminator() }
+    }
+
+    /// The rows of `C` linked to a row of `P` through the relation table `V` (`parent` names the
+    /// `P` row, `child` the `C` row), from `V`'s catalogue entry.
+    pub const fn via<V: Catalogued, P: Catalogued, C: Catalogued>(parent: &'static str, child: &'static str) -> Link {
+        let to_parent = reference(V::FACTS.references, parent, P::TABLE);
+        let to_child = reference(V::FACTS.references, child, C::TABLE);
+        Link::Via {
+            table: V::TABLE.name,
+            parent: to_parent.col,
+            child: to_child.col,
+            discriminator: to_parent.discriminator(),
+        }
+    }
+}
+
+/// The reference `col` → `to` among `refs` (a panic, so a compile error in a const context, if absent).
+const fn reference(refs: &'static [Reference], col: &str, to: Table) -> &'static Reference {
+    let mut i = 0;
+    while i < refs.len() {
+        if crate::catalog::same(refs[i].col, col) && crate::catalog::same(refs[i].to.name, to.name) {
+            return &refs[i];
+        }
+        i += 1;
+    }
+    panic!("no such reference in the catalogue")
 }
 
 const PARENT: &str = "__parent";

@@ -79,33 +79,20 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use super::bulk::max_bind_params;
 use crate::error::AppResult;
 
-/// The three summary tables (serialised in domain events as `ACCOUNT`, `CONTACT`, `LEAD`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Summary {
-    Account,
-    Contact,
-    Lead,
-}
+pub use crate::catalog::Summary;
 
 impl Summary {
     pub const ALL: [Summary; 3] = [Summary::Account, Summary::Contact, Summary::Lead];
 
     pub fn table(self) -> &'static str {
-        match self {
-            Summary::Account => "account_summary",
-            Summary::Contact => "contact_summary",
-            Summary::Lead => "lead_summary",
-        }
+        crate::catalog::summary_table(self).table.name
     }
 
-    /// The table and key a summary row belongs to (its row cascades away with the parent).
+    /// The table and key a summary row belongs to (its row cascades away with the parent): the
+    /// summary table's one foreign key.
     fn parent(self) -> (&'static str, &'static str) {
-        match self {
-            Summary::Account => ("account", "account_id"),
-            Summary::Contact => ("contact", "contact_id"),
-            Summary::Lead => ("lead", "lead_id"),
-        }
+        let r = crate::catalog::summary_table(self).references[0];
+        (r.to.name, r.to.pk)
     }
 }
 

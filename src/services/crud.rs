@@ -2,21 +2,22 @@
 //! every entity, driven by the entity's column definitions (types, lengths, nullability) and a few
 //! rules by column name, so no entity has its own copy.
 //!
-//! Validation, all before any write, each error naming the field (camelCase):
-//! - text: trimmed, at most the column's length in characters, no control characters; a required
-//!   text may not be blank;
-//! - by name: `mobile_phone` (mainland mobile or E.164), `email`, `unified_social_credit_code` (18
-//!   characters with the GB 32100 check character), `*_url`/`*_website` (http/https URLs);
-//! - decimals: at most the column's scale and integer digits; money (`DECIMAL(18,2)`) not
-//!   negative, `DECIMAL(5,2)` percentages 0–100, `DECIMAL(5,4)` rates 0–1;
-//! - integers: never negative (every integer column is a count, size, order or duration), and the
-//!   0–100 scores (`*_score`, `score`, `probability`) at most 100;
-//! - NOT NULL columns: required on create (flags default to false and counters to 0), and `null`
-//!   is refused on update;
-//! - references (`*_id` columns of to-one relations) must exist and be visible to the caller;
-//! - columns owned by a workflow (`lead_status`, `stage`, `converted_*`, …) are refused with the
-//!   mutation to use instead ([`owned_by_workflow`]);
-//! - PII columns of `lead`/`contact` are sealed (ciphertext + blind index, `services::pii`).
+//! Validation, all before any write, each error naming the field (camelCase). Every rule comes from
+//! the table's catalogue entry (`catalog/tables.rs`) and its SeaORM column definition, never from
+//! a column's name:
+//! - text: trimmed, at most the column's length in characters (a PII column's plaintext: 20 for a
+//!   phone, 200 for an e-mail, 100 otherwise), no control characters; a required text may not be
+//!   blank; the domain's format where it has one (`Phone`, `Email`, `CreditCode` stored canonical,
+//!   `Url`);
+//! - numbers by domain: `Score` 0–100, `Count` at least 0, `Money`/`Percent`/`Rate` through their
+//!   value types (`domain/value.rs`), `Ratio` within the column's precision;
+//! - NOT NULL columns: required on create unless the domain or the table's lifecycle gives the
+//!   starting value (flags false, counters and amounts 0, a lead NEW), and `null` is refused on
+//!   update;
+//! - references must exist and be visible to the caller;
+//! - columns a workflow owns are refused with the mutation to use instead (`Facts::owner`);
+//! - PII columns are sealed (ciphertext + blind index, `services::pii`);
+//! - a channel-scoped table's row must be in one of a partner token's channels.
 //!
 //! `id` is generated (`<PREFIX>_<ULID>`) unless a client supplies one (imports);
 //! `created_at`/`updated_at` are the server's.
@@ -30,13 +31,12 @@ use sea_orm::{
     sea_query::StringLen,
 };
 
-use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Phone};
+use crate::catalog::{CHANNEL_COLUMN, Catalogued, ChannelScope, Domain, Facts, Lifecycle, Stale, Summary, Table};
+use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Money, Percent, Phone, Rate, Score};
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult, field_name};
 use crate::pubsub::DomainEvent;
-use crate::repo::page::Table;
-use crate::repo::summary::Summary;
-use crate::services::pii::{PII_COLUMNS, PII_TABLES, Pii};
+use crate::services::pii::Pii;
 use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, Refs, channel_for, new_id, now, visible};
 
@@ -68,44 +68,15 @@ impl Draft {
     }
 }
 
-/// What the generic writes need to know about an entity beyond its SeaORM definition.
-#[derive(Clone, Debug)]
-pub struct Meta {
-    pub table: Table,
-    pub prefix: &'static str,
-    /// `(column, table, key)` of each to-one reference.
-    pub references: Vec<(&'static str, &'static str, &'static str)>,
-}
-
-/// Tables whose rows belong to a channel: a channel-restricted token writes only its own.
-const CHANNEL_BOUND: &[&str] =
-    &["lead", "touchpoint", "event", "lead_channel_identity", "contact_channel_identity", "account_channel_identity"];
-
-/// Columns a plain create/update may not set, and the workflow that does.
-pub fn owned_by_workflow(table: &str, col: &str) -> Option<&'static str> {
-    match (table, col) {
-        ("lead", "lead_status" | "is_qualified") => Some("changeLeadStatus"),
-        ("lead", "converted_at" | "converted_contact_id" | "converted_account_id" | "converted_opportunity_id") => {
-            Some("convertLead")
-        }
-        ("opportunity", "is_won" | "is_lost" | "actual_close_date" | "days_in_stage") => Some("moveOpportunityStage"),
-        ("contact" | "account", "merged_into_id") => Some("mergeContacts / mergeAccounts"),
-        (_, c) if c.ends_with("_bidx") => Some("the PII field itself"),
-        _ => None,
-    }
-}
-
 fn column<E: EntityTrait>(name: &str) -> AppResult<E::Column> {
     E::Column::from_str(name)
         .map_err(|_| AppError::internal(format!("no column {name} in {}", E::default().table_name())))
 }
 
-const SCORES: &[&str] = &["lead_score", "engagement_score", "health_score", "score", "probability"];
-
 /// The value to store for `col`, after the checks of the module doc.
-fn check(table: &str, name: &'static str, ty: &ColumnType, nullable: bool, a: &Assign) -> AppResult<Value> {
+fn check(facts: &Facts, name: &'static str, ty: &ColumnType, nullable: bool, a: &Assign) -> AppResult<Value> {
     let field = field_name(name);
-    if let Some(workflow) = owned_by_workflow(table, name) {
+    if let Some(workflow) = facts.owner(name) {
         return Err(AppError::bad_input(format!("{field} is changed through {workflow}, not directly")));
     }
     if a.null {
@@ -115,26 +86,24 @@ fn check(table: &str, name: &'static str, ty: &ColumnType, nullable: bool, a: &A
             Err(AppError::bad_input(format!("{field} cannot be null")))
         };
     }
+    let domain = facts
+        .domain(name)
+        .ok_or_else(|| AppError::internal(format!("{}.{name} is not in the catalogue", facts.table.name)))?;
     let value = match (&a.value, ty) {
         (Value::String(Some(s)), ColumnType::String(len)) => {
             let max = match len {
                 StringLen::N(n) => *n as usize,
                 _ => 10_000,
             };
-            Value::from(text(table, name, &field, s, max, nullable)?)
+            Value::from(text(facts, domain, name, &field, s, max, nullable)?)
         }
-        (Value::String(Some(s)), ColumnType::Text) => Value::from(text(table, name, &field, s, 100_000, nullable)?),
+        (Value::String(Some(s)), ColumnType::Text) => {
+            Value::from(text(facts, domain, name, &field, s, 100_000, nullable)?)
+        }
         (Value::Decimal(Some(d)), ColumnType::Decimal(Some((precision, scale)))) => {
-            Value::from(decimal(&field, *d, *precision, *scale)?)
+            Value::from(decimal(&field, domain, *d, *precision, *scale)?)
         }
-        (Value::Int(Some(i)), _) => {
-            let max = if SCORES.contains(&name) { 100 } else { i32::MAX };
-            if !(0..=max).contains(i) {
-                let range = if max == 100 { "between 0 and 100" } else { "at least 0" };
-                return Err(AppError::bad_input(format!("{field} must be {range}")));
-            }
-            a.value.clone()
-        }
+        (Value::Int(Some(i)), _) => Value::from(integer(&field, domain, *i)?),
         (Value::Json(Some(j)), _) if !j.is_object() && !j.is_array() => {
             return Err(AppError::bad_input(format!("{field} must be a JSON object or array")));
         }
@@ -143,17 +112,21 @@ fn check(table: &str, name: &'static str, ty: &ColumnType, nullable: bool, a: &A
     Ok(value)
 }
 
-fn text(table: &str, name: &str, field: &str, raw: &str, max: usize, nullable: bool) -> AppResult<String> {
-    let is_pii = PII_TABLES.iter().any(|(t, _)| *t == table) && PII_COLUMNS.iter().any(|c| c.column == name);
+fn text(
+    facts: &Facts,
+    domain: Domain,
+    name: &str,
+    field: &str,
+    raw: &str,
+    max: usize,
+    nullable: bool,
+) -> AppResult<String> {
     // PII is checked on its plaintext (its column holds the longer ciphertext).
-    let max = if is_pii {
-        match name {
-            "mobile_phone" => 20,
-            "email" => 200,
-            _ => 100,
-        }
-    } else {
-        max
+    let max = match (facts.pii_column(name).is_some(), domain) {
+        (false, _) => max,
+        (true, Domain::Phone) => 20,
+        (true, Domain::Email) => 200,
+        (true, _) => 100,
     };
     let t = if nullable { BoundedText::parse(field, raw, max)? } else { BoundedText::required(field, raw, max)? };
     let t = t.into_inner();
@@ -162,15 +135,15 @@ fn text(table: &str, name: &str, field: &str, raw: &str, max: usize, nullable: b
     }
     // Phones and e-mails are kept as written (the blind index holds their canonical form); a
     // credit code is stored canonical (upper-case), URLs as written.
-    match name {
-        "mobile_phone" => {
+    match domain {
+        Domain::Phone => {
             Phone::parse(&t).map_err(|e| e.with_field(field))?;
         }
-        "email" => {
+        Domain::Email => {
             Email::parse(&t).map_err(|e| e.with_field(field))?;
         }
-        "unified_social_credit_code" => return Ok(CreditCode::parse(&t)?.as_str().to_string()),
-        n if n.ends_with("_url") || n.ends_with("_website") => {
+        Domain::CreditCode => return Ok(CreditCode::parse(&t)?.as_str().to_string()),
+        Domain::Url => {
             HttpUrl::parse_max(field, &t, max)?;
         }
         _ => {}
@@ -178,53 +151,61 @@ fn text(table: &str, name: &str, field: &str, raw: &str, max: usize, nullable: b
     Ok(t)
 }
 
-fn decimal(field: &str, d: Decimal, precision: u32, scale: u32) -> AppResult<Decimal> {
-    let d = d.normalize();
-    if d.scale() > scale {
-        return Err(AppError::bad_input(format!("{field} has at most {scale} decimal places")));
+fn integer(field: &str, domain: Domain, i: i32) -> AppResult<i32> {
+    match domain {
+        Domain::Score => Ok(Score::new(field, i)?.get()),
+        _ if i < 0 => Err(AppError::bad_input(format!("{field} must be at least 0"))),
+        _ => Ok(i),
     }
-    let limit = Decimal::from_i128_with_scale(10i128.pow(precision - scale), 0);
-    if d.abs() >= limit {
-        return Err(AppError::bad_input(format!("{field} is too large")));
+}
+
+fn decimal(field: &str, domain: Domain, d: Decimal, precision: u32, scale: u32) -> AppResult<Decimal> {
+    match domain {
+        Domain::Money => Ok(Money::new(field, d)?.get()),
+        Domain::Percent => Ok(Percent::new(field, d)?.get()),
+        Domain::Rate => Ok(Rate::new(field, d)?.get()),
+        // A signed ratio: only the column's shape bounds it.
+        _ => {
+            let d = d.normalize();
+            if d.scale() > scale {
+                return Err(AppError::bad_input(format!("{field} must have at most {scale} decimal places")));
+            }
+            if d.abs() >= Decimal::from_i128_with_scale(10i128.pow(precision - scale), 0) {
+                return Err(AppError::bad_input(format!(
+                    "{field} must have at most {} digits before the decimal point",
+                    precision - scale
+                )));
+            }
+            Ok(d)
+        }
     }
-    let (lo, hi) = match (precision, scale) {
-        (5, 2) => (Decimal::ZERO, Decimal::ONE_HUNDRED),
-        (5, 4) => (Decimal::ZERO, Decimal::ONE),
-        _ => (Decimal::ZERO, Decimal::MAX),
-    };
-    if d < lo || d > hi {
-        let range = if hi == Decimal::MAX { "at least 0".to_string() } else { format!("between {lo} and {hi}") };
-        return Err(AppError::bad_input(format!("{field} must be {range}")));
-    }
-    Ok(d)
 }
 
 /// Applies a draft's columns to an ActiveModel (checked, PII sealed), and collects its references.
-fn apply<E: EntityTrait>(
-    meta: &Meta,
+fn apply<E: Catalogued>(
     pii: &Pii,
     row_id: &str,
     draft: &Draft,
     am: &mut E::ActiveModel,
     refs: &mut Refs,
 ) -> AppResult<Vec<&'static str>> {
-    let table = meta.table.name;
-    let is_pii_table = PII_TABLES.iter().any(|(t, _)| *t == table);
+    let facts = &E::FACTS;
+    let table = facts.table.name;
     let mut touched = Vec::new();
     for a in &draft.assigns {
         let col = column::<E>(a.col)?;
         let def = col.def();
-        let mut value = check(table, a.col, def.get_column_type(), def.is_null(), a)?;
-        if let Some((_, ref_table, key)) = meta.references.iter().find(|r| r.0 == a.col)
+        let mut value = check(facts, a.col, def.get_column_type(), def.is_null(), a)?;
+        if let Some(r) = facts.reference(a.col)
             && let Value::String(Some(id)) = &value
         {
-            refs.add(field_name(a.col), ref_table, key, Some(id));
+            refs.add(field_name(a.col), r.to.name, r.key, Some(id));
         }
-        if is_pii_table && let Some(pc) = PII_COLUMNS.iter().find(|c| c.column == a.col) {
+        if let Some(pc) = facts.pii_column(a.col) {
             let bidx = column::<E>(pc.bidx)?;
             match &value {
                 Value::String(Some(plain)) if !plain.is_empty() => {
-                    let sealed = pii.seal(table, *pc, row_id, plain)?;
+                    let sealed = pii.seal(table, pc, row_id, plain)?;
                     value = Value::from(sealed.ciphertext);
                     am.try_set(bidx, Value::from(sealed.bidx))?;
                 }
@@ -241,26 +222,20 @@ fn apply<E: EntityTrait>(
 }
 
 /// Creates one record in the caller's unit of work.
-pub async fn create<E: EntityTrait>(
-    w: &Write<'_>,
-    pii: &Pii,
-    actor: &Actor,
-    meta: &Meta,
-    mut draft: Draft,
-) -> AppResult<E::Model>
+pub async fn create<E: Catalogued>(w: &Write<'_>, pii: &Pii, actor: &Actor, mut draft: Draft) -> AppResult<E::Model>
 where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let table = meta.table.name;
+    let facts = &E::FACTS;
     let id = match draft.id.take() {
         Some(id) => EntityId::parse("id", &id)?.into_inner(),
-        None => new_id(meta.prefix),
+        None => new_id(facts.prefix),
     };
-    let server_set = creation_rules(table, &mut draft)?;
+    let server_set = creation_rules(facts.lifecycle, &mut draft)?;
     let mut am = <E::ActiveModel as ActiveModelTrait>::default();
     let mut refs = Refs::default();
-    let mut touched = apply::<E>(meta, pii, &id, &draft, &mut am, &mut refs)?;
+    let mut touched = apply::<E>(pii, &id, &draft, &mut am, &mut refs)?;
     for (name, value) in server_set {
         am.try_set(column::<E>(name)?, value)?;
         touched.push(name);
@@ -269,23 +244,24 @@ where
     for col in E::Column::iter() {
         let name = col.as_str();
         let def = col.def();
-        if name == meta.table.pk {
-            am.try_set(col, Value::from(id.clone()))?;
-        } else if name == "created_at" || name == "updated_at" {
-            am.try_set(col, Value::from(at))?;
-        } else if !touched.contains(&name) && !def.is_null() && !name.ends_with("_bidx") {
-            // Flags default to false and counters to zero; anything else must be given.
-            let default = match def.get_column_type() {
-                ColumnType::Boolean => Value::from(false),
-                ColumnType::Integer => Value::from(0),
-                ColumnType::Decimal(_) => Value::from(Decimal::ZERO),
-                _ => return Err(AppError::bad_input(format!("{} is required", field_name(name)))),
-            };
-            am.try_set(col, default)?;
+        let domain = facts.domain(name);
+        match domain {
+            Some(Domain::Id) => am.try_set(col, Value::from(id.clone()))?,
+            Some(Domain::Created | Domain::Updated) => am.try_set(col, Value::from(at))?,
+            Some(Domain::BlindIndex) => {}
+            _ if touched.contains(&name) || def.is_null() => {}
+            // The domain's starting value (flags false, counters and amounts 0); anything else
+            // must be given.
+            Some(Domain::Flag) => am.try_set(col, Value::from(false))?,
+            Some(Domain::Count | Domain::Score) => am.try_set(col, Value::from(0))?,
+            Some(Domain::Money | Domain::Percent | Domain::Rate | Domain::Ratio) => {
+                am.try_set(col, Value::from(Decimal::ZERO))?
+            }
+            _ => return Err(AppError::bad_input(format!("{} is required", field_name(name)))),
         }
     }
-    if CHANNEL_BOUND.contains(&table) {
-        let channel = draft.assigns.iter().find(|a| a.col == "channel_id" && !a.null).and_then(|a| match &a.value {
+    if facts.channel == ChannelScope::Own {
+        let channel = draft.assigns.iter().find(|a| a.col == CHANNEL_COLUMN && !a.null).and_then(|a| match &a.value {
             Value::String(Some(s)) => Some(s.clone()),
             _ => None,
         });
@@ -293,23 +269,23 @@ where
     }
     refs.check(&**w, &actor.access).await?;
     let created = am.insert(&**w).await?;
-    effects::<E>(w, table, None, Some(&created));
+    effects::<E>(w, None, Some(&created));
     Ok(created)
 }
 
 /// Defaults and limits of a new record that its workflow would otherwise own: checks the draft and
 /// returns the columns the server sets itself.
-fn creation_rules(table: &str, draft: &mut Draft) -> AppResult<Vec<(&'static str, Value)>> {
+fn creation_rules(lifecycle: Lifecycle, draft: &mut Draft) -> AppResult<Vec<(&'static str, Value)>> {
     let given = |draft: &Draft, col: &str| {
         draft.assigns.iter().find(|a| a.col == col && !a.null).and_then(|a| match &a.value {
             Value::String(Some(s)) => Some(s.clone()),
             _ => None,
         })
     };
-    match table {
+    match lifecycle {
         // A lead starts NEW (docs/data-model.md, lead status flow: `[*] --> NewLead`); it moves on
         // through changeLeadStatus.
-        "lead" => {
+        Lifecycle::Lead => {
             if given(draft, "lead_status").is_some_and(|s| s != "NEW") {
                 return Err(AppError::bad_input(
                     "leadStatus: a new lead starts NEW; it moves on through changeLeadStatus",
@@ -319,7 +295,7 @@ fn creation_rules(table: &str, draft: &mut Draft) -> AppResult<Vec<(&'static str
             Ok(vec![("lead_status", Value::from("NEW")), ("is_qualified", Value::from(false))])
         }
         // An opportunity starts in an open stage, with that stage's default probability unless given.
-        "opportunity" => {
+        Lifecycle::Opportunity => {
             let stage = match given(draft, "stage") {
                 None => OpportunityStage::Qualification,
                 Some(s) => match stored_enum::<OpportunityStage>(&s) {
@@ -338,7 +314,7 @@ fn creation_rules(table: &str, draft: &mut Draft) -> AppResult<Vec<(&'static str
             }
             Ok(vec![])
         }
-        _ => Ok(vec![]),
+        Lifecycle::Plain => Ok(vec![]),
     }
 }
 
@@ -347,11 +323,10 @@ fn stored_enum<T: ActiveEnum<Value = String>>(s: &str) -> Option<T> {
 }
 
 /// Updates one record the caller can see (`NOT_FOUND` otherwise) in the caller's unit of work.
-pub async fn update<E: EntityTrait>(
+pub async fn update<E: Catalogued>(
     w: &Write<'_>,
     pii: &Pii,
     actor: &Actor,
-    meta: &Meta,
     id: &str,
     draft: Draft,
 ) -> AppResult<E::Model>
@@ -359,24 +334,28 @@ where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let table = meta.table.name;
-    let current: E::Model = visible(&**w, actor, meta.table, id).await?;
-    if table == "lead"
-        && let Some(status) = text_of::<E>(&current, "lead_status").and_then(|s| stored_enum::<LeadStatus>(&s))
-    {
-        lead_status::ensure_lead_editable(status)?;
-    }
-    if table == "opportunity" && draft.assigns.iter().any(|a| a.col == "stage") {
-        return Err(AppError::bad_input("stage is changed through moveOpportunityStage, not directly"));
+    let facts = &E::FACTS;
+    let current: E::Model = visible(&**w, actor, E::TABLE, id).await?;
+    match facts.lifecycle {
+        Lifecycle::Lead => {
+            if let Some(status) = text_of::<E>(&current, "lead_status").and_then(|s| stored_enum::<LeadStatus>(&s)) {
+                lead_status::ensure_lead_editable(status)?;
+            }
+        }
+        // The stage is given on create only; it moves on through its workflow.
+        Lifecycle::Opportunity if draft.assigns.iter().any(|a| a.col == "stage") => {
+            return Err(AppError::bad_input("stage is changed through moveOpportunityStage, not directly"));
+        }
+        _ => {}
     }
     let mut am: E::ActiveModel = sea_orm::IntoActiveModel::into_active_model(current.clone());
     let mut refs = Refs::default();
-    apply::<E>(meta, pii, id, &draft, &mut am, &mut refs)?;
+    apply::<E>(pii, id, &draft, &mut am, &mut refs)?;
     if let Ok(col) = column::<E>("updated_at") {
         am.try_set(col, Value::from(now()))?;
     }
-    if CHANNEL_BOUND.contains(&table)
-        && let Some(a) = draft.assigns.iter().find(|a| a.col == "channel_id")
+    if facts.channel == ChannelScope::Own
+        && let Some(a) = draft.assigns.iter().find(|a| a.col == CHANNEL_COLUMN)
     {
         let channel = match (&a.value, a.null) {
             (Value::String(Some(s)), false) => Some(s.clone()),
@@ -386,7 +365,7 @@ where
     }
     refs.check(&**w, &actor.access).await?;
     let updated = am.update(&**w).await?;
-    effects::<E>(w, table, Some(&current), Some(&updated));
+    effects::<E>(w, Some(&current), Some(&updated));
     Ok(updated)
 }
 
@@ -394,14 +373,14 @@ where
 /// depend on (RESTRICT) is refused with `BAD_USER_INPUT`; a converted lead with `CONFLICT` (it is
 /// the conversion trail). The DELETE is guarded on what was read (a lead's status): a concurrent
 /// change or deletion is `CONFLICT`, so a lead converted meanwhile is never deleted.
-pub async fn delete<E: EntityTrait>(w: &Write<'_>, actor: &Actor, meta: &Meta, id: &str) -> AppResult<()>
+pub async fn delete<E: Catalogued>(w: &Write<'_>, actor: &Actor, id: &str) -> AppResult<()>
 where
     E::Model: sea_orm::FromQueryResult,
 {
-    let table = meta.table.name;
-    let current: E::Model = visible(&**w, actor, meta.table, id).await?;
+    let table = E::TABLE;
+    let current: E::Model = visible(&**w, actor, table, id).await?;
     let mut expect = Vec::new();
-    if table == "lead"
+    if E::FACTS.lifecycle == Lifecycle::Lead
         && let Some(status) = text_of::<E>(&current, "lead_status")
     {
         if let Some(s) = stored_enum::<LeadStatus>(&status) {
@@ -409,12 +388,13 @@ where
         }
         expect.push(("lead_status", Value::from(status)));
     }
-    if !crate::repo::write::delete_where(&**w, table, meta.table.pk, id, expect).await? {
+    if !crate::repo::write::delete_where(&**w, table.name, table.pk, id, expect).await? {
         return Err(AppError::Conflict(format!(
-            "{table} {id} was changed by another request meanwhile; read it again and retry"
+            "{} {id} was changed by another request meanwhile; read it again and retry",
+            table.name
         )));
     }
-    effects::<E>(w, table, Some(&current), None);
+    effects::<E>(w, Some(&current), None);
     Ok(())
 }
 
@@ -429,45 +409,31 @@ fn text_of<E: EntityTrait>(model: &E::Model, name: &str) -> Option<String> {
 }
 
 /// What a generic write means beyond its row (`before`/`after`: the row before and after, `None`
-/// when absent): the summaries it makes stale — both the old and the new parent when a row moves —
-/// and, for leads, the events it announces. Only the tables the summary formulas read
-/// (`repo::summary`) make anything stale.
-fn effects<E: EntityTrait>(w: &Write<'_>, table: &str, before: Option<&E::Model>, after: Option<&E::Model>) {
+/// when absent): the summaries it makes stale (the table's `stale` facts, read on both rows, so a
+/// row that moves makes its old and its new parent stale) and, for leads, the events it announces.
+fn effects<E: Catalogued>(w: &Write<'_>, before: Option<&E::Model>, after: Option<&E::Model>) {
     let rows: Vec<&E::Model> = before.into_iter().chain(after).collect();
-    let marks: &[(&str, Summary)] = match table {
-        "account" => &[("account_id", Summary::Account)],
-        "contact" => &[("contact_id", Summary::Contact)],
-        "lead" => &[("lead_id", Summary::Lead), ("converted_account_id", Summary::Account)],
-        "touchpoint" | "event" => {
-            &[("account_id", Summary::Account), ("contact_id", Summary::Contact), ("lead_id", Summary::Lead)]
-        }
-        "opportunity" | "account_contact_relation" => &[("account_id", Summary::Account)],
-        _ => &[],
-    };
     w.stale(|s| {
         for row in &rows {
-            for (col, kind) in marks {
-                s.add(*kind, text_of::<E>(row, col).as_deref());
-            }
-            match table {
-                // A campaign's status, a membership and a campaign's touchpoint count in the
-                // `active_campaigns` of accounts the row does not name.
-                "campaign" | "campaign_member" | "touchpoint" => s.campaigns.extend(text_of::<E>(row, "campaign_id")),
-                _ => {}
-            }
-            if table == "campaign_member" {
-                let kind = match text_of::<E>(row, "member_type").as_deref() {
-                    Some("ACCOUNT") => Some(Summary::Account),
-                    Some("CONTACT") => Some(Summary::Contact),
-                    _ => None,
-                };
-                if let Some(kind) = kind {
-                    s.add(kind, text_of::<E>(row, "member_ref_id").as_deref());
+            for mark in E::FACTS.stale {
+                match *mark {
+                    Stale::Of(col, kind) => s.add(kind, text_of::<E>(row, col).as_deref()),
+                    Stale::Campaign(col) => s.campaigns.extend(text_of::<E>(row, col)),
+                    Stale::Member { col, discriminator } => {
+                        let kind = match text_of::<E>(row, discriminator).as_deref() {
+                            Some("ACCOUNT") => Some(Summary::Account),
+                            Some("CONTACT") => Some(Summary::Contact),
+                            _ => None,
+                        };
+                        if let Some(kind) = kind {
+                            s.add(kind, text_of::<E>(row, col).as_deref());
+                        }
+                    }
                 }
             }
         }
     });
-    if table == "lead" {
+    if E::FACTS.lifecycle == Lifecycle::Lead {
         lead_events::<E>(w, before, after);
     }
 }
@@ -518,11 +484,10 @@ pub const MAX_ITEMS: usize = 500;
 /// Runs `ops` on entity `E`. `all_or_none`: one transaction, the first failure rolls everything
 /// back and is returned with its item index. Otherwise each op commits on its own and the result
 /// lists each op's outcome. A created or updated record comes back; a deletion returns `None`.
-pub async fn write_many<E: EntityTrait>(
+pub async fn write_many<E: Catalogued>(
     store: &Store,
     pii: &Pii,
     actor: &Actor,
-    meta: &Meta,
     ops: Vec<Op>,
     all_or_none: bool,
 ) -> AppResult<Vec<AppResult<Option<E::Model>>>>
@@ -537,14 +502,14 @@ where
     if all_or_none {
         let w = Write::begin(store).await?;
         for (i, op) in ops.into_iter().enumerate() {
-            let done = one::<E>(&w, pii, actor, meta, op).await.map_err(|e| at_index(i, e))?;
+            let done = one::<E>(&w, pii, actor, op).await.map_err(|e| at_index(i, e))?;
             out.push(Ok(done));
         }
         w.commit().await?;
     } else {
         for op in ops {
             let w = Write::begin(store).await?;
-            let done = one::<E>(&w, pii, actor, meta, op).await;
+            let done = one::<E>(&w, pii, actor, op).await;
             if done.is_ok() {
                 w.commit().await?;
             }
@@ -554,21 +519,15 @@ where
     Ok(out)
 }
 
-async fn one<E: EntityTrait>(
-    w: &Write<'_>,
-    pii: &Pii,
-    actor: &Actor,
-    meta: &Meta,
-    op: Op,
-) -> AppResult<Option<E::Model>>
+async fn one<E: Catalogued>(w: &Write<'_>, pii: &Pii, actor: &Actor, op: Op) -> AppResult<Option<E::Model>>
 where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
     match op {
-        Op::Create(draft) => create::<E>(w, pii, actor, meta, draft).await.map(Some),
-        Op::Update(id, draft) => update::<E>(w, pii, actor, meta, &id, draft).await.map(Some),
-        Op::Delete(id) => delete::<E>(w, actor, meta, &id).await.map(|()| None),
+        Op::Create(draft) => create::<E>(w, pii, actor, draft).await.map(Some),
+        Op::Update(id, draft) => update::<E>(w, pii, actor, &id, draft).await.map(Some),
+        Op::Delete(id) => delete::<E>(w, actor, &id).await.map(|()| None),
     }
 }
 
@@ -583,11 +542,10 @@ pub enum NaturalKey {
 /// Creates the record, or updates the one with the same natural key. Returns the record and
 /// whether it was created. Two concurrent upserts of a new key: one creates, the other's insert
 /// hits the unique index and is retried once as an update.
-pub async fn upsert<E: EntityTrait>(
+pub async fn upsert<E: Catalogued>(
     store: &Store,
     pii: &Pii,
     actor: &Actor,
-    meta: &Meta,
     key: NaturalKey,
     draft: Draft,
 ) -> AppResult<(E::Model, bool)>
@@ -595,17 +553,17 @@ where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel> + sea_orm::FromQueryResult,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let conditions = key_conditions(pii, meta, key, &draft)?;
+    let conditions = key_conditions(pii, &E::FACTS, key, &draft)?;
     for attempt in 0..2 {
         let w = Write::begin(store).await?;
-        let existing = find_by_key(&*w, meta, &conditions).await?;
+        let existing = find_by_key(&*w, E::TABLE, &conditions).await?;
         let result = match existing {
             Some(id) => {
                 let mut update_draft = draft.clone();
                 update_draft.id = None;
-                update::<E>(&w, pii, actor, meta, &id, update_draft).await.map(|m| (m, false))
+                update::<E>(&w, pii, actor, &id, update_draft).await.map(|m| (m, false))
             }
-            None => create::<E>(&w, pii, actor, meta, draft.clone()).await.map(|m| (m, true)),
+            None => create::<E>(&w, pii, actor, draft.clone()).await.map(|m| (m, true)),
         };
         match result {
             Ok(done) => {
@@ -616,13 +574,13 @@ where
             Err(e) => return Err(e),
         }
     }
-    Err(AppError::Conflict(format!("{} changed concurrently; retry", meta.table.name)))
+    Err(AppError::Conflict(format!("{} changed concurrently; retry", E::TABLE.name)))
 }
 
 /// Alternative key matches (any one identifies the record): `(column, value)` conjunctions.
 fn key_conditions(
     pii: &Pii,
-    meta: &Meta,
+    facts: &Facts,
     key: NaturalKey,
     draft: &Draft,
 ) -> AppResult<Vec<Vec<(&'static str, Value)>>> {
@@ -654,7 +612,7 @@ fn key_conditions(
             let mut alts = Vec::new();
             for pc in [crate::services::pii::MOBILE_PHONE, crate::services::pii::EMAIL] {
                 if let Some(Value::String(Some(raw))) = value(pc.column) {
-                    alts.push(vec![(pc.bidx, Value::from(pii.blind(meta.table.name, pc, &raw)?))]);
+                    alts.push(vec![(pc.bidx, Value::from(pii.blind(facts.table.name, pc, &raw)?))]);
                 }
             }
             if alts.is_empty() {
@@ -668,14 +626,14 @@ fn key_conditions(
 /// The id of the first record matching one of the alternatives.
 async fn find_by_key(
     db: &impl ConnectionTrait,
-    meta: &Meta,
+    table: Table,
     alternatives: &[Vec<(&'static str, Value)>],
 ) -> AppResult<Option<String>> {
     use crate::repo::filter::{CmpOp, Filter};
     for conj in alternatives {
         let filter =
             Filter::all(conj.iter().map(|(col, v)| Filter::Cmp { col, op: CmpOp::Eq, value: v.clone() }).collect());
-        let ids = crate::repo::write::first_id(db, meta.table, filter.as_ref()).await?;
+        let ids = crate::repo::write::first_id(db, table, filter.as_ref()).await?;
         if ids.is_some() {
             return Ok(ids);
         }

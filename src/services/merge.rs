@@ -8,8 +8,9 @@
 //!    `mergedIds[i]`); the survivor and every merged record visible to the caller
 //!    (`BAD_USER_INPUT` naming `survivorId` / `mergedIds[i]`); neither already a tombstone
 //!    (`CONFLICT`).
-//! 2. **Re-point** every reference to a merged record onto the survivor ([`CONTACT_REFS`],
-//!    [`ACCOUNT_REFS`]): one `UPDATE … WHERE pk IN (…)` per table, column and merged record, after
+//! 2. **Re-point** every reference to a merged record onto the survivor (the catalogue's references
+//!    to the table, `RefColumn::all_to`): one `UPDATE … WHERE pk IN (…)` per table, column and
+//!    merged record, after
 //!    selecting the affected keys (the undo log needs them). A row whose move would break a unique
 //!    index (the survivor already has that tag, segment membership, score record, campaign
 //!    membership, account–contact link or account relation — or two merged records have it) or
@@ -52,126 +53,48 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{self, Catalogued, Facts};
 use crate::error::{AppError, AppResult};
 use crate::repo::merge::{RefColumn, Referencing};
 use crate::repo::page::Table;
 use crate::repo::{self, summary};
-use crate::services::pii::{self, PII_COLUMNS, Pii, PiiColumn};
+use crate::services::pii::Pii;
 use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, new_id, now, visible};
 
 /// Records merged into one survivor per call.
 pub const MAX_MERGED: usize = 20;
 
-const fn fk(table: &'static str, pk: &'static str, col: &'static str) -> RefColumn {
-    RefColumn { table, pk, col, discriminator: None, unique_with: &[], other_end: None }
-}
-
-const fn fk_unique(
-    table: &'static str,
-    pk: &'static str,
-    col: &'static str,
-    unique_with: &'static [&'static str],
-) -> RefColumn {
-    RefColumn { table, pk, col, discriminator: None, unique_with, other_end: None }
-}
-
-const fn poly(
-    table: &'static str,
-    pk: &'static str,
-    col: &'static str,
-    discriminator: (&'static str, &'static str),
-    unique_with: &'static [&'static str],
-) -> RefColumn {
-    RefColumn { table, pk, col, discriminator: Some(discriminator), unique_with, other_end: None }
-}
-
-/// Every reference to a contact (the polymorphic ones with `entity_type`/`member_type` CONTACT).
-/// `unique_with`: the other columns of the unique index (`uk_account_contact`, `uk_tag_relation`,
-/// `uk_segment_member`, `uk_score_record`, `uk_campaign_member`; the discriminator is fixed).
-pub const CONTACT_REFS: &[RefColumn] = &[
-    fk("opportunity", "opportunity_id", "primary_contact_id"),
-    fk("touchpoint", "touchpoint_id", "contact_id"),
-    fk("event", "event_id", "contact_id"),
-    fk("contact_channel_identity", "identity_id", "contact_id"),
-    fk_unique("account_contact_relation", "relation_id", "contact_id", &["account_id"]),
-    fk("lead", "lead_id", "converted_contact_id"),
-    poly("tag_relation", "relation_id", "entity_id", ("entity_type", "CONTACT"), &["tag_id"]),
-    poly("segment_member", "member_id", "entity_id", ("entity_type", "CONTACT"), &["segment_id"]),
-    poly("score_record", "record_id", "entity_id", ("entity_type", "CONTACT"), &["model_id"]),
-    poly("score_history", "history_id", "entity_id", ("entity_type", "CONTACT"), &[]),
-    poly("attribution", "attribution_id", "entity_id", ("entity_type", "CONTACT"), &[]),
-    poly("customer_journey", "journey_id", "entity_id", ("entity_type", "CONTACT"), &[]),
-    poly("campaign_member", "member_id", "member_ref_id", ("member_type", "CONTACT"), &["campaign_id"]),
-];
-
-/// Every reference to an account.
-pub const ACCOUNT_REFS: &[RefColumn] = &[
-    fk("contact", "contact_id", "primary_account_id"),
-    fk_unique("account_contact_relation", "relation_id", "account_id", &["contact_id"]),
-    fk("opportunity", "opportunity_id", "account_id"),
-    fk("touchpoint", "touchpoint_id", "account_id"),
-    fk("event", "event_id", "account_id"),
-    fk("account_channel_identity", "identity_id", "account_id"),
-    RefColumn {
-        table: "account_relation",
-        pk: "relation_id",
-        col: "parent_account_id",
-        discriminator: None,
-        unique_with: &["child_account_id"],
-        other_end: Some("child_account_id"),
-    },
-    RefColumn {
-        table: "account_relation",
-        pk: "relation_id",
-        col: "child_account_id",
-        discriminator: None,
-        unique_with: &["parent_account_id"],
-        other_end: Some("parent_account_id"),
-    },
-    fk("lead", "lead_id", "converted_account_id"),
-    poly("tag_relation", "relation_id", "entity_id", ("entity_type", "ACCOUNT"), &["tag_id"]),
-    poly("segment_member", "member_id", "entity_id", ("entity_type", "ACCOUNT"), &["segment_id"]),
-    poly("score_record", "record_id", "entity_id", ("entity_type", "ACCOUNT"), &["model_id"]),
-    poly("score_history", "history_id", "entity_id", ("entity_type", "ACCOUNT"), &[]),
-    poly("attribution", "attribution_id", "entity_id", ("entity_type", "ACCOUNT"), &[]),
-    poly("customer_journey", "journey_id", "entity_id", ("entity_type", "ACCOUNT"), &[]),
-    poly("campaign_member", "member_id", "member_ref_id", ("member_type", "ACCOUNT"), &["campaign_id"]),
-];
-
 /// What differs between merging contacts and merging accounts.
 struct Kind {
     entity: EntityType,
     table: Table,
-    refs: &'static [RefColumn],
     summary: summary::Summary,
-    /// Encrypted columns (contacts).
-    pii: &'static [PiiColumn],
-    /// Encrypted columns under a unique index: they move (the tombstone's copy is cleared).
-    unique_pii: &'static [PiiColumn],
-    /// Plain columns under a unique index: they move too.
-    unique_plain: &'static [&'static str],
 }
 
 const CONTACT: Kind = Kind {
     entity: EntityType::Contact,
-    table: Table { name: "contact", pk: "contact_id" },
-    refs: CONTACT_REFS,
+    table: <contact::Entity as Catalogued>::TABLE,
     summary: summary::Summary::Contact,
-    pii: &PII_COLUMNS,
-    unique_pii: &[pii::MOBILE_PHONE, pii::EMAIL],
-    unique_plain: &[],
 };
 
 const ACCOUNT: Kind = Kind {
     entity: EntityType::Account,
-    table: Table { name: "account", pk: "account_id" },
-    refs: ACCOUNT_REFS,
+    table: <account::Entity as Catalogued>::TABLE,
     summary: summary::Summary::Account,
-    pii: &[],
-    unique_pii: &[],
-    unique_plain: &["unified_social_credit_code"],
 };
+
+impl Kind {
+    fn facts(&self) -> &'static Facts {
+        catalog::of(self.table.name)
+    }
+
+    /// Whether `col` alone is a unique key: its value moves from the tombstone to the survivor
+    /// (an encrypted column's key is its blind index).
+    fn moves(&self, col: &str) -> bool {
+        self.facts().unique.iter().any(|u| u.1 == [col])
+    }
+}
 
 /// Columns a merge never fills (besides NOT NULL ones and blind indexes).
 const NEVER_FILLED: &[&str] = &["created_at", "updated_at", "merged_into_id"];
@@ -455,7 +378,7 @@ where
 
     // 1. References.
     let (mut repointed, mut left) = (Vec::new(), Vec::new());
-    for r in kind.refs {
+    for r in &RefColumn::all_to(kind.table.name) {
         let (moved, kept) = repoint(txn, r, survivor_id, merged_ids, &mut undo.repointed).await?;
         if moved > 0 {
             repointed.push(RefCount { table: r.table, column: r.col, rows: moved });
@@ -472,7 +395,7 @@ where
     let mut guard_null: Vec<&'static str> = vec!["merged_into_id"];
     let mut cleared: Vec<Vec<Cleared>> = vec![Vec::new(); merged.len()];
     let mut filled = Vec::new();
-    let pii_names: Vec<&str> = kind.pii.iter().flat_map(|c| [c.column, c.bidx]).collect();
+    let pii_names: Vec<&str> = kind.facts().pii.iter().flat_map(|c| [c.column, c.bidx]).collect();
     for c in E::Column::iter() {
         let name = c.as_str();
         if name == kind.table.pk
@@ -490,7 +413,7 @@ where
         let Some((i, value)) = merged.iter().map(|m| m.get(c)).enumerate().find(|(_, v)| has_value(v)) else {
             continue;
         };
-        if kind.unique_plain.contains(&name) {
+        if kind.moves(name) {
             let old = text(&value).unwrap_or_default().to_string();
             cleared[i].push(Cleared { col: name.to_string(), old });
         }
@@ -503,7 +426,7 @@ where
         sets.push((name, value));
         filled.push(name.to_string());
     }
-    for col in kind.pii {
+    for col in kind.facts().pii {
         let current = survivor.get(column_of::<E>(col.column)?);
         if !is_unset(&current) {
             continue;
@@ -514,7 +437,7 @@ where
         let Some((i, from_id, ciphertext)) = found else { continue };
         let plain = pii.open(kind.table.name, *col, from_id, &ciphertext)?;
         let sealed = pii.seal(kind.table.name, *col, survivor_id, &plain)?;
-        if kind.unique_pii.contains(col) {
+        if kind.moves(col.bidx) {
             cleared[i].push(Cleared { col: col.column.to_string(), old: ciphertext });
             let bidx = merged[i].get(column_of::<E>(col.bidx)?);
             if let Some(bidx) = text(&bidx) {
@@ -594,7 +517,7 @@ async fn repoint(
     let mut left = 0;
     for row in rows {
         let self_reference = row.other.as_deref() == Some(survivor_id);
-        let collides = !r.unique_with.is_empty() && !taken.insert(row.group.clone());
+        let collides = r.unique_with().next().is_some() && !taken.insert(row.group.clone());
         if self_reference || collides {
             left += 1;
             continue;
@@ -718,14 +641,11 @@ where
     restored_ids.reverse();
     let mut rows_restored = 0;
     let mut changed: Vec<RefCount> = Vec::new();
+    let refs = RefColumn::all_to(kind.table.name);
     for moved in undo.repointed.iter().rev() {
-        let r = kind
-            .refs
-            .iter()
-            .find(|r| r.table == moved.table && r.col == moved.col && r.pk == moved.pk_col)
-            .ok_or_else(|| {
-                AppError::internal(format!("merge ledger {ledger_id} names an unknown reference {}", moved.table))
-            })?;
+        let r = refs.iter().find(|r| r.table == moved.table && r.col == moved.col && r.pk == moved.pk_col).ok_or_else(
+            || AppError::internal(format!("merge ledger {ledger_id} names an unknown reference {}", moved.table)),
+        )?;
         let n = repo::merge::set_reference(txn, r, &moved.pks, &moved.old, Some(&survivor_id)).await?;
         rows_restored += n;
         let missed = moved.pks.len() as u64 - n;

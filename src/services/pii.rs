@@ -20,22 +20,12 @@ use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::telemetry::{mask_email, mask_phone, mask_wechat_id};
 
-/// One encrypted column: its name, the blind-index column beside it, and how it normalises.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PiiColumn {
-    pub column: &'static str,
-    pub bidx: &'static str,
-    pub kind: PiiKind,
-}
+pub use crate::catalog::{EMAIL, MOBILE_PHONE, PII_COLUMNS, PiiColumn, WECHAT_ID};
 
-pub const MOBILE_PHONE: PiiColumn =
-    PiiColumn { column: "mobile_phone", bidx: "mobile_phone_bidx", kind: PiiKind::Phone };
-pub const EMAIL: PiiColumn = PiiColumn { column: "email", bidx: "email_bidx", kind: PiiKind::Email };
-pub const WECHAT_ID: PiiColumn = PiiColumn { column: "wechat_id", bidx: "wechat_id_bidx", kind: PiiKind::WechatId };
-/// The encrypted columns; every table in [`PII_TABLES`] has all of them.
-pub const PII_COLUMNS: [PiiColumn; 3] = [MOBILE_PHONE, EMAIL, WECHAT_ID];
-/// Tables with encrypted columns, and their primary keys.
-pub const PII_TABLES: [(&str, &str); 2] = [("lead", "lead_id"), ("contact", "contact_id")];
+/// The tables with encrypted columns, from the catalogue.
+pub fn pii_tables() -> impl Iterator<Item = &'static crate::catalog::Facts> {
+    crate::catalog::ALL.iter().filter(|f| !f.pii.is_empty())
+}
 
 /// The stored form of one value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,8 +169,9 @@ pub struct RotationReport {
 pub async fn stale_values(db: &impl ConnectionTrait, pii: &Pii) -> AppResult<u64> {
     let prefix = pii.current_prefix();
     let mut n = 0;
-    for (table, _) in PII_TABLES {
-        for col in PII_COLUMNS {
+    for facts in pii_tables() {
+        let table = facts.table.name;
+        for col in facts.pii.iter().copied() {
             n += repo::pii::count_stale(db, table, col.column, &prefix).await?;
         }
     }
@@ -201,8 +192,9 @@ pub async fn rotate_keys(
     let prefix = pii.current_prefix();
     let mut report = RotationReport::default();
     let mut batches = 0;
-    for (table, pk) in PII_TABLES {
-        for col in PII_COLUMNS {
+    for facts in pii_tables() {
+        let (table, pk) = (facts.table.name, facts.table.pk);
+        for col in facts.pii.iter().copied() {
             let mut after: Option<String> = None;
             loop {
                 if opts.max_batches.is_some_and(|max| batches >= max) {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
 use crate::auth::Principal;
+use crate::catalog::{self, ChannelScope};
 use crate::error::AppResult;
 use crate::repo::filter::Filter;
 use crate::repo::page::{self as repo, Link, Order, Page, Slice, Table};
@@ -46,32 +47,26 @@ impl Access {
     }
 
     fn in_channels(channels: &[String]) -> Filter {
-        Filter::In { col: "channel_id", values: channels.iter().cloned().map(Value::from).collect(), negated: false }
+        Filter::In {
+            col: catalog::CHANNEL_COLUMN,
+            values: channels.iter().cloned().map(Value::from).collect(),
+            negated: false,
+        }
     }
 
-    /// The rows of `table` this access may see (None: all of them). Channel-bound tables filter on
-    /// their own `channel_id` (rows without a channel are not a partner's); the rows hanging off a
-    /// lead or a touchpoint follow their parent.
+    /// The rows of `table` this access may see (None: all of them), from the table's channel scope
+    /// in the catalogue — the same fact the writes check.
     fn rows(&self, table: &str) -> Option<Filter> {
         let channels = self.channels.as_deref()?;
-        let via = |col: &'static str, parent: &'static str, key: &'static str| Filter::Related {
-            col,
-            table: parent,
-            key,
-            filter: Box::new(Self::in_channels(channels)),
-        };
-        match table {
-            "lead"
-            | "touchpoint"
-            | "event"
-            | "lead_channel_identity"
-            | "contact_channel_identity"
-            | "account_channel_identity" => Some(Self::in_channels(channels)),
-            "lead_summary" => Some(via("lead_id", "lead", "lead_id")),
-            "touchpoint_attachment" | "touchpoint_attribution" => {
-                Some(via("touchpoint_id", "touchpoint", "touchpoint_id"))
-            }
-            _ => None,
+        match catalog::of(table).channel {
+            ChannelScope::Unbound => None,
+            ChannelScope::Own => Some(Self::in_channels(channels)),
+            ChannelScope::Via { col, parent } => Some(Filter::Related {
+                col,
+                table: parent.name,
+                key: parent.pk,
+                filter: Box::new(Self::in_channels(channels)),
+            }),
         }
     }
 

@@ -295,3 +295,76 @@ async fn upserts_update_the_record_with_the_same_natural_key_or_create_one() {
     assert_eq!((t1["upsertTag"]["created"].clone(), t2["upsertTag"]["created"].clone()), (json!(true), json!(false)));
     assert_eq!(t2["upsertTag"]["record"]["description"], "重点客户");
 }
+
+#[tokio::test]
+async fn each_column_is_validated_by_its_domain_in_the_catalogue() {
+    let app = TestApp::spawn().await;
+    insert(&app.db, vec![fixtures::channel("CH_1", ChannelType::Website)]).await;
+    let create = "mutation($i: CreateChannelPerformanceInput!) { createChannelPerformance(input: $i) { roi cost conversionRate leadCount } }";
+    let day = |d: u32, patch: Value| {
+        let mut i = json!({ "channelId": "CH_1", "statDate": format!("2026-11-{d:02}") });
+        for (k, v) in patch.as_object().unwrap() {
+            i[k] = v.clone();
+        }
+        json!({ "i": i })
+    };
+    // ROI is a signed ratio: a day that cost more than it earned has a negative one.
+    let ok = app.data(create, day(1, json!({ "roi": "-25.50", "cost": "100.00", "conversionRate": "12.50" }))).await;
+    assert_eq!(ok["createChannelPerformance"]["roi"], "-25.50");
+    assert_eq!(ok["createChannelPerformance"]["leadCount"], 0, "a NOT NULL count starts at 0");
+    let performance = || async { entity::channel_performance::Entity::find().count(&app.db).await.unwrap() };
+    for (d, patch, message) in [
+        (2, json!({ "cost": "-1.00" }), "cost must not be negative"),
+        (3, json!({ "cost": "1.005" }), "cost must have at most 2 decimal places"),
+        (4, json!({ "conversionRate": "100.01" }), "conversionRate must be between 0 and 100"),
+        (5, json!({ "leadCount": -1 }), "leadCount must be at least 0"),
+        (6, json!({ "roi": "1.001" }), "roi must have at most 2 decimal places"),
+    ] {
+        let body = app.gql(create, day(d, patch.clone())).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{patch}: {body}");
+        assert_eq!(body["errors"][0]["message"], message, "{patch}");
+        assert_eq!(performance().await, 1, "nothing written for {patch}");
+    }
+    // A score is 0–100 wherever it is (`leadScore` here), by its domain.
+    let lead = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }";
+    let body = app.gql(lead, json!({ "i": { "leadName": "张伟", "leadSource": "WEBSITE", "leadScore": 101 } })).await;
+    assert_eq!(body["errors"][0]["message"], "leadScore must be between 0 and 100", "{body}");
+}
+
+#[tokio::test]
+async fn create_inputs_require_in_the_sdl_exactly_what_the_server_requires() {
+    let app = TestApp::spawn().await;
+    let q = r#"{ __schema { types { name inputFields { name type { kind } } } } }"#;
+    let schema = app.data(q, json!({})).await;
+    let kind = |input: &str, field: &str| -> String {
+        let ty = schema["__schema"]["types"].as_array().unwrap().iter().find(|t| t["name"] == input).unwrap();
+        let f = ty["inputFields"].as_array().unwrap().iter().find(|f| f["name"] == field).unwrap();
+        f["type"]["kind"].as_str().unwrap().to_string()
+    };
+    // NOT NULL without a server default: required.
+    for (input, field) in [
+        ("CreateAccountInput", "accountType"),
+        ("CreateContactInput", "contactStatus"),
+        ("CreateAppUserInput", "userRole"),
+        ("CreateLeadChannelIdentityInput", "capturedAt"),
+        ("CreateLeadInput", "leadName"),
+    ] {
+        assert_eq!(kind(input, field), "NON_NULL", "{input}.{field}");
+    }
+    // Nullable, or given its starting value by the server: optional.
+    for (input, field) in [
+        ("CreateLeadInput", "leadStatus"),
+        ("CreateLeadInput", "leadScore"),
+        ("CreateLeadInput", "isQualified"),
+        ("CreateOpportunityInput", "stage"),
+        ("CreateAccountInput", "industryId"),
+        ("CreateAccountInput", "id"),
+    ] {
+        assert_ne!(kind(input, field), "NON_NULL", "{input}.{field}");
+    }
+    // Leaving a required field out is refused before anything runs.
+    let body = app.gql(CREATE_ACCOUNT, json!({ "i": { "accountName": "华为", "accountStatus": "ACTIVE" } })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("accountType"), "{body}");
+    assert_eq!(accounts(&app).await, 0);
+}

@@ -10,6 +10,7 @@ mod seed_model;
 mod activity;
 mod authn;
 mod bad_input;
+mod catalog;
 mod channels;
 mod cli;
 mod convert;

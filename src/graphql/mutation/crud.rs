@@ -73,8 +73,7 @@ where
             Op::Update(id, _) | Op::Delete(id) => Some(id.clone()),
         })
         .collect();
-    let results =
-        crud::write_many::<R::Entity>(&state.store, &state.pii, &actor, &R::meta(), ops, all_or_none).await.gql()?;
+    let results = crud::write_many::<R::Entity>(&state.store, &state.pii, &actor, ops, all_or_none).await.gql()?;
     Ok(results
         .into_iter()
         .zip(ids)
@@ -93,7 +92,8 @@ where
     Model<R>: sea_orm::IntoActiveModel<Active<R>> + sea_orm::FromQueryResult,
     Active<R>: sea_orm::ActiveModelTrait<Entity = R::Entity> + Send,
 {
-    let mut results = run::<R>(ctx, vec![op], true).await?;
+    // One op in its own transaction: its error is its own, without a bulk call's `[i]` index.
+    let mut results = run::<R>(ctx, vec![op], false).await?;
     let item = results.pop().ok_or_else(|| async_graphql::Error::new("no result"))?;
     match item.error {
         Some(e) => Err(crate::graphql::errors::to_gql(&e)),
@@ -243,8 +243,7 @@ where
 {
     let (state, actor) = write_context(ctx)?;
     let draft = R::create_values(input);
-    let (model, created) =
-        crud::upsert::<R::Entity>(&state.store, &state.pii, &actor, &R::meta(), key, draft).await.gql()?;
+    let (model, created) = crud::upsert::<R::Entity>(&state.store, &state.pii, &actor, key, draft).await.gql()?;
     Ok(Upserted { record: R::wrap(model), created })
 }
 
