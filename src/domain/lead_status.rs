@@ -44,13 +44,7 @@ pub const INITIAL_LEAD_STATUS: LeadStatus = LeadStatus::New;
 
 /// The stored (and GraphQL) value of a status, e.g. `"NEW"`.
 pub fn lead_status_name(status: LeadStatus) -> &'static str {
-    match status {
-        LeadStatus::New => "NEW",
-        LeadStatus::Contacted => "CONTACTED",
-        LeadStatus::Qualified => "QUALIFIED",
-        LeadStatus::Converted => "CONVERTED",
-        LeadStatus::Disqualified => "DISQUALIFIED",
-    }
+    status.as_str()
 }
 
 /// Whether no move leaves `status` (CONVERTED and DISQUALIFIED).

@@ -53,16 +53,7 @@ pub const CLOSE_REASON_FIELD: &str = "closeReason";
 
 /// The stored (and GraphQL) value of a stage, e.g. `"CLOSED_WON"`.
 pub fn stage_name(stage: OpportunityStage) -> &'static str {
-    match stage {
-        OpportunityStage::Lead => "LEAD",
-        OpportunityStage::Qualification => "QUALIFICATION",
-        OpportunityStage::NeedsAnalysis => "NEEDS_ANALYSIS",
-        OpportunityStage::Proposal => "PROPOSAL",
-        OpportunityStage::Negotiation => "NEGOTIATION",
-        OpportunityStage::Contract => "CONTRACT",
-        OpportunityStage::ClosedWon => "CLOSED_WON",
-        OpportunityStage::ClosedLost => "CLOSED_LOST",
-    }
+    stage.as_str()
 }
 
 /// Whether the opportunity is closed (won or lost): no move leaves it.

@@ -15,10 +15,12 @@ use super::loaders;
 use super::resource::{Resource, query_root, resource};
 
 macro_rules! stored_enums {
-    ($($name:ident / $filter:ident { $($variant:ident = $s:literal),* $(,)? })*) => {$(
+    ($($name:ident / $filter:ident { $($variant:ident),* $(,)? })*) => {$(
         enum_filter!($filter, $name);
+        // Each value's GraphQL name is its Rust name in SCREAMING_SNAKE_CASE, which is its stored
+        // string (`enum_wire_names` is checked by a test); the strings are stated in entity/src/enums.rs.
         #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
-        pub enum $name { $( #[graphql(name = $s)] $variant ),* }
+        pub enum $name { $( $variant ),* }
         impl From<entity::enums::$name> for $name {
             fn from(v: entity::enums::$name) -> Self { match v { $( entity::enums::$name::$variant => $name::$variant ),* } }
         }
@@ -26,7 +28,7 @@ macro_rules! stored_enums {
             fn from(v: $name) -> Self { match v { $( $name::$variant => entity::enums::$name::$variant ),* } }
         }
         impl super::filters::StoredEnum for $name {
-            fn stored(&self) -> &'static str { match self { $( $name::$variant => $s ),* } }
+            fn stored(&self) -> &'static str { entity::enums::$name::from(*self).as_str() }
         }
         impl super::scalars::Expose for entity::enums::$name {
             type Out = $name;
@@ -48,52 +50,63 @@ macro_rules! stored_enums {
             fn accept(v: $name) -> sea_orm::Value { sea_orm::Value::from(super::filters::StoredEnum::stored(&v)) }
             fn null() -> sea_orm::Value { sea_orm::Value::String(None) }
         }
-    )*};
+    )*
+        /// `(GraphQL name, stored string)` of every value of every enum (they must be equal).
+        #[cfg(test)]
+        pub fn enum_wire_names() -> Vec<(&'static str, &'static str)> {
+            use async_graphql::resolver_utils::EnumType;
+            let mut names = Vec::new();
+            $( for item in <$name as EnumType>::items() {
+                names.push((item.name, entity::enums::$name::from(item.value).as_str()));
+            } )*
+            names
+        }
+    };
 }
 
 stored_enums! {
-    AccountType / AccountTypeFilter { Customer = "CUSTOMER", Partner = "PARTNER", Competitor = "COMPETITOR", Prospect = "PROSPECT" }
-    AccountStatus / AccountStatusFilter { Active = "ACTIVE", Dormant = "DORMANT", Churned = "CHURNED", Blacklist = "BLACKLIST" }
-    AccountLevel / AccountLevelFilter { Strategic = "STRATEGIC", Important = "IMPORTANT", Normal = "NORMAL" }
-    AccountLifecycleStage / AccountLifecycleStageFilter { Awareness = "AWARENESS", Consideration = "CONSIDERATION", Decision = "DECISION", Retention = "RETENTION", Expansion = "EXPANSION", Churn = "CHURN", Winback = "WINBACK" }
-    SourceType / SourceTypeFilter { Website = "WEBSITE", Form = "FORM", Campaign = "CAMPAIGN", ColdCall = "COLD_CALL", Referral = "REFERRAL", Exhibition = "EXHIBITION", Partner = "PARTNER", Import = "IMPORT", Api = "API", Other = "OTHER" }
-    ContactStatus / ContactStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE", Bounced = "BOUNCED", Unsubscribed = "UNSUBSCRIBED" }
-    ContactLifecycleStage / ContactLifecycleStageFilter { Subscriber = "SUBSCRIBER", Lead = "LEAD", Mql = "MQL", Sql = "SQL", Opportunity = "OPPORTUNITY", Customer = "CUSTOMER" }
-    DecisionLevel / DecisionLevelFilter { DecisionMaker = "DECISION_MAKER", Influencer = "INFLUENCER", User = "USER", Gatekeeper = "GATEKEEPER" }
-    RelationshipStatus / RelationshipStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE" }
-    AccountRelationType / AccountRelationTypeFilter { Subsidiary = "SUBSIDIARY", Branch = "BRANCH", Holding = "HOLDING", Affiliate = "AFFILIATE" }
-    IdentityType / IdentityTypeFilter { Openid = "OPENID", Unionid = "UNIONID", CorpId = "CORP_ID", UserId = "USER_ID", CookieId = "COOKIE_ID", DeviceId = "DEVICE_ID", Phone = "PHONE", Email = "EMAIL", Custom = "CUSTOM" }
-    LeadStatus / LeadStatusFilter { New = "NEW", Contacted = "CONTACTED", Qualified = "QUALIFIED", Converted = "CONVERTED", Disqualified = "DISQUALIFIED" }
-    Grade / GradeFilter { A = "A", B = "B", C = "C", D = "D" }
-    OpportunityStage / OpportunityStageFilter { Lead = "LEAD", Qualification = "QUALIFICATION", NeedsAnalysis = "NEEDS_ANALYSIS", Proposal = "PROPOSAL", Negotiation = "NEGOTIATION", Contract = "CONTRACT", ClosedWon = "CLOSED_WON", ClosedLost = "CLOSED_LOST" }
-    OpportunityType / OpportunityTypeFilter { NewBusiness = "NEW_BUSINESS", Upsell = "UPSELL", Renewal = "RENEWAL", CrossSell = "CROSS_SELL" }
-    OpportunitySource / OpportunitySourceFilter { LeadConversion = "LEAD_CONVERSION", DirectSales = "DIRECT_SALES", Partner = "PARTNER" }
-    Currency / CurrencyFilter { Cny = "CNY", Usd = "USD", Eur = "EUR" }
-    ChannelType / ChannelTypeFilter { Website = "WEBSITE", Seo = "SEO", Sem = "SEM", Wechat = "WECHAT", EnterpriseWechat = "ENTERPRISE_WECHAT", Douyin = "DOUYIN", Email = "EMAIL", Phone = "PHONE", OfflineEvent = "OFFLINE_EVENT", Offline = "OFFLINE", Exhibition = "EXHIBITION", Partner = "PARTNER" }
-    ChannelCategory / ChannelCategoryFilter { Online = "ONLINE", Offline = "OFFLINE", Social = "SOCIAL", Direct = "DIRECT" }
-    ChannelStatus / ChannelStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE", Testing = "TESTING" }
-    CampaignType / CampaignTypeFilter { Webinar = "WEBINAR", Conference = "CONFERENCE", Exhibition = "EXHIBITION", EmailMarketing = "EMAIL_MARKETING", ContentMarketing = "CONTENT_MARKETING", ProductTrial = "PRODUCT_TRIAL", Summit = "SUMMIT" }
-    CampaignStatus / CampaignStatusFilter { Planned = "PLANNED", Active = "ACTIVE", Paused = "PAUSED", Completed = "COMPLETED", Cancelled = "CANCELLED" }
-    EntityType / EntityTypeFilter { Account = "ACCOUNT", Contact = "CONTACT", Lead = "LEAD", Opportunity = "OPPORTUNITY" }
-    CampaignMemberStatus / CampaignMemberStatusFilter { Invited = "INVITED", Registered = "REGISTERED", Attended = "ATTENDED", NoShow = "NO_SHOW", Unsubscribed = "UNSUBSCRIBED" }
-    ResponseStatus / ResponseStatusFilter { NoResponse = "NO_RESPONSE", Responded = "RESPONDED", Converted = "CONVERTED" }
-    TouchpointType / TouchpointTypeFilter { PageView = "PAGE_VIEW", FormSubmit = "FORM_SUBMIT", Download = "DOWNLOAD", Email = "EMAIL", EmailOpen = "EMAIL_OPEN", EmailClick = "EMAIL_CLICK", Call = "CALL", Meeting = "MEETING", Chat = "CHAT", SocialInteraction = "SOCIAL_INTERACTION" }
-    TouchpointDirection / TouchpointDirectionFilter { Inbound = "INBOUND", Outbound = "OUTBOUND" }
-    TouchpointStatus / TouchpointStatusFilter { Completed = "COMPLETED", Scheduled = "SCHEDULED", Cancelled = "CANCELLED" }
-    ContentType / ContentTypeFilter { Whitepaper = "WHITEPAPER", CaseStudy = "CASE_STUDY", Webinar = "WEBINAR", Demo = "DEMO", Proposal = "PROPOSAL" }
-    EventType / EventTypeFilter { PageView = "PAGE_VIEW", ButtonClick = "BUTTON_CLICK", Click = "CLICK", FormStart = "FORM_START", FormSubmit = "FORM_SUBMIT", FileDownload = "FILE_DOWNLOAD", Download = "DOWNLOAD", VideoPlay = "VIDEO_PLAY", ProductTrial = "PRODUCT_TRIAL", Search = "SEARCH" }
-    DeviceType / DeviceTypeFilter { Desktop = "DESKTOP", Mobile = "MOBILE", Tablet = "TABLET" }
-    ProductType / ProductTypeFilter { Software = "SOFTWARE", Hardware = "HARDWARE", Service = "SERVICE", Subscription = "SUBSCRIPTION" }
-    ProductStatus / ProductStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE", Discontinued = "DISCONTINUED" }
-    PricingModel / PricingModelFilter { OneTime = "ONE_TIME", Subscription = "SUBSCRIPTION", UsageBased = "USAGE_BASED", Tiered = "TIERED" }
-    TagType / TagTypeFilter { Behavior = "BEHAVIOR", Profile = "PROFILE", Business = "BUSINESS", Interest = "INTEREST" }
-    TagSource / TagSourceFilter { Manual = "MANUAL", Rule = "RULE", Import = "IMPORT", System = "SYSTEM" }
-    SegmentType / SegmentTypeFilter { Firmographic = "FIRMOGRAPHIC", Behavioral = "BEHAVIORAL", Lifecycle = "LIFECYCLE", Value = "VALUE", Custom = "CUSTOM" }
-    ScoreModelType / ScoreModelTypeFilter { LeadScoring = "LEAD_SCORING", AccountHealth = "ACCOUNT_HEALTH", ContactEngagement = "CONTACT_ENGAGEMENT" }
-    ScoreModelStatus / ScoreModelStatusFilter { Draft = "DRAFT", Active = "ACTIVE", Inactive = "INACTIVE" }
-    AttributionModel / AttributionModelFilter { FirstTouch = "FIRST_TOUCH", LastTouch = "LAST_TOUCH", Linear = "LINEAR", TimeDecay = "TIME_DECAY", UShaped = "U_SHAPED", WShaped = "W_SHAPED" }
-    UserRole / UserRoleFilter { Sales = "SALES", SalesManager = "SALES_MANAGER", Marketing = "MARKETING", Admin = "ADMIN" }
-    UserStatus / UserStatusFilter { Active = "ACTIVE", Inactive = "INACTIVE" }
+    AccountType / AccountTypeFilter { Customer, Partner, Competitor, Prospect }
+    AccountStatus / AccountStatusFilter { Active, Dormant, Churned, Blacklist }
+    AccountLevel / AccountLevelFilter { Strategic, Important, Normal }
+    AccountLifecycleStage / AccountLifecycleStageFilter { Awareness, Consideration, Decision, Retention, Expansion, Churn, Winback }
+    SourceType / SourceTypeFilter { Website, Form, Campaign, ColdCall, Referral, Exhibition, Partner, Import, Api, Other }
+    ContactStatus / ContactStatusFilter { Active, Inactive, Bounced, Unsubscribed }
+    ContactLifecycleStage / ContactLifecycleStageFilter { Subscriber, Lead, Mql, Sql, Opportunity, Customer }
+    DecisionLevel / DecisionLevelFilter { DecisionMaker, Influencer, User, Gatekeeper }
+    RelationshipStatus / RelationshipStatusFilter { Active, Inactive }
+    AccountRelationType / AccountRelationTypeFilter { Subsidiary, Branch, Holding, Affiliate }
+    IdentityType / IdentityTypeFilter { Openid, Unionid, CorpId, UserId, CookieId, DeviceId, Phone, Email, Custom }
+    LeadStatus / LeadStatusFilter { New, Contacted, Qualified, Converted, Disqualified }
+    Grade / GradeFilter { A, B, C, D }
+    OpportunityStage / OpportunityStageFilter { Lead, Qualification, NeedsAnalysis, Proposal, Negotiation, Contract, ClosedWon, ClosedLost }
+    OpportunityType / OpportunityTypeFilter { NewBusiness, Upsell, Renewal, CrossSell }
+    OpportunitySource / OpportunitySourceFilter { LeadConversion, DirectSales, Partner }
+    Currency / CurrencyFilter { Cny, Usd, Eur }
+    ChannelType / ChannelTypeFilter { Website, Seo, Sem, Wechat, EnterpriseWechat, Douyin, Email, Phone, OfflineEvent, Offline, Exhibition, Partner }
+    ChannelCategory / ChannelCategoryFilter { Online, Offline, Social, Direct }
+    ChannelStatus / ChannelStatusFilter { Active, Inactive, Testing }
+    CampaignType / CampaignTypeFilter { Webinar, Conference, Exhibition, EmailMarketing, ContentMarketing, ProductTrial, Summit }
+    CampaignStatus / CampaignStatusFilter { Planned, Active, Paused, Completed, Cancelled }
+    EntityType / EntityTypeFilter { Account, Contact, Lead, Opportunity }
+    CampaignMemberStatus / CampaignMemberStatusFilter { Invited, Registered, Attended, NoShow, Unsubscribed }
+    ResponseStatus / ResponseStatusFilter { NoResponse, Responded, Converted }
+    TouchpointType / TouchpointTypeFilter { PageView, FormSubmit, Download, Email, EmailOpen, EmailClick, Call, Meeting, Chat, SocialInteraction }
+    TouchpointDirection / TouchpointDirectionFilter { Inbound, Outbound }
+    TouchpointStatus / TouchpointStatusFilter { Completed, Scheduled, Cancelled }
+    ContentType / ContentTypeFilter { Whitepaper, CaseStudy, Webinar, Demo, Proposal }
+    EventType / EventTypeFilter { PageView, ButtonClick, Click, FormStart, FormSubmit, FileDownload, Download, VideoPlay, ProductTrial, Search }
+    DeviceType / DeviceTypeFilter { Desktop, Mobile, Tablet }
+    ProductType / ProductTypeFilter { Software, Hardware, Service, Subscription }
+    ProductStatus / ProductStatusFilter { Active, Inactive, Discontinued }
+    PricingModel / PricingModelFilter { OneTime, Subscription, UsageBased, Tiered }
+    TagType / TagTypeFilter { Behavior, Profile, Business, Interest }
+    TagSource / TagSourceFilter { Manual, Rule, Import, System }
+    SegmentType / SegmentTypeFilter { Firmographic, Behavioral, Lifecycle, Value, Custom }
+    ScoreModelType / ScoreModelTypeFilter { LeadScoring, AccountHealth, ContactEngagement }
+    ScoreModelStatus / ScoreModelStatusFilter { Draft, Active, Inactive }
+    AttributionModel / AttributionModelFilter { FirstTouch, LastTouch, Linear, TimeDecay, UShaped, WShaped }
+    UserRole / UserRoleFilter { Sales, SalesManager, Marketing, Admin }
+    UserStatus / UserStatusFilter { Active, Inactive }
 }
 
 resource! {
@@ -1432,4 +1445,16 @@ query_root! {
     JourneyStage [journey_stage, journey_stages],
     AppUser [app_user, app_users],
     Team [team, teams],
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_enum_value_is_named_in_graphql_by_its_stored_string() {
+        let names = super::enum_wire_names();
+        assert!(names.len() > 150);
+        for (graphql, stored) in names {
+            assert_eq!(graphql, stored);
+        }
+    }
 }
