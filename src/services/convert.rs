@@ -63,12 +63,10 @@ use entity::enums::{
     OpportunityStage, OpportunityType, RelationshipStatus,
 };
 use entity::{
-    account, account_contact_relation, contact, contact_channel_identity, lead, lead_channel_identity, opportunity,
+    account, account_contact_relation, contact, contact_channel_identity, event, lead, lead_channel_identity,
+    opportunity, touchpoint,
 };
-use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait, Value,
-};
+use sea_orm::{ActiveEnum, DatabaseTransaction, EntityTrait, TransactionTrait, Value};
 
 use crate::domain::value::BoundedText;
 use crate::domain::{lead_status, opportunity_stage};
@@ -431,7 +429,7 @@ async fn claim(txn: &DatabaseTransaction, lead_id: &str, at: DateTime<Utc>) -> A
         ("updated_at", Value::from(at)),
     ];
     let expect = vec![("lead_status", Value::from(lead_status::lead_status_name(LeadStatus::Qualified)))];
-    repo::write::update_where(txn, "lead", "lead_id", lead_id, sets, expect).await
+    repo::write::update_where::<lead::Entity>(txn, lead_id, sets, expect).await
 }
 
 async fn plan(
@@ -465,15 +463,15 @@ async fn plan(
 
     // The existing contact, if any: given, or resolved.
     let existing_contact = match &input.contact_id {
-        Some(id) => contact::Entity::find_by_id(id.as_str()).one(txn).await?,
+        Some(id) => repo::write::find_by_id::<contact::Entity>(txn, id).await?,
         None => contact_match.contact.clone(),
     };
     // The existing account, if any: given, resolved, or (no company named) the contact's own.
     let existing_account = match (&input.account_id, &account_match.account, &existing_contact) {
-        (Some(id), _, _) => account::Entity::find_by_id(id.as_str()).one(txn).await?,
+        (Some(id), _, _) => repo::write::find_by_id::<account::Entity>(txn, id).await?,
         (None, Some(found), _) => Some(found.clone()),
         (None, None, Some(c)) if company.is_none() => match &c.primary_account_id {
-            Some(id) => account::Entity::find_by_id(id.as_str()).one(txn).await?,
+            Some(id) => repo::write::find_by_id::<account::Entity>(txn, id).await?,
             None => None,
         },
         _ => None,
@@ -483,14 +481,7 @@ async fn plan(
 
     // A given contact must belong to the given account.
     let related = match (&existing_account, &existing_contact) {
-        (Some(a), Some(c)) => {
-            account_contact_relation::Entity::find()
-                .filter(account_contact_relation::Column::AccountId.eq(a.account_id.as_str()))
-                .filter(account_contact_relation::Column::ContactId.eq(c.contact_id.as_str()))
-                .count(txn)
-                .await?
-                > 0
-        }
+        (Some(a), Some(c)) => repo::identity::related(txn, &a.account_id, &c.contact_id).await?,
         _ => false,
     };
     if let (Some(_), Some(c)) = (&input.contact_id, &existing_contact)
@@ -689,12 +680,7 @@ async fn plan(
         }
     });
 
-    let identities = lead_channel_identity::Entity::find()
-        .filter(lead_channel_identity::Column::LeadId.eq(lead.lead_id.as_str()))
-        .order_by_asc(lead_channel_identity::Column::CapturedAt)
-        .order_by_asc(lead_channel_identity::Column::IdentityId)
-        .all(txn)
-        .await?;
+    let identities = repo::identity::lead_identities(txn, &lead.lead_id).await?;
     let mut candidates = contact_match.candidates;
     candidates.extend(account_match.candidates);
     Ok(Plan { lead, at, account, contact, relation, opportunity, identities, candidates })
@@ -702,11 +688,10 @@ async fn plan(
 
 /// Fills the planned fields of an existing record in one `UPDATE`, guarded on them still being
 /// empty. Returns the field diff.
-async fn fill(
+async fn fill<E: EntityTrait>(
     txn: &DatabaseTransaction,
     fills: Vec<Fill>,
     entity: EntityType,
-    (table, pk): (&'static str, &'static str),
     id: &str,
     at: DateTime<Utc>,
 ) -> AppResult<Vec<FieldChange>> {
@@ -721,8 +706,8 @@ async fn fill(
         guards.extend(fill.guard);
         diff.push(FieldChange { entity, id: id.to_string(), field: fill.field, old: fill.old, new: fill.new });
     }
-    if !repo::identity::update_if_empty(txn, table, pk, id, sets, &guards).await? {
-        return Err(concurrent(table, id));
+    if !repo::identity::update_if_empty::<E>(txn, id, sets, &guards).await? {
+        return Err(concurrent(repo::write::table::<E>(), id));
     }
     Ok(diff)
 }
@@ -736,36 +721,30 @@ async fn apply(txn: &DatabaseTransaction, plan: Plan, dry_run: bool) -> AppResul
 
     let mut field_diff = match account {
         Target::New(model) => {
-            model.into_active_model().insert(txn).await?;
+            repo::write::insert_model(txn, model).await?;
             vec![]
         }
-        Target::Existing(_, fills) => {
-            fill(txn, fills, EntityType::Account, ("account", "account_id"), &account_id, at).await?
-        }
+        Target::Existing(_, fills) => fill::<account::Entity>(txn, fills, EntityType::Account, &account_id, at).await?,
     };
     match contact {
         Target::New(model) => {
-            model.into_active_model().insert(txn).await?;
+            repo::write::insert_model(txn, model).await?;
         }
         Target::Existing(_, fills) => {
-            field_diff.extend(fill(txn, fills, EntityType::Contact, ("contact", "contact_id"), &contact_id, at).await?);
+            field_diff.extend(fill::<contact::Entity>(txn, fills, EntityType::Contact, &contact_id, at).await?);
         }
     }
     if let Some(relation) = relation {
-        relation.into_active_model().insert(txn).await?;
+        repo::write::insert_model(txn, relation).await?;
     }
     let opportunity_id = match opportunity {
-        Some(opp) => Some(opp.into_active_model().insert(txn).await?.opportunity_id),
+        Some(opp) => Some(repo::write::insert_model(txn, opp).await?.opportunity_id),
         None => None,
     };
 
     let mut identities_linked = 0;
     for lci in identities {
-        let existing = contact_channel_identity::Entity::find()
-            .filter(contact_channel_identity::Column::ChannelId.eq(lci.channel_id.as_str()))
-            .filter(contact_channel_identity::Column::ChannelUserId.eq(lci.channel_user_id.as_str()))
-            .one(txn)
-            .await?;
+        let existing = repo::identity::contact_identity(txn, &lci.channel_id, &lci.channel_user_id).await?;
         let seen = lci.captured_at;
         let (first, last) = match &existing {
             Some(e) => (
@@ -797,24 +776,25 @@ async fn apply(txn: &DatabaseTransaction, plan: Plan, dry_run: bool) -> AppResul
         identities_linked += 1;
     }
     let touchpoints_repointed =
-        repo::identity::repoint_lead_rows(txn, "touchpoint", &lead_id, &contact_id, &account_id).await?;
-    let events_repointed = repo::identity::repoint_lead_rows(txn, "event", &lead_id, &contact_id, &account_id).await?;
+        repo::identity::repoint_lead_rows::<touchpoint::Entity>(txn, &lead_id, &contact_id, &account_id).await?;
+    let events_repointed =
+        repo::identity::repoint_lead_rows::<event::Entity>(txn, &lead_id, &contact_id, &account_id).await?;
 
     let ids = vec![
         ("converted_contact_id", Value::from(contact_id.as_str())),
         ("converted_account_id", Value::from(account_id.as_str())),
         ("converted_opportunity_id", Value::from(opportunity_id.clone())),
     ];
-    if !repo::write::update_where(txn, "lead", "lead_id", &lead_id, ids, vec![]).await? {
+    if !repo::write::update_where::<lead::Entity>(txn, &lead_id, ids, vec![]).await? {
         return Err(concurrent("lead", &lead_id));
     }
 
     let gone = || AppError::internal(format!("lead {lead_id}: a converted record vanished inside its transaction"));
-    let lead = lead::Entity::find_by_id(lead_id.as_str()).one(txn).await?.ok_or_else(gone)?;
-    let account = account::Entity::find_by_id(account_id.as_str()).one(txn).await?.ok_or_else(gone)?;
-    let contact = contact::Entity::find_by_id(contact_id.as_str()).one(txn).await?.ok_or_else(gone)?;
+    let lead = repo::write::find_by_id::<lead::Entity>(txn, &lead_id).await?.ok_or_else(gone)?;
+    let account = repo::write::find_by_id::<account::Entity>(txn, &account_id).await?.ok_or_else(gone)?;
+    let contact = repo::write::find_by_id::<contact::Entity>(txn, &contact_id).await?.ok_or_else(gone)?;
     let opportunity = match &opportunity_id {
-        Some(id) => Some(opportunity::Entity::find_by_id(id.as_str()).one(txn).await?.ok_or_else(gone)?),
+        Some(id) => Some(repo::write::find_by_id::<opportunity::Entity>(txn, id).await?.ok_or_else(gone)?),
         None => None,
     };
     Ok(ConvertResult {

@@ -47,8 +47,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::EntityType;
 use entity::{account, contact, merge_ledger};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ColumnType, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
-    IntoActiveModel, Iterable, ModelTrait, Value,
+    ColumnTrait, ColumnType, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic, Iterable, ModelTrait, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -536,15 +535,13 @@ where
         for c in &cleared {
             sets.push((column_of::<E>(&c.col)?.as_str(), Value::String(None)));
         }
-        let (table, pk) = (kind.table.name, kind.table.pk);
-        if !repo::merge::update_if_unset(txn, table, pk, id, sets, &[], &["merged_into_id"]).await? {
-            return Err(concurrent(table, id));
+        if !repo::merge::update_if_unset::<E>(txn, id, sets, &[], &["merged_into_id"]).await? {
+            return Err(concurrent(kind.table.name, id));
         }
         undo.tombstones.push(Tombstone { id: id.clone(), updated_at: rfc3339(&m.get(updated_at))?, cleared });
     }
-    let (table, pk) = (kind.table.name, kind.table.pk);
-    if !repo::merge::update_if_unset(txn, table, pk, survivor_id, sets, &guard_text, &guard_null).await? {
-        return Err(concurrent(table, survivor_id));
+    if !repo::merge::update_if_unset::<E>(txn, survivor_id, sets, &guard_text, &guard_null).await? {
+        return Err(concurrent(kind.table.name, survivor_id));
     }
 
     // 4. Summaries and the ledger.
@@ -561,8 +558,8 @@ where
         merged_by_user_id: actor.user_id(txn).await?,
         unmerged_at: None,
     };
-    let ledger = ledger.into_active_model().insert(txn).await?;
-    let survivor = E::find_by_id_str(txn, survivor_id).await?;
+    let ledger = repo::write::insert_model(txn, ledger).await?;
+    let survivor = reread::<E>(txn, survivor_id).await?;
     Ok(MergeResult {
         ledger_id: ledger.ledger_id,
         survivor,
@@ -613,28 +610,12 @@ async fn repoint(
     Ok((moved, left))
 }
 
-/// `find_by_id` for a string primary key, inside the transaction; a record that vanished inside
-/// it is an internal error.
-trait FindById: EntityTrait {
-    async fn find_by_id_str(txn: &DatabaseTransaction, id: &str) -> AppResult<Self::Model>;
-}
-
-impl<E: EntityTrait> FindById for E
-where
-    E::Model: Send + Sync,
-{
-    async fn find_by_id_str(txn: &DatabaseTransaction, id: &str) -> AppResult<E::Model> {
-        use sea_orm::QueryFilter;
-        let pk = E::PrimaryKey::iter()
-            .next()
-            .map(sea_orm::PrimaryKeyToColumn::into_column)
-            .ok_or_else(|| AppError::internal("entity without a primary key"))?;
-        E::find()
-            .filter(pk.eq(id))
-            .one(txn)
-            .await?
-            .ok_or_else(|| AppError::internal(format!("{id} vanished inside its merge transaction")))
-    }
+/// The record `id` of `E`, read inside the transaction; one that vanished inside it is an
+/// internal error.
+async fn reread<E: EntityTrait>(txn: &DatabaseTransaction, id: &str) -> AppResult<E::Model> {
+    repo::write::find_by_id::<E>(txn, id)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("{id} vanished inside its merge transaction")))
 }
 
 async fn unmerge<E>(store: &Store, actor: &Actor, kind: &Kind, ledger_id: &str) -> AppResult<UnmergeResult>
@@ -654,18 +635,15 @@ where
     let at = now();
     // The claim is the first statement (SQLite takes its write lock before any read; PostgreSQL
     // makes a concurrent unmerge of the same ledger wait here and then find it undone).
-    let claimed = repo::merge::update_if_unset(
+    let claimed = repo::merge::update_if_unset::<merge_ledger::Entity>(
         txn,
-        "merge_ledger",
-        "ledger_id",
         ledger_id,
         vec![("unmerged_at", Value::from(at))],
         &[],
         &["unmerged_at"],
     )
     .await?;
-    let ledger = merge_ledger::Entity::find_by_id(ledger_id)
-        .one(txn)
+    let ledger = repo::write::find_by_id::<merge_ledger::Entity>(txn, ledger_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("merge ledger {ledger_id}")))?;
     if ledger.entity_type != kind.entity {
@@ -681,10 +659,10 @@ where
     let undo: Undo = serde_json::from_value(ledger.undo.clone())
         .map_err(|e| AppError::internal(format!("merge ledger {ledger_id}: unreadable undo log: {e}")))?;
     let survivor_id = ledger.survivor_id.clone();
-    let (table, pk) = (kind.table.name, kind.table.pk);
+    let table = kind.table.name;
 
     // Reverse order of the merge: survivor fields, tombstones, references.
-    let survivor = E::find_by_id_str(txn, &survivor_id)
+    let survivor = reread::<E>(txn, &survivor_id)
         .await
         .map_err(|_| AppError::Conflict(format!("the survivor {survivor_id} no longer exists; cannot unmerge")))?;
     let mut sets = vec![("updated_at", Value::from(parse_time(&undo.survivor_updated_at)?))];
@@ -696,7 +674,7 @@ where
         };
         sets.push((c.as_str(), value));
     }
-    if !repo::write::update_where(txn, table, pk, &survivor_id, sets, vec![]).await? {
+    if !repo::write::update_where::<E>(txn, &survivor_id, sets, vec![]).await? {
         return Err(concurrent(table, &survivor_id));
     }
     let mut restored_ids = Vec::new();
@@ -707,7 +685,7 @@ where
             sets.push((column_of::<E>(&c.col)?.as_str(), Value::from(c.old.as_str())));
         }
         let expect = vec![("merged_into_id", Value::from(survivor_id.as_str()))];
-        if !repo::write::update_where(txn, table, pk, &t.id, sets, expect).await? {
+        if !repo::write::update_where::<E>(txn, &t.id, sets, expect).await? {
             return Err(AppError::Conflict(format!(
                 "{table} {} is no longer merged into {survivor_id}; cannot unmerge",
                 t.id

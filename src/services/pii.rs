@@ -13,7 +13,7 @@
 //!   applied before the value leaves this module.
 
 use entity::{contact, lead};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::crypto::{BlindIndex, CryptoError, FieldCipher, FieldContext, KeyRing, PiiKind};
 use crate::error::{AppError, AppResult};
@@ -178,11 +178,13 @@ pub struct RotationReport {
 /// Values not yet under the current key, over all encrypted columns (the progress bar's length).
 pub async fn stale_values(db: &impl ConnectionTrait, pii: &Pii) -> AppResult<u64> {
     let prefix = pii.current_prefix();
+    Ok(stale_in::<lead::Entity>(db, &prefix).await? + stale_in::<contact::Entity>(db, &prefix).await?)
+}
+
+async fn stale_in<E: EntityTrait>(db: &impl ConnectionTrait, prefix: &str) -> AppResult<u64> {
     let mut n = 0;
-    for (table, _) in PII_TABLES {
-        for col in PII_COLUMNS {
-            n += repo::pii::count_stale(db, table, col.column, &prefix).await?;
-        }
+    for col in PII_COLUMNS {
+        n += repo::pii::count_stale::<E>(db, col.column, prefix).await?;
     }
     Ok(n)
 }
@@ -198,46 +200,66 @@ pub async fn rotate_keys(
     opts: RotateOptions,
     mut on_batch: impl FnMut(u64),
 ) -> AppResult<RotationReport> {
-    let prefix = pii.current_prefix();
-    let mut report = RotationReport::default();
-    let mut batches = 0;
-    for (table, pk) in PII_TABLES {
+    let mut run = Rotation { pii, prefix: pii.current_prefix(), opts, batches: 0, report: RotationReport::default() };
+    // The tables of PII_TABLES, in its order.
+    if run.table::<lead::Entity>(db, &mut on_batch).await? && run.table::<contact::Entity>(db, &mut on_batch).await? {
+        run.report.complete = true;
+    }
+    Ok(run.report)
+}
+
+/// A `rotate-keys` run in progress.
+struct Rotation<'p> {
+    pii: &'p Pii,
+    prefix: String,
+    opts: RotateOptions,
+    batches: u64,
+    report: RotationReport,
+}
+
+impl Rotation<'_> {
+    /// Rotates every encrypted column of `E`'s table; false when `max_batches` stopped the run.
+    async fn table<E: EntityTrait>(
+        &mut self,
+        db: &DatabaseConnection,
+        on_batch: &mut impl FnMut(u64),
+    ) -> AppResult<bool> {
+        let table = repo::write::table::<E>();
         for col in PII_COLUMNS {
             let mut after: Option<String> = None;
             loop {
-                if opts.max_batches.is_some_and(|max| batches >= max) {
-                    return Ok(report);
+                if self.opts.max_batches.is_some_and(|max| self.batches >= max) {
+                    return Ok(false);
                 }
                 let rows =
-                    repo::pii::stale_batch(db, table, pk, col.column, &prefix, after.as_deref(), opts.batch_size)
+                    repo::pii::stale_batch::<E>(db, col.column, &self.prefix, after.as_deref(), self.opts.batch_size)
                         .await?;
                 let Some((last, _)) = rows.last() else { break };
                 after = Some(last.clone());
                 let txn = crate::services::write::begin_write(db).await?;
                 for (id, old) in &rows {
-                    match pii.rotate(table, col, id, old) {
+                    match self.pii.rotate(table, col, id, old) {
                         Ok(Some(new)) => {
-                            if repo::pii::replace_value(&txn, table, pk, col.column, id, old, &new).await? {
-                                report.rotated += 1;
+                            if repo::pii::replace_value::<E>(&txn, col.column, id, old, &new).await? {
+                                self.report.rotated += 1;
                             } else {
-                                report.raced += 1;
+                                self.report.raced += 1;
                             }
                         }
                         Ok(None) => {}
                         Err(e) => {
                             tracing::error!(error = %e, "rotate-keys: value left as it is");
-                            report.failed.push(format!("{table}.{} of {id}", col.column));
+                            self.report.failed.push(format!("{table}.{} of {id}", col.column));
                         }
                     }
                 }
                 txn.commit().await?;
-                batches += 1;
+                self.batches += 1;
                 on_batch(rows.len() as u64);
             }
         }
+        Ok(true)
     }
-    report.complete = true;
-    Ok(report)
 }
 
 /// Models with encrypted columns (`lead`, `contact`): one generic path seals them.
