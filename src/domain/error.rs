@@ -40,6 +40,10 @@ pub enum DomainError {
     /// (→ `CONFLICT`).
     #[error("{0}")]
     Conflict(String),
+    /// Stored data the rules cannot read, e.g. a merge ledger naming an unknown column: a bug or
+    /// tampering, not the caller's doing (→ `INTERNAL`).
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 impl DomainError {
@@ -64,7 +68,10 @@ impl DomainError {
             DomainError::Invalid { field, .. }
             | DomainError::Required { field }
             | DomainError::Refused { field, .. } => Some(field),
-            DomainError::Transition(_) | DomainError::ReadOnly { .. } | DomainError::Conflict(_) => None,
+            DomainError::Transition(_)
+            | DomainError::ReadOnly { .. }
+            | DomainError::Conflict(_)
+            | DomainError::Corrupt(_) => None,
         }
     }
 
@@ -81,7 +88,7 @@ impl DomainError {
 }
 
 /// Input errors are `BAD_USER_INPUT`, refused moves `INVALID_TRANSITION`, read-only records and
-/// conflicts `CONFLICT`.
+/// conflicts `CONFLICT`, unreadable stored data `INTERNAL`.
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
         match err {
@@ -90,6 +97,7 @@ impl From<DomainError> for AppError {
             DomainError::Invalid { .. } | DomainError::Required { .. } | DomainError::Refused { .. } => {
                 AppError::BadUserInput(err.to_string())
             }
+            DomainError::Corrupt(_) => AppError::internal(err),
         }
     }
 }
@@ -150,9 +158,11 @@ mod tests {
     }
 
     #[test]
-    fn a_conflict_keeps_its_message() {
+    fn a_conflict_keeps_its_message_and_corrupt_data_is_internal() {
         let conflict = DomainError::Conflict("merge M was undone already".into());
         assert!(matches!(AppError::from(conflict), AppError::Conflict(m) if m == "merge M was undone already"));
+        let app: AppError = DomainError::Corrupt("ledger names an unknown column x".into()).into();
+        assert_eq!(app.code(), "INTERNAL");
     }
 
     #[test]

@@ -13,10 +13,14 @@
 //! * [`conversion`]: the plan of a lead conversion — which records are created or linked, which
 //!   empty fields are filled, owners, the opportunity's name, identity copies — from the facts the
 //!   service read.
+//! * [`merge`]: the decisions of merging contacts or accounts — what the survivor is filled with,
+//!   which unique values move off the tombstones, which referencing rows move or stay — and the
+//!   undo log that unmerge replays.
 
 pub mod conversion;
 mod error;
 pub mod lead_status;
+pub mod merge;
 pub mod opportunity_stage;
 pub mod value;
 
