@@ -156,3 +156,9 @@ fn each_summary_has_one_table_whose_first_reference_is_its_parent() {
         assert_eq!(f.references.len(), 1, "{}", f.table.name);
     }
 }
+
+#[test]
+fn lead_and_contact_are_the_tables_with_pii_as_key_rotation_assumes() {
+    let with_pii: Vec<&str> = ALL.iter().filter(|f| !f.pii.is_empty()).map(|f| f.table.name).collect();
+    assert_eq!(with_pii, ["contact", "lead"]);
+}

@@ -32,6 +32,18 @@ pub enum DomainError {
     /// The record may no longer change, e.g. a converted lead (→ `CONFLICT`, docs/design.md §6).
     #[error("{entity} is {reason}")]
     ReadOnly { entity: &'static str, reason: &'static str },
+    /// A workflow refuses an input for what it names (`contactId: contact CNT_1 does not belong
+    /// to account ACC_1`): the workflows' `field: reason` style (→ `BAD_USER_INPUT`).
+    #[error("{field}: {reason}")]
+    Refused { field: String, reason: String },
+    /// The stored records forbid the operation; the message says what to do instead
+    /// (→ `CONFLICT`).
+    #[error("{0}")]
+    Conflict(String),
+    /// Stored data the rules cannot read, e.g. a merge ledger naming an unknown column: a bug or
+    /// tampering, not the caller's doing (→ `INTERNAL`).
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 impl DomainError {
@@ -45,11 +57,21 @@ impl DomainError {
         DomainError::Required { field: field.into() }
     }
 
+    /// A workflow refuses `field` for `reason`.
+    pub fn refused(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        DomainError::Refused { field: field.into(), reason: reason.into() }
+    }
+
     /// The input field the error is about, if it is about one.
     pub fn field(&self) -> Option<&str> {
         match self {
-            DomainError::Invalid { field, .. } | DomainError::Required { field } => Some(field),
-            DomainError::Transition(_) | DomainError::ReadOnly { .. } => None,
+            DomainError::Invalid { field, .. }
+            | DomainError::Required { field }
+            | DomainError::Refused { field, .. } => Some(field),
+            DomainError::Transition(_)
+            | DomainError::ReadOnly { .. }
+            | DomainError::Conflict(_)
+            | DomainError::Corrupt(_) => None,
         }
     }
 
@@ -59,19 +81,23 @@ impl DomainError {
         match self {
             DomainError::Invalid { reason, .. } => DomainError::Invalid { field: field.into(), reason },
             DomainError::Required { .. } => DomainError::Required { field: field.into() },
+            DomainError::Refused { reason, .. } => DomainError::Refused { field: field.into(), reason },
             other => other,
         }
     }
 }
 
-/// Input errors are `BAD_USER_INPUT`, refused moves `INVALID_TRANSITION`, read-only records
-/// `CONFLICT`.
+/// Input errors are `BAD_USER_INPUT`, refused moves `INVALID_TRANSITION`, read-only records and
+/// conflicts `CONFLICT`, unreadable stored data `INTERNAL`.
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
         match err {
             DomainError::Transition(t) => t.into(),
-            DomainError::ReadOnly { .. } => AppError::Conflict(err.to_string()),
-            DomainError::Invalid { .. } | DomainError::Required { .. } => AppError::BadUserInput(err.to_string()),
+            DomainError::ReadOnly { .. } | DomainError::Conflict(_) => AppError::Conflict(err.to_string()),
+            DomainError::Invalid { .. } | DomainError::Required { .. } | DomainError::Refused { .. } => {
+                AppError::BadUserInput(err.to_string())
+            }
+            DomainError::Corrupt(_) => AppError::internal(err),
         }
     }
 }
@@ -121,6 +147,22 @@ mod tests {
         let app: AppError = DomainError::ReadOnly { entity: "lead", reason: "converted and read-only" }.into();
         assert_eq!(app.code(), "CONFLICT");
         assert_eq!(app.to_string(), "lead is converted and read-only");
+    }
+
+    #[test]
+    fn a_refused_input_becomes_bad_user_input_in_the_field_colon_reason_style() {
+        let refused = DomainError::refused("contactId", "needs accountId");
+        assert_eq!(refused.to_string(), "contactId: needs accountId");
+        assert!(matches!(AppError::from(refused), AppError::BadUserInput(m) if m == "contactId: needs accountId"));
+        assert_eq!(DomainError::refused("a", "x").with_field("b").field(), Some("b"));
+    }
+
+    #[test]
+    fn a_conflict_keeps_its_message_and_corrupt_data_is_internal() {
+        let conflict = DomainError::Conflict("merge M was undone already".into());
+        assert!(matches!(AppError::from(conflict), AppError::Conflict(m) if m == "merge M was undone already"));
+        let app: AppError = DomainError::Corrupt("ledger names an unknown column x".into()).into();
+        assert_eq!(app.code(), "INTERNAL");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Pure domain types and rules of the write path.
+//! Pure domain types, rules and plans of the write path.
 //!
 //! The rule of the module: no IO, no async, no database, GraphQL or HTTP types — only values,
 //! parsers and state machines, each unit-tested in its file. Services (`src/services/`) parse
@@ -10,9 +10,17 @@
 //! * [`lead_status`]: the lead status machine (docs/data-model.md, lead status flow).
 //! * [`opportunity_stage`]: the opportunity stage machine (docs/data-model.md, opportunity stage flow),
 //!   default probabilities and stage durations.
+//! * [`conversion`]: the plan of a lead conversion — which records are created or linked, which
+//!   empty fields are filled, owners, the opportunity's name, identity copies — from the facts the
+//!   service read.
+//! * [`merge`]: the decisions of merging contacts or accounts — what the survivor is filled with,
+//!   which unique values move off the tombstones, which referencing rows move or stay — and the
+//!   undo log that unmerge replays.
 
+pub mod conversion;
 mod error;
 pub mod lead_status;
+pub mod merge;
 pub mod opportunity_stage;
 pub mod value;
 

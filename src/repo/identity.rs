@@ -1,12 +1,36 @@
-//! SQL of identity resolution and lead conversion: how many people share a key, fill-only-empty
-//! updates, re-pointing a lead's activity, and the guarded upsert of a contact's channel identity.
-//! Table and column names come from constants of the callers, never from input; values are bound.
+//! SQL of identity resolution and lead conversion: the records a key matches and how many people
+//! share it, whether an account and a contact are related, fill-only-empty updates, a lead's
+//! channel identities, re-pointing a lead's activity, and the guarded upsert of a contact's channel
+//! identity.
+//! Column names come from constants of the callers, never from input; values are bound.
 
-use entity::contact_channel_identity;
+use entity::{account_contact_relation, contact_channel_identity, lead_channel_identity};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
+};
 
 use crate::error::AppResult;
+use crate::repo::write::{pk, table};
+
+/// The rows of `E` whose `col` is `value`, oldest key first, at most `limit` of them.
+pub async fn matching<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    col: E::Column,
+    value: &str,
+    limit: u64,
+) -> AppResult<Vec<E::Model>> {
+    Ok(E::find().filter(col.eq(value)).order_by_asc(pk::<E>()).limit(limit).all(db).await?)
+}
+
+/// The number of rows of `E` whose `col` is `value`.
+pub async fn count_matching<E: EntityTrait>(db: &impl ConnectionTrait, col: E::Column, value: &str) -> AppResult<u64>
+where
+    E::Model: Sync,
+{
+    Ok(E::find().filter(col.eq(value)).count(db).await?)
+}
 
 /// The number of distinct people holding a PII key: contacts whose `bidx_col` is `contact_bidx`
 /// (a merged contact counted as the contact it was merged into), plus leads whose `bidx_col` is
@@ -32,19 +56,28 @@ pub async fn people_sharing(
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// Whether an `account_contact_relation` links the account and the contact.
+pub async fn related(db: &impl ConnectionTrait, account_id: &str, contact_id: &str) -> AppResult<bool> {
+    use account_contact_relation::{Column, Entity};
+    let n = Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::ContactId.eq(contact_id))
+        .count(db)
+        .await?;
+    Ok(n > 0)
+}
+
 /// `UPDATE table SET sets… WHERE pk = id AND (col IS NULL OR col = '')` for every `col` of
 /// `empty`: fills fields only while they are still empty. False when the row is gone or one of the
 /// fields was filled meanwhile (the caller reports a concurrent change).
-pub async fn update_if_empty(
+pub async fn update_if_empty<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: &'static str,
-    pk: &'static str,
     id: &str,
     sets: Vec<(&'static str, Value)>,
     empty: &[&'static str],
 ) -> AppResult<bool> {
     let mut q = Query::update();
-    q.table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    q.table(Alias::new(table::<E>())).and_where(Expr::col(Alias::new(pk::<E>().as_str())).eq(id));
     for (col, value) in sets {
         q.value(Alias::new(col), value);
     }
@@ -54,18 +87,18 @@ pub async fn update_if_empty(
     Ok(db.execute(&q).await?.rows_affected() == 1)
 }
 
-/// Points the rows of `table` carrying `lead_id` at a contact and an account, where they point at
-/// none yet (a row already attributed elsewhere keeps its attribution). Returns the rows changed.
-pub async fn repoint_lead_rows(
+/// Points the rows of `E` (touchpoints, events) carrying `lead_id` at a contact and an account,
+/// where they point at none yet (a row already attributed elsewhere keeps its attribution).
+/// Returns the rows changed.
+pub async fn repoint_lead_rows<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: &'static str,
     lead_id: &str,
     contact_id: &str,
     account_id: &str,
 ) -> AppResult<u64> {
     let coalesce = |col: &'static str, v: &str| Func::coalesce([Expr::col(Alias::new(col)), Expr::val(v)]);
     let mut q = Query::update();
-    q.table(Alias::new(table))
+    q.table(Alias::new(table::<E>()))
         .value(Alias::new("contact_id"), coalesce("contact_id", contact_id))
         .value(Alias::new("account_id"), coalesce("account_id", account_id))
         .and_where(Expr::col(Alias::new("lead_id")).eq(lead_id))
@@ -75,6 +108,33 @@ pub async fn repoint_lead_rows(
                 .add(Expr::col(Alias::new("account_id")).is_null()),
         );
     Ok(db.execute(&q).await?.rows_affected())
+}
+
+/// A lead's channel identities, in capture order.
+pub async fn lead_identities(db: &impl ConnectionTrait, lead_id: &str) -> AppResult<Vec<lead_channel_identity::Model>> {
+    use lead_channel_identity::{Column, Entity};
+    let rows = Entity::find()
+        .filter(Column::LeadId.eq(lead_id))
+        .order_by_asc(Column::CapturedAt)
+        .order_by_asc(Column::IdentityId)
+        .all(db)
+        .await?;
+    Ok(rows)
+}
+
+/// The contact channel identity `(channel_id, channel_user_id)`, whoever holds it.
+pub async fn contact_identity(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    channel_user_id: &str,
+) -> AppResult<Option<contact_channel_identity::Model>> {
+    use contact_channel_identity::{Column, Entity};
+    let row = Entity::find()
+        .filter(Column::ChannelId.eq(channel_id))
+        .filter(Column::ChannelUserId.eq(channel_user_id))
+        .one(db)
+        .await?;
+    Ok(row)
 }
 
 /// Inserts a contact's channel identity, or — when `(channel_id, channel_user_id)` exists and

@@ -3,10 +3,11 @@
 //! names come from the service's constants, never from input; values are bound.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, EntityTrait, IdenStatic, Value};
 
 use crate::catalog::{self, RefKind};
 use crate::error::AppResult;
+use crate::repo::write::{pk, table};
 
 /// Ids per statement: far below every backend's bind-parameter limit.
 const CHUNK: usize = 500;
@@ -142,10 +143,8 @@ pub async fn set_reference(
 /// `UPDATE table SET sets… WHERE pk = id AND (col IS NULL OR col = '')` for every text column of
 /// `empty_text` `AND col IS NULL` for every column of `null`: writes only while those columns are
 /// still unset (a concurrent fill or merge makes it false).
-pub async fn update_if_unset(
+pub async fn update_if_unset<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: &'static str,
-    pk: &'static str,
     id: &str,
     sets: Vec<(&'static str, Value)>,
     empty_text: &[&'static str],
@@ -153,7 +152,7 @@ pub async fn update_if_unset(
 ) -> AppResult<bool> {
     use sea_orm::sea_query::Cond;
     let mut q = Query::update();
-    q.table(Alias::new(table)).and_where(Expr::col(Alias::new(pk)).eq(id));
+    q.table(Alias::new(table::<E>())).and_where(Expr::col(Alias::new(pk::<E>().as_str())).eq(id));
     for (col, value) in sets {
         q.value(Alias::new(col), value);
     }
@@ -170,16 +169,15 @@ pub async fn update_if_unset(
 /// corrupt data, not history.
 const MAX_CHAIN: usize = 32;
 
-/// The live record each tombstone among `ids` (rows of `table` with `merged_into_id` set) was
-/// merged into: `merged_into_id` is followed while the survivor has itself been merged since.
-/// Ids that are not tombstones, or do not exist, are absent from the answer. One statement per
-/// hop (per 500 ids).
-pub async fn survivors(
+/// The live record each tombstone among `ids` (rows of `E` with `merged_into_id` set) was merged
+/// into: `merged_into_id` is followed while the survivor has itself been merged since. Ids that
+/// are not tombstones, or do not exist, are absent from the answer. One statement per hop (per
+/// 500 ids).
+pub async fn survivors<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: &'static str,
-    pk: &'static str,
     ids: &[String],
 ) -> AppResult<std::collections::HashMap<String, String>> {
+    let (table, pk) = (table::<E>(), pk::<E>().as_str());
     let mut current: std::collections::BTreeMap<String, String> =
         ids.iter().map(|id| (id.clone(), id.clone())).collect();
     let mut ask: Vec<String> = current.keys().cloned().collect();

@@ -8,6 +8,8 @@ pub mod merge;
 pub mod outbox;
 pub mod page;
 pub mod pii;
+pub mod pipeline;
 pub mod stale;
 pub mod summary;
+pub mod tag;
 pub mod write;

@@ -1,10 +1,11 @@
 //! Statements of `rotate-keys`: find ciphertexts not under the current key, and swap one value
 //! for its re-encryption without overwriting a concurrent write.
 
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ConnectionTrait, EntityTrait, IdenStatic};
 
 use crate::error::AppResult;
+use crate::repo::write::{pk, table};
 
 fn stale(column: &str, current_prefix: &str) -> sea_orm::sea_query::Condition {
     // Key ids are letters and digits, so the prefix holds no LIKE wildcard.
@@ -13,11 +14,15 @@ fn stale(column: &str, current_prefix: &str) -> sea_orm::sea_query::Condition {
         .add(Expr::col(Alias::new(column)).not_like(format!("{current_prefix}%")))
 }
 
-/// Values of `table.column` not written under the current key.
-pub async fn count_stale(db: &impl ConnectionTrait, table: &str, column: &str, current_prefix: &str) -> AppResult<u64> {
+/// Values of `column` in `E`'s table not written under the current key.
+pub async fn count_stale<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: &str,
+    current_prefix: &str,
+) -> AppResult<u64> {
     let mut q = Query::select();
     q.expr_as(Func::count(Expr::col(sea_orm::sea_query::Asterisk)), Alias::new("n"))
-        .from(Alias::new(table))
+        .from(Alias::new(table::<E>()))
         .cond_where(stale(column, current_prefix));
     let row = db.query_one(&q).await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) as u64)
@@ -25,15 +30,14 @@ pub async fn count_stale(db: &impl ConnectionTrait, table: &str, column: &str, c
 
 /// The next `limit` rows after `after` (by primary key) whose value is not under the current key:
 /// `(id, ciphertext)`. Keyset by id, so a value that cannot be re-encrypted is passed, not retried.
-pub async fn stale_batch(
+pub async fn stale_batch<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: &str,
-    pk: &str,
     column: &str,
     current_prefix: &str,
     after: Option<&str>,
     limit: u64,
 ) -> AppResult<Vec<(String, String)>> {
+    let (table, pk) = (table::<E>(), pk::<E>().as_str());
     let mut q = Query::select();
     q.column(Alias::new(pk))
         .expr_as(Expr::col(Alias::new(column)), Alias::new("value"))
@@ -50,19 +54,17 @@ pub async fn stale_batch(
 
 /// `UPDATE table SET column = new WHERE pk = id AND column = old`: false when the row changed
 /// meanwhile (a concurrent write already stored a fresh ciphertext, which wins).
-pub async fn replace_value(
+pub async fn replace_value<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: &str,
-    pk: &str,
     column: &str,
     id: &str,
     old: &str,
     new: &str,
 ) -> AppResult<bool> {
     let mut q = Query::update();
-    q.table(Alias::new(table))
+    q.table(Alias::new(table::<E>()))
         .value(Alias::new(column), new)
-        .and_where(Expr::col(Alias::new(pk)).eq(id))
+        .and_where(Expr::col(Alias::new(pk::<E>().as_str())).eq(id))
         .and_where(Expr::col(Alias::new(column)).eq(old));
     Ok(db.execute(&q).await?.rows_affected() == 1)
 }

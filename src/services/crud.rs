@@ -31,7 +31,7 @@ use sea_orm::{
     sea_query::StringLen,
 };
 
-use crate::catalog::{CHANNEL_COLUMN, Catalogued, ChannelScope, Domain, Facts, Lifecycle, Stale, Summary, Table};
+use crate::catalog::{CHANNEL_COLUMN, Catalogued, ChannelScope, Domain, Facts, Lifecycle, Stale, Summary};
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Money, Percent, Phone, Rate, Score};
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult, field_name};
@@ -268,7 +268,7 @@ where
         channel_for(actor, "channelId", channel)?;
     }
     refs.check(&**w, &actor.access).await?;
-    let created = am.insert(&**w).await?;
+    let created = crate::repo::write::insert::<E>(&**w, am).await?;
     effects::<E>(w, None, Some(&created));
     Ok(created)
 }
@@ -364,7 +364,7 @@ where
         channel_for(actor, "channelId", channel)?;
     }
     refs.check(&**w, &actor.access).await?;
-    let updated = am.update(&**w).await?;
+    let updated = crate::repo::write::update::<E>(&**w, am).await?;
     effects::<E>(w, Some(&current), Some(&updated));
     Ok(updated)
 }
@@ -388,7 +388,7 @@ where
         }
         expect.push(("lead_status", Value::from(status)));
     }
-    if !crate::repo::write::delete_where(&**w, table.name, table.pk, id, expect).await? {
+    if !crate::repo::write::delete_where::<E>(&**w, id, expect).await? {
         return Err(AppError::Conflict(format!(
             "{} {id} was changed by another request meanwhile; read it again and retry",
             table.name
@@ -556,7 +556,7 @@ where
     let conditions = key_conditions(pii, &E::FACTS, key, &draft)?;
     for attempt in 0..2 {
         let w = Write::begin(store).await?;
-        let existing = find_by_key(&*w, E::TABLE, &conditions).await?;
+        let existing = find_by_key::<E>(&*w, &conditions).await?;
         let result = match existing {
             Some(id) => {
                 let mut update_draft = draft.clone();
@@ -624,16 +624,15 @@ fn key_conditions(
 }
 
 /// The id of the first record matching one of the alternatives.
-async fn find_by_key(
+async fn find_by_key<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    table: Table,
     alternatives: &[Vec<(&'static str, Value)>],
 ) -> AppResult<Option<String>> {
     use crate::repo::filter::{CmpOp, Filter};
     for conj in alternatives {
         let filter =
             Filter::all(conj.iter().map(|(col, v)| Filter::Cmp { col, op: CmpOp::Eq, value: v.clone() }).collect());
-        let ids = crate::repo::write::first_id(db, table, filter.as_ref()).await?;
+        let ids = crate::repo::write::first_id::<E>(db, filter.as_ref()).await?;
         if ids.is_some() {
             return Ok(ids);
         }

@@ -34,8 +34,7 @@ use std::collections::{HashMap, HashSet};
 
 use entity::enums::EntityType;
 use entity::{account, contact};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::domain::value::{self, CreditCode};
 use crate::error::AppResult;
@@ -195,29 +194,25 @@ pub async fn resolve_contact(
     wechat_id: Option<&str>,
     cap: u64,
 ) -> AppResult<ContactMatch> {
-    let keys: [(MatchKey, PiiColumn, Option<&str>); 3] = [
-        (MatchKey::Phone, pii::MOBILE_PHONE, phone),
-        (MatchKey::Email, pii::EMAIL, email),
-        (MatchKey::WechatId, pii::WECHAT_ID, wechat_id),
+    use contact::Column;
+    let keys: [(MatchKey, PiiColumn, Column, Option<&str>); 3] = [
+        (MatchKey::Phone, pii::MOBILE_PHONE, Column::MobilePhoneBidx, phone),
+        (MatchKey::Email, pii::EMAIL, Column::EmailBidx, email),
+        (MatchKey::WechatId, pii::WECHAT_ID, Column::WechatIdBidx, wechat_id),
     ];
     let mut hits = Vec::new();
     let mut rows: Vec<contact::Model> = Vec::new();
-    for (key, col, raw) in keys {
+    for (key, col, bidx, raw) in keys {
         let Some(raw) = given(raw) else { continue };
         let contact_bidx = pii.blind("contact", col, raw)?;
         let lead_bidx = pii.blind("lead", col, raw)?;
-        let found = contact::Entity::find()
-            .filter(Expr::col(Alias::new(col.bidx)).eq(contact_bidx.as_str()))
-            .order_by_asc(contact::Column::ContactId)
-            .limit(CANDIDATE_LIMIT)
-            .all(db)
-            .await?;
+        let found = repo::identity::matching::<contact::Entity>(db, bidx, &contact_bidx, CANDIDATE_LIMIT).await?;
         let shared_by = repo::identity::people_sharing(db, col.bidx, &contact_bidx, &lead_bidx).await?;
         hits.push(KeyHits { key, ids: found.iter().map(|c| c.contact_id.clone()).collect(), shared_by });
         rows.extend(found);
     }
     let tombstones = rows.iter().filter(|c| c.merged_into_id.is_some()).map(|c| c.contact_id.clone());
-    let live = survivors(db, CONTACT, tombstones.collect()).await?;
+    let live = survivors::<contact::Entity>(db, tombstones.collect()).await?;
     hits.iter_mut().for_each(|h| h.ids = follow(&h.ids, &live));
     let decision = decide(EntityType::Contact, &hits, cap);
     let contact = match &decision.linked {
@@ -231,15 +226,11 @@ const CONTACT: repo::page::Table = repo::page::Table { name: "contact", pk: "con
 const ACCOUNT: repo::page::Table = repo::page::Table { name: "account", pk: "account_id" };
 
 /// The live record of each tombstone among `ids` (none asked when there is no tombstone).
-async fn survivors(
-    db: &impl ConnectionTrait,
-    table: repo::page::Table,
-    ids: Vec<String>,
-) -> AppResult<HashMap<String, String>> {
+async fn survivors<E: EntityTrait>(db: &impl ConnectionTrait, ids: Vec<String>) -> AppResult<HashMap<String, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    repo::merge::survivors(db, table.name, table.pk, &ids).await
+    repo::merge::survivors::<E>(db, &ids).await
 }
 
 /// `ids` with every tombstone replaced by its live record, each record once, in order.
@@ -279,15 +270,18 @@ pub async fn resolve_account(
     ];
     for (key, column, wanted) in keys {
         let Some(wanted) = wanted else { continue };
-        let query = account::Entity::find().filter(column.eq(wanted));
-        let found = query.clone().order_by_asc(account::Column::AccountId).limit(CANDIDATE_LIMIT).all(db).await?;
+        let found = repo::identity::matching::<account::Entity>(db, column, wanted, CANDIDATE_LIMIT).await?;
         // Below the limit the rows are all there is: counted after tombstones are resolved.
-        let counted = if (found.len() as u64) < CANDIDATE_LIMIT { None } else { Some(query.count(db).await?) };
+        let counted = if (found.len() as u64) < CANDIDATE_LIMIT {
+            None
+        } else {
+            Some(repo::identity::count_matching::<account::Entity>(db, column, wanted).await?)
+        };
         found_by_key.push((key, found.iter().map(|a| a.account_id.clone()).collect::<Vec<_>>(), counted));
         rows.extend(found);
     }
     let tombstones = rows.iter().filter(|a| a.merged_into_id.is_some()).map(|a| a.account_id.clone());
-    let live = survivors(db, ACCOUNT, tombstones.collect()).await?;
+    let live = survivors::<account::Entity>(db, tombstones.collect()).await?;
     let hits: Vec<KeyHits> = found_by_key
         .into_iter()
         .map(|(key, ids, counted)| {

@@ -8,9 +8,8 @@
 //!    `mergedIds[i]`); the survivor and every merged record visible to the caller
 //!    (`BAD_USER_INPUT` naming `survivorId` / `mergedIds[i]`); neither already a tombstone
 //!    (`CONFLICT`).
-//! 2. **Re-point** every reference to a merged record onto the survivor (the catalogue's references
-//!    to the table, `RefColumn::all_to`): one `UPDATE … WHERE pk IN (…)` per table, column and
-//!    merged record, after
+//! 2. **Re-point** every reference to a merged record onto the survivor (the catalogue's
+//!    references to the table, `RefColumn::all_to`): one `UPDATE … WHERE pk IN (…)` per table, column and merged record, after
 //!    selecting the affected keys (the undo log needs them). A row whose move would break a unique
 //!    index (the survivor already has that tag, segment membership, score record, campaign
 //!    membership, account–contact link or account relation — or two merged records have it) or
@@ -26,7 +25,7 @@
 //! 4. **Tombstones**: `merged_into_id` = survivor, `updated_at` = now (guarded on not being merged
 //!    meanwhile). Tombstones stay readable and filterable (`mergedIntoId`).
 //! 5. Summaries of the survivor and the merged records are marked stale (refreshed after the
-//!    commit), and the `merge_ledger` row is written with the undo log ([`Undo`]).
+//!    commit), and the `merge_ledger` row is written with the undo log ([`rules::Undo`]).
 //!
 //! Any error rolls everything back. Unmerge replays the undo log in reverse in one transaction:
 //! the survivor's filled fields return to NULL/`''`, the tombstones get their cleared values,
@@ -36,34 +35,29 @@
 //! looked up in this module's constants, never used as given. The ledger row stays, with
 //! `unmerged_at`; a second unmerge is `CONFLICT`.
 //!
+//! What is filled, moved, left and logged is decided by [`rules`] (`domain/merge.rs`, pure and
+//! unit-tested); this module reads, applies, and replays.
+//!
 //! Decisions: a merged record's own `merged_into_id` chain is not rewritten (tombstones of an
 //! earlier merge keep pointing at their survivor, which may itself become a tombstone); the
 //! survivor's filled fields are restored on unmerge even if edited since (the undo log holds no
 //! plaintext to compare with); a contact merge refreshes contact summaries only, an account merge
 //! account summaries only.
 
-use std::collections::{BTreeMap, HashSet};
-
-use chrono::{DateTime, Utc};
 use entity::enums::EntityType;
 use entity::{account, contact, merge_ledger};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ColumnType, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
-    IntoActiveModel, Iterable, ModelTrait, Value,
-};
-use serde::{Deserialize, Serialize};
+use sea_orm::{DatabaseTransaction, EntityTrait, FromQueryResult, Value};
 
-use crate::catalog::{self, Catalogued, Facts};
+use crate::catalog::{self, Catalogued};
+pub use crate::domain::merge::MAX_MERGED;
+use crate::domain::merge::{self as rules, FillRules, Repointed, SealedColumn, Take, Tombstone, Undo};
 use crate::error::{AppError, AppResult};
-use crate::repo::merge::{RefColumn, Referencing};
+use crate::repo::merge::RefColumn;
 use crate::repo::page::Table;
 use crate::repo::{self, summary};
-use crate::services::pii::Pii;
+use crate::services::pii::{PII_COLUMNS, Pii, PiiColumn};
 use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, new_id, now, visible};
-
-/// Records merged into one survivor per call.
-pub const MAX_MERGED: usize = 20;
 
 /// What differs between merging contacts and merging accounts.
 struct Kind {
@@ -85,63 +79,26 @@ const ACCOUNT: Kind = Kind {
 };
 
 impl Kind {
-    fn facts(&self) -> &'static Facts {
-        catalog::of(self.table.name)
+    /// The survivor's fill, from the catalogue: the encrypted columns, and the columns that alone
+    /// are a unique key (an encrypted column's key is its blind index) — those move off the
+    /// tombstone.
+    fn fill(&self) -> FillRules {
+        let facts = catalog::of(self.table.name);
+        let alone = |col: &str| facts.unique.iter().any(|u| u.1 == [col]);
+        FillRules {
+            sealed: facts
+                .pii
+                .iter()
+                .map(|p| SealedColumn { column: p.column, bidx: p.bidx, unique: alone(p.bidx) })
+                .collect(),
+            unique_plain: facts
+                .unique
+                .iter()
+                .filter(|u| u.1.len() == 1 && facts.domain(u.1[0]) != Some(catalog::Domain::BlindIndex))
+                .map(|u| u.1[0])
+                .collect(),
+        }
     }
-
-    /// Whether `col` alone is a unique key: its value moves from the tombstone to the survivor
-    /// (an encrypted column's key is its blind index).
-    fn moves(&self, col: &str) -> bool {
-        self.facts().unique.iter().any(|u| u.1 == [col])
-    }
-}
-
-/// Columns a merge never fills (besides NOT NULL ones and blind indexes).
-const NEVER_FILLED: &[&str] = &["created_at", "updated_at", "merged_into_id"];
-
-/// The undo log of one merge (`merge_ledger.undo`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Undo {
-    /// The survivor's `updated_at` before the merge (RFC 3339).
-    pub survivor_updated_at: String,
-    /// Survivor columns the merge filled, with their previous value: `None` = NULL, else `""`.
-    pub filled: Vec<Filled>,
-    /// The merged records, in `mergedIds` order.
-    pub tombstones: Vec<Tombstone>,
-    /// Re-pointed rows, per table, column and previous target, in the order moved.
-    pub repointed: Vec<Repointed>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Filled {
-    pub col: String,
-    pub old: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Tombstone {
-    pub id: String,
-    /// `updated_at` before the merge (RFC 3339).
-    pub updated_at: String,
-    /// Values under a unique index that moved to the survivor and were cleared here (for PII: the
-    /// ciphertext and the blind index, as two entries).
-    pub cleared: Vec<Cleared>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Cleared {
-    pub col: String,
-    pub old: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Repointed {
-    pub table: String,
-    pub pk_col: String,
-    pub col: String,
-    /// The merged record the rows referenced.
-    pub old: String,
-    pub pks: Vec<String>,
 }
 
 /// Rows of one reference column.
@@ -212,31 +169,6 @@ pub async fn unmerge_accounts(store: &Store, actor: &Actor, ledger_id: &str) -> 
     unmerge::<account::Entity>(store, actor, &ACCOUNT, ledger_id).await
 }
 
-/// The input's own rules, before anything is read.
-pub fn check_ids(survivor_id: &str, merged_ids: &[String]) -> AppResult<()> {
-    if survivor_id.trim().is_empty() {
-        return Err(AppError::bad_input("survivorId: must not be empty"));
-    }
-    if merged_ids.is_empty() {
-        return Err(AppError::bad_input("mergedIds: at least one record to merge"));
-    }
-    if merged_ids.len() > MAX_MERGED {
-        return Err(AppError::bad_input(format!("mergedIds: at most {MAX_MERGED} records per merge")));
-    }
-    let mut seen = HashSet::new();
-    for (i, id) in merged_ids.iter().enumerate() {
-        if id == survivor_id {
-            return Err(AppError::bad_input(format!(
-                "mergedIds[{i}]: is the survivor; a record cannot merge into itself"
-            )));
-        }
-        if !seen.insert(id.as_str()) {
-            return Err(AppError::bad_input(format!("mergedIds[{i}]: {id} is listed twice")));
-        }
-    }
-    Ok(())
-}
-
 async fn in_transaction<T, F>(store: &Store, work: F) -> AppResult<T>
 where
     F: AsyncFnOnce(&Write<'_>) -> AppResult<T>,
@@ -274,48 +206,12 @@ fn concurrent(what: &str, id: &str) -> AppError {
     AppError::Conflict(format!("{what} {id} was changed by another request meanwhile; read it again and retry"))
 }
 
-fn column_of<E: EntityTrait>(name: &str) -> AppResult<E::Column> {
-    E::Column::iter()
-        .find(|c| c.as_str() == name)
-        .ok_or_else(|| AppError::internal(format!("merge ledger names an unknown column {name}")))
-}
-
-fn text(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(Some(s)) => Some(s.as_str()),
-        _ => None,
-    }
-}
-
-fn is_null(v: &Value) -> bool {
-    *v == v.as_null()
-}
-
-/// NULL or `''`: a field the merge may fill.
-fn is_unset(v: &Value) -> bool {
-    is_null(v) || text(v) == Some("")
-}
-
-/// A value worth copying: not NULL, not blank.
-fn has_value(v: &Value) -> bool {
-    !is_null(v) && text(v).is_none_or(|s| !s.trim().is_empty())
-}
-
-fn is_text(c: &impl ColumnTrait) -> bool {
-    matches!(c.def().get_column_type(), ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_))
-}
-
-fn rfc3339(v: &Value) -> AppResult<String> {
-    match v {
-        Value::ChronoDateTimeUtc(Some(t)) => Ok(t.to_rfc3339()),
-        other => Err(AppError::internal(format!("updated_at is not a UTC timestamp: {other:?}"))),
-    }
-}
-
-fn parse_time(s: &str) -> AppResult<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| AppError::internal(format!("merge ledger holds a bad timestamp {s}: {e}")))
+/// The encrypted column behind a column of the fill rules.
+fn pii_column(sealed: SealedColumn) -> AppResult<PiiColumn> {
+    PII_COLUMNS
+        .into_iter()
+        .find(|c| c.column == sealed.column)
+        .ok_or_else(|| AppError::internal(format!("{} is not an encrypted column", sealed.column)))
 }
 
 /// A record by id through the caller's access, or `BAD_USER_INPUT` naming the field.
@@ -328,13 +224,7 @@ where
         AppError::NotFound(_) => AppError::bad_input(format!("{field}: no {} with id {id}", kind.table.name)),
         other => other,
     })?;
-    let merged_into = model.get(column_of::<E>("merged_into_id")?);
-    if let Some(into) = text(&merged_into) {
-        return Err(AppError::Conflict(format!(
-            "{field}: {} {id} was merged into {into} already (unmerge that first)",
-            kind.table.name
-        )));
-    }
+    rules::ensure_live::<E>(field, &model)?;
     Ok(model)
 }
 
@@ -350,7 +240,7 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Send + Sync,
 {
-    check_ids(survivor_id, merged_ids)?;
+    rules::check_ids(survivor_id, merged_ids)?;
     in_transaction(store, async |w| merge_in::<E>(w, pii, actor, kind, survivor_id, merged_ids).await).await
 }
 
@@ -373,8 +263,7 @@ where
     for (i, id) in merged_ids.iter().enumerate() {
         merged.push(record::<E>(txn, actor, kind, &format!("mergedIds[{i}]"), id).await?);
     }
-    let updated_at = column_of::<E>("updated_at")?;
-    let mut undo = Undo { survivor_updated_at: rfc3339(&survivor.get(updated_at))?, ..Undo::default() };
+    let mut undo = Undo { survivor_updated_at: rules::updated_at::<E>(&survivor)?, ..Undo::default() };
 
     // 1. References.
     let (mut repointed, mut left) = (Vec::new(), Vec::new());
@@ -390,84 +279,32 @@ where
 
     // 2. The survivor's empty fields (PII is opened here: a value that does not decrypt fails the
     //    whole merge, after the statements above — they roll back with it).
+    let fill = rules::fill::<E>(&kind.fill(), &survivor, &merged)?;
     let mut sets: Vec<(&'static str, Value)> = vec![("updated_at", Value::from(at))];
-    let mut guard_text: Vec<&'static str> = Vec::new();
-    let mut guard_null: Vec<&'static str> = vec!["merged_into_id"];
-    let mut cleared: Vec<Vec<Cleared>> = vec![Vec::new(); merged.len()];
-    let mut filled = Vec::new();
-    let pii_names: Vec<&str> = kind.facts().pii.iter().flat_map(|c| [c.column, c.bidx]).collect();
-    for c in E::Column::iter() {
-        let name = c.as_str();
-        if name == kind.table.pk
-            || NEVER_FILLED.contains(&name)
-            || pii_names.contains(&name)
-            || name.ends_with("_bidx")
-            || !c.def().is_null()
-        {
-            continue;
-        }
-        let current = survivor.get(c);
-        if !is_unset(&current) {
-            continue;
-        }
-        let Some((i, value)) = merged.iter().map(|m| m.get(c)).enumerate().find(|(_, v)| has_value(v)) else {
-            continue;
-        };
-        if kind.moves(name) {
-            let old = text(&value).unwrap_or_default().to_string();
-            cleared[i].push(Cleared { col: name.to_string(), old });
-        }
-        undo.filled.push(Filled { col: name.to_string(), old: text(&current).map(str::to_string) });
-        if is_text(&c) {
-            guard_text.push(name)
-        } else {
-            guard_null.push(name)
-        }
-        sets.push((name, value));
-        filled.push(name.to_string());
-    }
-    for col in kind.facts().pii {
-        let current = survivor.get(column_of::<E>(col.column)?);
-        if !is_unset(&current) {
-            continue;
-        }
-        let found = merged.iter().zip(merged_ids).enumerate().find_map(|(i, (m, id))| {
-            text(&m.get(column_of::<E>(col.column).ok()?)).filter(|s| !s.is_empty()).map(|ct| (i, id, ct.to_string()))
-        });
-        let Some((i, from_id, ciphertext)) = found else { continue };
-        let plain = pii.open(kind.table.name, *col, from_id, &ciphertext)?;
-        let sealed = pii.seal(kind.table.name, *col, survivor_id, &plain)?;
-        if kind.moves(col.bidx) {
-            cleared[i].push(Cleared { col: col.column.to_string(), old: ciphertext });
-            let bidx = merged[i].get(column_of::<E>(col.bidx)?);
-            if let Some(bidx) = text(&bidx) {
-                cleared[i].push(Cleared { col: col.bidx.to_string(), old: bidx.to_string() });
+    for (name, take) in fill.sets {
+        match take {
+            Take::Value(value) => sets.push((name, value)),
+            Take::Reseal { column, from, ciphertext } => {
+                let col = pii_column(column)?;
+                let plain = pii.open(kind.table.name, col, &merged_ids[from], &ciphertext)?;
+                let sealed = pii.seal(kind.table.name, col, survivor_id, &plain)?;
+                sets.push((col.column, Value::from(sealed.ciphertext)));
+                sets.push((col.bidx, Value::from(sealed.bidx)));
             }
         }
-        let current_bidx = survivor.get(column_of::<E>(col.bidx)?);
-        undo.filled.push(Filled { col: col.column.to_string(), old: text(&current).map(str::to_string) });
-        undo.filled.push(Filled { col: col.bidx.to_string(), old: text(&current_bidx).map(str::to_string) });
-        guard_text.push(col.column);
-        sets.push((col.column, Value::from(sealed.ciphertext)));
-        sets.push((col.bidx, Value::from(sealed.bidx)));
-        filled.push(col.column.to_string());
     }
+    undo.filled = fill.undo;
 
     // 3. Tombstones (first: a unique value must leave the tombstone before the survivor takes it).
-    for ((m, id), cleared) in merged.iter().zip(merged_ids).zip(cleared) {
-        let mut sets = vec![("merged_into_id", Value::from(survivor_id)), ("updated_at", Value::from(at))];
-        for c in &cleared {
-            sets.push((column_of::<E>(&c.col)?.as_str(), Value::String(None)));
+    for ((m, id), cleared) in merged.iter().zip(merged_ids).zip(fill.cleared) {
+        let sets = rules::tombstone_sets::<E>(survivor_id, at, &cleared)?;
+        if !repo::merge::update_if_unset::<E>(txn, id, sets, &[], &["merged_into_id"]).await? {
+            return Err(concurrent(kind.table.name, id));
         }
-        let (table, pk) = (kind.table.name, kind.table.pk);
-        if !repo::merge::update_if_unset(txn, table, pk, id, sets, &[], &["merged_into_id"]).await? {
-            return Err(concurrent(table, id));
-        }
-        undo.tombstones.push(Tombstone { id: id.clone(), updated_at: rfc3339(&m.get(updated_at))?, cleared });
+        undo.tombstones.push(Tombstone { id: id.clone(), updated_at: rules::updated_at::<E>(m)?, cleared });
     }
-    let (table, pk) = (kind.table.name, kind.table.pk);
-    if !repo::merge::update_if_unset(txn, table, pk, survivor_id, sets, &guard_text, &guard_null).await? {
-        return Err(concurrent(table, survivor_id));
+    if !repo::merge::update_if_unset::<E>(txn, survivor_id, sets, &fill.guard_text, &fill.guard_null).await? {
+        return Err(concurrent(kind.table.name, survivor_id));
     }
 
     // 4. Summaries and the ledger.
@@ -484,13 +321,13 @@ where
         merged_by_user_id: actor.user_id(txn).await?,
         unmerged_at: None,
     };
-    let ledger = ledger.into_active_model().insert(txn).await?;
-    let survivor = E::find_by_id_str(txn, survivor_id).await?;
+    let ledger = repo::write::insert_model(txn, ledger).await?;
+    let survivor = reread::<E>(txn, survivor_id).await?;
     Ok(MergeResult {
         ledger_id: ledger.ledger_id,
         survivor,
         merged_ids: merged_ids.to_vec(),
-        filled,
+        filled: fill.filled,
         repointed,
         left_on_tombstones: left,
     })
@@ -506,26 +343,18 @@ async fn repoint(
     merged_ids: &[String],
     log: &mut Vec<Repointed>,
 ) -> AppResult<(u64, u64)> {
-    let mut rows: Vec<Referencing> = repo::merge::referencing(txn, r, merged_ids).await?;
+    let rows = repo::merge::referencing(txn, r, merged_ids).await?;
     if rows.is_empty() {
         return Ok((0, 0));
     }
-    let order = |id: &str| merged_ids.iter().position(|m| m == id).unwrap_or(usize::MAX);
-    rows.sort_by(|a, b| (order(&a.target), &a.pk).cmp(&(order(&b.target), &b.pk)));
-    let mut taken: HashSet<Vec<String>> = repo::merge::groups_of(txn, r, survivor_id).await?.into_iter().collect();
-    let mut moves: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
-    let mut left = 0;
-    for row in rows {
-        let self_reference = row.other.as_deref() == Some(survivor_id);
-        let collides = r.unique_with().next().is_some() && !taken.insert(row.group.clone());
-        if self_reference || collides {
-            left += 1;
-            continue;
-        }
-        moves.entry(order(&row.target)).or_insert_with(|| (row.target.clone(), Vec::new())).1.push(row.pk);
-    }
+    let taken = repo::merge::groups_of(txn, r, survivor_id).await?;
+    let rows = rows
+        .into_iter()
+        .map(|row| rules::Reference { pk: row.pk, target: row.target, group: row.group, other: row.other })
+        .collect();
+    let plan = rules::repoint(rows, merged_ids, survivor_id, r.unique_with().next().is_some(), taken);
     let mut moved = 0;
-    for (_, (old, pks)) in moves {
+    for (old, pks) in plan.moves {
         let n = repo::merge::set_reference(txn, r, &pks, survivor_id, Some(&old)).await?;
         if n != pks.len() as u64 {
             return Err(concurrent(r.table, &old));
@@ -533,31 +362,15 @@ async fn repoint(
         moved += n;
         log.push(Repointed { table: r.table.to_string(), pk_col: r.pk.to_string(), col: r.col.to_string(), old, pks });
     }
-    Ok((moved, left))
+    Ok((moved, plan.left))
 }
 
-/// `find_by_id` for a string primary key, inside the transaction; a record that vanished inside
-/// it is an internal error.
-trait FindById: EntityTrait {
-    async fn find_by_id_str(txn: &DatabaseTransaction, id: &str) -> AppResult<Self::Model>;
-}
-
-impl<E: EntityTrait> FindById for E
-where
-    E::Model: Send + Sync,
-{
-    async fn find_by_id_str(txn: &DatabaseTransaction, id: &str) -> AppResult<E::Model> {
-        use sea_orm::QueryFilter;
-        let pk = E::PrimaryKey::iter()
-            .next()
-            .map(sea_orm::PrimaryKeyToColumn::into_column)
-            .ok_or_else(|| AppError::internal("entity without a primary key"))?;
-        E::find()
-            .filter(pk.eq(id))
-            .one(txn)
-            .await?
-            .ok_or_else(|| AppError::internal(format!("{id} vanished inside its merge transaction")))
-    }
+/// The record `id` of `E`, read inside the transaction; one that vanished inside it is an
+/// internal error.
+async fn reread<E: EntityTrait>(txn: &DatabaseTransaction, id: &str) -> AppResult<E::Model> {
+    repo::write::find_by_id::<E>(txn, id)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("{id} vanished inside its merge transaction")))
 }
 
 async fn unmerge<E>(store: &Store, actor: &Actor, kind: &Kind, ledger_id: &str) -> AppResult<UnmergeResult>
@@ -577,60 +390,34 @@ where
     let at = now();
     // The claim is the first statement (SQLite takes its write lock before any read; PostgreSQL
     // makes a concurrent unmerge of the same ledger wait here and then find it undone).
-    let claimed = repo::merge::update_if_unset(
+    let claimed = repo::merge::update_if_unset::<merge_ledger::Entity>(
         txn,
-        "merge_ledger",
-        "ledger_id",
         ledger_id,
         vec![("unmerged_at", Value::from(at))],
         &[],
         &["unmerged_at"],
     )
     .await?;
-    let ledger = merge_ledger::Entity::find_by_id(ledger_id)
-        .one(txn)
+    let ledger = repo::write::find_by_id::<merge_ledger::Entity>(txn, ledger_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("merge ledger {ledger_id}")))?;
-    if ledger.entity_type != kind.entity {
-        let other = if kind.entity == EntityType::Contact { "unmergeAccounts" } else { "unmergeContacts" };
-        return Err(AppError::bad_input(format!(
-            "ledgerId: ledger {ledger_id} records a merge of {}; use {other}",
-            if ledger.entity_type == EntityType::Contact { "contacts" } else { "accounts" }
-        )));
-    }
-    if !claimed {
-        return Err(AppError::Conflict(format!("ledgerId: merge {ledger_id} was undone already")));
-    }
-    let undo: Undo = serde_json::from_value(ledger.undo.clone())
-        .map_err(|e| AppError::internal(format!("merge ledger {ledger_id}: unreadable undo log: {e}")))?;
+    let undo = rules::undo_log(&ledger, kind.entity, claimed)?;
     let survivor_id = ledger.survivor_id.clone();
-    let (table, pk) = (kind.table.name, kind.table.pk);
+    let table = kind.table.name;
 
     // Reverse order of the merge: survivor fields, tombstones, references.
-    let survivor = E::find_by_id_str(txn, &survivor_id)
+    let survivor = reread::<E>(txn, &survivor_id)
         .await
         .map_err(|_| AppError::Conflict(format!("the survivor {survivor_id} no longer exists; cannot unmerge")))?;
-    let mut sets = vec![("updated_at", Value::from(parse_time(&undo.survivor_updated_at)?))];
-    for f in &undo.filled {
-        let c = column_of::<E>(&f.col)?;
-        let value = match &f.old {
-            Some(s) => Value::from(s.as_str()),
-            None => survivor.get(c).as_null(),
-        };
-        sets.push((c.as_str(), value));
-    }
-    if !repo::write::update_where(txn, table, pk, &survivor_id, sets, vec![]).await? {
+    let sets = rules::survivor_restore::<E>(&undo, &survivor)?;
+    if !repo::write::update_where::<E>(txn, &survivor_id, sets, vec![]).await? {
         return Err(concurrent(table, &survivor_id));
     }
     let mut restored_ids = Vec::new();
     for t in undo.tombstones.iter().rev() {
-        let mut sets =
-            vec![("merged_into_id", Value::String(None)), ("updated_at", Value::from(parse_time(&t.updated_at)?))];
-        for c in &t.cleared {
-            sets.push((column_of::<E>(&c.col)?.as_str(), Value::from(c.old.as_str())));
-        }
+        let sets = rules::tombstone_restore::<E>(t)?;
         let expect = vec![("merged_into_id", Value::from(survivor_id.as_str()))];
-        if !repo::write::update_where(txn, table, pk, &t.id, sets, expect).await? {
+        if !repo::write::update_where::<E>(txn, &t.id, sets, expect).await? {
             return Err(AppError::Conflict(format!(
                 "{table} {} is no longer merged into {survivor_id}; cannot unmerge",
                 t.id
@@ -666,64 +453,4 @@ where
         rows_restored,
         rows_changed_since: changed,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn merged_ids_must_be_distinct_non_empty_bounded_and_not_the_survivor() {
-        assert!(check_ids("S", &ids(&["A", "B"])).is_ok());
-        let e = check_ids("S", &[]).unwrap_err();
-        assert!(e.to_string().starts_with("mergedIds:"), "{e}");
-        let e = check_ids("S", &ids(&["A", "S"])).unwrap_err();
-        assert!(e.to_string().starts_with("mergedIds[1]:"), "{e}");
-        let e = check_ids("S", &ids(&["A", "A"])).unwrap_err();
-        assert!(e.to_string().starts_with("mergedIds[1]:"), "{e}");
-        let many: Vec<String> = (0..=MAX_MERGED).map(|i| format!("C{i}")).collect();
-        assert_eq!(check_ids("S", &many).unwrap_err().code(), "BAD_USER_INPUT");
-    }
-
-    #[test]
-    fn only_null_or_empty_fields_are_unset_and_only_non_blank_values_are_copied() {
-        assert!(is_unset(&Value::String(None)));
-        assert!(is_unset(&Value::from("")));
-        assert!(!is_unset(&Value::from(" x")));
-        assert!(is_unset(&Value::Int(None)));
-        assert!(!has_value(&Value::from("  ")));
-        assert!(has_value(&Value::Int(Some(0))));
-        assert!(!has_value(&Value::Json(None)));
-    }
-
-    #[test]
-    fn the_undo_log_round_trips_through_json() {
-        let undo = Undo {
-            survivor_updated_at: Utc::now().to_rfc3339(),
-            filled: vec![
-                Filled { col: "city".into(), old: None },
-                Filled { col: "job_title".into(), old: Some("".into()) },
-            ],
-            tombstones: vec![Tombstone {
-                id: "CNT_2".into(),
-                updated_at: Utc::now().to_rfc3339(),
-                cleared: vec![Cleared { col: "email".into(), old: "v1:k:x".into() }],
-            }],
-            repointed: vec![Repointed {
-                table: "event".into(),
-                pk_col: "event_id".into(),
-                col: "contact_id".into(),
-                old: "CNT_2".into(),
-                pks: vec!["EVT_1".into()],
-            }],
-        };
-        let back: Undo = serde_json::from_value(serde_json::to_value(&undo).unwrap()).unwrap();
-        assert_eq!(back, undo);
-        let t = Utc::now();
-        assert_eq!(parse_time(&t.to_rfc3339()).unwrap(), t);
-    }
 }

@@ -5,8 +5,7 @@
 
 use entity::enums::{LeadStatus, OpportunityStage};
 use entity::{lead, opportunity, opportunity_stage_history};
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
-use sea_orm::{ColumnTrait, Value};
+use sea_orm::{DatabaseTransaction, Value};
 
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult};
@@ -40,10 +39,11 @@ pub async fn change_lead_status(store: &Store, actor: &Actor, lead_id: &str, to:
         sets.push(("last_contacted_at", Value::from(at)));
     }
     let expect = vec![("lead_status", Value::from(lead_status::lead_status_name(lead.lead_status)))];
-    if !repo::write::update_where(txn, "lead", "lead_id", lead_id, sets, expect).await? {
+    if !repo::write::update_where::<lead::Entity>(txn, lead_id, sets, expect).await? {
         return Err(concurrent("lead", lead_id));
     }
-    let updated = lead::Entity::find_by_id(lead_id).one(txn).await?.ok_or_else(|| concurrent("lead", lead_id))?;
+    let updated =
+        repo::write::find_by_id::<lead::Entity>(txn, lead_id).await?.ok_or_else(|| concurrent("lead", lead_id))?;
     w.emit(DomainEvent::LeadStatusChanged {
         lead_id: lead_id.to_string(),
         channel_id: updated.channel_id.clone(),
@@ -79,11 +79,7 @@ pub async fn move_opportunity_stage(
     let step = opportunity_stage::stage_transition(opp.stage, to, close_reason)?;
     let at = now();
     // The stage being left was entered at its last history row, or at creation.
-    let last = opportunity_stage_history::Entity::find()
-        .filter(opportunity_stage_history::Column::OpportunityId.eq(opportunity_id))
-        .order_by_desc(opportunity_stage_history::Column::ChangedAt)
-        .one(txn)
-        .await?;
+    let last = repo::pipeline::last_stage_change(txn, opportunity_id).await?;
     let entered = last.map_or(opp.created_at, |h| h.changed_at);
     let history = opportunity_stage_history::Model {
         history_id: new_id("OSH"),
@@ -95,7 +91,7 @@ pub async fn move_opportunity_stage(
         change_reason: step.close_reason.clone(),
         duration_days: Some(opportunity_stage::duration_days(entered, at)),
     };
-    history.into_active_model().insert(txn).await?;
+    repo::write::insert_model(txn, history).await?;
     let mut sets: Vec<(&'static str, Value)> = vec![
         ("stage", Value::from(opportunity_stage::stage_name(to))),
         ("probability", Value::from(probability.unwrap_or(step.default_probability))),
@@ -109,11 +105,10 @@ pub async fn move_opportunity_stage(
         sets.push(("close_reason", Value::from(step.close_reason.clone())));
     }
     let expect = vec![("stage", Value::from(opportunity_stage::stage_name(opp.stage)))];
-    if !repo::write::update_where(txn, "opportunity", "opportunity_id", opportunity_id, sets, expect).await? {
+    if !repo::write::update_where::<opportunity::Entity>(txn, opportunity_id, sets, expect).await? {
         return Err(concurrent("opportunity", opportunity_id));
     }
-    let updated = opportunity::Entity::find_by_id(opportunity_id)
-        .one(txn)
+    let updated = repo::write::find_by_id::<opportunity::Entity>(txn, opportunity_id)
         .await?
         .ok_or_else(|| concurrent("opportunity", opportunity_id))?;
     w.emit(DomainEvent::OpportunityStageChanged {

@@ -9,10 +9,10 @@ use std::collections::HashSet;
 
 use entity::enums::{EntityType, TagSource};
 use entity::tag_relation;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::DatabaseConnection;
 
 use crate::error::{AppError, AppResult};
-use crate::repo::bulk;
+use crate::repo::{self, bulk};
 use crate::services::write::{Actor, Refs, new_id, now};
 
 /// Entities per call.
@@ -59,25 +59,6 @@ async fn validate(
     Ok(distinct)
 }
 
-/// The ids among `ids` that already carry the tag.
-async fn tagged(
-    db: &impl sea_orm::ConnectionTrait,
-    tag_id: &str,
-    ty: EntityType,
-    ids: &[String],
-) -> AppResult<HashSet<String>> {
-    let rows: Vec<String> = tag_relation::Entity::find()
-        .select_only()
-        .column(tag_relation::Column::EntityId)
-        .filter(tag_relation::Column::TagId.eq(tag_id))
-        .filter(tag_relation::Column::EntityType.eq(ty))
-        .filter(tag_relation::Column::EntityId.is_in(ids.iter().cloned()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 pub async fn tag_entities(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -87,7 +68,7 @@ pub async fn tag_entities(
 ) -> AppResult<TagChange> {
     let ids = validate(db, actor, tag_id, ty, ids).await?;
     let txn = crate::services::write::begin_write(db).await?;
-    let already = tagged(&txn, tag_id, ty, &ids).await?;
+    let already = repo::tag::tagged(&txn, tag_id, ty, &ids).await?;
     let by = actor.user_id(&txn).await?;
     let at = now();
     let rows: Vec<tag_relation::Model> = ids
@@ -117,12 +98,6 @@ pub async fn untag_entities(
     ids: &[String],
 ) -> AppResult<TagChange> {
     let ids = validate(db, actor, tag_id, ty, ids).await?;
-    let removed = tag_relation::Entity::delete_many()
-        .filter(tag_relation::Column::TagId.eq(tag_id))
-        .filter(tag_relation::Column::EntityType.eq(ty))
-        .filter(tag_relation::Column::EntityId.is_in(ids.iter().cloned()))
-        .exec(db)
-        .await?
-        .rows_affected;
+    let removed = repo::tag::untag(db, tag_id, ty, &ids).await?;
     Ok(TagChange { changed: removed, unchanged: ids.len() as u64 - removed })
 }

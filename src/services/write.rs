@@ -26,7 +26,7 @@ impl Actor {
     /// partner and service tokens have none. Written to `changed_by_user_id`, `tagged_by_user_id`…
     pub async fn user_id(&self, db: &impl ConnectionTrait) -> AppResult<Option<String>> {
         let subject = std::slice::from_ref(&self.principal.subject);
-        let found = repo::write::existing(db, "app_user", "user_id", subject, None).await?;
+        let found = repo::write::existing::<entity::app_user::Entity>(db, subject, None).await?;
         Ok(found.into_iter().next())
     }
 }
@@ -93,8 +93,8 @@ impl Refs {
                 return Err(AppError::bad_input(format!("{field}: no {table} with id {id}")));
             }
             if let Some((field, _, _, id)) = wanted().find(|w| found.get(&w.3).is_some_and(Option::is_some)) {
-                let live = repo::merge::survivors(db, table, key, std::slice::from_ref(id)).await?;
-                let into = live.get(id).or(found[id].as_ref()).cloned().unwrap_or_default();
+                let live = survivor_of(db, table, id).await?;
+                let into = live.as_ref().or(found[id].as_ref()).cloned().unwrap_or_default();
                 return Err(AppError::bad_input(format!("{field}: {table} {id} was merged into {into}")));
             }
         }
@@ -104,6 +104,17 @@ impl Refs {
 
 /// Tables whose records a merge turns into tombstones (`merged_into_id`, migration 3).
 pub const TOMBSTONE_TABLES: &[&str] = &["account", "contact"];
+
+/// The live record the tombstone `id` of `table` (one of [`TOMBSTONE_TABLES`]) was merged into.
+async fn survivor_of(db: &impl ConnectionTrait, table: &str, id: &str) -> AppResult<Option<String>> {
+    let ids = [id.to_string()];
+    let mut live = match table {
+        "account" => repo::merge::survivors::<entity::account::Entity>(db, &ids).await?,
+        "contact" => repo::merge::survivors::<entity::contact::Entity>(db, &ids).await?,
+        _ => return Ok(None),
+    };
+    Ok(live.remove(id))
+}
 
 /// A partner token writes only into its own channels, and must say which (a row without a
 /// channel would be invisible to it at once).
