@@ -120,7 +120,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(config, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.message());
             ExitCode::FAILURE
         }
     }

@@ -850,7 +850,7 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(e.code(), "BAD_USER_INPUT");
-        assert!(e.to_string().starts_with("opportunityName:"), "{e}");
+        assert!(e.message().starts_with("opportunityName:"), "{e:?}");
     }
 
     #[test]
@@ -861,7 +861,7 @@ mod tests {
         );
         let long = "商".repeat(OPPORTUNITY_NAME_MAX_CHARS + 1);
         let e = check_input(&ConvertLead { opportunity_name: Some(long), ..input() }).unwrap_err();
-        assert!(e.to_string().contains("opportunityName"), "{e}");
+        assert!(e.message().contains("opportunityName"), "{e:?}");
         let e = check_input(&ConvertLead { opportunity_name: Some("  ".into()), ..input() }).unwrap_err();
         assert_eq!(e.code(), "BAD_USER_INPUT");
         assert_eq!(check_input(&input()).unwrap(), None);
@@ -870,9 +870,9 @@ mod tests {
     #[test]
     fn overwrite_lead_source_needs_a_contact_and_a_contact_needs_its_account() {
         let e = check_input(&ConvertLead { overwrite_lead_source: true, ..input() }).unwrap_err();
-        assert!(e.to_string().starts_with("overwriteLeadSource:"), "{e}");
+        assert!(e.message().starts_with("overwriteLeadSource:"), "{e:?}");
         let e = check_input(&ConvertLead { contact_id: Some("CNT_1".into()), ..input() }).unwrap_err();
-        assert!(e.to_string().starts_with("contactId:"), "{e}");
+        assert!(e.message().starts_with("contactId:"), "{e:?}");
         let ok = ConvertLead {
             contact_id: Some("CNT_1".into()),
             account_id: Some("ACC_1".into()),

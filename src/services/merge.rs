@@ -326,7 +326,7 @@ where
         }
         Err(e) => {
             if let Err(rollback) = w.rollback().await {
-                tracing::warn!(error = %rollback, "rollback after a failed merge failed");
+                tracing::warn!(error = %rollback.message(), "rollback after a failed merge failed");
             }
             Err(e)
         }
@@ -760,11 +760,11 @@ mod tests {
     fn merged_ids_must_be_distinct_non_empty_bounded_and_not_the_survivor() {
         assert!(check_ids("S", &ids(&["A", "B"])).is_ok());
         let e = check_ids("S", &[]).unwrap_err();
-        assert!(e.to_string().starts_with("mergedIds:"), "{e}");
+        assert!(e.message().starts_with("mergedIds:"), "{e:?}");
         let e = check_ids("S", &ids(&["A", "S"])).unwrap_err();
-        assert!(e.to_string().starts_with("mergedIds[1]:"), "{e}");
+        assert!(e.message().starts_with("mergedIds[1]:"), "{e:?}");
         let e = check_ids("S", &ids(&["A", "A"])).unwrap_err();
-        assert!(e.to_string().starts_with("mergedIds[1]:"), "{e}");
+        assert!(e.message().starts_with("mergedIds[1]:"), "{e:?}");
         let many: Vec<String> = (0..=MAX_MERGED).map(|i| format!("C{i}")).collect();
         assert_eq!(check_ids("S", &many).unwrap_err().code(), "BAD_USER_INPUT");
     }
