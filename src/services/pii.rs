@@ -16,9 +16,9 @@ use entity::{contact, lead};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::crypto::{BlindIndex, CryptoError, FieldCipher, FieldContext, KeyRing, PiiKind};
+use crate::domain::mask::{mask_email, mask_phone, mask_wechat_id};
 use crate::error::{AppError, AppResult};
 use crate::repo;
-use crate::telemetry::{mask_email, mask_phone, mask_wechat_id};
 
 /// One encrypted column: its name, the blind-index column beside it, and how it normalises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
