@@ -22,6 +22,7 @@ mod fuzz;
 mod hardening;
 mod http_contract;
 mod integrity;
+mod layers;
 mod limits;
 mod merge;
 mod metrics_export;
