@@ -612,7 +612,7 @@ impl EntityId {
     }
 
     /// A new time-ordered id `<PREFIX>_<ULID>` (`LEAD_01JDQ3…`), the runtime counterpart of the
-    /// data generator's reproducible `services::seed::clock::prefix_id` (same shape; the ULID here
+    /// data generator's reproducible `seed::clock::prefix_id` (same shape; the ULID here
     /// takes the wall clock and OS randomness).
     ///
     /// # Panics
