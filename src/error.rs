@@ -4,30 +4,37 @@
 
 use sea_orm::DbErr;
 
-#[derive(Debug, thiserror::Error)]
+/// Not `Display` (nor `std::error::Error`): async-graphql converts any `Display` type into its
+/// error with `?` and would drop `extensions.code`. `?` in a resolver goes through
+/// `impl From<AppError> for async_graphql::Error` (`graphql/errors.rs`) instead; text for people
+/// is [`AppError::message`]. Formatting one does not compile:
+///
+/// ```compile_fail,E0277
+/// let _ = format!("{}", cdp360::error::AppError::bad_input("x"));
+/// ```
+///
+/// ```
+/// assert_eq!(format!("{}", cdp360::error::AppError::bad_input("x").message()), "x");
+/// ```
+#[derive(Debug)]
 pub enum AppError {
-    #[error("{0}")]
     BadUserInput(String),
-    #[error("{0}")]
     Unauthenticated(String),
-    #[error("{0}")]
     Forbidden(String),
-    #[error("{0} not found")]
     NotFound(String),
-    #[error("{0}")]
     Conflict(String),
-    #[error("invalid transition from {from} to {to}")]
-    InvalidTransition { from: String, to: String },
-    #[error("rate limited; retry after {retry_after_secs}s")]
-    RateLimited { retry_after_secs: u64 },
+    InvalidTransition {
+        from: String,
+        to: String,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// The database cannot be reached right now (down, unreachable, restarting, or no pooled
     /// connection within `CDP_DB_ACQUIRE_TIMEOUT_MS`): `UNAVAILABLE`, HTTP 503, worth a retry. The
     /// text is for people: clients get a fixed sentence, the command line names host and cause.
-    #[error("{0}")]
     Unavailable(String),
-    #[error("database error: {0}")]
     Db(DbErr),
-    #[error("{0}")]
     Internal(String),
 }
 
@@ -122,6 +129,22 @@ impl AppError {
         AppError::Internal(msg.to_string())
     }
 
+    /// The error's text (internal errors included: callers that answer clients mask those).
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadUserInput(m)
+            | AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m)
+            | AppError::Unavailable(m)
+            | AppError::Internal(m) => m.clone(),
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::InvalidTransition { from, to } => format!("invalid transition from {from} to {to}"),
+            AppError::RateLimited { retry_after_secs } => format!("rate limited; retry after {retry_after_secs}s"),
+            AppError::Db(e) => format!("database error: {e}"),
+        }
+    }
+
     /// The stable machine-readable code clients switch on (docs/design.md §4).
     pub fn code(&self) -> &'static str {
         match self {
@@ -173,12 +196,24 @@ mod tests {
             DbErr::Query(RuntimeErr::SqlxError(Arc::new(Sqlx::Io(refused)))),
         ] {
             let app = AppError::from(e);
-            assert_eq!((app.code(), app.http_status()), ("UNAVAILABLE", 503), "{app}");
-            assert_eq!(app.to_string(), UNAVAILABLE_MESSAGE);
+            assert_eq!((app.code(), app.http_status()), ("UNAVAILABLE", 503), "{app:?}");
+            assert_eq!(app.message(), UNAVAILABLE_MESSAGE);
         }
         // A statement that fails on a reachable database stays INTERNAL.
         let broken = AppError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(Sqlx::RowNotFound))));
         assert_eq!(broken.code(), "INTERNAL");
+    }
+
+    #[test]
+    fn messages_are_the_texts_clients_and_logs_always_got() {
+        assert_eq!(AppError::NotFound("lead LEAD_1".into()).message(), "lead LEAD_1 not found");
+        let moved = AppError::InvalidTransition { from: "NEW".into(), to: "QUALIFIED".into() };
+        assert_eq!(moved.message(), "invalid transition from NEW to QUALIFIED");
+        assert_eq!(AppError::RateLimited { retry_after_secs: 3 }.message(), "rate limited; retry after 3s");
+        assert_eq!(AppError::Db(DbErr::Custom("boom".into())).message(), "database error: Custom Error: boom");
+        for e in [AppError::bad_input("m"), AppError::Conflict("m".into()), AppError::internal("m")] {
+            assert_eq!(e.message(), "m");
+        }
     }
 
     #[test]

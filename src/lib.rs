@@ -31,8 +31,10 @@ pub mod metrics;
 pub mod pubsub;
 /// The only home of SQL: generic paging, filtering and batched lookups over any table.
 pub mod repo;
+/// The data generator: deterministic demo and benchmark data (`cdp360 seed`, the demo data set).
+pub mod seed;
 /// Use cases: reads with their access seam, writes as units of work (outbox + stale summaries),
-/// workflows, the data generator.
+/// workflows.
 pub mod services;
 /// `AppState`, the axum router and `Application::build` (port 0 for tests).
 pub mod startup;

@@ -37,7 +37,7 @@ enum Command {
     Seed {
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
-        #[arg(long, default_value_t = services::seed::DEFAULT_SEED)]
+        #[arg(long, default_value_t = cdp360::seed::DEFAULT_SEED)]
         seed: u64,
     },
     /// Write the GraphQL SDL (or, with --check, fail when the file differs from the live schema).
@@ -120,7 +120,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(config, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.message());
             ExitCode::FAILURE
         }
     }
@@ -177,8 +177,8 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             db::migrate_on_own_connection(&config.database_url, config.db_acquire_timeout, metrics).await?;
             let conn = connect(&config).await?;
             let pii = Pii::new(&config.field_keys);
-            let opts = services::seed::SeedOptions { scale, seed, progress: true };
-            let report = services::seed::seed(&conn, &pii, &opts).await?;
+            let opts = cdp360::seed::SeedOptions { scale, seed, progress: true };
+            let report = cdp360::seed::seed(&conn, &pii, &opts).await?;
             for (table, rows) in &report.tables {
                 println!("{table:<28} {rows:>9}");
             }

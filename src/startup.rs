@@ -19,7 +19,7 @@ use crate::pubsub::Broker;
 use crate::pubsub::relay::Relay;
 use crate::services::pii::Pii;
 use crate::services::tx::Store;
-use crate::{db, http, jobs, services};
+use crate::{db, http, jobs, seed};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -90,8 +90,8 @@ impl Application {
         )
         .await?;
         let pii = Arc::new(Pii::new(&config.field_keys));
-        if opts.demo_data && services::seed::is_empty(&db).await? {
-            let report = services::seed::seed_demo(&db, &pii).await?;
+        if opts.demo_data && seed::is_empty(&db).await? {
+            let report = seed::seed_demo(&db, &pii).await?;
             tracing::info!(rows = report.total_rows(), "empty database: seeded the demo data set");
         }
         // Listen first, then read where the outbox starts: a commit in between is heard.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::auth::keys::HS256_KID;
 use crate::auth::verifier::MIN_HS256_SECRET_BYTES;
 use crate::auth::{AuthError, Scope};
-use crate::config::Secret;
+use crate::crypto::Secret;
 
 /// Longest lifetime a minted token may have: long-lived bearer tokens are the ones that leak.
 pub const MAX_TTL: Duration = Duration::from_secs(90 * 24 * 60 * 60);

@@ -13,7 +13,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::config::Secret;
+use crate::crypto::Secret;
 use crate::error::AppError;
 
 // TEST-ONLY keys.

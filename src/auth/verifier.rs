@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use crate::auth::error::from_jwt;
 use crate::auth::keys::{self, HS256_KID, KeySet, PinnedKey};
 use crate::auth::{AuthError, Principal, ReloadReport, Scope, parse_channel_list};
-use crate::config::Secret;
+use crate::crypto::Secret;
 
 pub const DEFAULT_LEEWAY_SECS: u64 = 30;
 pub const MAX_LEEWAY_SECS: u64 = 60;

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 
-use crate::config::Secret;
+use crate::crypto::Secret;
 
 /// Every key (data or index) is 256 bits.
 pub const KEY_LEN: usize = 32;

@@ -25,7 +25,7 @@
 //!   decrypted values — a different, offline migration).
 //!
 //! Parse errors ([`KeyRingError`]) and [`fmt::Debug`](std::fmt::Debug) output never contain key
-//! material; [`KeyRing::to_config_string`] returns a [`Secret`](crate::config::Secret).
+//! material; [`KeyRing::to_config_string`] returns a [`Secret`].
 //!
 //! # Ciphertexts
 //!
@@ -48,11 +48,13 @@ mod blind_index;
 mod cipher;
 mod keyring;
 pub mod normalize;
+mod secret;
 
 pub use blind_index::{BLIND_INDEX_LEN, BlindIndex};
 pub use cipher::{CIPHERTEXT_VERSION, FieldCipher, FieldContext, NONCE_LEN, TAG_LEN};
 pub use keyring::{KEY_LEN, KeyId, KeyRing, KeyRingError, MAX_KEY_ID_LEN};
 pub use normalize::{NormalizeError, PiiKind, normalize_email, normalize_phone, normalize_wechat_id};
+pub use secret::Secret;
 
 /// Why a field could not be encrypted, decrypted or indexed. Messages never contain plaintext,
 /// ciphertext payloads or keys (they may name a key id, which is not secret).

@@ -118,14 +118,14 @@ mod tests {
     fn an_invalid_value_becomes_bad_user_input_naming_the_field() {
         let app: AppError = DomainError::invalid("email", "must contain exactly one @").into();
         assert_eq!(app.code(), "BAD_USER_INPUT");
-        assert_eq!(app.to_string(), "email must contain exactly one @");
+        assert_eq!(app.message(), "email must contain exactly one @");
     }
 
     #[test]
     fn a_missing_required_value_becomes_bad_user_input() {
         let app: AppError = DomainError::required("leadName").into();
         assert_eq!(app.code(), "BAD_USER_INPUT");
-        assert_eq!(app.to_string(), "leadName is required");
+        assert_eq!(app.message(), "leadName is required");
     }
 
     #[test]
@@ -146,7 +146,7 @@ mod tests {
     fn a_read_only_record_becomes_a_conflict() {
         let app: AppError = DomainError::ReadOnly { entity: "lead", reason: "converted and read-only" }.into();
         assert_eq!(app.code(), "CONFLICT");
-        assert_eq!(app.to_string(), "lead is converted and read-only");
+        assert_eq!(app.message(), "lead is converted and read-only");
     }
 
     #[test]

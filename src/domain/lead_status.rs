@@ -147,7 +147,7 @@ mod tests {
         assert_eq!((err.from, err.to), ("NEW", "QUALIFIED"));
         let app: AppError = err.into();
         assert_eq!(app.code(), "INVALID_TRANSITION");
-        assert_eq!(app.to_string(), "invalid transition from NEW to QUALIFIED");
+        assert_eq!(app.message(), "invalid transition from NEW to QUALIFIED");
     }
 
     #[test]
@@ -216,7 +216,7 @@ mod tests {
     fn a_converted_lead_cannot_be_deleted_and_every_other_can() {
         let err = AppError::from(ensure_lead_deletable(Converted).unwrap_err());
         assert_eq!(err.code(), "CONFLICT");
-        assert!(err.to_string().contains("conversion trail"), "{err}");
+        assert!(err.message().contains("conversion trail"), "{err:?}");
         for status in [New, Contacted, Qualified, Disqualified] {
             assert_eq!(ensure_lead_deletable(status), Ok(()), "{status:?}");
         }

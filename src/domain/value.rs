@@ -19,8 +19,8 @@ use rust_decimal::Decimal;
 use ulid::Ulid;
 
 use super::error::DomainError;
+use super::mask::{mask_email, mask_phone};
 use crate::crypto::normalize::{NormalizeError, normalize_email, normalize_phone};
-use crate::telemetry::{mask_email, mask_phone};
 
 /// Parses an optional input: absent or blank (whitespace only) is `None`, anything else must parse.
 pub fn optional<T>(
@@ -612,7 +612,7 @@ impl EntityId {
     }
 
     /// A new time-ordered id `<PREFIX>_<ULID>` (`LEAD_01JDQ3…`), the runtime counterpart of the
-    /// data generator's reproducible `services::seed::clock::prefix_id` (same shape; the ULID here
+    /// data generator's reproducible `seed::clock::prefix_id` (same shape; the ULID here
     /// takes the wall clock and OS randomness).
     ///
     /// # Panics

@@ -19,6 +19,12 @@ use crate::services::read::{self, Access};
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 pub const MAX_PAGE_SIZE: u64 = 500;
 
+/// Complexity of a list field: its children cost once per requested row.
+pub fn list_complexity(child: usize, first: Option<i32>, last: Option<i32>) -> usize {
+    let n = first.or(last).unwrap_or(DEFAULT_PAGE_SIZE as i32).clamp(1, MAX_PAGE_SIZE as i32);
+    1 + n as usize * child.max(1)
+}
+
 /// Relay paging arguments as received.
 #[derive(Clone, Debug, Default)]
 pub struct PageArgs {

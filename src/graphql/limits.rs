@@ -54,7 +54,7 @@ impl Extension for RequestLimits {
         if let Some(OperationCharge(charge)) = ctx.data_opt::<OperationCharge>()
             && let Err(e) = charge()
         {
-            let mut err = ServerError::new(e.to_string(), None);
+            let mut err = ServerError::new(e.message(), None);
             let mut ext = ErrorExtensionValues::default();
             ext.set("code", e.code());
             if let AppError::RateLimited { retry_after_secs } = e {

@@ -14,6 +14,7 @@ pub mod model;
 pub mod mutation;
 pub mod order;
 pub mod resource;
+pub mod resource_macros;
 pub mod scalars;
 pub mod subscription;
 

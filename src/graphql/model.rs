@@ -12,7 +12,8 @@ use super::filters::{
     BoolFilter, DateFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, enum_filter,
 };
 use super::loaders;
-use super::resource::{Resource, query_root, resource};
+use super::resource::Resource;
+use super::resource_macros::{query_root, resource};
 
 macro_rules! stored_enums {
     ($($name:ident / $filter:ident { $($variant:ident),* $(,)? })*) => {$(

@@ -384,7 +384,7 @@ where
         match read::page::<R::Model>(&db, &access, R::TABLE, all.as_ref(), R::default_order(), &slice).await {
             Ok(page) => page.rows.into_iter().next(),
             Err(e) => {
-                tracing::warn!(error = %e, table = R::TABLE.name, "subscription read failed; event dropped");
+                tracing::warn!(error = %e.message(), table = R::TABLE.name, "subscription read failed; event dropped");
                 None
             }
         }

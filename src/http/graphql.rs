@@ -92,9 +92,9 @@ pub(super) fn charge(state: &AppState, principal: &Principal, operations: usize)
 /// A request refused before anything executes: 401 with the Bearer challenge, 403, or 429 with
 /// `Retry-After`.
 fn reject(e: AppError) -> Response {
-    tracing::debug!(reason = %e, "request refused");
+    tracing::debug!(reason = %e.message(), "request refused");
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = error_response(status, e.code(), &e.to_string());
+    let mut res = error_response(status, e.code(), &e.message());
     match e {
         AppError::Unauthenticated(_) => {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

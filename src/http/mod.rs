@@ -61,10 +61,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
     match crate::db::ready(&state.db).await {
         Ok(()) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(e) => {
-            tracing::warn!(error = %e, "not ready");
+            tracing::warn!(error = %e.message(), "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({ "status": "unavailable", "reason": e.to_string() })),
+                axum::Json(serde_json::json!({ "status": "unavailable", "reason": e.message() })),
             )
                 .into_response()
         }

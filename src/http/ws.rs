@@ -141,7 +141,7 @@ fn on_init(
                 .and_then(bearer_token)
                 .and_then(|t| state.verifier.verify(t))
                 .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-            principal.require(Scope::Read).map_err(|e| async_graphql::Error::new(e.to_string()))?;
+            principal.require(Scope::Read).map_err(|e| async_graphql::Error::new(e.message()))?;
             // The connection's data exists only once authenticated: no principal, no reads.
             let access = Access::for_principal(&principal);
             let mut init = async_graphql::Data::default();

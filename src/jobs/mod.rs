@@ -15,7 +15,7 @@ use crate::services::tx::Store;
 /// first.
 pub async fn spawn(store: &Store, live: &LiveSettings) {
     let leftovers = has_leftovers(store, chrono::Utc::now()).await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cannot read leftover stale summaries; draining anyway");
+        tracing::warn!(error = %e.message(), "cannot read leftover stale summaries; draining anyway");
         true
     });
     let sweep = live.outbox_poll.max(MIN_SWEEP_EVERY);
@@ -58,7 +58,7 @@ async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, le
                 match has_leftovers(&store, before).await {
                     Ok(true) => drain_leftovers(&store, before).await,
                     Ok(false) => {}
-                    Err(e) => tracing::warn!(error = %e, "cannot read orphaned stale summaries; the next sweep retries"),
+                    Err(e) => tracing::warn!(error = %e.message(), "cannot read orphaned stale summaries; the next sweep retries"),
                 }
                 continue;
             }
@@ -89,7 +89,7 @@ async fn drain_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>) {
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "draining leftover stale summaries failed; the next sweep retries");
+                tracing::warn!(error = %e.message(), "draining leftover stale summaries failed; the next sweep retries");
                 break;
             }
         }
@@ -108,7 +108,7 @@ async fn drain_once(store: &Store) {
         return;
     }
     if let Err(e) = refresh_stale(store, taken.clone()).await {
-        tracing::warn!(error = %e, ids = n, "post-commit summary refresh failed; retrying");
+        tracing::warn!(error = %e.message(), ids = n, "post-commit summary refresh failed; retrying");
         queue.put_back(taken);
         queue.done(n);
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -137,7 +137,7 @@ async fn scheduled_full_refresh(store: Store, every: Duration) {
                 tracing::info!(rows, elapsed_ms = started.elapsed().as_millis() as u64, "scheduled summary refresh")
             }
             Ok(None) => tracing::debug!("scheduled summary refresh running on another replica; skipped"),
-            Err(e) => tracing::warn!(error = %e, "scheduled summary refresh failed"),
+            Err(e) => tracing::warn!(error = %e.message(), "scheduled summary refresh failed"),
         }
     }
 }
@@ -150,7 +150,7 @@ async fn prune_outbox(store: Store, retention: Duration) {
         match crate::repo::outbox::prune(&store.db, before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "pruned old outbox events"),
-            Err(e) => tracing::warn!(error = %e, "outbox pruning failed"),
+            Err(e) => tracing::warn!(error = %e.message(), "outbox pruning failed"),
         }
     }
 }

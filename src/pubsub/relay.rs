@@ -63,7 +63,7 @@ impl Relay {
             let rows = match outbox::after(&self.db, last, BATCH).await {
                 Ok(rows) => rows,
                 Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay read failed; retrying on the next wake-up");
+                    tracing::warn!(error = %e.message(), "outbox relay read failed; retrying on the next wake-up");
                     return last;
                 }
             };

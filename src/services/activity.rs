@@ -19,8 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::pubsub::DomainEvent;
 use crate::repo::bulk;
 use crate::repo::summary::Summary;
-use crate::services::summaries::Stale;
-use crate::services::tx::{Store, Write};
+use crate::services::tx::{Stale, Store, Write};
 use crate::services::write::{Actor, Refs, channel_for, new_id, now};
 
 /// Rows per call.

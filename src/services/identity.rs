@@ -42,8 +42,9 @@ use crate::repo;
 use crate::services::pii::{self, Pii, PiiColumn};
 use crate::services::read::{self, Access};
 
-/// A key shared by more records than this stops auto-linking (see the module doc).
-pub const MAX_SHARED_KEY: u64 = 3;
+/// A key shared by more records than this stops auto-linking (see the module doc). The default
+/// of `CDP_IDENTITY_MAX_SHARED_KEY`, owned by `config.rs`.
+pub use crate::config::DEFAULT_IDENTITY_MAX_SHARED_KEY as MAX_SHARED_KEY;
 
 /// At most this many records are read (and reported) per key.
 pub const CANDIDATE_LIMIT: u64 = 20;

@@ -181,7 +181,7 @@ where
         }
         Err(e) => {
             if let Err(rollback) = w.rollback().await {
-                tracing::warn!(error = %rollback, "rollback after a failed merge failed");
+                tracing::warn!(error = %rollback.message(), "rollback after a failed merge failed");
             }
             Err(e)
         }

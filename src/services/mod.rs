@@ -9,7 +9,6 @@ pub mod merge;
 pub mod pii;
 pub mod pipeline;
 pub mod read;
-pub mod seed;
 pub mod summaries;
 pub mod tagging;
 pub mod tx;

@@ -11,7 +11,11 @@
 //! Dropping a `Write` without committing rolls back: its events and stale marks vanish with it, so
 //! a rolled-back mutation announces nothing. A crash after the commit loses only the wake-ups: the
 //! marks are in `summary_stale`, drained when a server starts (`services::summaries`).
+//!
+//! [`Stale`] and the refresher's [`Queue`] live here, not in `services::summaries`, which
+//! refreshes through a `Write` itself: the dependency runs one way, summaries → tx.
 
+use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
@@ -22,7 +26,8 @@ use crate::error::AppResult;
 use crate::metrics::Metrics;
 use crate::pubsub::DomainEvent;
 use crate::repo;
-use crate::services::summaries::{Queue, Stale};
+use crate::repo::stale::Mark;
+use crate::repo::summary::Summary;
 
 /// The database plus what a commit sets in motion in this process.
 #[derive(Clone)]
@@ -114,5 +119,205 @@ impl Deref for Write<'_> {
 
     fn deref(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+}
+
+/// Ids whose summaries a write made stale.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stale {
+    pub accounts: BTreeSet<String>,
+    pub contacts: BTreeSet<String>,
+    pub leads: BTreeSet<String>,
+    /// A campaign's status counts in `active_campaigns` of every account it reaches; expanded to
+    /// those accounts when the refresh runs.
+    pub campaigns: BTreeSet<String>,
+}
+
+impl Stale {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len() + self.contacts.len() + self.leads.len() + self.campaigns.len()
+    }
+
+    pub fn merge(&mut self, other: Stale) {
+        self.accounts.extend(other.accounts);
+        self.contacts.extend(other.contacts);
+        self.leads.extend(other.leads);
+        self.campaigns.extend(other.campaigns);
+    }
+
+    /// The durable marks (`summary_stale`: stored kind, id) of these ids.
+    pub fn marks(&self) -> Vec<(&'static str, &str)> {
+        let kinds = [
+            (mark_kind(Summary::Account), &self.accounts),
+            (mark_kind(Summary::Contact), &self.contacts),
+            (mark_kind(Summary::Lead), &self.leads),
+            (CAMPAIGN, &self.campaigns),
+        ];
+        kinds.into_iter().flat_map(|(kind, ids)| ids.iter().map(move |id| (kind, id.as_str()))).collect()
+    }
+
+    /// The ids of marks taken from `summary_stale` (unknown kinds, a newer replica's, are skipped).
+    pub fn from_marks(marks: Vec<Mark>) -> Stale {
+        let mut s = Stale::default();
+        for (kind, id) in marks {
+            match kind.as_str() {
+                CAMPAIGN => {
+                    s.campaigns.insert(id);
+                }
+                k => match Summary::ALL.into_iter().find(|summary| mark_kind(*summary) == k) {
+                    Some(summary) => s.add(summary, Some(&id)),
+                    None => tracing::warn!(kind = k, "unknown summary_stale kind; dropped"),
+                },
+            }
+        }
+        s
+    }
+
+    /// Marks the summary of `kind` for `id` (an absent id is ignored).
+    pub fn add(&mut self, kind: Summary, id: Option<&str>) {
+        let Some(id) = id.filter(|s| !s.is_empty()) else { return };
+        let set = match kind {
+            Summary::Account => &mut self.accounts,
+            Summary::Contact => &mut self.contacts,
+            Summary::Lead => &mut self.leads,
+        };
+        set.insert(id.to_string());
+    }
+}
+
+/// `summary_stale.kind` of a campaign mark (expanded to the accounts it reaches when refreshed).
+const CAMPAIGN: &str = "CAMPAIGN";
+
+/// `summary_stale.kind` of a summary's mark.
+fn mark_kind(summary: Summary) -> &'static str {
+    match summary {
+        Summary::Account => "ACCOUNT",
+        Summary::Contact => "CONTACT",
+        Summary::Lead => "LEAD",
+    }
+}
+
+/// The ids waiting for their post-commit refresh, shared by the writers of this process and the
+/// refresher task. A set, so a burst of writes about the same records costs memory per record,
+/// not per write.
+pub struct Queue {
+    state: Mutex<QueueState>,
+    wake: Notify,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(Default)]
+struct QueueState {
+    queued: Stale,
+    /// Ids taken by the refresher and not yet committed.
+    in_flight: usize,
+    /// Pushes so far: the refresher waits until this stops moving (writes paused).
+    pushes: u64,
+}
+
+impl QueueState {
+    /// Ids queued or in flight (the `cdp360_summaries_refresh_pending` gauge).
+    fn pending(&self) -> usize {
+        self.queued.len() + self.in_flight
+    }
+}
+
+impl Queue {
+    pub fn new(metrics: Arc<Metrics>) -> Queue {
+        Queue { state: Mutex::new(QueueState::default()), wake: Notify::new(), metrics }
+    }
+
+    /// Adds a committed write's stale ids and wakes the refresher.
+    pub fn push(&self, stale: Stale) {
+        if stale.is_empty() {
+            return;
+        }
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.queued.merge(stale);
+        s.pushes += 1;
+        self.metrics.summary_refresh_pending(s.pending() as f64);
+        drop(s);
+        self.wake.notify_one();
+    }
+
+    /// Waits until something is queued.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.wake.notified();
+            if !self.state.lock().unwrap_or_else(|e| e.into_inner()).queued.is_empty() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Takes everything queued (marking it in flight until [`Queue::done`]).
+    pub fn take(&self) -> Stale {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let taken = std::mem::take(&mut s.queued);
+        s.in_flight += taken.len();
+        taken
+    }
+
+    /// The last [`Queue::take`] of `n` ids is committed (or failed and was put back).
+    pub fn done(&self, n: usize) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.in_flight = s.in_flight.saturating_sub(n);
+        self.metrics.summary_refresh_pending(s.pending() as f64);
+    }
+
+    /// Puts ids back after a failed refresh (they are retried with the next batch).
+    pub fn put_back(&self, stale: Stale) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.queued.merge(stale);
+    }
+
+    /// How many pushes there have been (changes while writes go on).
+    pub fn pushes(&self) -> u64 {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).pushes
+    }
+
+    /// Ids queued or in flight (the `cdp360_summaries_refresh_pending` gauge).
+    pub fn pending(&self) -> usize {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).pending()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_ids_merge_as_sets() {
+        let mut a = Stale::default();
+        a.add(Summary::Account, Some("ACC_1"));
+        a.add(Summary::Lead, None);
+        a.add(Summary::Contact, Some(""));
+        let mut b = Stale::default();
+        b.add(Summary::Account, Some("ACC_1"));
+        b.add(Summary::Account, Some("ACC_2"));
+        a.merge(b);
+        assert_eq!(a.accounts.len(), 2);
+        assert_eq!(a.len(), 2);
+    }
+
+    #[test]
+    fn a_queue_coalesces_pushes_and_counts_what_is_in_flight() {
+        let q = Queue::new(Arc::new(Metrics::new()));
+        for _ in 0..1000 {
+            let mut s = Stale::default();
+            s.add(Summary::Account, Some("ACC_1"));
+            q.push(s);
+        }
+        assert_eq!(q.pending(), 1, "1,000 writes about one account wait as one id");
+        let taken = q.take();
+        assert_eq!(taken.accounts.len(), 1);
+        assert_eq!(q.pending(), 1, "in flight until done");
+        q.done(taken.len());
+        assert_eq!(q.pending(), 0);
     }
 }

@@ -115,7 +115,7 @@ async fn serve_seeds_demo_data_into_an_empty_database_once() {
     assert!(d["leads"]["totalCount"].as_u64().unwrap() >= 5, "{d}");
     assert!(d["events"]["totalCount"].as_u64().unwrap() >= 5, "{d}");
     // Not empty any more: a second start must not seed again.
-    assert!(!cdp360::services::seed::is_empty(&app.db).await.unwrap());
+    assert!(!cdp360::seed::is_empty(&app.db).await.unwrap());
 }
 
 #[tokio::test]

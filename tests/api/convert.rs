@@ -747,7 +747,7 @@ async fn a_lowered_cap_stops_a_key_shared_by_two_people_and_a_shared_wechat_id_i
     // A value that does not normalise is refused, naming the field but not the value.
     let e = identity::resolve_contact(&app.db, &pii, Some("call me 555"), None, None, 3).await.unwrap_err();
     assert_eq!(e.code(), "BAD_USER_INPUT");
-    assert!(e.to_string().starts_with("mobilePhone") && !e.to_string().contains("555"), "{e}");
+    assert!(e.message().starts_with("mobilePhone") && !e.message().contains("555"), "{e:?}");
 }
 
 #[tokio::test]

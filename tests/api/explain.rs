@@ -14,7 +14,7 @@ use cdp360::graphql::model::{
 };
 use cdp360::graphql::resource::{OrderInput, Resource};
 use cdp360::repo::page::{self, Cursor, Link, Order, Slice, Table};
-use cdp360::services::seed::{SeedOptions, seed};
+use cdp360::seed::{SeedOptions, seed};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use serde_json::Value;

@@ -15,6 +15,7 @@ mod channels;
 mod cli;
 mod convert;
 mod crud;
+mod dependencies;
 mod docs;
 mod explain;
 mod fanout;

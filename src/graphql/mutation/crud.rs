@@ -52,7 +52,7 @@ impl<R: Resource + OutputType> ItemResult<R> {
     }
     async fn error(&self) -> Option<ItemError> {
         self.error.as_ref().map(|e| {
-            let message = if e.is_internal() { crate::graphql::errors::to_gql(e).message } else { e.to_string() };
+            let message = if e.is_internal() { crate::graphql::errors::to_gql(e).message } else { e.message() };
             ItemError { code: e.code().to_string(), message }
         })
     }

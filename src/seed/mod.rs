@@ -1,5 +1,6 @@
 //! Deterministic demo and benchmark data: `cdp360 seed --scale N [--seed S]` and the demo data set
-//! `serve` loads into an empty database.
+//! `serve` loads into an empty database. A module of its own beside `services`, not in it: it is a
+//! tool that fills tables, not a use case of the API.
 //!
 //! The same `seed` and `scale` always produce the same rows, ids included: every step draws from its
 //! own ChaCha8 stream, ids are `<PREFIX>_<ULID>` with the row's creation time as the ULID time, and
