@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use entity::{event, touchpoint};
+use entity::{account, app_user, campaign, channel, contact, event, lead, touchpoint};
 
 use crate::domain::DomainError;
 use crate::domain::value::{BoundedText, EntityId, HttpUrl};
@@ -38,10 +38,10 @@ pub async fn track_events(store: &Store, actor: &Actor, drafts: Vec<event::Model
     for (i, draft) in drafts.into_iter().enumerate() {
         let f = |name: &str| format!("events[{i}].{name}");
         let channel_id = channel_for(actor, &f("channelId"), draft.channel_id)?;
-        refs.add(f("channelId"), "channel", "channel_id", channel_id.as_deref());
-        refs.add(f("contactId"), "contact", "contact_id", draft.contact_id.as_deref());
-        refs.add(f("leadId"), "lead", "lead_id", draft.lead_id.as_deref());
-        refs.add(f("accountId"), "account", "account_id", draft.account_id.as_deref());
+        refs.to::<channel::Entity>(f("channelId"), channel_id.as_deref());
+        refs.to::<contact::Entity>(f("contactId"), draft.contact_id.as_deref());
+        refs.to::<lead::Entity>(f("leadId"), draft.lead_id.as_deref());
+        refs.to::<account::Entity>(f("accountId"), draft.account_id.as_deref());
         if draft.event_time > at + MAX_CLOCK_SKEW {
             return Err(AppError::bad_input(format!("{} lies in the future", f("eventTime"))));
         }
@@ -92,12 +92,12 @@ pub async fn record_touchpoints(
             )));
         }
         let channel_id = channel_for(actor, &f("channelId"), draft.channel_id)?;
-        refs.add(f("channelId"), "channel", "channel_id", channel_id.as_deref());
-        refs.add(f("campaignId"), "campaign", "campaign_id", draft.campaign_id.as_deref());
-        refs.add(f("contactId"), "contact", "contact_id", draft.contact_id.as_deref());
-        refs.add(f("leadId"), "lead", "lead_id", draft.lead_id.as_deref());
-        refs.add(f("accountId"), "account", "account_id", draft.account_id.as_deref());
-        refs.add(f("ownerUserId"), "app_user", "user_id", draft.owner_user_id.as_deref());
+        refs.to::<channel::Entity>(f("channelId"), channel_id.as_deref());
+        refs.to::<campaign::Entity>(f("campaignId"), draft.campaign_id.as_deref());
+        refs.to::<contact::Entity>(f("contactId"), draft.contact_id.as_deref());
+        refs.to::<lead::Entity>(f("leadId"), draft.lead_id.as_deref());
+        refs.to::<account::Entity>(f("accountId"), draft.account_id.as_deref());
+        refs.to::<app_user::Entity>(f("ownerUserId"), draft.owner_user_id.as_deref());
         if draft.touchpoint_time > at + MAX_CLOCK_SKEW {
             return Err(AppError::bad_input(format!("{} lies in the future", f("touchpointTime"))));
         }

@@ -39,9 +39,10 @@
 //! - The field diff lists, for existing records, every filled or overwritten field as old → new,
 //!   PII masked. Candidates are every contact and account a key matched, with the key.
 
+use crate::catalog::Catalogued;
 use chrono::{DateTime, Utc};
 use entity::enums::{EntityType, LeadStatus};
-use entity::{account, contact, event, lead, opportunity, touchpoint};
+use entity::{account, app_user, contact, event, lead, opportunity, touchpoint};
 use sea_orm::{DatabaseTransaction, EntityTrait, TransactionTrait, Value};
 
 use crate::domain::conversion::{self, AccountToLink, Facts, FillValue, PiiField, Plan, Target};
@@ -58,7 +59,8 @@ use crate::services::write::{Actor, new_id, now, require_ref};
 /// Inputs of one `convertLeads` call.
 pub const MAX_BATCH: usize = 100;
 
-const LEAD: repo::page::Table = repo::page::Table { name: "lead", pk: "lead_id" };
+const LEAD: repo::page::Table = <lead::Entity as Catalogued>::TABLE;
+const CONTACT: repo::page::Table = <contact::Entity as Catalogued>::TABLE;
 
 /// One conversion request (`ConvertLeadInput`).
 #[derive(Clone, Debug, Default)]
@@ -239,7 +241,7 @@ fn pii_column(field: PiiField) -> PiiColumn {
 /// The lead's plaintext PII, opened here only to be resolved and re-sealed for the contact row.
 fn open_lead_pii(pii: &Pii, lead: &lead::Model) -> AppResult<conversion::LeadPii> {
     let open = |field: PiiField, ct: &Option<String>| match ct.as_deref().filter(|c| !c.is_empty()) {
-        Some(ct) => pii.open("lead", pii_column(field), &lead.lead_id, ct).map(Some),
+        Some(ct) => pii.open(LEAD.name, pii_column(field), &lead.lead_id, ct).map(Some),
         None => Ok(None),
     };
     Ok(conversion::LeadPii {
@@ -271,11 +273,11 @@ async fn convert_in(
     if !claimed {
         lead_status::ensure_lead_editable(lead.lead_status)?;
         lead_status::may_convert(lead.lead_status)?;
-        return Err(concurrent("lead", &lead.lead_id));
+        return Err(concurrent(LEAD.name, &lead.lead_id));
     }
-    require_ref(txn, "accountId", "account", "account_id", input.account_id.as_deref()).await?;
-    require_ref(txn, "contactId", "contact", "contact_id", input.contact_id.as_deref()).await?;
-    require_ref(txn, "ownerUserId", "app_user", "user_id", input.owner_user_id.as_deref()).await?;
+    require_ref::<account::Entity>(txn, "accountId", input.account_id.as_deref()).await?;
+    require_ref::<contact::Entity>(txn, "contactId", input.contact_id.as_deref()).await?;
+    require_ref::<app_user::Entity>(txn, "ownerUserId", input.owner_user_id.as_deref()).await?;
     let (facts, candidates) = facts(txn, pii, lead, &request, at, cap).await?;
     let lead_id = facts.lead.lead_id.clone();
     let plan = conversion::plan(facts, &request, opportunity_name)?;
@@ -408,14 +410,16 @@ fn seal(pii: &Pii, mut plan: Plan) -> AppResult<Sealed> {
         Ok(out)
     };
     let account_fills = match &mut plan.account {
-        Target::Existing(a, fills) => seal_fills("account", &a.account_id, std::mem::take(fills))?,
+        Target::Existing(a, fills) => {
+            seal_fills(<account::Entity as Catalogued>::TABLE.name, &a.account_id, std::mem::take(fills))?
+        }
         Target::New(_) => vec![],
     };
     let contact_fills = match &mut plan.contact {
-        Target::Existing(c, fills) => seal_fills("contact", &c.contact_id, std::mem::take(fills))?,
+        Target::Existing(c, fills) => seal_fills(CONTACT.name, &c.contact_id, std::mem::take(fills))?,
         Target::New(c) => {
             for (field, value) in &plan.contact_pii {
-                let sealed = pii.seal("contact", pii_column(*field), &c.contact_id, value)?;
+                let sealed = pii.seal(CONTACT.name, pii_column(*field), &c.contact_id, value)?;
                 let (ct, bidx) = match field {
                     PiiField::MobilePhone => (&mut c.mobile_phone, &mut c.mobile_phone_bidx),
                     PiiField::Email => (&mut c.email, &mut c.email_bidx),
@@ -516,7 +520,7 @@ async fn apply(
         ("converted_opportunity_id", Value::from(opportunity_id.clone())),
     ];
     if !repo::write::update_where::<lead::Entity>(txn, lead_id, ids, vec![]).await? {
-        return Err(concurrent("lead", lead_id));
+        return Err(concurrent(LEAD.name, lead_id));
     }
 
     let gone = || AppError::internal(format!("lead {lead_id}: a converted record vanished inside its transaction"));

@@ -30,6 +30,7 @@
 //! The cap is a parameter of the resolvers; the server passes `CDP_IDENTITY_MAX_SHARED_KEY`
 //! (default [`MAX_SHARED_KEY`]).
 
+use crate::catalog::Catalogued;
 use std::collections::{HashMap, HashSet};
 
 use entity::enums::EntityType;
@@ -205,8 +206,8 @@ pub async fn resolve_contact(
     let mut rows: Vec<contact::Model> = Vec::new();
     for (key, col, bidx, raw) in keys {
         let Some(raw) = given(raw) else { continue };
-        let contact_bidx = pii.blind("contact", col, raw)?;
-        let lead_bidx = pii.blind("lead", col, raw)?;
+        let contact_bidx = pii.blind(CONTACT.name, col, raw)?;
+        let lead_bidx = pii.blind(<entity::lead::Entity as Catalogued>::TABLE.name, col, raw)?;
         let found = repo::identity::matching::<contact::Entity>(db, bidx, &contact_bidx, CANDIDATE_LIMIT).await?;
         let shared_by = repo::identity::people_sharing(db, col.bidx, &contact_bidx, &lead_bidx).await?;
         hits.push(KeyHits { key, ids: found.iter().map(|c| c.contact_id.clone()).collect(), shared_by });
@@ -223,8 +224,8 @@ pub async fn resolve_contact(
     Ok(ContactMatch { contact, key: decision.linked.map(|(k, _)| k), candidates: decision.candidates })
 }
 
-const CONTACT: repo::page::Table = repo::page::Table { name: "contact", pk: "contact_id" };
-const ACCOUNT: repo::page::Table = repo::page::Table { name: "account", pk: "account_id" };
+const CONTACT: repo::page::Table = <entity::contact::Entity as Catalogued>::TABLE;
+const ACCOUNT: repo::page::Table = <entity::account::Entity as Catalogued>::TABLE;
 
 /// The live record of each tombstone among `ids` (none asked when there is no tombstone).
 async fn survivors<E: EntityTrait>(db: &impl ConnectionTrait, ids: Vec<String>) -> AppResult<HashMap<String, String>> {

@@ -3,6 +3,7 @@
 //! touch another channel's lead, and cannot tell it exists), asks the domain machine, and writes
 //! with an optimistic guard on the status it read, in one transaction.
 
+use crate::catalog::Catalogued;
 use entity::enums::{LeadStatus, OpportunityStage};
 use entity::{lead, opportunity, opportunity_stage_history};
 use sea_orm::{DatabaseTransaction, Value};
@@ -14,8 +15,8 @@ use crate::repo::{self, summary::Summary};
 use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, new_id, now, visible};
 
-const LEAD: repo::page::Table = repo::page::Table { name: "lead", pk: "lead_id" };
-const OPPORTUNITY: repo::page::Table = repo::page::Table { name: "opportunity", pk: "opportunity_id" };
+const LEAD: repo::page::Table = <lead::Entity as Catalogued>::TABLE;
+const OPPORTUNITY: repo::page::Table = <opportunity::Entity as Catalogued>::TABLE;
 
 fn concurrent(what: &str, id: &str) -> AppError {
     AppError::Conflict(format!("{what} {id} was changed by another request meanwhile; read it again and retry"))
@@ -40,10 +41,10 @@ pub async fn change_lead_status(store: &Store, actor: &Actor, lead_id: &str, to:
     }
     let expect = vec![("lead_status", Value::from(lead_status::lead_status_name(lead.lead_status)))];
     if !repo::write::update_where::<lead::Entity>(txn, lead_id, sets, expect).await? {
-        return Err(concurrent("lead", lead_id));
+        return Err(concurrent(LEAD.name, lead_id));
     }
     let updated =
-        repo::write::find_by_id::<lead::Entity>(txn, lead_id).await?.ok_or_else(|| concurrent("lead", lead_id))?;
+        repo::write::find_by_id::<lead::Entity>(txn, lead_id).await?.ok_or_else(|| concurrent(LEAD.name, lead_id))?;
     w.emit(DomainEvent::LeadStatusChanged {
         lead_id: lead_id.to_string(),
         channel_id: updated.channel_id.clone(),
@@ -106,11 +107,11 @@ pub async fn move_opportunity_stage(
     }
     let expect = vec![("stage", Value::from(opportunity_stage::stage_name(opp.stage)))];
     if !repo::write::update_where::<opportunity::Entity>(txn, opportunity_id, sets, expect).await? {
-        return Err(concurrent("opportunity", opportunity_id));
+        return Err(concurrent(OPPORTUNITY.name, opportunity_id));
     }
     let updated = repo::write::find_by_id::<opportunity::Entity>(txn, opportunity_id)
         .await?
-        .ok_or_else(|| concurrent("opportunity", opportunity_id))?;
+        .ok_or_else(|| concurrent(OPPORTUNITY.name, opportunity_id))?;
     w.emit(DomainEvent::OpportunityStageChanged {
         opportunity_id: opportunity_id.to_string(),
         account_id: updated.account_id.clone(),

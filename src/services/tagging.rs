@@ -5,6 +5,7 @@
 //! time), untagging an untagged one is a no-op. Every entity must exist and be visible to the
 //! caller, or nothing is written.
 
+use crate::catalog::Catalogued;
 use std::collections::HashSet;
 
 use entity::enums::{EntityType, TagSource};
@@ -28,12 +29,13 @@ pub struct TagChange {
 }
 
 fn table_of(ty: EntityType) -> (&'static str, &'static str) {
-    match ty {
-        EntityType::Account => ("account", "account_id"),
-        EntityType::Contact => ("contact", "contact_id"),
-        EntityType::Lead => ("lead", "lead_id"),
-        EntityType::Opportunity => ("opportunity", "opportunity_id"),
-    }
+    let t = match ty {
+        EntityType::Account => <entity::account::Entity as Catalogued>::TABLE,
+        EntityType::Contact => <entity::contact::Entity as Catalogued>::TABLE,
+        EntityType::Lead => <entity::lead::Entity as Catalogued>::TABLE,
+        EntityType::Opportunity => <entity::opportunity::Entity as Catalogued>::TABLE,
+    };
+    (t.name, t.pk)
 }
 
 /// The distinct ids, and the tag and every entity checked (visible to the caller, or absent).
@@ -51,7 +53,7 @@ async fn validate(
     let distinct: Vec<String> = ids.iter().filter(|id| seen.insert(id.as_str())).cloned().collect();
     let (table, key) = table_of(ty);
     let mut refs = Refs::default();
-    refs.add("tagId", "tag", "tag_id", Some(tag_id));
+    refs.to::<entity::tag::Entity>("tagId", Some(tag_id));
     for (i, id) in ids.iter().enumerate() {
         refs.add(format!("entityIds[{i}]"), table, key, Some(id));
     }

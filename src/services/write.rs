@@ -1,5 +1,6 @@
 //! What every write shares: who acts, when, new ids, and foreign-key checks that name the field.
 
+use crate::catalog::{Catalogued, Table};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
@@ -42,15 +43,9 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// `BAD_USER_INPUT` naming `field` unless the referenced record exists.
-pub async fn require_ref(
-    db: &impl ConnectionTrait,
-    field: &str,
-    table: &'static str,
-    key: &'static str,
-    id: Option<&str>,
-) -> AppResult<()> {
+pub async fn require_ref<E: Catalogued>(db: &impl ConnectionTrait, field: &str, id: Option<&str>) -> AppResult<()> {
     let mut refs = Refs::default();
-    refs.add(field, table, key, id);
+    refs.to::<E>(field, id);
     refs.check(db, &Access::unrestricted()).await
 }
 
@@ -75,6 +70,11 @@ impl Refs {
         if let Some(id) = id {
             self.wanted.push((field.into(), table, key, id.to_string()));
         }
+    }
+
+    /// A reference to a record of `E`, by its primary key.
+    pub fn to<E: Catalogued>(&mut self, field: impl Into<String>, id: Option<&str>) {
+        self.add(field, E::TABLE.name, E::TABLE.pk, id);
     }
 
     pub async fn check(self, db: &impl ConnectionTrait, access: &Access) -> AppResult<()> {
@@ -103,14 +103,16 @@ impl Refs {
 }
 
 /// Tables whose records a merge turns into tombstones (`merged_into_id`, migration 3).
-pub const TOMBSTONE_TABLES: &[&str] = &["account", "contact"];
+pub const TOMBSTONE_TABLES: &[&str] = &[ACCOUNT.name, CONTACT.name];
+const ACCOUNT: Table = <entity::account::Entity as Catalogued>::TABLE;
+const CONTACT: Table = <entity::contact::Entity as Catalogued>::TABLE;
 
 /// The live record the tombstone `id` of `table` (one of [`TOMBSTONE_TABLES`]) was merged into.
 async fn survivor_of(db: &impl ConnectionTrait, table: &str, id: &str) -> AppResult<Option<String>> {
     let ids = [id.to_string()];
     let mut live = match table {
-        "account" => repo::merge::survivors::<entity::account::Entity>(db, &ids).await?,
-        "contact" => repo::merge::survivors::<entity::contact::Entity>(db, &ids).await?,
+        t if t == ACCOUNT.name => repo::merge::survivors::<entity::account::Entity>(db, &ids).await?,
+        t if t == CONTACT.name => repo::merge::survivors::<entity::contact::Entity>(db, &ids).await?,
         _ => return Ok(None),
     };
     Ok(live.remove(id))

@@ -77,8 +77,10 @@ async fn foreign_keys(app: &TestApp) -> BTreeSet<(String, String, String, String
 /// `(table, index name, columns)` of every unique index that is not a primary key.
 async fn unique_indexes(app: &TestApp) -> BTreeSet<(String, String, Vec<String>)> {
     let sql = if app.db.get_database_backend() == DbBackend::Postgres {
-        "SELECT CAST(tablename AS TEXT) AS t, CAST(indexname AS TEXT) AS i, indexdef AS d FROM pg_indexes \
-         WHERE schemaname = 'public' AND indexdef LIKE 'CREATE UNIQUE INDEX%' AND indexname NOT LIKE '%_pkey'"
+        "SELECT CAST(t.relname AS TEXT) AS t, CAST(i.relname AS TEXT) AS i, pg_get_indexdef(i.oid) AS d \
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = 'public' AND x.indisunique AND NOT x.indisprimary"
     } else {
         "SELECT tbl_name AS t, name AS i, sql AS d FROM sqlite_master \
          WHERE type = 'index' AND sql LIKE 'CREATE UNIQUE INDEX%'"

@@ -1,7 +1,8 @@
 //! SQL lives in `src/repo/` (ARCHITECTURE.md, "Layers and where things go"): services orchestrate
 //! through `repo` functions, resolvers translate. This scans `src/services/` and `src/graphql/` (the
 //! data generator is `src/seed/`, outside them) for SeaORM query building and raw SQL and names the
-//! file and line of each call. No server needed.
+//! file and line of each call, and for a table named by a string instead of its catalogue entry. No
+//! server needed.
 //!
 //! The patterns are the query builders themselves, not look-alikes: `.insert(` and `.update(`
 //! count only with a database connection as their argument (a `HashSet::insert` or an HMAC's
@@ -172,6 +173,38 @@ fn services_and_resolvers_reach_the_database_only_through_repo() {
         "SQL outside src/repo/ (move it into a repo function, typed by entity):\n{}",
         problems.join("\n")
     );
+}
+
+/// The quoted table names in a line of code (`"lead"`), when they name a catalogued table.
+fn table_names_in(code: &str) -> Vec<&'static str> {
+    cdp360::catalog::ALL.iter().map(|f| f.table.name).filter(|t| code.contains(&format!("\"{t}\""))).collect()
+}
+
+#[test]
+fn services_and_resolvers_name_tables_only_through_the_catalogue() {
+    let root = root();
+    let mut files = Vec::new();
+    for dir in SCANNED {
+        collect(&root.join(dir), &mut files);
+    }
+    let mut problems = Vec::new();
+    for path in files {
+        let file = path.strip_prefix(&root).expect("under the root").to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&path).expect("read source");
+        // A module's unit tests may spell their fixtures out.
+        for (i, line) in text.lines().enumerate().take_while(|(_, l)| l.trim() != "#[cfg(test)]") {
+            for table in code_of(line).map(table_names_in).unwrap_or_default() {
+                problems.push(format!("{file}:{}: \"{table}\": {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "a table named by a string (use the entity's catalogue entry, `<E as Catalogued>::TABLE`):\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(table_names_in(r#"refs.add("tagId", "tag", "tag_id", id)"#), ["tag"]);
+    assert!(table_names_in(r#"w.set("lead_name", v)"#).is_empty());
 }
 
 #[test]
