@@ -150,18 +150,27 @@ fn code_of(line: &str) -> Option<&str> {
     })
 }
 
-#[test]
-fn services_and_resolvers_reach_the_database_only_through_repo() {
+/// `(path from the root, text)` of every source file in the scanned folders.
+fn scanned_sources() -> Vec<(String, String)> {
     let root = root();
     let mut files = Vec::new();
     for dir in SCANNED {
         collect(&root.join(dir), &mut files);
     }
     assert!(files.len() > 10, "the scanned folders moved: {files:?}");
+    files
+        .into_iter()
+        .map(|path| {
+            let file = path.strip_prefix(&root).expect("under the root").to_string_lossy().replace('\\', "/");
+            (file, std::fs::read_to_string(&path).expect("read source"))
+        })
+        .collect()
+}
+
+#[test]
+fn services_and_resolvers_reach_the_database_only_through_repo() {
     let mut problems = Vec::new();
-    for path in files {
-        let file = path.strip_prefix(&root).expect("under the root").to_string_lossy().replace('\\', "/");
-        let text = std::fs::read_to_string(&path).expect("read source");
+    for (file, text) in scanned_sources() {
         for (i, line) in text.lines().enumerate() {
             if let Some(why) = code_of(line).and_then(query_in) {
                 problems.push(format!("{file}:{}: {why}: {}", i + 1, line.trim()));
@@ -182,15 +191,8 @@ fn table_names_in(code: &str) -> Vec<&'static str> {
 
 #[test]
 fn services_and_resolvers_name_tables_only_through_the_catalogue() {
-    let root = root();
-    let mut files = Vec::new();
-    for dir in SCANNED {
-        collect(&root.join(dir), &mut files);
-    }
     let mut problems = Vec::new();
-    for path in files {
-        let file = path.strip_prefix(&root).expect("under the root").to_string_lossy().replace('\\', "/");
-        let text = std::fs::read_to_string(&path).expect("read source");
+    for (file, text) in scanned_sources() {
         // A module's unit tests may spell their fixtures out.
         for (i, line) in text.lines().enumerate().take_while(|(_, l)| l.trim() != "#[cfg(test)]") {
             for table in code_of(line).map(table_names_in).unwrap_or_default() {
