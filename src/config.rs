@@ -75,6 +75,11 @@ pub struct Config {
     /// `CDP_HTTP_READ_TIMEOUT_SECS`: how long a client may take to send a request's headers, and
     /// then its whole body; a connection that stalls is answered (408) or closed, not held open.
     pub http_read_timeout: std::time::Duration,
+    /// `CDP_READ_PLANNER` (`on`, the default, or `off`): whether root query fields are compiled
+    /// into one SQL statement each (`graphql::planner`). `off` serves every read through the
+    /// resolvers — the kill switch should the planner ever answer wrongly, and the differential
+    /// test's reference.
+    pub read_planner: bool,
 }
 
 /// Summaries, the outbox and subscriptions (issue 5).
@@ -258,7 +263,13 @@ impl Config {
             subscription_buffer: num("CDP_SUBSCRIPTION_BUFFER", 256, 1, 100_000)?,
         };
         let http_read_timeout = dur("CDP_HTTP_READ_TIMEOUT_SECS", 10, 600, secs)?.max(secs);
+        let read_planner = match get("CDP_READ_PLANNER").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(err("CDP_READ_PLANNER", format!("unknown value {other:?} (on|off)"))),
+        };
         Ok(Config {
+            read_planner,
             live,
             http_read_timeout,
             metrics_token,
@@ -311,6 +322,7 @@ impl Config {
             // embedders need no poll, and a rare one keeps statement counts exact.
             live: LiveSettings { outbox_poll: std::time::Duration::from_secs(60), ..LiveSettings::default() },
             http_read_timeout: std::time::Duration::from_secs(10),
+            read_planner: true,
         }
     }
 }

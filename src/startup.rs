@@ -118,6 +118,7 @@ impl Application {
             cursors: CursorCodec::new(config.root_secret.derive("cdp360 cursor v1")),
             pii: pii.clone(),
             identity_cap: config.identity_max_shared_key,
+            planner: config.read_planner,
         });
         let schema = graphql::schema(gql_state, &config.limits);
         let listener = TcpListener::bind(config.bind)

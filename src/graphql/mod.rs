@@ -45,6 +45,8 @@ pub struct GqlState {
     pub fanout: Arc<fanout::Fanout>,
     /// Identity resolution's switchboard cap (`CDP_IDENTITY_MAX_SHARED_KEY`).
     pub identity_cap: u64,
+    /// Compile root query fields into one statement each (`CDP_READ_PLANNER`).
+    pub planner: bool,
 }
 
 fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
