@@ -26,6 +26,7 @@ const INGESTION: &str = "cdp360_ingestion_total";
 const SUMMARIES_PENDING: &str = "cdp360_summaries_refresh_pending";
 const SUMMARIES_REFRESHES: &str = "cdp360_summaries_refreshes_total";
 const LISTENER_RECONNECTS: &str = "cdp360_outbox_listener_reconnects_total";
+const READ_FIELDS: &str = "cdp360_read_root_fields_total";
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -51,6 +52,11 @@ const HELP: &[(&str, Kind, &str)] = &[
         LISTENER_RECONNECTS,
         Kind::Counter,
         "Times the outbox listener (PostgreSQL LISTEN) lost its connection and listened again.",
+    ),
+    (
+        READ_FIELDS,
+        Kind::Counter,
+        "Root query fields answered, by path: \"compiled\" (one statement) or \"resolvers\", with why the planner left it (reason).",
     ),
 ];
 
@@ -144,6 +150,13 @@ impl Metrics {
     }
 
     /// The outbox listener (PostgreSQL `LISTEN`) lost its connection and is listening again.
+    /// A root query field answered by `path` ("compiled" or "resolvers"), with the planner's
+    /// `reason` for leaving it to the resolvers ("" when compiled).
+    pub fn read_root_field(&self, path: &'static str, reason: &'static str) {
+        let labels = vec![Label::new("path", path), Label::new("reason", reason)];
+        self.recorder.register_counter(&Key::from_parts(READ_FIELDS, labels), &META).increment(1);
+    }
+
     pub fn listener_reconnected(&self) {
         self.recorder.register_counter(&Key::from_static_name(LISTENER_RECONNECTS), &META).increment(1);
     }

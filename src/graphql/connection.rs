@@ -129,7 +129,7 @@ impl<R: Resource> Connection<R> {
     }
 }
 
-fn parse<R: Resource>(
+pub(super) fn parse<R: Resource>(
     state: &GqlState,
     filter: Option<R::Filter>,
     order_by: Option<R::OrderBy>,

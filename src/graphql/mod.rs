@@ -13,6 +13,7 @@ pub mod loaders;
 pub mod model;
 pub mod mutation;
 pub mod order;
+pub mod planner;
 pub mod resource;
 pub mod resource_macros;
 pub mod scalars;

@@ -33,10 +33,12 @@ macro_rules! stored_enums {
         }
         impl super::scalars::Expose for entity::enums::$name {
             type Out = $name;
+            const JSON: crate::repo::json::Scalar = crate::repo::json::Scalar::Text;
             fn expose(&self) -> $name { (*self).into() }
         }
         impl super::scalars::Expose for Option<entity::enums::$name> {
             type Out = Option<$name>;
+            const JSON: crate::repo::json::Scalar = crate::repo::json::Scalar::Text;
             fn expose(&self) -> Option<$name> { self.map(Into::into) }
         }
         impl super::scalars::Accept for entity::enums::$name {

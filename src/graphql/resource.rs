@@ -31,6 +31,8 @@ pub trait Resource: async_graphql::OutputType + Send + Sync + Sized + 'static {
     fn id_of(model: &Self::Model) -> &str;
     /// The value of an orderable column (for cursors).
     fn column_value(model: &Self::Model, col: &'static str) -> Value;
+    /// What the compiled read path knows of this type (`planner`).
+    fn plan() -> &'static super::planner::TypePlan;
     fn default_order() -> Order {
         Order::by_key(&Self::TABLE)
     }

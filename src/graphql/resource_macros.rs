@@ -60,6 +60,36 @@ macro_rules! resource {
                     link: $crate::graphql::resource_macros::nested_link!($how $module $mt $($link)*),
                 },
             )*];
+            fn plan() -> &'static $crate::graphql::planner::TypePlan {
+                use $crate::graphql::planner::{FieldPlan, TypePlan};
+                const PLAN: TypePlan = TypePlan {
+                    name: stringify!($ty),
+                    table: <entity::$module::Entity as $crate::catalog::Catalogued>::TABLE,
+                    prefix: <entity::$module::Entity as $crate::catalog::Catalogued>::FACTS.prefix,
+                    fields: &[
+                        ("id", FieldPlan::Id),
+                        $( (stringify!($f), FieldPlan::Column(<$rty as $crate::graphql::scalars::Expose>::JSON)), )*
+                        $($( (stringify!($p), FieldPlan::Pii($crate::services::pii::$pc)), )*)?
+                        $( (stringify!($rel), FieldPlan::ToOne {
+                            fk: stringify!($fk),
+                            target: <$target as $crate::graphql::resource::Resource>::plan,
+                        }), )*
+                        $( (stringify!($ob), FieldPlan::OneBy {
+                            col: stringify!($obcol),
+                            own: stringify!($obself),
+                            target: <$obt as $crate::graphql::resource::Resource>::plan,
+                        }), )*
+                        $( (stringify!($poly), FieldPlan::Poly { col: stringify!($pcol), types: QueryRoot::plans }), )*
+                        $( (stringify!($many), FieldPlan::Many {
+                            link: $crate::graphql::resource_macros::nested_link!($how $module $mt $($link)*),
+                            own: stringify!($mself),
+                            target: <$mt as $crate::graphql::resource::Resource>::plan,
+                            args: $crate::graphql::planner::page_args::<$mt>,
+                        }), )*
+                    ],
+                };
+                &PLAN
+            }
             fn wrap(model: Self::Model) -> Self { $ty(model) }
             fn id_of(model: &Self::Model) -> &str { &model.$pk }
             fn column_value(model: &Self::Model, col: &'static str) -> sea_orm::Value {
@@ -307,6 +337,14 @@ macro_rules! query_root {
         pub struct QueryRoot;
 
         impl QueryRoot {
+            /// The planner's view of every type (the `Node` implementors: polymorphic references and
+            /// `node(id:)` resolve among them).
+            pub fn plans() -> &'static [fn() -> &'static $crate::graphql::planner::TypePlan] {
+                use $crate::graphql::resource::Resource;
+                const PLANS: &[fn() -> &'static $crate::graphql::planner::TypePlan] = &[$( <$ty as Resource>::plan ),*];
+                PLANS
+            }
+
             /// Every root list field with its table and default order (`(field, table, order)`).
             pub fn lists() -> Vec<(&'static str, $crate::repo::page::Table, $crate::repo::page::Order)> {
                 use $crate::graphql::resource::Resource;
@@ -317,14 +355,20 @@ macro_rules! query_root {
         #[async_graphql::Object]
         impl QueryRoot {
             /// Any record by its global id; null when the id is unknown.
-            async fn node(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<Option<Node>> {
-                node_by_id(ctx, &id).await
+            async fn node(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<$crate::graphql::planner::Planned<Option<Node>>> {
+                if let Some(planned) = $crate::graphql::planner::node(ctx, &id, QueryRoot::plans).await {
+                    return Ok(planned);
+                }
+                node_by_id(ctx, &id).await.map($crate::graphql::planner::Planned::resolved)
             }
             $(
                 #[doc = concat!("One ", stringify!($ty), " by id, or null.")]
-                async fn $one_field(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<Option<$ty>> {
+                async fn $one_field(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<$crate::graphql::planner::Planned<Option<$ty>>> {
                     use $crate::graphql::resource::Resource;
-                    $crate::graphql::loaders::one::<$ty>(ctx, <$ty as Resource>::TABLE.pk, Some(id.0)).await
+                    if let Some(planned) = $crate::graphql::planner::one::<$ty, _>(ctx, &id).await {
+                        return Ok(planned);
+                    }
+                    $crate::graphql::loaders::one::<$ty>(ctx, <$ty as Resource>::TABLE.pk, Some(id.0)).await.map($crate::graphql::planner::Planned::resolved)
                 }
 
                 #[doc = concat!("A page of ", stringify!($ty), " records (keyset cursors).")]
@@ -339,9 +383,12 @@ macro_rules! query_root {
                     after: Option<String>,
                     last: Option<i32>,
                     before: Option<String>,
-                ) -> $crate::graphql::errors::GqlResult<$crate::graphql::connection::Connection<$ty>> {
+                ) -> $crate::graphql::errors::GqlResult<$crate::graphql::planner::Planned<$crate::graphql::connection::Connection<$ty>>> {
+                    if let Some(planned) = $crate::graphql::planner::list::<$ty, _>(ctx).await {
+                        return Ok(planned);
+                    }
                     let args = $crate::graphql::connection::PageArgs { first, after, last, before };
-                    $crate::graphql::connection::top::<$ty>(ctx, filter, order_by, args).await
+                    $crate::graphql::connection::top::<$ty>(ctx, filter, order_by, args).await.map($crate::graphql::planner::Planned::resolved)
                 }
             )*
         }

@@ -71,36 +71,40 @@ impl ScalarType for Json {
 /// How a model column appears in the API.
 pub trait Expose {
     type Out: async_graphql::OutputType;
+    /// How the compiled read path renders the column (`repo::json`), as `expose` would.
+    const JSON: crate::repo::json::Scalar;
     fn expose(&self) -> Self::Out;
 }
 
 macro_rules! expose_as {
-    ($($t:ty => $out:ty : |$v:ident| $e:expr;)*) => {$(
+    ($($t:ty => $out:ty as $json:ident : |$v:ident| $e:expr;)*) => {$(
         impl Expose for $t {
             type Out = $out;
+            const JSON: crate::repo::json::Scalar = crate::repo::json::Scalar::$json;
             fn expose(&self) -> $out { let $v = self; $e }
         }
         impl Expose for Option<$t> {
             type Out = Option<$out>;
+            const JSON: crate::repo::json::Scalar = crate::repo::json::Scalar::$json;
             fn expose(&self) -> Option<$out> { self.as_ref().map(|$v| $e) }
         }
     )*};
 }
 
 expose_as! {
-    String => String : |v| v.clone();
-    i32 => i32 : |v| *v;
-    bool => bool : |v| *v;
-    Decimal => Decimal : |v| at_least_cents(*v);
-    DateTime<Utc> => Instant : |v| Instant(*v);
-    NaiveDate => Date : |v| Date(*v);
-    serde_json::Value => Json : |v| Json(v.clone());
+    String => String as Text : |v| v.clone();
+    i32 => i32 as Int : |v| *v;
+    bool => bool as Bool : |v| *v;
+    Decimal => Decimal as Decimal : |v| at_least_cents(*v);
+    DateTime<Utc> => Instant as Instant : |v| Instant(*v);
+    NaiveDate => Date as Date : |v| Date(*v);
+    serde_json::Value => Json as Json : |v| Json(v.clone());
 }
 
 /// SQLite stores DECIMAL with NUMERIC affinity, so `1998.00` reads back as `1998`; PostgreSQL keeps
 /// the column's scale. Rendering at least two fraction digits gives the same text on both (money
 /// and percentage columns are scale 2; finer values keep their digits).
-fn at_least_cents(d: Decimal) -> Decimal {
+pub(crate) fn at_least_cents(d: Decimal) -> Decimal {
     if d.scale() < 2 {
         let mut d = d;
         d.rescale(2);

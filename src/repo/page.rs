@@ -235,9 +235,14 @@ fn ranges(table: &Table, order: &Order, slice: &Slice) -> Vec<Condition> {
 /// reading backwards; a NOT NULL column gets the backend's default, which any `(col, pk)` index
 /// serves both ways.
 fn order_by(q: &mut impl OrderedStatement, table: &Table, order: &Order, backward: bool) {
+    order_by_at(q, table.name, table, order, backward)
+}
+
+/// [`order_by`] on the table's rows under another name (`at`: a derived table's alias).
+pub(super) fn order_by_at(q: &mut impl OrderedStatement, at: &str, table: &Table, order: &Order, backward: bool) {
     let dir = if order.desc != backward { SqlOrder::Desc } else { SqlOrder::Asc };
     if order.col != table.pk {
-        let c = col(table.name, order.col);
+        let c = col(at, order.col);
         if order.nullable {
             let nulls = if backward { NullOrdering::First } else { NullOrdering::Last };
             q.order_by_expr_with_nulls(c, dir.clone(), nulls);
@@ -245,13 +250,13 @@ fn order_by(q: &mut impl OrderedStatement, table: &Table, order: &Order, backwar
             q.order_by_expr(c, dir.clone());
         }
     }
-    q.order_by_expr(col(table.name, table.pk), dir);
+    q.order_by_expr(col(at, table.pk), dir);
 }
 
 /// The first `limit + 1` rows of `rows` (a SELECT of `table`'s rows) in the slice: one ordered,
 /// limited statement per range, and when the slice spans both runs their UNION ALL, ordered and
 /// limited again (at most 2 × (limit + 1) rows to merge), so each run stays one index range.
-fn keyset(rows: SelectStatement, table: &Table, order: &Order, slice: &Slice) -> SelectStatement {
+pub(super) fn keyset(rows: SelectStatement, table: &Table, order: &Order, slice: &Slice) -> SelectStatement {
     let mut parts = ranges(table, order, slice).into_iter().map(|range| {
         let mut q = rows.clone();
         and(&mut q, range);
@@ -287,12 +292,12 @@ fn in_slice(table: &Table, order: &Order, slice: &Slice) -> Condition {
     ranges.into_iter().fold(Cond::any(), Condition::add)
 }
 
-fn filtered(table: &Table, filter: Option<&Filter>) -> Condition {
+pub(super) fn filtered(table: &Table, filter: Option<&Filter>) -> Condition {
     filter.map_or_else(Cond::all, |f| condition(table.name, f))
 }
 
 /// Adds a condition to the WHERE clause unless it is empty (which would read `WHERE TRUE`).
-fn and(q: &mut SelectStatement, cond: Condition) {
+pub(super) fn and(q: &mut SelectStatement, cond: Condition) {
     if !cond.is_empty() {
         q.cond_where(cond);
     }
@@ -334,7 +339,7 @@ fn finish<M>(models: &mut Vec<M>, slice: &Slice) -> Page<M> {
 
 /// `SELECT target.* FROM target [JOIN via]` with the link's discriminator, and the expression that
 /// holds a row's parent key.
-fn linked_rows(table: &Table, link: &Link) -> (SelectStatement, Expr) {
+pub(super) fn linked_rows(table: &Table, link: &Link) -> (SelectStatement, Expr) {
     let mut q = Query::select();
     q.column((Alias::new(table.name), Asterisk)).from(Alias::new(table.name));
     let parent_expr = match link {

@@ -12,6 +12,7 @@ use crate::auth::Principal;
 use crate::catalog::{self, ChannelScope};
 use crate::error::AppResult;
 use crate::repo::filter::Filter;
+use crate::repo::json;
 use crate::repo::page::{self as repo, Link, Order, Page, Slice, Table};
 
 /// What one principal may read.
@@ -166,4 +167,14 @@ pub async fn count_per_parent(
     filter: Option<&Filter>,
 ) -> AppResult<HashMap<String, u64>> {
     repo::count_per_parent(db, table, link, parents, access.narrow(table.name, filter).as_ref()).await
+}
+
+/// One root field of a query as one statement whose JSON the database builds
+/// (`repo::json`): every row set of the tree — the root's, each to-one lookup's, each nested
+/// connection's and each polymorphic arm's — gets this access's restriction through the same
+/// [`Access::narrow`] the resolvers' reads use, so the two paths cannot disagree on what a
+/// principal sees.
+pub async fn compiled(db: &impl ConnectionTrait, access: &Access, root: &mut json::Root) -> AppResult<String> {
+    root.rows_mut(&mut |rows| rows.filter = access.narrow(rows.table.name, rows.filter.as_ref()));
+    json::fetch(db, root).await
 }
