@@ -1460,4 +1460,26 @@ mod tests {
             assert_eq!(graphql, stored);
         }
     }
+
+    /// A field the planner does not know sends its whole root field to the resolvers; a type it
+    /// does not know leaves polymorphic references to it null. Both would pass unnoticed.
+    #[test]
+    fn the_planner_knows_every_field_of_every_record_type_and_nothing_else() {
+        use async_graphql::OutputType;
+        use async_graphql::registry::{MetaType, Registry};
+        let mut registry = Registry::default();
+        <super::QueryRoot as OutputType>::create_type_info(&mut registry);
+        let implementors = registry.implements.iter().filter(|(_, i)| i.contains("Node")).count();
+        assert_eq!(super::QueryRoot::plans().len(), implementors, "one plan per Node type");
+        for plan in super::QueryRoot::plans().iter().map(|p| p()) {
+            let Some(MetaType::Object { fields, .. }) = registry.types.get(plan.name) else {
+                panic!("{} is not an object type", plan.name)
+            };
+            let graphql: Vec<&str> = fields.keys().map(String::as_str).filter(|f| *f != "__typename").collect();
+            for f in &graphql {
+                assert!(plan.has_field(f), "{}.{f} has no plan", plan.name);
+            }
+            assert_eq!(graphql.len(), plan.fields.len(), "{}: a plan for a field the type does not have", plan.name);
+        }
+    }
 }

@@ -84,6 +84,11 @@ impl TypePlan {
         self.fields.iter().find(|(snake, _)| camel_eq(snake, graphql)).map(|(s, f)| (*s, f))
     }
 
+    /// Whether the GraphQL field `graphql` has a plan.
+    pub fn has_field(&self, graphql: &str) -> bool {
+        self.field(graphql).is_some()
+    }
+
     /// How the column `col` renders (the primary key and every column field).
     fn scalar(&self, col: &str) -> Option<Scalar> {
         self.fields.iter().find_map(|(snake, f)| match f {
@@ -607,5 +612,21 @@ impl Fix<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::camel_eq;
+
+    #[test]
+    fn a_snake_case_field_matches_its_camel_case_graphql_name_only() {
+        assert!(camel_eq("account_name", "accountName"));
+        assert!(camel_eq("id", "id"));
+        assert!(camel_eq("utm_source2", "utmSource2"));
+        assert!(!camel_eq("account_name", "accountNam"));
+        assert!(!camel_eq("account_name", "accountNames"));
+        assert!(!camel_eq("account_name", "account_name"));
+        assert!(!camel_eq("lead", "Lead"));
     }
 }

@@ -607,3 +607,92 @@ pub fn cursor_value(kind: Scalar, backend: DbBackend, raw: &serde_json::Value) -
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEAD: Table = Table { name: "lead", pk: "lead_id" };
+    const TOUCHPOINT: Table = Table { name: "touchpoint", pk: "touchpoint_id" };
+
+    fn leads_with_touchpoints() -> Root {
+        let order = Order { col: "touchpoint_time", desc: true, nullable: false };
+        let touchpoints = Many {
+            rows: Rows::all(TOUCHPOINT),
+            link: Some((Link::Fk { col: "lead_id", discriminator: None }, "lead_id")),
+            order,
+            sort: Scalar::Instant,
+            slice: Slice { limit: 3, backward: false, after: None, before: None },
+            members: vec![
+                ("totalCount".into(), Part::TotalCount),
+                (
+                    "nodes".into(),
+                    Part::Nodes(Object {
+                        table: TOUCHPOINT,
+                        members: vec![("t".into(), Member::Column("touchpoint_time", Scalar::Instant))],
+                    }),
+                ),
+            ],
+        };
+        let lead = Object {
+            table: LEAD,
+            members: vec![
+                ("leadId".into(), Member::Column("lead_id", Scalar::Text)),
+                ("touchpoints".into(), Member::Many(Box::new(touchpoints))),
+            ],
+        };
+        Root::Many(Many {
+            rows: Rows::all(LEAD),
+            link: None,
+            order: Order::by_key(&LEAD),
+            sort: Scalar::Text,
+            slice: Slice { limit: 100, backward: false, after: None, before: None },
+            members: vec![("nodes".into(), Part::Nodes(lead))],
+        })
+    }
+
+    #[test]
+    fn a_root_list_and_its_nested_list_are_one_statement_over_keyset_pages() {
+        for (backend, object, agg) in [
+            (DbBackend::Postgres, "json_build_object", "json_agg"),
+            (DbBackend::Sqlite, "json_object", "json_group_array"),
+        ] {
+            let sql = backend.build(&statement(backend, &leads_with_touchpoints()).unwrap()).to_string();
+            assert!(sql.contains(object) && sql.contains(agg), "{sql}");
+            assert!(sql.contains(r#"ORDER BY "lead"."lead_id" ASC LIMIT 101"#), "{sql}");
+            assert!(
+                sql.contains(r#"WHERE "touchpoint"."lead_id" = "__t1"."lead_id" ORDER BY "touchpoint"."touchpoint_time" DESC, "touchpoint"."touchpoint_id" DESC LIMIT 4"#),
+                "{sql}"
+            );
+            assert!(!sql.contains("OFFSET"), "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_response_key_that_is_not_a_graphql_name_is_refused() {
+        let mut root = leads_with_touchpoints();
+        if let Root::Many(m) = &mut root {
+            m.members[0].0 = "x', (SELECT 1), '".into();
+        }
+        assert!(statement(DbBackend::Postgres, &root).is_err());
+    }
+
+    #[test]
+    fn cursor_values_are_read_back_as_the_model_holds_them() {
+        use serde_json::json;
+        let t = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456+00:00").unwrap().to_utc();
+        assert_eq!(
+            cursor_value(Scalar::Instant, DbBackend::Postgres, &json!("2026-01-02T03:04:05.123456+00:00")),
+            Some(Value::from(t))
+        );
+        let d: rust_decimal::Decimal = "12.50".parse().unwrap();
+        assert_eq!(cursor_value(Scalar::Decimal, DbBackend::Postgres, &json!("12.50")), Some(Value::from(d)));
+        assert_eq!(
+            cursor_value(Scalar::Decimal, DbBackend::Sqlite, &json!("12.5")),
+            Some(Value::from(rust_decimal::Decimal::try_from(12.5f64).unwrap()))
+        );
+        assert_eq!(cursor_value(Scalar::Int, DbBackend::Sqlite, &json!(7)), Some(Value::from(7)));
+        assert_eq!(cursor_value(Scalar::Text, DbBackend::Sqlite, &json!(null)), Some(Value::String(None)));
+        assert_eq!(cursor_value(Scalar::Int, DbBackend::Sqlite, &json!("x")), None);
+    }
+}

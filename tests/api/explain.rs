@@ -8,11 +8,12 @@
 use cdp360::graphql::connection::DEFAULT_PAGE_SIZE;
 use cdp360::graphql::filters::OrderDirection;
 use cdp360::graphql::model::{
-    Account, AccountOrderBy, AccountOrderField, Contact, ContactOrderBy, ContactOrderField, Lead, LeadOrderBy,
-    LeadOrderField, Opportunity, OpportunityStageHistory, QueryRoot, Tag, Touchpoint, TouchpointOrderBy,
-    TouchpointOrderField,
+    Account, AccountOrderBy, AccountOrderField, AccountSummary, AppUser, Campaign, Channel, Contact, ContactOrderBy,
+    ContactOrderField, Lead, LeadOrderBy, LeadOrderField, LeadSummary, Opportunity, OpportunityStageHistory, QueryRoot,
+    Tag, Touchpoint, TouchpointOrderBy, TouchpointOrderField,
 };
 use cdp360::graphql::resource::{OrderInput, Resource};
+use cdp360::repo::json::{self, EdgePart, Many, Member, Object, One, PageInfoPart, Part, Root, Rows, Scalar};
 use cdp360::repo::page::{self, Cursor, Link, Order, Slice, Table};
 use cdp360::seed::{SeedOptions, seed};
 use sea_orm::sea_query::SelectStatement;
@@ -295,6 +296,8 @@ async fn keyset_pages_and_nested_pages_are_served_by_indexes() {
     let order = OpportunityStageHistory::default_order();
     nested_page(&mut c, "its opportunities → stageHistory(first: 20)", history, &opportunities, order, first(20)).await;
 
+    compiled_reads(&mut c, &one[0], latest).await;
+
     assert!(c.checked > 60, "{} statements checked", c.checked);
     assert!(
         c.failures.is_empty(),
@@ -303,4 +306,184 @@ async fn keyset_pages_and_nested_pages_are_served_by_indexes() {
         c.checked,
         c.failures.join("\n\n")
     );
+}
+
+fn object(table: Table, members: Vec<(&str, Member)>) -> Object {
+    Object { table, members: members.into_iter().map(|(k, m)| (k.to_string(), m)).collect() }
+}
+
+fn text(col: &'static str) -> Member {
+    Member::Column(col, Scalar::Text)
+}
+
+/// A to-one of `table` by its key from the parent's `from` column.
+fn one_of(table: Table, key: &'static str, from: &'static str, members: Vec<(&str, Member)>) -> Member {
+    Member::One(Box::new(One { rows: Rows::all(table), key, from, object: object(table, members) }))
+}
+
+/// A nested connection's `totalCount` and `nodes`.
+fn many_of(
+    of: &[cdp360::graphql::resource::Nested],
+    field: &str,
+    own: &'static str,
+    order: Order,
+    n: u64,
+    members: Vec<(&str, Member)>,
+) -> Member {
+    let (table, link) = nested(of, field);
+    let nodes = object(table, members);
+    Member::Many(Box::new(Many {
+        rows: Rows::all(table),
+        link: Some((link, own)),
+        order,
+        sort: if order.col == table.pk { Scalar::Text } else { Scalar::Instant },
+        slice: first(n),
+        members: vec![("totalCount".into(), Part::TotalCount), ("nodes".into(), Part::Nodes(nodes))],
+    }))
+}
+
+/// The one statement of the compiled read path for the benchmark's Q2b (100 newest leads with
+/// channel, campaign, owner, summary and their 3 latest touchpoints) and Q3 (a customer 360).
+async fn compiled_reads(c: &mut Checker, account: &str, latest: Order) {
+    let newest = LeadOrderBy { field: LeadOrderField::CreatedAt, direction: OrderDirection::Desc }.to_order();
+    let lead = object(
+        Lead::TABLE,
+        vec![
+            ("leadId", text("lead_id")),
+            ("leadName", text("lead_name")),
+            ("createdAt", Member::Column("created_at", Scalar::Instant)),
+            (
+                "channel",
+                one_of(Channel::TABLE, "channel_id", "channel_id", vec![("channelName", text("channel_name"))]),
+            ),
+            (
+                "campaign",
+                one_of(Campaign::TABLE, "campaign_id", "campaign_id", vec![("campaignName", text("campaign_name"))]),
+            ),
+            ("owner", one_of(AppUser::TABLE, "user_id", "owner_user_id", vec![("userName", text("user_name"))])),
+            (
+                "summary",
+                one_of(
+                    LeadSummary::TABLE,
+                    "lead_id",
+                    "lead_id",
+                    vec![("pageViews", Member::Column("page_views", Scalar::Int))],
+                ),
+            ),
+            (
+                "touchpoints",
+                many_of(
+                    Lead::NESTED,
+                    "touchpoints",
+                    "lead_id",
+                    latest,
+                    3,
+                    vec![("touchpointTime", Member::Column("touchpoint_time", Scalar::Instant))],
+                ),
+            ),
+        ],
+    );
+    let q2b = Root::Many(Many {
+        rows: Rows::all(Lead::TABLE),
+        link: None,
+        order: newest,
+        sort: Scalar::Instant,
+        slice: first(100),
+        members: vec![
+            (
+                "edges".into(),
+                Part::Edges(vec![("cursor".into(), EdgePart::Cursor), ("node".into(), EdgePart::Node(lead))]),
+            ),
+            ("pageInfo".into(), Part::PageInfo(vec![("endCursor".into(), PageInfoPart::EndCursor)])),
+        ],
+    });
+    let q = json::statement(DbBackend::Postgres, &q2b).unwrap();
+    c.check("compiled: 100 newest leads + 5 relations".into(), q, &["lead", "touchpoint", "lead_summary"]).await;
+
+    let by_key = |t: Table| Order::by_key(&t);
+    let history = nested(Opportunity::NESTED, "stage_history").0;
+    let account360 = object(
+        Account::TABLE,
+        vec![
+            ("accountName", text("account_name")),
+            (
+                "summary",
+                one_of(
+                    AccountSummary::TABLE,
+                    "account_id",
+                    "account_id",
+                    vec![("totalLeads", Member::Column("total_leads", Scalar::Int))],
+                ),
+            ),
+            (
+                "contacts",
+                many_of(
+                    Account::NESTED,
+                    "contacts",
+                    "account_id",
+                    by_key(Contact::TABLE),
+                    20,
+                    vec![("contactId", text("contact_id"))],
+                ),
+            ),
+            (
+                "opportunities",
+                many_of(
+                    Account::NESTED,
+                    "opportunities",
+                    "account_id",
+                    by_key(Opportunity::TABLE),
+                    20,
+                    vec![
+                        ("opportunityId", text("opportunity_id")),
+                        (
+                            "stageHistory",
+                            many_of(
+                                Opportunity::NESTED,
+                                "stage_history",
+                                "opportunity_id",
+                                by_key(history),
+                                20,
+                                vec![("historyId", text(history.pk))],
+                            ),
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "touchpoints",
+                many_of(
+                    Account::NESTED,
+                    "touchpoints",
+                    "account_id",
+                    latest,
+                    20,
+                    vec![("touchpointId", text("touchpoint_id"))],
+                ),
+            ),
+            (
+                "tags",
+                many_of(
+                    Account::NESTED,
+                    "tags",
+                    "account_id",
+                    by_key(Tag::TABLE),
+                    20,
+                    vec![("tagName", text("tag_name"))],
+                ),
+            ),
+        ],
+    );
+    let q3 = Root::One { rows: Rows::all(Account::TABLE), id: account.to_string(), object: account360 };
+    let q = json::statement(DbBackend::Postgres, &q3).unwrap();
+    let tables = [
+        "contact",
+        "account_contact_relation",
+        "opportunity",
+        "opportunity_stage_history",
+        "touchpoint",
+        "tag_relation",
+        "account_summary",
+    ];
+    c.check("compiled: customer 360".into(), q, &tables).await;
 }
