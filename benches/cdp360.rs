@@ -5,11 +5,14 @@
 //!
 //! Seeds the database with `cdp360 seed` when it holds no accounts, starts `cdp360 serve` as a
 //! child process, checks every read floor returns what cdp360 returns for one sample, then runs
-//! each case (warm-up, then 1 and 8 clients for a fixed time, cdp360 then floor) and writes
+//! each case (warm-up, then 1 and 8 clients for a fixed time, cdp360 then floor), then S1's
+//! subscription fan-out on a second server (`fanout.rs`), and writes
 //! `<out>/latest.md` and `<out>/latest.json` (`smoke.*` with `--smoke`).
 
 #[path = "cdp360/cases.rs"]
 mod cases;
+#[path = "cdp360/fanout.rs"]
+mod fanout;
 #[path = "cdp360/report.rs"]
 mod report;
 #[path = "cdp360/runner.rs"]
@@ -51,6 +54,12 @@ struct Args {
     /// A quick run on a tiny data set (same cases and checks), written to `<out>/smoke.*`.
     #[arg(long)]
     smoke: bool,
+    /// S1's WebSocket subscribers. Default 1000 (50 with --smoke).
+    #[arg(long)]
+    subscribers: Option<usize>,
+    /// S1's measured `createLead` events (after one warm-up event). Default 20 (5 with --smoke).
+    #[arg(long)]
+    events: Option<usize>,
     /// Only these cases (comma-separated ids, e.g. `Q1,Q3`: for profiling); writes `<out>/partial.*`.
     #[arg(long, value_delimiter = ',')]
     cases: Vec<String>,
@@ -94,6 +103,13 @@ async fn main() -> Result<(), BoxError> {
     for case in &all {
         rows.extend(run_case(&ctx, &server, case, &plan).await?);
     }
+    if args.cases.is_empty() || args.cases.iter().any(|id| id == fanout::ID) {
+        let fan = fanout::Plan {
+            subscribers: args.subscribers.unwrap_or(if smoke { 50 } else { 1000 }),
+            events: args.events.unwrap_or(if smoke { 5 } else { 20 }),
+        };
+        rows.push(fanout::run(&ctx, &url, args.pool, &fan).await?);
+    }
     cases::cleanup(&ctx).await?;
 
     let (cores, cpu, memory_gib) = report::machine();
@@ -108,7 +124,8 @@ async fn main() -> Result<(), BoxError> {
         warmup_seconds: plan.warmup.as_secs_f64(),
         pool: args.pool,
         wall_seconds: started.elapsed().as_secs_f64(),
-        server_peak_rss_mb: server.peak_rss_mb(),
+        // S1 runs on a server of its own: the peak of both.
+        server_peak_rss_mb: rows.iter().map(|r| r.peak_rss_mb).fold(server.peak_rss_mb(), f64::max),
         rows,
     };
     let stem = match (smoke, args.cases.is_empty()) {

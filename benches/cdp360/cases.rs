@@ -56,8 +56,12 @@ pub struct Samples {
     pub accounts: Vec<String>,
     /// Q3's: the account with most opportunities (the equivalence check's sample), then `accounts`.
     pub rich_accounts: Vec<String>,
-    /// Q2's pages: the cdp360 cursor (None = first page) and the last lead id of the previous page.
-    pub pages: Vec<(Option<String>, String)>,
+    /// Q2's pages, in `leadId` order.
+    pub pages: Vec<Page>,
+    /// Q2b's pages, newest first (`createdAt` desc).
+    pub newest_pages: Vec<Page>,
+    /// Q5's provinces (most NEW leads first) and how many leads its page must hold (at most 50).
+    pub provinces: Vec<(String, usize)>,
     pub phones: Vec<String>,
     /// (contact, account) pairs events are tracked for.
     pub people: Vec<(String, String)>,
@@ -144,18 +148,27 @@ impl Ctx {
         Ok(rows.iter().filter_map(|r| r.as_object()?.values().next()?.as_str().map(str::to_owned)).collect())
     }
 
-    fn next(&self) -> u64 {
+    /// Principal `k`'s token (rotating over them).
+    pub fn token(&self, k: usize) -> &str {
+        pick(&self.tokens, k).as_str()
+    }
+
+    pub fn next(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
     /// SQL statements the server has run so far (`cdp360_db_statement_seconds_count`).
     pub async fn server_statements(&self) -> Result<f64, String> {
-        let url = self.graphql_url.replace("/graphql", "/metrics");
+        let name = "cdp360_db_statement_seconds_count";
+        self.metric_at(&self.graphql_url, name).await?.ok_or_else(|| format!("no {name} in /metrics"))
+    }
+
+    /// An unlabelled series of the `/metrics` of the server whose GraphQL endpoint is `graphql_url`
+    /// (None before the server first set it).
+    pub async fn metric_at(&self, graphql_url: &str, name: &str) -> Result<Option<f64>, String> {
+        let url = graphql_url.replace("/graphql", "/metrics");
         let text = self.http.get(url).send().await.map_err(err)?.text().await.map_err(err)?;
-        text.lines()
-            .find_map(|l| l.strip_prefix("cdp360_db_statement_seconds_count "))
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| "no cdp360_db_statement_seconds_count in /metrics".to_string())
+        Ok(text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')).and_then(|v| v.trim().parse().ok()))
     }
 }
 
@@ -221,31 +234,85 @@ impl Samples {
             .collect();
         let channel =
             ctx.column("SELECT channel_id FROM channel ORDER BY channel_id LIMIT 1").await?.pop().unwrap_or_default();
-        let pages = lead_pages(ctx, 10).await?;
-        let s = Samples { accounts, rich_accounts, pages, phones, people, channel };
-        if s.accounts.is_empty() || s.phones.is_empty() || s.people.is_empty() || s.pages.is_empty() {
+        let pages = lead_pages(ctx, 10, LeadOrder::Id).await?;
+        let newest_pages = lead_pages(ctx, 10, LeadOrder::NewestFirst).await?;
+        let provinces = ctx
+            .rows(
+                "SELECT province, least(count(*), 50) AS n FROM lead
+                 WHERE lead_status = 'NEW' AND province IS NOT NULL AND lead_name NOT LIKE 'bench-%'
+                 GROUP BY province ORDER BY count(*) DESC, province LIMIT 5",
+                vec![],
+            )
+            .await?
+            .iter()
+            .map(|r| (r["province"].as_str().unwrap_or_default().into(), r["n"].as_u64().unwrap_or(0) as usize))
+            .collect();
+        let s = Samples { accounts, rich_accounts, pages, newest_pages, provinces, phones, people, channel };
+        if s.accounts.is_empty()
+            || s.phones.is_empty()
+            || s.people.is_empty()
+            || s.pages.is_empty()
+            || s.newest_pages.is_empty()
+            || s.provinces.is_empty()
+        {
             return Err("the bench database holds too little data to sample".into());
         }
         Ok(s)
     }
 }
 
-/// Walks the first `n` pages of 100 leads, keeping each page's cursor and the id before it.
-async fn lead_pages(ctx: &Ctx, n: usize) -> Result<Vec<(Option<String>, String)>, String> {
-    let q = "query($after: String) { leads(first: 100, after: $after) {
-        edges { node { leadId } } pageInfo { endCursor hasNextPage } } }";
-    let mut pages = vec![(None, String::new())];
+/// One page of 100 leads: cdp360's cursor (None = the first page) and the floor's keyset, the
+/// last lead of the previous page (its id, and its exact `created_at` as PostgreSQL text).
+#[derive(Clone)]
+pub struct Page {
+    pub cursor: Option<String>,
+    pub last_id: String,
+    pub last_created: String,
+}
+
+#[derive(Clone, Copy)]
+enum LeadOrder {
+    /// The default: `leadId` ascending (Q2).
+    Id,
+    /// `createdAt` descending, `leadId` descending on ties (Q2b).
+    NewestFirst,
+}
+
+/// Walks the first `n` full pages of 100 leads in `order`, keeping each page's cursor and keyset.
+async fn lead_pages(ctx: &Ctx, n: usize, order: LeadOrder) -> Result<Vec<Page>, String> {
+    let (order_by, full) = match order {
+        LeadOrder::Id => ("", "SELECT 1 AS one FROM lead WHERE lead_id > $1 OFFSET 99 LIMIT 1"),
+        LeadOrder::NewestFirst => (
+            ", orderBy: { field: CREATED_AT, direction: DESC }",
+            "SELECT 1 AS one FROM lead WHERE (created_at, lead_id) < ($1::timestamptz, $2) OFFSET 99 LIMIT 1",
+        ),
+    };
+    let q = format!(
+        "query($after: String) {{ leads(first: 100, after: $after{order_by}) {{
+        edges {{ node {{ leadId }} }} pageInfo {{ endCursor hasNextPage }} }} }}"
+    );
+    // The first page's keyset: before every lead (newest first) or after none (by id).
+    let mut pages = vec![Page { cursor: None, last_id: String::new(), last_created: "infinity".into() }];
     while pages.len() < n {
-        let d = ctx.gql(q, json!({ "after": pages.last().and_then(|p| p.0.clone()) })).await?;
+        let d = ctx.gql(&q, json!({ "after": pages.last().and_then(|p| p.cursor.clone()) })).await?;
         let edges = d["leads"]["edges"].as_array().cloned().unwrap_or_default();
-        let last = edges.last().and_then(|e| e["node"]["leadId"].as_str()).unwrap_or_default().to_string();
+        let last_id = edges.last().and_then(|e| e["node"]["leadId"].as_str()).unwrap_or_default().to_string();
         let cursor = d["leads"]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
-        // Only pages that are full (100 leads after the previous page's last one).
-        let full = "SELECT 1 AS one FROM lead WHERE lead_id > $1 OFFSET 99 LIMIT 1";
-        if last.is_empty() || ctx.rows(full, vec![last.clone().into()]).await?.is_empty() {
+        if last_id.is_empty() {
             break;
         }
-        pages.push((cursor, last));
+        let created =
+            ctx.rows("SELECT created_at::text AS t FROM lead WHERE lead_id = $1", vec![last_id.clone().into()]).await?;
+        let last_created = created.first().and_then(|r| r["t"].as_str()).unwrap_or_default().to_string();
+        // Only pages that are full (100 leads after the previous page's last one).
+        let after = match order {
+            LeadOrder::Id => vec![last_id.clone().into()],
+            LeadOrder::NewestFirst => vec![last_created.clone().into(), last_id.clone().into()],
+        };
+        if ctx.rows(full, after).await?.is_empty() {
+            break;
+        }
+        pages.push(Page { cursor, last_id, last_created });
     }
     Ok(pages)
 }
@@ -389,15 +456,27 @@ fn q1_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
 
 // ---- Q2 list page -------------------------------------------------------------------------------
 
-const Q2: &str = "query($after: String) { leads(first: 100, after: $after) { edges { node {
-    leadId leadName leadStatus
+/// What Q2 and Q2b select of each lead.
+const LEAD_PAGE_FIELDS: &str = "leadId leadName leadStatus
     channel { channelName channelType } campaign { campaignName } owner { userName }
     summary { pageViews totalTouchpoints calculatedAt }
-    touchpoints(first: 3, orderBy: { field: TOUCHPOINT_TIME, direction: DESC }) { nodes { touchpointId touchpointTime } }
-} } } }";
+    touchpoints(first: 3, orderBy: { field: TOUCHPOINT_TIME, direction: DESC }) { nodes { touchpointId touchpointTime } }";
 
-/// One statement: the page, its to-one rows joined, the latest 3 touchpoints per lead aggregated.
-const Q2_SQL: &str = r#"SELECT l.lead_id AS "leadId", l.lead_name AS "leadName", l.lead_status AS "leadStatus",
+static Q2: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "query($after: String) {{ leads(first: 100, after: $after) {{ edges {{ node {{ {LEAD_PAGE_FIELDS} }} }} }} }}"
+    )
+});
+static Q2B: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "query($after: String) {{ leads(first: 100, after: $after, orderBy: {{ field: CREATED_AT, direction: DESC }}) {{
+        edges {{ node {{ {LEAD_PAGE_FIELDS} }} }} }} }}"
+    )
+});
+
+/// Q2's and Q2b's floor without its page condition: the leads, their to-one rows joined, the
+/// latest 3 touchpoints per lead aggregated.
+const LEAD_PAGE_SQL: &str = r#"SELECT l.lead_id AS "leadId", l.lead_name AS "leadName", l.lead_status AS "leadStatus",
   CASE WHEN ch.channel_id IS NULL THEN NULL
        ELSE json_build_object('channelName', ch.channel_name, 'channelType', ch.channel_type) END AS channel,
   CASE WHEN cm.campaign_id IS NULL THEN NULL ELSE json_build_object('campaignName', cm.campaign_name) END AS campaign,
@@ -413,21 +492,51 @@ FROM lead l
 LEFT JOIN channel ch ON ch.channel_id = l.channel_id
 LEFT JOIN campaign cm ON cm.campaign_id = l.campaign_id
 LEFT JOIN app_user u ON u.user_id = l.owner_user_id
-LEFT JOIN lead_summary s ON s.lead_id = l.lead_id
-WHERE l.lead_id > $1 ORDER BY l.lead_id LIMIT 100"#;
+LEFT JOIN lead_summary s ON s.lead_id = l.lead_id"#;
+
+/// One statement: the page of 100 after the previous page's last lead id.
+static Q2_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("{LEAD_PAGE_SQL}\nWHERE l.lead_id > $1 ORDER BY l.lead_id LIMIT 100"));
+
+/// One statement: the keyset page of 100 before the previous page's last `(created_at, lead_id)`,
+/// read backwards along `idx_lead_created (created_at DESC, lead_id DESC)`.
+static Q2B_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{LEAD_PAGE_SQL}\nWHERE (l.created_at, l.lead_id) < ($1::timestamptz, $2)
+ORDER BY l.created_at DESC, l.lead_id DESC LIMIT 100"
+    )
+});
+
+/// A page's leads (the edges' nodes): exactly 100.
+fn lead_page(mut d: Value) -> Res {
+    let edges = d["leads"]["edges"].as_array_mut().map(std::mem::take).unwrap_or_default();
+    expect_len(edges.into_iter().map(|mut e| e["node"].take()).collect(), 100, "leads")
+}
 
 fn q2(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
-    Box::pin(async move {
-        let mut d = ctx.gql(Q2, json!({ "after": pick(&ctx.samples.pages, i).0 })).await?;
-        let edges = d["leads"]["edges"].as_array_mut().map(std::mem::take).unwrap_or_default();
-        expect_len(edges.into_iter().map(|mut e| e["node"].take()).collect(), 100, "leads")
-    })
+    Box::pin(async move { lead_page(ctx.gql(&Q2, json!({ "after": pick(&ctx.samples.pages, i).cursor })).await?) })
 }
 
 fn q2_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
     Box::pin(async move {
-        let rows = ctx.rows(Q2_SQL, vec![pick(&ctx.samples.pages, i).1.clone().into()]).await?;
+        let rows = ctx.rows(&Q2_SQL, vec![pick(&ctx.samples.pages, i).last_id.clone().into()]).await?;
         expect_len(Value::Array(rows), 100, "leads")
+    })
+}
+
+// ---- Q2b list page, newest first ----------------------------------------------------------------
+
+fn q2b(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(
+        async move { lead_page(ctx.gql(&Q2B, json!({ "after": pick(&ctx.samples.newest_pages, i).cursor })).await?) },
+    )
+}
+
+fn q2b_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move {
+        let page = pick(&ctx.samples.newest_pages, i);
+        let keyset = vec![page.last_created.clone().into(), page.last_id.clone().into()];
+        expect_len(Value::Array(ctx.rows(&Q2B_SQL, keyset).await?), 100, "leads")
     })
 }
 
@@ -510,10 +619,40 @@ fn q4_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
     })
 }
 
+// ---- Q5 filtered list ---------------------------------------------------------------------------
+
+const Q5: &str = "query($p: String!) { leads(first: 50,
+    filter: { leadStatus: { eq: NEW }, province: { eq: $p } },
+    orderBy: { field: CREATED_AT, direction: DESC }) {
+    nodes { leadId leadName companyName jobTitle leadSource leadStatus leadScore province city createdAt } } }";
+
+/// One statement: the province's newest NEW leads, along `idx_lead_status_created
+/// (lead_status, created_at DESC)` with the province checked on each row read.
+const Q5_SQL: &str = r#"SELECT lead_id AS "leadId", lead_name AS "leadName", company_name AS "companyName",
+  job_title AS "jobTitle", lead_source AS "leadSource", lead_status AS "leadStatus", lead_score AS "leadScore",
+  province, city, created_at AS "createdAt"
+FROM lead WHERE lead_status = 'NEW' AND province = $1
+ORDER BY created_at DESC, lead_id DESC LIMIT 50"#;
+
+fn q5(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move {
+        let (province, n) = pick(&ctx.samples.provinces, i);
+        let mut d = ctx.gql(Q5, json!({ "p": province })).await?;
+        expect_len(d["leads"]["nodes"].take(), *n, "leads")
+    })
+}
+
+fn q5_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move {
+        let (province, n) = pick(&ctx.samples.provinces, i);
+        expect_len(Value::Array(ctx.rows(Q5_SQL, vec![province.as_str().into()]).await?), *n, "leads")
+    })
+}
+
 // ---- M1 create lead -----------------------------------------------------------------------------
 
 /// A new lead's input; `n` (unique in the run) makes it unique.
-fn new_lead(ctx: &Ctx, n: u64, kind: &str) -> Value {
+pub fn new_lead(ctx: &Ctx, n: u64, kind: &str) -> Value {
     let tag = ulid::Ulid::new().to_string().to_lowercase();
     json!({
         "leadName": format!("{BENCH_LEAD_PREFIX}{kind}-{n}"),
@@ -678,8 +817,10 @@ pub fn all() -> Vec<Case> {
         case("Q0", "`{ __typename }`", q0, Some(q0_floor), true),
         case("Q1", "account by id", q1, Some(q1_floor), true),
         case("Q2", "leads(first:100) + 5 relations", q2, Some(q2_floor), true),
+        case("Q2b", "the same, newest first (createdAt desc)", q2b, Some(q2b_floor), true),
         case("Q3", "customer-360", q3, Some(q3_floor), true),
         case("Q4", "contact by phone (blind index)", q4, Some(q4_floor), true),
+        case("Q5", "50 NEW leads of a province, newest first", q5, Some(q5_floor), true),
         case("M1", "createLead", m1, Some(m1_floor), false),
         case("M2", "trackEvents ×1000", m2, Some(m2_floor), false),
         Case { prepare: Some(m3_prepare), ..case("M3", "convertLead", m3, None, false) },

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::fanout;
 use crate::runner::Stats;
 use crate::server::{BoxError, proc_kb};
 
@@ -114,6 +115,23 @@ pub fn markdown(r: &Report) -> String {
                 ));
             }
         }
+    }
+    if let Some(s1) = r.rows.iter().find(|row| row.case == fanout::ID) {
+        let verdict = |ok: bool| if ok { "met" } else { "**not met**" };
+        md.push_str(&format!(
+            "\nS1 ({n} subscribers; p50/p99 from the `createLead` response to each subscriber's receipt, over \
+             {deliveries} deliveries; req/s = deliveries per second while fanning out; SQL statements and CPU per \
+             event, the mutation included; its own server): p99 {p99} ms against the budget of < {bp99} ms: {}; \
+             peak RSS {rss:.0} MB against < {brss} MB: {}.\n",
+            verdict(s1.cdp360.p99_ms < fanout::BUDGET_P99_MS),
+            verdict(s1.peak_rss_mb < fanout::BUDGET_RSS_MB),
+            n = s1.clients,
+            deliveries = s1.cdp360.requests,
+            p99 = ms(s1.cdp360.p99_ms),
+            bp99 = fanout::BUDGET_P99_MS,
+            rss = s1.peak_rss_mb,
+            brss = fanout::BUDGET_RSS_MB,
+        ));
     }
     if !failures.is_empty() {
         md.push('\n');

@@ -62,11 +62,7 @@ pub async fn run(ctx: &Arc<Ctx>, op: Op, clients: usize, duration: Duration, lim
     }
     let seconds = start.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
-    };
+    let pct = |p: f64| percentile(&latencies, p);
     Stats {
         clients,
         requests: latencies.len(),
@@ -77,4 +73,11 @@ pub async fn run(ctx: &Arc<Ctx>, op: Op, clients: usize, duration: Duration, lim
         p99_ms: pct(0.99),
         throughput: latencies.len() as f64 / seconds,
     }
+}
+
+/// The `p` quantile (0–1) of `sorted` latencies, in ms (NaN when empty).
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1))
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
 }

@@ -112,6 +112,12 @@ impl Server {
         self.child.id()
     }
 
+    /// `VmRSS` (resident set now) of the server process, in MiB.
+    pub fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        proc_kb(&status, "VmRSS:") / 1024.0
+    }
+
     /// `VmHWM` (peak resident set) of the server process, in MiB.
     pub fn peak_rss_mb(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
