@@ -182,6 +182,7 @@ mod tests {
         m.summary_refresh_pending(1.0);
         m.summary_refresh("account_summary");
         m.listener_reconnected();
+        m.read_root_field("compiled", "");
         let text = m.render();
         let typed: Vec<&str> =
             text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split(' ').next()).collect();
