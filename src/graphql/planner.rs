@@ -153,6 +153,13 @@ impl<T: OutputType> OutputType for Planned<T> {
         T::qualified_type_name()
     }
 
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        match self {
+            Planned::Compiled(_) => T::type_name(),
+            Planned::Resolved(t) => t.introspection_type_name(),
+        }
+    }
+
     fn create_type_info(registry: &mut Registry) -> String {
         T::create_type_info(registry)
     }
