@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::fixtures::{self, insert};
 use crate::harness::TestApp;
-use crate::schema_walk::Schema;
+use crate::schema_walk::{Schema, type_text};
 
 /// Calls per root field and shape (variables, literals).
 const CASES: usize = 4;
@@ -244,13 +244,4 @@ async fn no_argument_of_any_root_field_makes_the_server_fail() {
     eprintln!("seed {seed}: {calls} calls, answers by first error code: {codes:?}");
     // Still serving (the fuzzed mutations may have deleted any fixture, so no count is checked).
     assert!(app.data("{ leads { totalCount } }", json!({})).await["leads"]["totalCount"].is_number());
-}
-
-/// The GraphQL spelling of a type reference (`[LeadFilter!]!`).
-fn type_text(ty: &Value) -> String {
-    match ty["kind"].as_str().unwrap() {
-        "NON_NULL" => format!("{}!", type_text(&ty["ofType"])),
-        "LIST" => format!("[{}]", type_text(&ty["ofType"])),
-        _ => ty["name"].as_str().unwrap().to_owned(),
-    }
 }

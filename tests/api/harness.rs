@@ -112,9 +112,18 @@ impl TestApp {
             capture_logs();
         }
         let (url, dir) = fresh_database().await;
-        let mut config = Config::for_database(url.clone(), test_secret());
-        tweak(&mut config);
-        Self::start(url, config, opts, dir).await
+        let config = test_config(&url, None, tweak);
+        let pg_database = postgres_database_of(&url, &dir);
+        Self::start(url, config, opts, Owned { pg_database, _dir: dir }).await
+    }
+
+    /// A second in-process server on this app's database — the same test secret (tokens and
+    /// cursors of one are valid on the other) and field keys — that neither migrates nor seeds.
+    /// It owns nothing: `self` keeps the database (and its SQLite file) and must outlive it.
+    pub async fn spawn_beside(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let config = test_config(&self.database_url, Some(self.keys.clone()), tweak);
+        let opts = StartOptions { migrate: false, demo_data: false };
+        Self::start(self.database_url.clone(), config, opts, Owned { pg_database: None, _dir: None }).await
     }
 
     /// Another replica as a real `cdp360 serve` process on this app's database (PostgreSQL), with
@@ -123,7 +132,7 @@ impl TestApp {
         serve_process(&self.database_url, &self.keys, env)
     }
 
-    async fn start(url: String, config: Config, opts: StartOptions, dir: Option<tempfile::TempDir>) -> TestApp {
+    async fn start(url: String, config: Config, opts: StartOptions, owned: Owned) -> TestApp {
         let keys = config.field_keys.clone();
         let (addr_tx, addr_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -151,12 +160,12 @@ impl TestApp {
             .unwrap();
         let addr = addr_rx.await.expect("server started");
         let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
-        let pg_database = dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string());
         let mut headers = reqwest::header::HeaderMap::new();
         let bearer = format!("Bearer {}", token(&Scope::ALL, None));
         headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
         let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-        TestApp { addr, client, db, keys, database_url: url, stop: Some(stop_tx), pg_database, _dir: dir }
+        let Owned { pg_database, _dir } = owned;
+        TestApp { addr, client, db, keys, database_url: url, stop: Some(stop_tx), pg_database, _dir }
     }
 
     /// Starts the server's graceful shutdown now (as SIGTERM does in the binary).
@@ -242,6 +251,30 @@ impl Drop for TestApp {
     }
 }
 
+/// The configuration of a test server on `url`: the test secret, `keys` (else a fresh key ring),
+/// then `tweak`.
+fn test_config(url: &str, keys: Option<KeyRing>, tweak: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::for_database(url.to_string(), test_secret());
+    if let Some(keys) = keys {
+        config.field_keys = keys;
+    }
+    tweak(&mut config);
+    config
+}
+
+/// What a test server owns of its database, dropped with it.
+struct Owned {
+    /// The PostgreSQL database to drop afterwards.
+    pg_database: Option<String>,
+    /// The directory of a SQLite file.
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The name of the fresh PostgreSQL database at `url` (None for SQLite, whose file is in `dir`).
+fn postgres_database_of(url: &str, dir: &Option<tempfile::TempDir>) -> Option<String> {
+    dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string())
+}
+
 /// Drops a test's PostgreSQL database (nothing for SQLite, whose file goes with its TempDir).
 fn drop_postgres_database(name: Option<String>) {
     if let (Some(name), Some(base)) = (name, pg_base()) {
@@ -282,7 +315,7 @@ impl ProcessDatabase {
             migrating.close().await.unwrap();
         }
         let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
-        let pg_database = dir.is_none().then(|| url.rsplit('/').next().unwrap_or_default().to_string());
+        let pg_database = postgres_database_of(&url, &dir);
         ProcessDatabase { url, db, keys: KeyRing::generate().unwrap(), pg_database, _dir: dir }
     }
 

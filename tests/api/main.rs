@@ -16,6 +16,7 @@ mod cli;
 mod convert;
 mod crud;
 mod dependencies;
+mod differential;
 mod docs;
 mod explain;
 mod fanout;

@@ -17,10 +17,12 @@ pub struct Schema {
     types: HashMap<String, Value>,
 }
 
-/// A root field: its name, its arguments (name + type reference) and whether its type has fields.
+/// A root field: its name, its arguments (name + type reference), the named type it returns and
+/// whether that type has fields.
 pub struct RootField {
     pub name: String,
     pub args: Vec<(String, Value)>,
+    pub returns: String,
     pub returns_object: bool,
 }
 
@@ -49,12 +51,59 @@ impl Schema {
                     .iter()
                     .map(|a| (a["name"].as_str().unwrap().to_owned(), a["type"].clone()))
                     .collect(),
+                returns: self.named(&f["type"])["name"].as_str().unwrap().to_owned(),
                 returns_object: matches!(
                     self.named(&f["type"])["kind"].as_str(),
                     Some("OBJECT" | "INTERFACE" | "UNION")
                 ),
             })
             .collect()
+    }
+
+    /// The type called `name`, as introspection describes it.
+    pub fn get(&self, name: &str) -> &Value {
+        self.types.get(name).unwrap_or_else(|| panic!("no type {name} in the schema"))
+    }
+
+    /// The object types implementing `interface`, in the schema's order.
+    pub fn implementations(&self, interface: &str) -> Vec<String> {
+        let types = self.get(interface)["possibleTypes"].as_array().expect("an interface");
+        types.iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// `value` as a GraphQL literal of type `ty`: enum values bare, input objects by their
+    /// fields' types, a single value where a list is expected as it is (input coercion wraps it).
+    pub fn literal(&self, ty: &Value, value: &Value) -> String {
+        match (ty["kind"].as_str().unwrap(), value) {
+            (_, Value::Null) => "null".into(),
+            ("NON_NULL", _) => self.literal(&ty["ofType"], value),
+            ("LIST", Value::Array(items)) => {
+                let items: Vec<String> = items.iter().map(|v| self.literal(&ty["ofType"], v)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            ("LIST", _) => self.literal(&ty["ofType"], value),
+            _ => {
+                let named = self.named(ty);
+                match (named["kind"].as_str().unwrap(), value) {
+                    ("ENUM", Value::String(name)) => name.clone(),
+                    ("INPUT_OBJECT", Value::Object(fields)) => {
+                        let fields: Vec<String> = fields
+                            .iter()
+                            .map(|(name, v)| format!("{name}: {}", self.literal(self.input_field_type(named, name), v)))
+                            .collect();
+                        format!("{{{}}}", fields.join(", "))
+                    }
+                    // A JSON string, number or boolean is also a GraphQL literal.
+                    _ => value.to_string(),
+                }
+            }
+        }
+    }
+
+    fn input_field_type<'a>(&self, input: &'a Value, field: &str) -> &'a Value {
+        let fields = input["inputFields"].as_array().expect("an input object");
+        let found = fields.iter().find(|f| f["name"] == field);
+        &found.unwrap_or_else(|| panic!("no field {field} in {}", input["name"]))["type"]
     }
 
     /// The named type at the bottom of a type reference.
@@ -115,5 +164,14 @@ fn scalar_literal(name: &str) -> String {
         "Decimal" => "\"1.00\"".into(),
         "JSON" => "{}".into(),
         _ => "\"X_1\"".into(),
+    }
+}
+
+/// The GraphQL spelling of a type reference (`[LeadFilter!]!`).
+pub fn type_text(ty: &Value) -> String {
+    match ty["kind"].as_str().unwrap() {
+        "NON_NULL" => format!("{}!", type_text(&ty["ofType"])),
+        "LIST" => format!("[{}]", type_text(&ty["ofType"])),
+        _ => ty["name"].as_str().unwrap().to_owned(),
     }
 }
