@@ -5,17 +5,20 @@
 //! data. This extension keeps the parsed document and, after execution, puts every object's keys
 //! back in the order of the (fragment-expanded) selection that produced it. A list's items share
 //! one plan, built once; an object already in order is left as it is.
+//!
+//! Errors get a stable order too, by path, then location, then message: the errors of a list's
+//! items arrive in the order their resolvers finish, and validation reports in hash order.
 
 use std::cell::OnceCell;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe,
 };
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet};
-use async_graphql::{Name, Response, ServerResult, Value, Variables};
+use async_graphql::{Name, PathSegment, Response, ServerError, ServerResult, Value, Variables};
 
 pub struct ResponseOrder;
 
@@ -46,6 +49,12 @@ impl Extension for ResponseOrderExtension {
         Ok(doc)
     }
 
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut res = next.run(ctx).await;
+        sort_errors(&mut res.errors);
+        res
+    }
+
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -73,6 +82,22 @@ impl Extension for ResponseOrderExtension {
             })
             .boxed()
     }
+}
+
+fn sort_errors(errors: &mut [ServerError]) {
+    fn path(e: &ServerError) -> Vec<(usize, &str)> {
+        e.path
+            .iter()
+            .map(|p| match p {
+                PathSegment::Index(i) => (*i, ""),
+                PathSegment::Field(f) => (usize::MAX, f.as_str()),
+            })
+            .collect()
+    }
+    errors.sort_by(|a, b| {
+        let at = |e: &ServerError| e.locations.iter().map(|l| (l.line, l.column)).collect::<Vec<_>>();
+        path(a).cmp(&path(b)).then_with(|| at(a).cmp(&at(b))).then_with(|| a.message.cmp(&b.message))
+    });
 }
 
 fn reorder(slot: &Mutex<Option<Arc<ExecutableDocument>>>, operation_name: Option<&str>, res: &mut Response) {
@@ -180,5 +205,24 @@ mod tests {
         let op = operation(&doc, None, &data).unwrap();
         order(&mut data, &[&op.selection_set.node], &doc);
         assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"a":[{"z":3,"w":2,"x":1},{"z":3,"w":2,"x":1}],"b":1}"#);
+    }
+
+    #[test]
+    fn errors_are_ordered_by_path_then_location_then_message() {
+        let err = |msg: &str, path: Vec<PathSegment>| {
+            let mut e = ServerError::new(msg, None);
+            e.path = path;
+            e
+        };
+        let field = |f: &str| PathSegment::Field(f.into());
+        let mut errors = vec![
+            err("b", vec![field("x"), PathSegment::Index(10)]),
+            err("z", vec![field("x"), PathSegment::Index(2)]),
+            err("a", vec![field("x"), PathSegment::Index(10)]),
+            err("v", vec![]),
+        ];
+        sort_errors(&mut errors);
+        let order: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(order, ["v", "z", "a", "b"]);
     }
 }

@@ -334,7 +334,7 @@ impl Builder {
                 ])
             }
             // REAL on SQLite: every digit of the double, for the server to convert like the model.
-            (Scalar::Decimal, false) => self.tpl("printf('%.17g', {})", vec![v]),
+            (Scalar::Decimal, false) => self.real_digits(v),
             (Scalar::Instant, true) => self.tpl(
                 "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE \
                  WHEN CAST(date_part('microseconds', {}) AS bigint) % 1000000 = 0 THEN '' \
@@ -356,12 +356,17 @@ impl Builder {
         let value = col(at, m.order.col);
         let value = match (m.sort, self.pg()) {
             (Scalar::Decimal, true) => Expr::cust_with_exprs("CAST($1 AS text)", [value]),
-            (Scalar::Decimal, false) => self.tpl("printf('%.17g', {})", vec![value]),
+            (Scalar::Decimal, false) => self.real_digits(value),
             (Scalar::Bool, false) => self.bool_value(value),
             _ => value,
         };
         let arr = self.array_of(vec![value, key]);
         if self.pg() { Expr::cust_with_exprs("CAST($1 AS text)", [arr]) } else { arr }
+    }
+
+    /// Every digit of a REAL (SQLite), NULL staying NULL (`printf` would print `0`).
+    fn real_digits(&self, v: Expr) -> Expr {
+        self.tpl("CASE WHEN {} IS NULL THEN NULL ELSE printf('%.17g', {}) END", vec![v.clone(), v])
     }
 
     /// A cursor's text (see [`Builder::cursor`]) as JSON again.
@@ -597,7 +602,9 @@ pub fn cursor_value(kind: Scalar, backend: DbBackend, raw: &serde_json::Value) -
         (Scalar::Int, J::Number(n)) => Value::from(i32::try_from(n.as_i64()?).ok()?),
         (Scalar::Bool, J::Bool(b)) => Value::from(*b),
         (Scalar::Decimal, J::String(s)) => Value::from(match backend {
-            DbBackend::Postgres => s.parse::<rust_decimal::Decimal>().ok()?,
+            // sqlx decodes a zero NUMERIC, whatever its scale, as a plain 0.
+            DbBackend::Postgres => Some(s.parse::<rust_decimal::Decimal>().ok()?)
+                .map(|d| if d.is_zero() { rust_decimal::Decimal::ZERO } else { d })?,
             _ => sqlite_decimal(s)?,
         }),
         (Scalar::Instant, J::String(s)) => {
@@ -687,6 +694,8 @@ mod tests {
         );
         let d: rust_decimal::Decimal = "12.50".parse().unwrap();
         assert_eq!(cursor_value(Scalar::Decimal, DbBackend::Postgres, &json!("12.50")), Some(Value::from(d)));
+        let zero = cursor_value(Scalar::Decimal, DbBackend::Postgres, &json!("0.00"));
+        assert_eq!(zero.map(|z| z.to_string()), Some(Value::from(rust_decimal::Decimal::ZERO).to_string()));
         assert_eq!(
             cursor_value(Scalar::Decimal, DbBackend::Sqlite, &json!("12.5")),
             Some(Value::from(rust_decimal::Decimal::try_from(12.5f64).unwrap()))
