@@ -25,7 +25,7 @@ pub const TABLE: &str = "lead_ingestion";
 const KEY_LOCK_NAMESPACE: i32 = 0x0cd9_3612;
 
 /// Inserts `row` unless its client already used its idempotency key: true when inserted.
-pub async fn insert(db: &impl ConnectionTrait, row: Model) -> AppResult<bool> {
+pub async fn enqueue(db: &impl ConnectionTrait, row: Model) -> AppResult<bool> {
     let am: ActiveModel = row.into_active_model();
     let on_conflict = OnConflict::columns([Column::ClientId, Column::IdempotencyKey]).do_nothing().to_owned();
     let written = Entity::insert(am).on_conflict(on_conflict).exec_without_returning(db).await?;
@@ -38,7 +38,7 @@ pub async fn find_by_key(db: &impl ConnectionTrait, client_id: &str, key: &str) 
 }
 
 /// One ingestion by id.
-pub async fn find(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<Model>> {
+pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<Model>> {
     Ok(Entity::find_by_id(id.to_string()).one(db).await?)
 }
 
@@ -106,5 +106,5 @@ pub async fn failed_attempt(db: &impl ConnectionTrait, id: &str, at: DateTime<Ut
     let backend = db.get_database_backend();
     let sql = "UPDATE lead_ingestion SET attempts = attempts + 1, updated_at = $1 WHERE ingestion_id = $2";
     db.execute_raw(Statement::from_sql_and_values(backend, sql, [Value::from(at), Value::from(id)])).await?;
-    Ok(find(db, id).await?.map_or(0, |r| r.attempts))
+    Ok(by_id(db, id).await?.map_or(0, |r| r.attempts))
 }

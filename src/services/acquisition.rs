@@ -141,7 +141,7 @@ pub async fn accept(
         updated_at: at,
         processed_at: None,
     };
-    if !repo::ingestion::insert(&store.db, row).await? {
+    if !repo::ingestion::enqueue(&store.db, row).await? {
         // A concurrent request with the same key was first.
         let key = idempotency_key.unwrap_or_default();
         let earlier = repo::ingestion::find_by_key(&store.db, client_id, key)
@@ -307,7 +307,7 @@ pub struct Status {
 
 /// The status of ingestion `id`, if `client_id` sent it (another client's is not found either).
 pub async fn status(store: &Store, client_id: &str, id: &str) -> AppResult<Status> {
-    let row = repo::ingestion::find(&store.db, id)
+    let row = repo::ingestion::by_id(&store.db, id)
         .await?
         .filter(|r| r.client_id == client_id)
         .ok_or_else(|| AppError::NotFound(format!("ingestion {id}")))?;
