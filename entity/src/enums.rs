@@ -68,4 +68,6 @@ stored_enums! {
     AttributionModel ("String(StringLen::N(50))") { FirstTouch = "FIRST_TOUCH", LastTouch = "LAST_TOUCH", Linear = "LINEAR", TimeDecay = "TIME_DECAY", UShaped = "U_SHAPED", WShaped = "W_SHAPED" }
     UserRole ("String(StringLen::N(50))") { Sales = "SALES", SalesManager = "SALES_MANAGER", Marketing = "MARKETING", Admin = "ADMIN" }
     UserStatus ("String(StringLen::N(50))") { Active = "ACTIVE", Inactive = "INACTIVE" }
+    SceneType ("String(StringLen::N(50))") { PhoneCall = "PHONE_CALL", WebForm = "WEB_FORM", OrderSync = "ORDER_SYNC", SocialMediaLead = "SOCIAL_MEDIA_LEAD", ApiImport = "API_IMPORT", QrCodeScan = "QR_CODE_SCAN", LandingPage = "LANDING_PAGE", MiniProgram = "MINI_PROGRAM" }
+    DeduplicationStrategy ("String(StringLen::N(50))") { NoCheck = "NO_CHECK", ByPhone = "BY_PHONE", ByEmail = "BY_EMAIL", ByPhoneOrEmail = "BY_PHONE_OR_EMAIL" }
 }

@@ -9,6 +9,7 @@ mod m20261122_000003_merge_ledger;
 mod m20261201_000004_outbox;
 mod m20261202_000005_summary_stale;
 mod m20261202_000006_keyset_indexes;
+mod m20261202_000007_acquisition;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_outbox::Migration),
             Box::new(m20261202_000005_summary_stale::Migration),
             Box::new(m20261202_000006_keyset_indexes::Migration),
+            Box::new(m20261202_000007_acquisition::Migration),
         ]
     }
 }

@@ -76,6 +76,8 @@ pub enum Domain {
     Date,
     /// A JSON object or array.
     Json,
+    /// A scene's data mapping rules: JSON that parses as `domain::acquisition::MappingRules`.
+    MappingRules,
     /// `created_at`: the server's clock at creation.
     Created,
     /// `updated_at`: the server's clock at every write.
@@ -355,6 +357,7 @@ register! {
     account_contact_relation,
     account_relation,
     account_summary,
+    acquisition_scene,
     app_user,
     attribution,
     campaign,

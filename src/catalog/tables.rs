@@ -170,6 +170,38 @@ impl Catalogued for account_summary::Entity {
     };
 }
 
+impl Catalogued for acquisition_scene::Entity {
+    const TABLE: Table = Table { name: "acquisition_scene", pk: "scene_id" };
+    const FACTS: Facts = Facts {
+        table: Self::TABLE,
+        summary_of: None,
+        prefix: "SCN",
+        columns: &[
+            Col("scene_id", Id),
+            Col("scene_name", Text),
+            Col("scene_type", Enum),
+            Col("is_enabled", Flag),
+            Col("default_channel_id", Ref),
+            Col("scene_specific_params", Json),
+            Col("data_mapping_rules", MappingRules),
+            Col("auto_tagging_rules", Json),
+            Col("assignment_rules", Json),
+            Col("auto_response_config", Json),
+            Col("deduplication_strategy", Enum),
+            Col("protection_period_hours", Count),
+            Col("created_at", Created),
+            Col("updated_at", Updated),
+        ],
+        pii: &[],
+        channel: ChannelScope::Unbound,
+        lifecycle: Lifecycle::Plain,
+        owned: &[],
+        stale: &[],
+        references: &[Reference::fk::<channel::Entity>("default_channel_id")],
+        unique: &[],
+    };
+}
+
 impl Catalogued for app_user::Entity {
     const TABLE: Table = Table { name: "app_user", pk: "user_id" };
     const FACTS: Facts = Facts {

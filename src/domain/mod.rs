@@ -5,6 +5,7 @@
 //! their inputs into these types, ask the state machines, and do the IO; the [`DomainError`]s they
 //! get back convert into `AppError` with `?` (`BAD_USER_INPUT`, `INVALID_TRANSITION`, `CONFLICT`).
 //!
+//! * [`acquisition`]: a scene's data mapping rules and how one submission maps to a lead.
 //! * [`value`]: parse-don't-validate newtypes (`Phone`, `Email`, `CreditCode`, `HttpUrl`, `Score`,
 //!   `Percent`, `Rate`, `Money`, `BoundedText`, `EntityId`).
 //! * [`mask`]: how much of a phone, e-mail or WeChat id is shown without the `pii` scope.
@@ -18,6 +19,7 @@
 //!   which unique values move off the tombstones, which referencing rows move or stay — and the
 //!   undo log that unmerge replays.
 
+pub mod acquisition;
 pub mod conversion;
 mod error;
 pub mod lead_status;

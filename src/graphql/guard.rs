@@ -31,6 +31,13 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
     match field {
         "trackEvents" | "recordTouchpoints" => &[Scope::Ingest, Scope::Write],
         "refreshSummaries" => &[Scope::Admin],
+        // Scene configuration decides how every incoming lead is handled.
+        "createAcquisitionScene"
+        | "updateAcquisitionScene"
+        | "deleteAcquisitionScene"
+        | "createAcquisitionScenes"
+        | "updateAcquisitionScenes"
+        | "deleteAcquisitionScenes" => &[Scope::Admin],
         _ => &[Scope::Write],
     }
 }

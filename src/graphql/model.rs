@@ -110,6 +110,8 @@ stored_enums! {
     AttributionModel / AttributionModelFilter { FirstTouch, LastTouch, Linear, TimeDecay, UShaped, WShaped }
     UserRole / UserRoleFilter { Sales, SalesManager, Marketing, Admin }
     UserStatus / UserStatusFilter { Active, Inactive }
+    SceneType / SceneTypeFilter { PhoneCall, WebForm, OrderSync, SocialMediaLead, ApiImport, QrCodeScan, LandingPage, MiniProgram }
+    DeduplicationStrategy / DeduplicationStrategyFilter { NoCheck, ByPhone, ByEmail, ByPhoneOrEmail }
 }
 
 resource! {
@@ -645,6 +647,40 @@ resource! {
             touchpoints: Touchpoint = by(channel_id) <- channel_id,
             events: Event = by(channel_id) <- channel_id,
             touchpoint_attributions: TouchpointAttribution = by(channel_id) <- channel_id,
+            acquisition_scenes: AcquisitionScene = by(default_channel_id) <- channel_id,
+        }
+    }
+}
+
+resource! {
+    /// 获客场景 — one configured way leads arrive (a web form, a landing page, an API import…):
+    /// how a submission maps to a lead, its default channel, deduplication and protection period.
+    /// Written with the `admin` scope.
+    AcquisitionScene {
+        model: acquisition_scene, pk: scene_id,
+        filter: AcquisitionSceneFilter, order: AcquisitionSceneOrderBy [AcquisitionSceneOrderField],
+        inputs: (CreateAcquisitionSceneInput, UpdateAcquisitionSceneInput),
+        fields {
+            scene_id: String => StringFilter,
+            scene_name: String => StringFilter,
+            scene_type: entity::enums::SceneType => SceneTypeFilter,
+            is_enabled: bool => BoolFilter,
+            default_channel_id: Option<String> => StringFilter,
+            scene_specific_params: Option<serde_json::Value> => JsonFilter,
+            data_mapping_rules: Option<serde_json::Value> => JsonFilter,
+            auto_tagging_rules: Option<serde_json::Value> => JsonFilter,
+            assignment_rules: Option<serde_json::Value> => JsonFilter,
+            auto_response_config: Option<serde_json::Value> => JsonFilter,
+            deduplication_strategy: entity::enums::DeduplicationStrategy => DeduplicationStrategyFilter,
+            protection_period_hours: i32 => IntFilter,
+            created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            updated_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+        }
+        order_fields { SceneId, SceneName, SceneType, IsEnabled, DefaultChannelId, DeduplicationStrategy, ProtectionPeriodHours, CreatedAt, UpdatedAt }
+        to_one { default_channel: Channel = default_channel_id }
+        one_by {  }
+        poly {  }
+        to_many {
         }
     }
 }
@@ -1332,6 +1368,7 @@ pub enum Node {
     OpportunityProduct(OpportunityProduct),
     Channel(Channel),
     ChannelPerformance(ChannelPerformance),
+    AcquisitionScene(AcquisitionScene),
     Campaign(Campaign),
     CampaignPerformance(CampaignPerformance),
     CampaignMember(CampaignMember),
@@ -1383,6 +1420,7 @@ pub async fn node_by_id(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Node>> 
         OpportunityProduct,
         Channel,
         ChannelPerformance,
+        AcquisitionScene,
         Campaign,
         CampaignPerformance,
         CampaignMember,
@@ -1426,6 +1464,7 @@ query_root! {
     OpportunityProduct [opportunity_product, opportunity_products],
     Channel [channel, channels],
     ChannelPerformance [channel_performance, channel_performances],
+    AcquisitionScene [acquisition_scene, acquisition_scenes],
     Campaign [campaign, campaigns],
     CampaignPerformance [campaign_performance, campaign_performances],
     CampaignMember [campaign_member, campaign_members],

@@ -63,7 +63,7 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
 /// health, readiness and the GraphiQL page carries one). What it may do is decided per operation:
 /// queries need `read` ([`authorize`]), each mutation field its own scope (`graphql::guard`); row
 /// rules (partner channels) apply in `services::read`, PII masking in the PII getters.
-fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+pub(super) fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().map_err(|_| AuthError::BadAuthorizationHeader));
     let principal = match header {
         None => Err(AuthError::Missing),

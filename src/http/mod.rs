@@ -1,8 +1,9 @@
 //! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`,
-//! `/healthz`, `/readyz`, `/metrics`. Handlers translate HTTP; the work happens in the schema and
-//! services.
+//! `/healthz`, `/readyz`, `/metrics`, and lead ingestion under `/api/v1/leads/ingestions`. Handlers
+//! translate HTTP; the work happens in the schema and services.
 
 mod graphql;
+mod ingestion;
 pub mod rate_limit;
 pub mod server;
 mod ws;
@@ -16,7 +17,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -31,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route(ingestion::INGESTIONS, post(ingestion::accept))
+        .route(&format!("{}/{{id}}", ingestion::INGESTIONS), get(ingestion::status))
         .layer(DefaultBodyLimit::max(body_limit))
         // Every answer: no MIME sniffing, and no caching of API data by browsers or proxies (a
         // handler that knows better sets its own).

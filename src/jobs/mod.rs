@@ -1,19 +1,25 @@
 //! Background work of a running server: the post-commit summary refresher (with the drain of
 //! leftover stale marks at start and a periodic sweep for orphaned ones), the scheduled full
-//! refresh, and outbox pruning. Each is a task on the server's runtime, ended with it.
+//! refresh, outbox pruning, and the lead ingestion worker (`ingestion.rs`). Each is a task on the
+//! server's runtime, ended with it.
 
+mod ingestion;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::LiveSettings;
 use crate::repo::summary::Summary;
+use crate::services::acquisition::has_waiting;
+use crate::services::pii::Pii;
 use crate::services::summaries::{has_leftovers, refresh_all, refresh_leftovers, refresh_stale};
 use crate::services::tx::Store;
 
 /// Starts the jobs on the current runtime. Before it returns — before the server serves — it
-/// reads whether an earlier process left stale marks (one statement; when there are none, as
-/// usual, no background statement races the first requests), which the refresher then drains
-/// first.
-pub async fn spawn(store: &Store, live: &LiveSettings) {
+/// reads whether an earlier process left stale marks and whether submissions wait for processing
+/// (one statement each; when there are none, as usual, no background statement races the first
+/// requests), which the refresher and the ingestion worker then take first.
+pub async fn spawn(store: &Store, pii: &Arc<Pii>, live: &LiveSettings) {
     let leftovers = has_leftovers(store, chrono::Utc::now()).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e.message(), "cannot read leftover stale summaries; draining anyway");
         true
@@ -24,6 +30,12 @@ pub async fn spawn(store: &Store, live: &LiveSettings) {
         tokio::spawn(scheduled_full_refresh(store.clone(), live.summary_refresh_interval));
     }
     tokio::spawn(prune_outbox(store.clone(), live.outbox_retention));
+    // Like the leftover marks above: one statement now, so an idle queue races no first request.
+    let waiting = has_waiting(store).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e.message(), "cannot read the ingestion queue; processing anyway");
+        true
+    });
+    tokio::spawn(ingestion::run(store.clone(), pii.clone(), sweep, waiting));
 }
 
 /// The refresher looks for orphaned stale marks as often as the relay polls the outbox

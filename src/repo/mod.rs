@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod filter;
 pub mod identity;
+pub mod ingestion;
 pub mod json;
 pub mod merge;
 pub mod outbox;

@@ -1,6 +1,7 @@
 //! Use cases. Services open transactions, call domain + repo, and return `AppError`. They never
 //! import async_graphql or axum.
 
+pub mod acquisition;
 pub mod activity;
 pub mod convert;
 pub mod crud;

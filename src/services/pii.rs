@@ -51,6 +51,13 @@ impl Pii {
         Ok(Sealed { ciphertext, bidx })
     }
 
+    /// Encrypts `raw` (trimmed) for `table.column` of row `row_id` without indexing it: for values
+    /// kept as received before they are validated (a stored lead submission, whose phone may turn
+    /// out to be invalid), which must be sealed all the same.
+    pub fn encrypt(&self, table: &str, col: PiiColumn, row_id: &str, raw: &str) -> AppResult<String> {
+        self.cipher.encrypt(&FieldContext::new(table, col.column, row_id), raw.trim()).map_err(crypto_failure)
+    }
+
     /// The blind index `raw` would have in `table.column`: for exact-match filters and identity
     /// resolution.
     pub fn blind(&self, table: &str, col: PiiColumn, raw: &str) -> AppResult<String> {

@@ -35,6 +35,8 @@ pub struct Store {
     pub db: DatabaseConnection,
     /// Wakes this replica's outbox relay (other replicas hear PostgreSQL's NOTIFY).
     relay: Arc<Notify>,
+    /// Wakes this replica's ingestion worker after an accepted submission.
+    ingestion: Arc<Notify>,
     summaries: Arc<Queue>,
     metrics: Arc<Metrics>,
 }
@@ -42,11 +44,15 @@ pub struct Store {
 impl Store {
     pub fn new(db: DatabaseConnection, metrics: Arc<Metrics>) -> Store {
         let summaries = Arc::new(Queue::new(metrics.clone()));
-        Store { db, relay: Arc::new(Notify::new()), summaries, metrics }
+        Store { db, relay: Arc::new(Notify::new()), ingestion: Arc::new(Notify::new()), summaries, metrics }
     }
 
     pub fn relay_wake(&self) -> &Arc<Notify> {
         &self.relay
+    }
+
+    pub fn ingestion_wake(&self) -> &Arc<Notify> {
+        &self.ingestion
     }
 
     pub fn summaries(&self) -> &Arc<Queue> {

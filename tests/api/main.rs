@@ -7,6 +7,7 @@ mod harness;
 mod schema_walk;
 mod seed_model;
 
+mod acquisition;
 mod activity;
 mod authn;
 mod bad_input;

@@ -187,6 +187,7 @@ crud_root! {
     OpportunityStageHistory [create_opportunity_stage_history, update_opportunity_stage_history, delete_opportunity_stage_history, create_opportunity_stage_histories, update_opportunity_stage_histories, delete_opportunity_stage_histories, UpdateOpportunityStageHistoryItem],
     OpportunityProduct [create_opportunity_product, update_opportunity_product, delete_opportunity_product, create_opportunity_products, update_opportunity_products, delete_opportunity_products, UpdateOpportunityProductItem],
     Channel [create_channel, update_channel, delete_channel, create_channels, update_channels, delete_channels, UpdateChannelItem],
+    AcquisitionScene [create_acquisition_scene, update_acquisition_scene, delete_acquisition_scene, create_acquisition_scenes, update_acquisition_scenes, delete_acquisition_scenes, UpdateAcquisitionSceneItem],
     ChannelPerformance [create_channel_performance, update_channel_performance, delete_channel_performance, create_channel_performances, update_channel_performances, delete_channel_performances, UpdateChannelPerformanceItem],
     Campaign [create_campaign, update_campaign, delete_campaign, create_campaigns, update_campaigns, delete_campaigns, UpdateCampaignItem],
     CampaignPerformance [create_campaign_performance, update_campaign_performance, delete_campaign_performance, create_campaign_performances, update_campaign_performances, delete_campaign_performances, UpdateCampaignPerformanceItem],
