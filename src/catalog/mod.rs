@@ -221,6 +221,25 @@ impl Unique {
     }
 }
 
+/// Whether `camel` is the API name of the column `snake` ([`field_name`], compared without
+/// allocating: the read planner looks fields up this way on every request).
+pub fn is_field_name(snake: &str, camel: &str) -> bool {
+    let mut want = camel.chars();
+    let mut upper = false;
+    for ch in snake.chars() {
+        if ch == '_' {
+            upper = true;
+            continue;
+        }
+        let expect = if upper { ch.to_ascii_uppercase() } else { ch };
+        upper = false;
+        if want.next() != Some(expect) {
+            return false;
+        }
+    }
+    want.next().is_none()
+}
+
 /// The API (camelCase) name of a column: error messages name fields as clients know them.
 pub fn field_name(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());

@@ -162,3 +162,19 @@ fn lead_and_contact_are_the_tables_with_pii_as_key_rotation_assumes() {
     let with_pii: Vec<&str> = ALL.iter().filter(|f| !f.pii.is_empty()).map(|f| f.table.name).collect();
     assert_eq!(with_pii, ["contact", "lead"]);
 }
+
+#[test]
+fn a_column_matches_its_api_name_only_and_agrees_with_field_name() {
+    assert!(is_field_name("account_name", "accountName"));
+    assert!(is_field_name("id", "id"));
+    assert!(is_field_name("utm_source2", "utmSource2"));
+    assert!(!is_field_name("account_name", "accountNam"));
+    assert!(!is_field_name("account_name", "accountNames"));
+    assert!(!is_field_name("account_name", "account_name"));
+    assert!(!is_field_name("lead", "Lead"));
+    for facts in ALL {
+        for Col(col, _) in facts.columns {
+            assert!(is_field_name(col, &field_name(col)), "{}.{col}", facts.table.name);
+        }
+    }
+}

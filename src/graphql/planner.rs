@@ -81,7 +81,7 @@ pub enum FieldPlan {
 
 impl TypePlan {
     fn field(&self, graphql: &str) -> Option<(&'static str, &FieldPlan)> {
-        self.fields.iter().find(|(snake, _)| camel_eq(snake, graphql)).map(|(s, f)| (*s, f))
+        self.fields.iter().find(|(snake, _)| crate::catalog::is_field_name(snake, graphql)).map(|(s, f)| (*s, f))
     }
 
     /// Whether the GraphQL field `graphql` has a plan.
@@ -96,24 +96,6 @@ impl TypePlan {
             _ => None,
         })
     }
-}
-
-/// `account_name` is the field async-graphql names `accountName`, compared without allocating.
-fn camel_eq(snake: &str, camel: &str) -> bool {
-    let mut want = camel.chars();
-    let mut upper = false;
-    for ch in snake.chars() {
-        if ch == '_' {
-            upper = true;
-            continue;
-        }
-        let expect = if upper { ch.to_ascii_uppercase() } else { ch };
-        upper = false;
-        if want.next() != Some(expect) {
-            return false;
-        }
-    }
-    want.next().is_none()
 }
 
 /// The arguments of a nested list of `R`, parsed by the same input types and rules as its
@@ -523,7 +505,7 @@ impl Fix<'_> {
                         *v = Value::from_json(json).map_err(|_| ())?;
                     }
                 }
-                Member::Column(_, _) => {
+                Member::Column(_, Scalar::Decimal) => {
                     for v in kids {
                         if let Value::String(text) = v {
                             let d = json::sqlite_decimal(text).ok_or(())?;
@@ -531,9 +513,9 @@ impl Fix<'_> {
                         }
                     }
                 }
-                Member::Sealed(col, pc) => {
+                Member::Sealed(_, pc) => {
                     for v in kids {
-                        *v = self.reveal(o.table.name, col, *pc, v)?;
+                        *v = self.reveal(o.table.name, *pc, v)?;
                     }
                 }
                 Member::One(one) => self.objects(&one.object, &mut kids)?,
@@ -555,13 +537,13 @@ impl Fix<'_> {
                         self.objects(&arm.object, &mut values)?;
                     }
                 }
-                Member::Literal(_) => {}
+                Member::Column(..) | Member::Literal(_) => {}
             }
         }
         Ok(())
     }
 
-    fn reveal(&self, table: &str, _col: &str, pc: PiiColumn, v: &Value) -> Result<Value, ()> {
+    fn reveal(&self, table: &str, pc: PiiColumn, v: &Value) -> Result<Value, ()> {
         let Value::List(pair) = v else { return Ok(Value::Null) };
         let (Some(Value::String(row)), Some(stored)) = (pair.first(), pair.get(1)) else { return Err(()) };
         let Value::String(ciphertext) = stored else { return Ok(Value::Null) };
@@ -619,21 +601,5 @@ impl Fix<'_> {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::camel_eq;
-
-    #[test]
-    fn a_snake_case_field_matches_its_camel_case_graphql_name_only() {
-        assert!(camel_eq("account_name", "accountName"));
-        assert!(camel_eq("id", "id"));
-        assert!(camel_eq("utm_source2", "utmSource2"));
-        assert!(!camel_eq("account_name", "accountNam"));
-        assert!(!camel_eq("account_name", "accountNames"));
-        assert!(!camel_eq("account_name", "account_name"));
-        assert!(!camel_eq("lead", "Lead"));
     }
 }

@@ -95,16 +95,26 @@ fn reject(e: AppError) -> Response {
     tracing::debug!(reason = %e.message(), "request refused");
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = error_response(status, e.code(), &e.message());
+    refusal_headers(&e, &mut res);
+    res
+}
+
+/// The headers a refusal owes its client, on every endpoint: the Bearer challenge with a 401,
+/// `Retry-After` with a 429 and with a 503 (the database cannot be reached).
+pub(super) fn refusal_headers(e: &AppError, res: &mut Response) {
+    let headers = res.headers_mut();
     match e {
         AppError::Unauthenticated(_) => {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         AppError::RateLimited { retry_after_secs } => {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        AppError::Unavailable(_) => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
         }
         _ => {}
     }
-    res
 }
 
 pub async fn post(State(state): State<AppState>, req: Request) -> Response {

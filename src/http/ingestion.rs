@@ -38,18 +38,7 @@ fn app_error(e: AppError) -> Response {
         e.message()
     };
     let mut res = error(status, e.code(), &message);
-    match e {
-        AppError::Unauthenticated(_) => {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        AppError::RateLimited { retry_after_secs } => {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
-        AppError::Unavailable(_) => {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-        }
-        _ => {}
-    }
+    super::graphql::refusal_headers(&e, &mut res);
     res
 }
 

@@ -459,8 +459,7 @@ impl Builder {
     /// into the members asked for.
     fn many(&mut self, parent: Option<&str>, m: &Many) -> AppResult<Expr> {
         let table = m.rows.table;
-        let rows = self.linked(parent, m);
-        let page = keyset(rows.clone(), &table, &m.order, &m.slice);
+        let page = keyset(self.linked(parent, m), &table, &m.order, &m.slice);
         let at = self.alias();
         let n = m.slice.limit as i64;
 
@@ -603,8 +602,10 @@ pub fn cursor_value(kind: Scalar, backend: DbBackend, raw: &serde_json::Value) -
         (Scalar::Bool, J::Bool(b)) => Value::from(*b),
         (Scalar::Decimal, J::String(s)) => Value::from(match backend {
             // sqlx decodes a zero NUMERIC, whatever its scale, as a plain 0.
-            DbBackend::Postgres => Some(s.parse::<rust_decimal::Decimal>().ok()?)
-                .map(|d| if d.is_zero() { rust_decimal::Decimal::ZERO } else { d })?,
+            DbBackend::Postgres => match s.parse::<rust_decimal::Decimal>().ok()? {
+                d if d.is_zero() => rust_decimal::Decimal::ZERO,
+                d => d,
+            },
             _ => sqlite_decimal(s)?,
         }),
         (Scalar::Instant, J::String(s)) => {
