@@ -448,7 +448,12 @@ async fn every_summary_equals_its_ground_truth_after_a_random_mix_of_writes() {
 
 #[tokio::test]
 async fn a_thousand_events_for_one_account_cause_a_handful_of_refreshes() {
-    let app = TestApp::spawn().await;
+    // A refresh waits for a pause of `quiet` in the writes, and at most 20 × `quiet`. With the
+    // default 50 ms a loaded two-core CI machine stalls long enough between requests to cut the
+    // burst into a dozen refreshes; 500 ms makes the bound depend on the coalescing rule, not on
+    // the machine's scheduling.
+    let quiet = std::time::Duration::from_millis(500);
+    let app = TestApp::spawn_with(|c| c.live.summary_coalesce = quiet).await;
     insert(&app.db, vec![fixtures::account("ACC_1", "华为")]).await;
     insert(&app.db, vec![fixtures::contact("CNT_1", "张伟", Some("ACC_1"))]).await;
     let track = "mutation($e: [EventInput!]!) { trackEvents(events: $e) { count } }";
@@ -463,12 +468,16 @@ async fn a_thousand_events_for_one_account_cause_a_handful_of_refreshes() {
         async move { app.data(track, body).await }
     });
     use futures_util::StreamExt;
+    let started = std::time::Instant::now();
     let done: Vec<Value> = calls.buffer_unordered(8).collect().await;
+    let burst = started.elapsed();
     assert_eq!(done.len(), 1000);
     app.settle().await;
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     let refreshes = metric_value(&text, "cdp360_summaries_refreshes_total{summary=\"account_summary\"}").unwrap();
-    assert!(refreshes <= 10.0, "{refreshes} refreshes of the account's summary for 1,000 events");
+    // One refresh per 20 × `quiet` of a steady stream, plus the last, plus slack for a rare stall.
+    let bound = 3.0 + burst.as_secs_f64() / (quiet * 20).as_secs_f64();
+    assert!(refreshes <= bound, "{refreshes} refreshes of the account's summary for 1,000 events in {burst:?}");
     let s = app.data("{ account(id: \"ACC_1\") { summary { healthScore lastActivityAt } } contact(id: \"CNT_1\") { summary { totalEvents } } }", json!({})).await;
     assert_eq!(s["contact"]["summary"]["totalEvents"], 1000, "the last refresh saw every event");
     assert_summaries_true(&app, "after the burst").await;
