@@ -42,7 +42,7 @@
 use crate::catalog::Catalogued;
 use chrono::{DateTime, Utc};
 use entity::enums::{EntityType, LeadStatus};
-use entity::{account, app_user, contact, event, lead, opportunity, touchpoint};
+use entity::{account, app_user, contact, event, lead, lead_channel_identity, opportunity, touchpoint};
 use sea_orm::{DatabaseTransaction, EntityTrait, TransactionTrait, Value};
 
 use crate::domain::conversion::{self, AccountToLink, Facts, FillValue, PiiField, Plan, Target};
@@ -278,11 +278,11 @@ async fn convert_in(
     require_ref::<account::Entity>(txn, "accountId", input.account_id.as_deref()).await?;
     require_ref::<contact::Entity>(txn, "contactId", input.contact_id.as_deref()).await?;
     require_ref::<app_user::Entity>(txn, "ownerUserId", input.owner_user_id.as_deref()).await?;
-    let (facts, candidates) = facts(txn, pii, lead, &request, at, cap).await?;
+    let identities = repo::identity::lead_identities(txn, &lead.lead_id).await?;
+    let (facts, candidates) = facts(txn, pii, lead, &identities, &request, at, cap).await?;
     let lead_id = facts.lead.lead_id.clone();
     let plan = conversion::plan(facts, &request, opportunity_name)?;
     let plan = seal(pii, plan)?;
-    let identities = repo::identity::lead_identities(txn, &lead_id).await?;
     apply(txn, plan, identities, candidates, &lead_id, at, input.dry_run).await
 }
 
@@ -305,20 +305,23 @@ async fn facts(
     txn: &DatabaseTransaction,
     pii: &Pii,
     lead: lead::Model,
+    identities: &[lead_channel_identity::Model],
     request: &conversion::Request<'_>,
     at: DateTime<Utc>,
     cap: u64,
 ) -> AppResult<(Facts, Vec<Candidate>)> {
     let plain = open_lead_pii(pii, &lead)?;
-    let contact_match = identity::resolve_contact(
-        txn,
-        pii,
-        plain.mobile_phone.as_deref(),
-        plain.email.as_deref(),
-        plain.wechat_id.as_deref(),
-        cap,
-    )
-    .await?;
+    // The lead's channel identities are keys too: a contact already holding one is this person
+    // (linking it, rather than refusing the conversion when its identity is copied).
+    let channel_identities: Vec<(String, String)> =
+        identities.iter().map(|i| (i.channel_id.clone(), i.channel_user_id.clone())).collect();
+    let keys = identity::PersonKeys {
+        phone: plain.mobile_phone.as_deref(),
+        email: plain.email.as_deref(),
+        wechat_id: plain.wechat_id.as_deref(),
+        channel_identities: &channel_identities,
+    };
+    let contact_match = identity::resolve_contact(txn, pii, keys, cap).await?;
     let account_match = identity::resolve_account(
         txn,
         conversion::lead_credit_code(&lead).as_deref(),

@@ -58,6 +58,9 @@ pub enum MatchKey {
     WechatId,
     CreditCode,
     CompanyName,
+    /// A channel identity (`contact_channel_identity`: a WeChat openid or unionid, a platform user
+    /// id): the source's priority 5 "custom id", tried after phone, e-mail and WeChat id.
+    ChannelIdentity,
 }
 
 impl MatchKey {
@@ -69,6 +72,7 @@ impl MatchKey {
             MatchKey::WechatId => "wechatId",
             MatchKey::CreditCode => "unifiedSocialCreditCode",
             MatchKey::CompanyName => "companyName",
+            MatchKey::ChannelIdentity => "channelIdentity",
         }
     }
 }
@@ -185,17 +189,25 @@ fn given(raw: Option<&str>) -> Option<&str> {
     raw.map(str::trim).filter(|r| !r.is_empty())
 }
 
-/// Resolves a person by phone → e-mail → WeChat id (raw values, any spelling) against the contact
-/// table's blind indexes. A value that does not normalise is `BAD_USER_INPUT` naming the field
-/// (never the value).
+/// A person's keys: raw values, any spelling, and channel identities `(channel_id, channel_user_id)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PersonKeys<'a> {
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub wechat_id: Option<&'a str>,
+    pub channel_identities: &'a [(String, String)],
+}
+
+/// Resolves a person by phone → e-mail → WeChat id against the contact table's blind indexes, then
+/// by channel identity (one per channel and user id, so such a key is never shared). A value that
+/// does not normalise is `BAD_USER_INPUT` naming the field (never the value).
 pub async fn resolve_contact(
     db: &impl ConnectionTrait,
     pii: &Pii,
-    phone: Option<&str>,
-    email: Option<&str>,
-    wechat_id: Option<&str>,
+    keys: PersonKeys<'_>,
     cap: u64,
 ) -> AppResult<ContactMatch> {
+    let PersonKeys { phone, email, wechat_id, channel_identities } = keys;
     use contact::Column;
     let keys: [(MatchKey, PiiColumn, Column, Option<&str>); 3] = [
         (MatchKey::Phone, pii::MOBILE_PHONE, Column::MobilePhoneBidx, phone),
@@ -213,7 +225,13 @@ pub async fn resolve_contact(
         hits.push(KeyHits { key, ids: found.iter().map(|c| c.contact_id.clone()).collect(), shared_by });
         rows.extend(found);
     }
+    for (channel_id, channel_user_id) in channel_identities.iter().take(CANDIDATE_LIMIT as usize) {
+        if let Some(held) = repo::identity::contact_identity(db, channel_id, channel_user_id).await? {
+            hits.push(KeyHits { key: MatchKey::ChannelIdentity, ids: vec![held.contact_id], shared_by: 1 });
+        }
+    }
     let tombstones = rows.iter().filter(|c| c.merged_into_id.is_some()).map(|c| c.contact_id.clone());
+    // Contacts found by channel identity only are read when linked (`record`), tombstones or not.
     let live = survivors::<contact::Entity>(db, tombstones.collect()).await?;
     hits.iter_mut().for_each(|h| h.ids = follow(&h.ids, &live));
     let decision = decide(EntityType::Contact, &hits, cap);

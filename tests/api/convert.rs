@@ -711,11 +711,9 @@ async fn a_key_shared_by_more_records_than_the_cap_links_nothing() {
 
     // The cap is a parameter of the resolver: at 10 the number links, at the default it does not.
     let pii = app.pii();
-    let m = identity::resolve_contact(&app.db, &pii, Some("0086 139 1000 8888"), None, None, 10).await.unwrap();
+    let m = identity::resolve_contact(&app.db, &pii, phone("0086 139 1000 8888"), 10).await.unwrap();
     assert_eq!((m.contact.map(|c| c.contact_id), m.key), (Some("CNT_A".to_string()), Some(MatchKey::Phone)));
-    let m = identity::resolve_contact(&app.db, &pii, Some(switchboard), None, None, identity::MAX_SHARED_KEY)
-        .await
-        .unwrap();
+    let m = identity::resolve_contact(&app.db, &pii, phone(switchboard), identity::MAX_SHARED_KEY).await.unwrap();
     assert!(m.contact.is_none());
     assert_eq!(m.candidates[0].verdict, Verdict::SharedKey);
 }
@@ -733,19 +731,26 @@ async fn a_lowered_cap_stops_a_key_shared_by_two_people_and_a_shared_wechat_id_i
     insert_leads(&app, vec![l]).await;
     let pii = app.pii();
 
-    let m = identity::resolve_contact(&app.db, &pii, Some("13800138000"), None, None, 2).await.unwrap();
+    let m = identity::resolve_contact(&app.db, &pii, phone("13800138000"), 2).await.unwrap();
     assert_eq!(m.contact.map(|c| c.contact_id).as_deref(), Some("CNT_A"));
-    let m = identity::resolve_contact(&app.db, &pii, Some("13800138000"), None, None, 1).await.unwrap();
+    let m = identity::resolve_contact(&app.db, &pii, phone("13800138000"), 1).await.unwrap();
     assert!(m.contact.is_none());
     assert_eq!((m.candidates[0].shared_by, m.candidates[0].verdict), (2, Verdict::SharedKey));
 
-    let m = identity::resolve_contact(&app.db, &pii, None, None, Some("wxid_family"), 3).await.unwrap();
+    let m = identity::resolve_contact(
+        &app.db,
+        &pii,
+        identity::PersonKeys { wechat_id: Some("wxid_family"), ..Default::default() },
+        3,
+    )
+    .await
+    .unwrap();
     assert!(m.contact.is_none());
     let verdicts: Vec<(&str, Verdict)> = m.candidates.iter().map(|c| (c.id.as_str(), c.verdict)).collect();
     assert_eq!(verdicts, [("CNT_A", Verdict::Ambiguous), ("CNT_B", Verdict::Ambiguous)]);
     assert!(m.candidates.iter().all(|c| c.entity == EntityType::Contact && c.key == MatchKey::WechatId));
     // A value that does not normalise is refused, naming the field but not the value.
-    let e = identity::resolve_contact(&app.db, &pii, Some("call me 555"), None, None, 3).await.unwrap_err();
+    let e = identity::resolve_contact(&app.db, &pii, phone("call me 555"), 3).await.unwrap_err();
     assert_eq!(e.code(), "BAD_USER_INPUT");
     assert!(e.message().starts_with("mobilePhone") && !e.message().contains("555"), "{e:?}");
 }
@@ -862,9 +867,14 @@ async fn a_failure_in_the_middle_of_a_conversion_leaves_every_table_as_before() 
     let app = TestApp::spawn().await;
     staff_and_channels(&app).await;
     insert(&app.db, vec![fixtures::campaign("CMP1")]).await;
-    // The lead's WeChat identity already belongs to another contact: the identity copy — after the
-    // account, contact, relation and opportunity are inserted — conflicts.
-    insert_contacts(&app, vec![contact_with("CNT_OTHER", None, None, None)]).await;
+    // The lead's phone links CNT_PHONE (phone outranks a channel identity), but its WeChat identity
+    // already belongs to another contact: the identity copy — after the account, relation and
+    // opportunity are written — conflicts.
+    insert_contacts(
+        &app,
+        vec![contact_with("CNT_OTHER", None, None, None), contact_with("CNT_PHONE", None, Some("13800138000"), None)],
+    )
+    .await;
     insert(&app.db, vec![contact_identity("CCI_1", "CNT_OTHER", "CH1", "openid_1", 1)]).await;
     let mut l = qualified(1);
     l.mobile_phone = Some("13800138000".into());
@@ -886,6 +896,30 @@ async fn a_failure_in_the_middle_of_a_conversion_leaves_every_table_as_before() 
     let body = convert_err(&app, json!({ "leadId": id(1), "dryRun": true })).await;
     assert_eq!(error_code(&body), "CONFLICT", "{body}");
     assert_unchanged(&before, &snapshot(&app).await);
+}
+
+#[tokio::test]
+async fn a_lead_whose_channel_identity_belongs_to_a_contact_converts_into_that_contact() {
+    let app = TestApp::spawn().await;
+    staff_and_channels(&app).await;
+    insert_contacts(&app, vec![contact_with("CNT_WX", None, None, None)]).await;
+    insert(&app.db, vec![contact_identity("CCI_1", "CNT_WX", "CH1", "openid_1", 1)]).await;
+    insert_leads(&app, vec![qualified(1)]).await;
+    insert(&app.db, vec![lead_identity("LCI_1", &id(1), "CH1", "openid_1", 5)]).await;
+
+    let r = convert(&app, json!({ "leadId": id(1), "doNotCreateOpportunity": true })).await;
+    assert_eq!(r["contactId"], "CNT_WX", "{r}");
+    assert_eq!(r["contactCreated"], false);
+    let linked: Vec<&Value> = r["candidates"].as_array().unwrap().iter().filter(|c| c["verdict"] == "LINKED").collect();
+    assert_eq!(linked.len(), 1, "{r}");
+    assert_eq!(linked[0]["matchedKey"], "CHANNEL_IDENTITY");
+    let held = contact_channel_identity::Entity::find()
+        .filter(contact_channel_identity::Column::ChannelUserId.eq("openid_1"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1, "the identity stays one row");
+    assert_eq!(held[0].contact_id, "CNT_WX");
 }
 
 #[tokio::test]
@@ -1034,4 +1068,9 @@ async fn the_switchboard_cap_is_a_setting() {
     let r = convert(&app, json!({ "leadId": id(1) })).await;
     assert_eq!(r["contactCreated"], true, "{r}");
     assert_eq!(r["candidates"][0]["verdict"], "SHARED_KEY", "{r}");
+}
+
+/// Only a phone, for the identity resolver.
+fn phone(raw: &str) -> identity::PersonKeys<'_> {
+    identity::PersonKeys { phone: Some(raw), ..Default::default() }
 }

@@ -58,6 +58,8 @@ pub enum IdentityMatchKey {
     WechatId,
     CreditCode,
     CompanyName,
+    /// A channel identity the contact already holds (a WeChat openid, a platform user id).
+    ChannelIdentity,
 }
 
 impl From<identity::MatchKey> for IdentityMatchKey {
@@ -68,6 +70,7 @@ impl From<identity::MatchKey> for IdentityMatchKey {
             identity::MatchKey::WechatId => IdentityMatchKey::WechatId,
             identity::MatchKey::CreditCode => IdentityMatchKey::CreditCode,
             identity::MatchKey::CompanyName => IdentityMatchKey::CompanyName,
+            identity::MatchKey::ChannelIdentity => IdentityMatchKey::ChannelIdentity,
         }
     }
 }
