@@ -7,20 +7,32 @@
 //! { "target": "mobilePhone", "source": "contact.phone", "transform": "phone", "default": null, "required": true }
 //! ```
 //!
-//! - `target`: a lead field by its API name ([`LeadField`]); an unknown one is refused, and a
-//!   field is mapped at most once.
-//! - `source`: dot-separated keys (a numeric segment also indexes an array).
+//! - `target`: a lead field by its API name ([`LeadField`]), or `channelUserId` (the submitter's id
+//!   in the scene's channel — a WeChat openid or unionid, a platform user id — recorded as the
+//!   lead's channel identity); an unknown one is refused, and a field is mapped at most once.
+//! - `source`: dot-separated keys (a numeric segment also indexes an array), or a list of up to
+//!   [`MAX_SOURCES`] such paths whose non-blank values are concatenated with `separator` (default
+//!   one space): `["name.family", "name.given"]`.
+//! - `split`: `{ "separator": "-", "index": 1 }` keeps one part of the value (0-based; a missing
+//!   part is a missing value).
+//! - `lookup`: a table of text → text (at most [`MAX_LOOKUP`] entries) the value is translated
+//!   through (`{ "31": "上海" }`); a value not in it falls to the `default`, else is a reason.
 //! - `transform`: `trim` (every value is trimmed anyway), `phone` (E.164), `email` (lower case), or
 //!   absent.
 //! - `default`: a text, number or boolean used when the source is missing, null or blank.
 //! - `required`: a missing value (after the default) rejects the submission.
+//!
+//! Order: gather (and concatenate) → trim → split → lookup → default → required → validate and
+//! transform.
 //!
 //! Phones and e-mails are always validated through `value::Phone` / `value::Email`, whether or
 //! not their rule normalises them: an invalid one rejects the submission. A parse error names the
 //! rule's path (`dataMappingRules[2].target`); a rejection reason names the lead field and the
 //! source path, never the value.
 
-use serde_json::Value;
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
 
 use super::DomainError;
 use super::value::{Email, Phone};
@@ -36,10 +48,17 @@ pub enum LeadField {
     JobTitle,
     Province,
     City,
+    /// Not a lead column: the submitter's id in the scene's channel (`lead_channel_identity`).
+    ChannelUserId,
 }
 
+/// The most paths one rule concatenates.
+pub const MAX_SOURCES: usize = 5;
+/// The most entries of one lookup table.
+pub const MAX_LOOKUP: usize = 1000;
+
 impl LeadField {
-    pub const ALL: [LeadField; 8] = [
+    pub const ALL: [LeadField; 9] = [
         LeadField::LeadName,
         LeadField::CompanyName,
         LeadField::MobilePhone,
@@ -48,6 +67,7 @@ impl LeadField {
         LeadField::JobTitle,
         LeadField::Province,
         LeadField::City,
+        LeadField::ChannelUserId,
     ];
 
     /// The API (GraphQL) name, as rules and reasons spell it.
@@ -61,12 +81,13 @@ impl LeadField {
             LeadField::JobTitle => "jobTitle",
             LeadField::Province => "province",
             LeadField::City => "city",
+            LeadField::ChannelUserId => "channelUserId",
         }
     }
 
-    /// The lead column it fills.
-    pub const fn column(self) -> &'static str {
-        match self {
+    /// The lead column it fills (none for the channel identity).
+    pub const fn column(self) -> Option<&'static str> {
+        Some(match self {
             LeadField::LeadName => "lead_name",
             LeadField::CompanyName => "company_name",
             LeadField::MobilePhone => "mobile_phone",
@@ -75,7 +96,8 @@ impl LeadField {
             LeadField::JobTitle => "job_title",
             LeadField::Province => "province",
             LeadField::City => "city",
-        }
+            LeadField::ChannelUserId => return None,
+        })
     }
 
     /// Whether the field holds personal data (sealed at rest wherever it is stored).
@@ -100,8 +122,13 @@ pub enum Transform {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MappingRule {
     pub target: LeadField,
-    /// The dotted path, as written.
-    pub source: String,
+    /// The dotted paths, as written (one, or several to concatenate).
+    pub sources: Vec<String>,
+    /// Joins several sources.
+    pub separator: String,
+    /// Keeps one part: `(separator, index)`.
+    pub split: Option<(String, usize)>,
+    pub lookup: Option<BTreeMap<String, String>>,
     pub transform: Option<Transform>,
     pub default: Option<String>,
     pub required: bool,
@@ -111,7 +138,15 @@ pub struct MappingRule {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MappingRules(Vec<MappingRule>);
 
-const KEYS: [&str; 5] = ["target", "source", "transform", "default", "required"];
+const KEYS: [&str; 8] = ["target", "source", "separator", "split", "lookup", "transform", "default", "required"];
+
+/// A separator: 1 to 10 characters.
+fn parse_separator(at: String, v: &Value) -> Result<String, DomainError> {
+    match v {
+        Value::String(s) if !s.is_empty() && s.chars().count() <= 10 => Ok(s.clone()),
+        _ => Err(DomainError::invalid(at, "must be a text of 1 to 10 characters")),
+    }
+}
 
 impl MappingRules {
     /// Parses the rules stored in (or written to) `field` (`dataMappingRules`); `null` is no rules.
@@ -144,13 +179,62 @@ impl MappingRules {
             if rules.iter().any(|r| r.target == target) {
                 return Err(DomainError::invalid(at("target"), format!("maps {} a second time", target.api_name())));
             }
-            let source = match obj.get("source") {
+            let bad_source = || {
+                DomainError::invalid(
+                    at("source"),
+                    format!(
+                        "must be a dotted path into submission_data (`contact.phone`) or a list of 1 to {MAX_SOURCES}"
+                    ),
+                )
+            };
+            let sources = match obj.get("source") {
                 None | Some(Value::Null) => return Err(DomainError::required(at("source"))),
-                Some(Value::String(path)) if valid_path(path) => path.clone(),
+                Some(Value::String(path)) if valid_path(path) => vec![path.clone()],
+                Some(Value::Array(paths)) if (1..=MAX_SOURCES).contains(&paths.len()) => paths
+                    .iter()
+                    .map(|p| p.as_str().filter(|p| valid_path(p)).map(str::to_string))
+                    .collect::<Option<Vec<String>>>()
+                    .ok_or_else(bad_source)?,
+                Some(_) => return Err(bad_source()),
+            };
+            let separator = match obj.get("separator") {
+                None | Some(Value::Null) => " ".to_string(),
+                Some(v) => parse_separator(at("separator"), v)?,
+            };
+            let split = match obj.get("split") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(o)) => {
+                    if let Some(key) = o.keys().find(|k| *k != "separator" && *k != "index") {
+                        return Err(DomainError::invalid(
+                            format!("{}.{key}", at("split")),
+                            "is not separator or index",
+                        ));
+                    }
+                    let sep = parse_separator(
+                        format!("{}.separator", at("split")),
+                        o.get("separator").unwrap_or(&Value::Null),
+                    )?;
+                    let index = o.get("index").and_then(Value::as_u64).filter(|i| *i < 100).ok_or_else(|| {
+                        DomainError::invalid(format!("{}.index", at("split")), "must be a whole number from 0 to 99")
+                    })?;
+                    Some((sep, index as usize))
+                }
+                Some(_) => return Err(DomainError::invalid(at("split"), "must be { separator, index }")),
+            };
+            let lookup = match obj.get("lookup") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(o)) if o.len() <= MAX_LOOKUP => Some(
+                    o.iter()
+                        .map(|(k, v)| match v {
+                            Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok((k.clone(), scalar_text(v))),
+                            _ => Err(DomainError::invalid(format!("{}.{k}", at("lookup")), "must be a text")),
+                        })
+                        .collect::<Result<BTreeMap<_, _>, _>>()?,
+                ),
                 Some(_) => {
                     return Err(DomainError::invalid(
-                        at("source"),
-                        "must be a dotted path into submission_data (`contact.phone`)",
+                        at("lookup"),
+                        format!("must be an object of at most {MAX_LOOKUP} text values"),
                     ));
                 }
             };
@@ -171,7 +255,7 @@ impl MappingRules {
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(DomainError::invalid(at("required"), "must be true or false")),
             };
-            rules.push(MappingRule { target, source, transform, default, required });
+            rules.push(MappingRule { target, sources, separator, split, lookup, transform, default, required });
         }
         Ok(MappingRules(rules))
     }
@@ -182,7 +266,12 @@ impl MappingRules {
 
     /// The source paths of fields holding personal data: what is sealed in a stored submission.
     pub fn pii_sources(&self) -> impl Iterator<Item = (&str, LeadField)> {
-        self.0.iter().filter(|r| r.target.is_pii()).map(|r| (r.source.as_str(), r.target))
+        self.0.iter().filter(|r| r.target.is_pii()).flat_map(|r| r.sources.iter().map(|s| (s.as_str(), r.target)))
+    }
+
+    /// The rule filling `field`, if any.
+    pub fn rule_for(&self, field: LeadField) -> Option<&MappingRule> {
+        self.0.iter().find(|r| r.target == field)
     }
 
     /// Maps one submission: the lead fields found, or every reason it is rejected.
@@ -191,29 +280,78 @@ impl MappingRules {
         let mut reasons = Vec::new();
         for rule in &self.0 {
             let field = rule.target.api_name();
-            let found = match lookup(submission, &rule.source) {
-                None | Some(Value::Null) => None,
-                Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
-                    Some(scalar_text(v).trim().to_string()).filter(|s| !s.is_empty())
-                }
-                Some(_) => {
-                    reasons.push(format!("{field}: submission_data.{} is not a text value", rule.source));
+            let source = rule.sources.join("+");
+            let found = match gather(submission, rule) {
+                Ok(found) => found,
+                Err(path) => {
+                    reasons.push(format!("{field}: submission_data.{path} is not a text value"));
                     continue;
                 }
             };
+            let found = found.and_then(|v| match &rule.split {
+                Some((sep, i)) => {
+                    v.split(sep.as_str()).nth(*i).map(str::trim).filter(|p| !p.is_empty()).map(str::to_string)
+                }
+                None => Some(v),
+            });
+            let found = match (found, &rule.lookup) {
+                (Some(v), Some(table)) => match table.get(&v) {
+                    Some(to) => Some(to.clone()),
+                    None if rule.default.is_some() => None,
+                    None => {
+                        reasons.push(format!("{field}: submission_data.{source} is not in the rule's lookup table"));
+                        continue;
+                    }
+                },
+                (found, _) => found,
+            };
             let Some(value) = found.or_else(|| rule.default.clone()) else {
                 if rule.required {
-                    reasons.push(format!("{field}: required, but submission_data.{} is missing", rule.source));
+                    reasons.push(format!("{field}: required, but submission_data.{source} is missing"));
                 }
                 continue;
             };
             match normalise(rule, value) {
                 Ok(v) => mapped.values.push((rule.target, v)),
-                Err(e) => reasons.push(format!("{e} (from submission_data.{})", rule.source)),
+                Err(e) => reasons.push(format!("{e} (from submission_data.{source})")),
             }
         }
         if reasons.is_empty() { Ok(mapped) } else { Err(reasons) }
     }
+}
+
+/// The rule's source values, trimmed, blank ones left out, joined by its separator: `None` when
+/// none is there; `Err(path)` when one is not a text, number or boolean.
+fn gather(submission: &Value, rule: &MappingRule) -> Result<Option<String>, String> {
+    let mut parts = Vec::with_capacity(rule.sources.len());
+    for path in &rule.sources {
+        match lookup(submission, path) {
+            None | Some(Value::Null) => {}
+            Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                let text = scalar_text(v);
+                let text = text.trim();
+                if !text.is_empty() {
+                    parts.push(text.to_string());
+                }
+            }
+            Some(_) => return Err(path.clone()),
+        }
+    }
+    Ok(if parts.is_empty() { None } else { Some(parts.join(&rule.separator)) })
+}
+
+/// The UTM parameters (`utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content`) of a
+/// submission URL, each at most 200 characters; `None` when it has none (or is not a URL).
+pub fn utm_params(submission_url: &str) -> Option<Value> {
+    const UTM: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+    let url = url::Url::parse(submission_url).ok()?;
+    let mut found = Map::new();
+    for (k, v) in url.query_pairs() {
+        if UTM.contains(&k.as_ref()) && !v.trim().is_empty() && !found.contains_key(k.as_ref()) {
+            found.insert(k.into_owned(), Value::String(v.trim().chars().take(200).collect()));
+        }
+    }
+    (!found.is_empty()).then_some(Value::Object(found))
 }
 
 /// Validates phones and e-mails, and applies the rule's transform.
@@ -309,6 +447,7 @@ mod tests {
         assert_eq!(r.rules()[1].transform, Some(Transform::Phone));
         assert!(!r.rules()[2].required);
         assert_eq!(r.rules()[2].default.as_deref(), Some("上海"));
+        assert_eq!(r.rules()[0].sources, ["name"]);
         assert_eq!(r.pii_sources().collect::<Vec<_>>(), [("contact.phone", LeadField::MobilePhone)]);
         assert_eq!(rules(Value::Null), MappingRules::default());
     }
@@ -356,6 +495,55 @@ mod tests {
         assert_eq!(m.get(LeadField::Email), Some("zhang@example.com"));
         assert_eq!(m.get(LeadField::City), Some("上海"));
         assert_eq!(m.get(LeadField::JobTitle), None);
+    }
+
+    #[test]
+    fn sources_concatenate_and_values_split_and_translate_through_lookup_tables() {
+        let r = rules(json!([
+            { "target": "leadName", "source": ["name.family", "name.given"], "separator": "", "required": true },
+            { "target": "province", "source": "region", "split": { "separator": "-", "index": 0 }, "lookup": { "31": "上海", "11": "北京" } },
+            { "target": "city", "source": "region", "split": { "separator": "-", "index": 1 } },
+            { "target": "jobTitle", "source": "title", "lookup": { "eng": "工程师" }, "default": "未知" },
+            { "target": "channelUserId", "source": "openid" }
+        ]));
+        let m = r
+            .apply(&json!({ "name": { "family": "张", "given": " 伟 " }, "region": "31-浦东", "title": "cto", "openid": "o6_bmjrPTlm6" }))
+            .unwrap();
+        assert_eq!(m.get(LeadField::LeadName), Some("张伟"));
+        assert_eq!(m.get(LeadField::Province), Some("上海"));
+        assert_eq!(m.get(LeadField::City), Some("浦东"));
+        assert_eq!(m.get(LeadField::JobTitle), Some("未知"), "not in the table: the default");
+        assert_eq!(m.get(LeadField::ChannelUserId), Some("o6_bmjrPTlm6"));
+        assert_eq!(LeadField::ChannelUserId.column(), None);
+        let reasons = r.apply(&json!({ "name": { "given": "伟" }, "region": "99-x" })).unwrap_err();
+        assert_eq!(reasons, ["province: submission_data.region is not in the rule's lookup table"]);
+        let reasons = r.apply(&json!({ "name": {} })).unwrap_err();
+        assert_eq!(reasons, ["leadName: required, but submission_data.name.family+name.given is missing"]);
+    }
+
+    #[test]
+    fn bad_concatenations_splits_and_lookups_are_refused_naming_their_path() {
+        let e = refused(json!([{ "target": "city", "source": [] }]));
+        assert!(e.starts_with("dataMappingRules[0].source"), "{e}");
+        let e = refused(json!([{ "target": "city", "source": ["a", "b", "c", "d", "e", "f"] }]));
+        assert!(e.starts_with("dataMappingRules[0].source"), "{e}");
+        let e = refused(json!([{ "target": "city", "source": "a", "split": { "separator": "-" } }]));
+        assert!(e.starts_with("dataMappingRules[0].split.index"), "{e}");
+        let e = refused(json!([{ "target": "city", "source": "a", "split": { "separator": "", "index": 0 } }]));
+        assert!(e.starts_with("dataMappingRules[0].split.separator"), "{e}");
+        let e = refused(json!([{ "target": "city", "source": "a", "lookup": { "x": [] } }]));
+        assert!(e.starts_with("dataMappingRules[0].lookup.x"), "{e}");
+        let e = refused(json!([{ "target": "city", "source": "a", "separator": 3 }]));
+        assert!(e.starts_with("dataMappingRules[0].separator"), "{e}");
+    }
+
+    #[test]
+    fn utm_parameters_come_from_the_submission_url() {
+        let utm = utm_params("https://example.com/form?utm_source=baidu&utm_medium=cpc&x=1&utm_campaign=%E5%8F%8C11")
+            .unwrap();
+        assert_eq!(utm, json!({ "utm_source": "baidu", "utm_medium": "cpc", "utm_campaign": "双11" }));
+        assert_eq!(utm_params("https://example.com/form?x=1"), None);
+        assert_eq!(utm_params("not a url"), None);
     }
 
     #[test]
