@@ -80,6 +80,38 @@ pub struct Config {
     /// resolvers — the kill switch should the planner ever answer wrongly, and the differential
     /// test's reference.
     pub read_planner: bool,
+    pub ingestion: IngestionSettings,
+}
+
+/// The lead ingestion pipeline (issue 12).
+#[derive(Clone, Debug)]
+pub struct IngestionSettings {
+    /// `CDP_INGESTION_MAX_QUEUE`: accepted submissions waiting for processing beyond which new
+    /// ones are refused (503 with `Retry-After`) instead of growing the queue without end.
+    pub max_queue: u64,
+    /// `CDP_INGESTION_MAX_ATTEMPTS`: attempts at an ingestion whose processing fails (the database,
+    /// a bug) before it is dead-lettered.
+    pub max_attempts: i32,
+    /// `CDP_INGESTION_RETRY_BASE_MS`: the wait after the first failed attempt; each further one
+    /// doubles it (at most [`MAX_RETRY_WAIT`]).
+    pub retry_base: std::time::Duration,
+}
+
+/// The longest wait between two attempts at one ingestion.
+pub const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl Default for IngestionSettings {
+    fn default() -> Self {
+        IngestionSettings { max_queue: 100_000, max_attempts: 5, retry_base: std::time::Duration::from_secs(1) }
+    }
+}
+
+impl IngestionSettings {
+    /// The wait before attempt `attempts + 1`, after `attempts` failed ones (≥ 1).
+    pub fn retry_after(&self, attempts: i32) -> std::time::Duration {
+        let doublings = attempts.clamp(1, 20) as u32 - 1;
+        self.retry_base.saturating_mul(1 << doublings).min(MAX_RETRY_WAIT)
+    }
 }
 
 /// Summaries, the outbox and subscriptions (issue 5).
@@ -268,7 +300,13 @@ impl Config {
             Some("off") => false,
             Some(other) => return Err(err("CDP_READ_PLANNER", format!("unknown value {other:?} (on|off)"))),
         };
+        let ingestion = IngestionSettings {
+            max_queue: num("CDP_INGESTION_MAX_QUEUE", 100_000, 1, 100_000_000)? as u64,
+            max_attempts: num("CDP_INGESTION_MAX_ATTEMPTS", 5, 1, 100)? as i32,
+            retry_base: dur("CDP_INGESTION_RETRY_BASE_MS", 1000, 600_000, ms)?.max(ms),
+        };
         Ok(Config {
+            ingestion,
             read_planner,
             live,
             http_read_timeout,
@@ -323,6 +361,7 @@ impl Config {
             live: LiveSettings { outbox_poll: std::time::Duration::from_secs(60), ..LiveSettings::default() },
             http_read_timeout: std::time::Duration::from_secs(10),
             read_planner: true,
+            ingestion: IngestionSettings::default(),
         }
     }
 }

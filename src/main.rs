@@ -73,6 +73,34 @@ enum Command {
         #[command(subcommand)]
         what: RecomputeWhat,
     },
+    /// List or replay lead ingestions whose processing failed for good.
+    DeadLetters {
+        #[command(subcommand)]
+        action: DeadLetterAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeadLetterAction {
+    /// Print dead letters, newest first: id, scene, attempts, created, reasons.
+    List {
+        /// Only this scene's.
+        #[arg(long)]
+        scene: Option<String>,
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: u64,
+    },
+    /// Put dead letters back in the ingestion queue (a running server processes them).
+    Replay {
+        /// Ingestion ids.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<String>,
+        /// Every dead letter (of --scene, if given), in batches of 1,000.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, requires = "all")]
+        scene: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -206,6 +234,7 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::DeadLetters { action } => dead_letters(&config, action).await,
         Command::Token { sub, scope, channels, ttl } => {
             let request = auth::MintRequest {
                 subject: sub,
@@ -220,6 +249,58 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
         }
         Command::ExportSchema { .. } => unreachable!("handled before configuration is loaded"),
     }
+}
+
+async fn dead_letters(config: &Config, action: DeadLetterAction) -> Result<(), AppError> {
+    use services::acquisition::dead_letters::{self, DeadLetterFilter, MAX_DEAD_LETTERS};
+    let metrics = std::sync::Arc::new(metrics::Metrics::new());
+    let store = services::tx::Store::new(connect(config).await?, metrics);
+    match action {
+        DeadLetterAction::List { scene, limit } => {
+            let filter = DeadLetterFilter { scene_id: scene, ..Default::default() };
+            let rows = dead_letters::list(&store, &filter, limit as usize).await?;
+            for r in &rows {
+                let reasons: Vec<&str> = r
+                    .reasons
+                    .as_ref()
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .collect();
+                println!(
+                    "{}\t{}\t{} attempts\t{}\t{}",
+                    r.ingestion_id,
+                    r.scene_id,
+                    r.attempts,
+                    r.created_at.to_rfc3339(),
+                    reasons.join("; ")
+                );
+            }
+            println!("{} dead letters", rows.len());
+        }
+        DeadLetterAction::Replay { ids, all: false, .. } => {
+            let replayed = dead_letters::replay(&store, &ids).await?;
+            println!("replayed {} of {} ids: {}", replayed.len(), ids.len(), replayed.join(", "));
+        }
+        DeadLetterAction::Replay { all: true, scene, .. } => {
+            let filter = DeadLetterFilter { scene_id: scene, ..Default::default() };
+            let bar = indicatif::ProgressBar::new_spinner();
+            let mut total = 0;
+            loop {
+                let batch = dead_letters::list(&store, &filter, MAX_DEAD_LETTERS).await?;
+                if batch.is_empty() {
+                    break;
+                }
+                let ids: Vec<String> = batch.into_iter().map(|r| r.ingestion_id).collect();
+                total += dead_letters::replay(&store, &ids).await?.len();
+                bar.set_message(format!("{total} replayed"));
+            }
+            bar.finish_and_clear();
+            println!("replayed {total} dead letters");
+        }
+    }
+    Ok(())
 }
 
 async fn rotate_keys(config: &Config, batch_size: u64) -> Result<(), AppError> {

@@ -23,6 +23,8 @@ const GRAPHQL_OPERATION: &str = "cdp360_graphql_operation_seconds";
 const DB_STATEMENT: &str = "cdp360_db_statement_seconds";
 const SUBSCRIPTIONS_ACTIVE: &str = "cdp360_subscriptions_active";
 const INGESTION: &str = "cdp360_ingestion_total";
+const INGESTION_QUEUE: &str = "cdp360_ingestion_queue_depth";
+const INGESTION_LATENCY: &str = "cdp360_ingestion_latency_seconds";
 const SUMMARIES_PENDING: &str = "cdp360_summaries_refresh_pending";
 const SUMMARIES_REFRESHES: &str = "cdp360_summaries_refreshes_total";
 const LISTENER_RECONNECTS: &str = "cdp360_outbox_listener_reconnects_total";
@@ -45,7 +47,17 @@ const HELP: &[(&str, Kind, &str)] = &[
     ),
     (DB_STATEMENT, Kind::Histogram, "Time of one SQL statement; its _count is the number of statements run."),
     (SUBSCRIPTIONS_ACTIVE, Kind::Gauge, "GraphQL subscriptions currently open."),
-    (INGESTION, Kind::Counter, "Ingested events and touchpoints, by outcome."),
+    (
+        INGESTION,
+        Kind::Counter,
+        "Lead ingestions, by scene (the first scene ids seen; later ones as \"other\") and outcome: accepted, processed, duplicate, rejected, retried, dead_lettered.",
+    ),
+    (INGESTION_QUEUE, Kind::Gauge, "Accepted lead ingestions waiting for processing, as last counted."),
+    (
+        INGESTION_LATENCY,
+        Kind::Histogram,
+        "Time from a lead ingestion's acceptance to its outcome (processed, duplicate, rejected or dead-lettered).",
+    ),
     (SUMMARIES_PENDING, Kind::Gauge, "Record ids waiting for (or in) their post-commit summary refresh."),
     (SUMMARIES_REFRESHES, Kind::Counter, "Set-based refreshes of a summary table, by summary."),
     (
@@ -66,6 +78,8 @@ pub struct Metrics {
     db_statement: Histogram,
     /// The operation names that have a label of their own (at most [`MAX_OPERATION_LABELS`]).
     operations: Mutex<HashSet<String>>,
+    /// The scene ids that have a label of their own (at most [`MAX_OPERATION_LABELS`]).
+    scenes: Mutex<HashSet<String>>,
 }
 
 impl Default for Metrics {
@@ -92,7 +106,14 @@ impl Metrics {
         recorder.register_gauge(&Key::from_static_name(SUBSCRIPTIONS_ACTIVE), &META).set(0.0);
         recorder.register_gauge(&Key::from_static_name(SUMMARIES_PENDING), &META).set(0.0);
         recorder.register_counter(&Key::from_static_name(LISTENER_RECONNECTS), &META).absolute(0);
-        Metrics { recorder, handle, db_statement, operations: Mutex::new(HashSet::new()) }
+        recorder.register_gauge(&Key::from_static_name(INGESTION_QUEUE), &META).set(0.0);
+        Metrics {
+            recorder,
+            handle,
+            db_statement,
+            operations: Mutex::new(HashSet::new()),
+            scenes: Mutex::new(HashSet::new()),
+        }
     }
 
     /// One SQL statement ran (its `_count` is the number of statements).
@@ -117,20 +138,23 @@ impl Metrics {
     }
 
     fn operation_label(&self, operation: &str) -> String {
-        let mut known = self.operations.lock().unwrap_or_else(|e| e.into_inner());
-        if known.contains(operation) {
-            return operation.to_owned();
-        }
-        if known.len() < MAX_OPERATION_LABELS {
-            known.insert(operation.to_owned());
-            return operation.to_owned();
-        }
-        OTHER_OPERATION.to_owned()
+        bounded_label(&self.operations, operation)
     }
 
-    pub fn ingestion(&self, outcome: &'static str) {
-        let labels = vec![Label::new("outcome", outcome)];
+    /// One lead ingestion of `scene` reached `outcome`.
+    pub fn ingestion(&self, scene: &str, outcome: &'static str) {
+        let labels = vec![Label::new("scene", bounded_label(&self.scenes, scene)), Label::new("outcome", outcome)];
         self.recorder.register_counter(&Key::from_parts(INGESTION, labels), &META).increment(1);
+    }
+
+    /// The accepted lead ingestions waiting, as just counted.
+    pub fn ingestion_queue(&self, depth: u64) {
+        self.recorder.register_gauge(&Key::from_static_name(INGESTION_QUEUE), &META).set(depth as f64);
+    }
+
+    /// One lead ingestion reached its outcome this long after it was accepted.
+    pub fn ingestion_latency(&self, seconds: f64) {
+        self.recorder.register_histogram(&Key::from_static_name(INGESTION_LATENCY), &META).record(seconds);
     }
 
     pub fn subscriptions_delta(&self, delta: f64) {
@@ -167,6 +191,21 @@ impl Metrics {
     }
 }
 
+/// `value` while fewer than [`MAX_OPERATION_LABELS`] values are known (or it is one of them),
+/// else [`OTHER_OPERATION`]: clients choose these values, and every one is a series kept for the
+/// server's lifetime.
+fn bounded_label(known: &Mutex<HashSet<String>>, value: &str) -> String {
+    let mut known = known.lock().unwrap_or_else(|e| e.into_inner());
+    if known.contains(value) {
+        return value.to_owned();
+    }
+    if known.len() < MAX_OPERATION_LABELS {
+        known.insert(value.to_owned());
+        return value.to_owned();
+    }
+    OTHER_OPERATION.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +216,9 @@ mod tests {
         m.db_statement(0.001);
         m.http_request("GET", "/graphql", 200);
         m.graphql_operation("Inbox", 0.001);
-        m.ingestion("stored");
+        m.ingestion("SCN_1", "processed");
+        m.ingestion_queue(3);
+        m.ingestion_latency(0.2);
         m.subscriptions_delta(1.0);
         m.summary_refresh_pending(1.0);
         m.summary_refresh("account_summary");

@@ -165,7 +165,7 @@ impl Application {
             poll: live.outbox_poll,
         };
         let relay = tokio::spawn(relay.run(self.outbox_start));
-        jobs::spawn(&state.store, &state.pii, live).await;
+        jobs::spawn(&state.store, &state.pii, &state.config).await;
         let store = state.store.clone();
         let (sockets, read_timeout) = (state.sockets.clone(), state.config.http_read_timeout);
         let router = http::router(state);

@@ -20,7 +20,7 @@ pub struct Model {
     /// Hex SHA-256 of the request body: the same key with another body is a conflict.
     #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub body_sha256: String,
-    /// `ACCEPTED`, `PROCESSED`, `DUPLICATE_OF` or `REJECTED`.
+    /// `ACCEPTED`, `PROCESSED`, `DUPLICATE_OF`, `REJECTED`, `DEAD_LETTERED` or `DISCARDED`.
     #[sea_orm(column_type = "String(StringLen::N(20))")]
     pub status: String,
     /// `submission_data` with its phone and e-mail values sealed.
@@ -32,7 +32,7 @@ pub struct Model {
     pub lead_id: Option<String>,
     #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
     pub duplicate_of: Option<String>,
-    /// Why it was rejected: a list of strings.
+    /// Why it was rejected or dead-lettered: a list of strings.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub reasons: Option<Json>,
     pub attempts: i32,
@@ -40,6 +40,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     #[sea_orm(nullable)]
     pub processed_at: Option<DateTimeUtc>,
+    /// After a failed attempt: not claimed before this (backoff). NULL: due now.
+    #[sea_orm(nullable)]
+    pub next_attempt_at: Option<DateTimeUtc>,
+    /// What processing did, step by step: `[{"step", "detail"}]`, written with the outcome.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub steps: Option<Json>,
 }
 
 /// No relations: a queue row, read by its id.

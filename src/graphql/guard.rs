@@ -30,7 +30,7 @@ use crate::auth::{Principal, Scope};
 pub fn required_scope(field: &str) -> &'static [Scope] {
     match field {
         "trackEvents" | "recordTouchpoints" => &[Scope::Ingest, Scope::Write],
-        "refreshSummaries" => &[Scope::Admin],
+        "refreshSummaries" | "replayDeadLetters" | "discardDeadLetters" => &[Scope::Admin],
         // Scene configuration decides how every incoming lead is handled.
         "createAcquisitionScene"
         | "updateAcquisitionScene"
@@ -39,6 +39,15 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
         | "updateAcquisitionScenes"
         | "deleteAcquisitionScenes" => &[Scope::Admin],
         _ => &[Scope::Write],
+    }
+}
+
+/// The scopes a root query field accepts: `read`, except operational data that is not the
+/// customer model (dead letters: whatever a client submitted and why it failed).
+pub fn required_query_scope(field: &str) -> &'static [Scope] {
+    match field {
+        "deadLetters" => &[Scope::Admin],
+        _ => &[Scope::Read],
     }
 }
 
@@ -74,7 +83,7 @@ impl Extension for AuthorizationExtension {
         let has = |scope: Scope| principal.is_some_and(|p| p.has(scope));
         if info.path_node.parent.is_none() {
             let need: &[Scope] = match info.parent_type {
-                QUERY_ROOT => &[Scope::Read],
+                QUERY_ROOT => required_query_scope(info.name),
                 MUTATION_ROOT => {
                     self.in_mutation.store(true, Ordering::Relaxed);
                     required_scope(info.name)

@@ -354,6 +354,16 @@ macro_rules! query_root {
 
         #[async_graphql::Object]
         impl QueryRoot {
+            /// Lead ingestions whose processing failed for good, newest first (`admin`).
+            async fn dead_letters(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                filter: Option<$crate::graphql::mutation::dead_letters::DeadLetterFilterInput>,
+                #[graphql(default = 100)] first: i32,
+            ) -> $crate::graphql::errors::GqlResult<Vec<$crate::graphql::mutation::dead_letters::DeadLetter>> {
+                $crate::graphql::mutation::dead_letters::query(ctx, filter, Some(first)).await
+            }
+
             /// Any record by its global id; null when the id is unknown.
             async fn node(&self, ctx: &async_graphql::Context<'_>, id: async_graphql::ID) -> $crate::graphql::errors::GqlResult<$crate::graphql::planner::Planned<Option<Node>>> {
                 if let Some(planned) = $crate::graphql::planner::node(ctx, &id, QueryRoot::plans).await {

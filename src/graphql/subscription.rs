@@ -151,6 +151,35 @@ impl SubscriptionRoot {
         summary_stream::<ContactSummary>(ctx, Summary::Contact, "contact_id", contact_id.0)
     }
 
+    /// Leads arriving through lead ingestion from now on (of one scene, or all): each processed
+    /// submission's new lead, or the existing lead it duplicated, as the token may see it.
+    async fn lead_ingested(
+        &self,
+        ctx: &Context<'_>,
+        scene_id: Option<ID>,
+    ) -> Result<impl Stream<Item = LeadIngested> + use<>, async_graphql::Error> {
+        let sub = Sub::new(ctx)?;
+        let wanted = scene_id.map(|s| s.0);
+        let (state, access) = (sub.state.clone(), sub.access.clone());
+        Ok(sub.stream(move |principal, env| {
+            let hit = match &env.event {
+                DomainEvent::LeadIngested { ingestion_id, scene_id, lead_id, channel_id, duplicate }
+                    if principal.can_see_channel(channel_id.as_deref())
+                        && wanted.as_ref().is_none_or(|w| w == scene_id) =>
+                {
+                    Some((ingestion_id.clone(), scene_id.clone(), lead_id.clone(), *duplicate))
+                }
+                _ => None,
+            };
+            let (state, access) = (state.clone(), access.clone());
+            async move {
+                let (ingestion_id, scene_id, lead_id, duplicate) = hit?;
+                let lead = fetch::<Lead>(&state, env.seq, &access, Lead::TABLE.pk, &lead_id, None).await?;
+                Some(LeadIngested { ingestion_id, scene_id, duplicate, lead, occurred_at: env.occurred_at })
+            }
+        }))
+    }
+
     /// Behaviour events stored by ingestion calls, per call and channel (of one channel, or all
     /// channels the token may see).
     async fn events_ingested(
@@ -176,6 +205,36 @@ impl SubscriptionRoot {
             };
             async move { out }
         }))
+    }
+}
+
+/// A lead that arrived through lead ingestion.
+pub struct LeadIngested {
+    ingestion_id: String,
+    scene_id: String,
+    duplicate: bool,
+    lead: Lead,
+    occurred_at: DateTime<Utc>,
+}
+
+#[Object]
+impl LeadIngested {
+    async fn ingestion_id(&self) -> ID {
+        ID(self.ingestion_id.clone())
+    }
+    async fn scene_id(&self) -> ID {
+        ID(self.scene_id.clone())
+    }
+    /// True when the submission duplicated `lead` (no new lead was created).
+    async fn duplicate(&self) -> bool {
+        self.duplicate
+    }
+    /// The new lead, or the existing one the submission duplicated.
+    async fn lead(&self) -> &Lead {
+        &self.lead
+    }
+    async fn occurred_at(&self) -> Instant {
+        Instant(self.occurred_at)
     }
 }
 

@@ -42,7 +42,9 @@ fn app_error(e: AppError) -> Response {
     res
 }
 
-/// The caller, with the `ingest` scope, charged one operation.
+/// The caller, with the `ingest` scope, charged one operation. The error is the answer itself,
+/// returned at once by the handler (its size does not matter on that path).
+#[allow(clippy::result_large_err)]
 fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
     let principal = super::graphql::principal_for(state, headers).map_err(app_error)?;
     principal.require(Scope::Ingest).map_err(app_error)?;
@@ -79,6 +81,9 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             return res;
         }
     };
+    if let Err(refused) = acquisition::admit(&state.store, state.config.ingestion.max_queue, 1).await {
+        return refusal(refused);
+    }
     match acquisition::accept(&state.store, &state.pii, &principal.subject, key.as_deref(), &body).await {
         Ok(accepted) => {
             let url = format!("{INGESTIONS}/{}", accepted.ingestion_id);
@@ -91,16 +96,31 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             )
                 .into_response()
         }
-        Err(Refusal::Malformed(m)) => error(StatusCode::BAD_REQUEST, "MALFORMED_REQUEST", &m),
-        Err(Refusal::UnknownScene(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_NOT_FOUND", &m),
-        Err(Refusal::DisabledScene(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_DISABLED", &m),
-        Err(Refusal::AmbiguousScene(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_AMBIGUOUS", &m),
-        Err(Refusal::KeyReused) => error(
+        Err(refused) => refusal(refused),
+    }
+}
+
+/// How long a client refused by backpressure is asked to wait.
+const QUEUE_FULL_RETRY_AFTER_SECS: u32 = 5;
+
+/// A refused submission as an answer (nothing was written).
+fn refusal(r: Refusal) -> Response {
+    match r {
+        Refusal::Malformed(m) => error(StatusCode::BAD_REQUEST, "MALFORMED_REQUEST", &m),
+        Refusal::UnknownScene(m) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_NOT_FOUND", &m),
+        Refusal::DisabledScene(m) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_DISABLED", &m),
+        Refusal::AmbiguousScene(m) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_AMBIGUOUS", &m),
+        Refusal::KeyReused => error(
             StatusCode::CONFLICT,
             "IDEMPOTENCY_KEY_REUSED",
             "this Idempotency-Key was used with another body; use a new key for a new submission",
         ),
-        Err(Refusal::Failed(e)) => app_error(e),
+        Refusal::QueueFull(m) => {
+            let mut res = error(StatusCode::SERVICE_UNAVAILABLE, "QUEUE_FULL", &m);
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(QUEUE_FULL_RETRY_AFTER_SECS));
+            res
+        }
+        Refusal::Failed(e) => app_error(e),
     }
 }
 
@@ -122,6 +142,10 @@ pub async fn status(State(state): State<AppState>, Path(id): Path<String>, heade
             }
             if let Some(reasons) = s.reasons {
                 body.insert("reasons".into(), reasons);
+            }
+            body.insert("attempts".into(), Value::from(s.attempts));
+            if let Some(steps) = s.steps {
+                body.insert("steps".into(), steps);
             }
             axum::Json(Value::Object(body)).into_response()
         }

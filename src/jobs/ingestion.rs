@@ -1,25 +1,30 @@
-//! The ingestion worker (ARCHITECTURE.md, "Lead ingestion"): processes accepted submissions one
-//! transaction each (`services::acquisition::process_next`) until none is left, then waits for a
-//! wake-up from an accept in this process, or for the next poll, which looks (one statement) for
-//! submissions this process did not accept or did not finish: another replica's that stopped, or
-//! this database's from before a restart.
+//! The ingestion worker (ARCHITECTURE.md, "Lead ingestion"): processes due submissions one
+//! transaction each (`services::acquisition::Processor::process_next`) until none is left, then
+//! waits for a wake-up from an accept (or a replay) in this process, for the earliest retry to fall
+//! due, or for the next poll, which looks (one statement) for submissions this process did not
+//! accept or did not finish: another replica's that stopped, or this database's from before a
+//! restart.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::services::acquisition::{has_waiting, process_next};
+use crate::services::acquisition::{Processor, has_waiting};
 use crate::services::pii::Pii;
 use crate::services::tx::Store;
+use crate::services::write::now;
 
-/// The pause after a failed attempt (the database is down, say) before the next.
+/// The pause after a failure to reach the database before the next attempt.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
 
+/// The shortest nap: a retry that is due but locked by another worker is not polled in a loop.
+const RECHECK: Duration = Duration::from_millis(100);
+
 /// `pending`: whether submissions were waiting when the server started.
-pub(super) async fn run(store: Store, pii: Arc<Pii>, poll: Duration, mut pending: bool) {
+pub(super) async fn run(store: Store, pii: Arc<Pii>, processor: Processor, poll: Duration, mut pending: bool) {
     let wake = store.ingestion_wake().clone();
     loop {
         while pending {
-            match process_next(&store, &pii).await {
+            match processor.process_next(&store, &pii).await {
                 Ok(Some(outcome)) => tracing::debug!(outcome = outcome.label(), "ingestion processed"),
                 Ok(None) => pending = false,
                 Err(e) => {
@@ -28,9 +33,19 @@ pub(super) async fn run(store: Store, pii: Arc<Pii>, poll: Duration, mut pending
                 }
             }
         }
+        // Sleep until the next poll, or until the earliest retry is due if that comes first.
+        let nap = match crate::repo::ingestion::next_due(&store.db).await {
+            // A retry already due that the claim skipped is another replica's, locked: look again soon.
+            Ok(Some(due)) => (due - now()).to_std().unwrap_or(RECHECK).max(RECHECK).min(poll),
+            Ok(None) => poll,
+            Err(e) => {
+                tracing::warn!(error = %e.message(), "ingestion worker: cannot read the queue");
+                AFTER_FAILURE.min(poll)
+            }
+        };
         pending = tokio::select! {
             _ = wake.notified() => true,
-            _ = tokio::time::sleep(poll) => has_waiting(&store).await.unwrap_or_else(|e| {
+            _ = tokio::time::sleep(nap) => has_waiting(&store).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e.message(), "ingestion worker: cannot read the queue; processing anyway");
                 true
             }),

@@ -8,9 +8,9 @@ mod ingestion;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::LiveSettings;
+use crate::config::Config;
 use crate::repo::summary::Summary;
-use crate::services::acquisition::has_waiting;
+use crate::services::acquisition::{Processor, has_waiting};
 use crate::services::pii::Pii;
 use crate::services::summaries::{has_leftovers, refresh_all, refresh_leftovers, refresh_stale};
 use crate::services::tx::Store;
@@ -19,7 +19,8 @@ use crate::services::tx::Store;
 /// reads whether an earlier process left stale marks and whether submissions wait for processing
 /// (one statement each; when there are none, as usual, no background statement races the first
 /// requests), which the refresher and the ingestion worker then take first.
-pub async fn spawn(store: &Store, pii: &Arc<Pii>, live: &LiveSettings) {
+pub async fn spawn(store: &Store, pii: &Arc<Pii>, config: &Config) {
+    let live = &config.live;
     let leftovers = has_leftovers(store, chrono::Utc::now()).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e.message(), "cannot read leftover stale summaries; draining anyway");
         true
@@ -35,7 +36,8 @@ pub async fn spawn(store: &Store, pii: &Arc<Pii>, live: &LiveSettings) {
         tracing::warn!(error = %e.message(), "cannot read the ingestion queue; processing anyway");
         true
     });
-    tokio::spawn(ingestion::run(store.clone(), pii.clone(), sweep, waiting));
+    let processor = Processor { settings: config.ingestion.clone(), identity_cap: config.identity_max_shared_key };
+    tokio::spawn(ingestion::run(store.clone(), pii.clone(), processor, sweep, waiting));
 }
 
 /// The refresher looks for orphaned stale marks as often as the relay polls the outbox

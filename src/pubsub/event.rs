@@ -60,6 +60,14 @@ pub enum DomainEvent {
         channel_id: Option<String>,
         event_ids: Vec<String>,
     },
+    /// A lead ingestion was processed into a new lead, or found the lead it duplicates.
+    LeadIngested {
+        ingestion_id: String,
+        scene_id: String,
+        lead_id: String,
+        channel_id: Option<String>,
+        duplicate: bool,
+    },
 }
 
 impl DomainEvent {
@@ -75,6 +83,7 @@ impl DomainEvent {
             DomainEvent::OpportunityStageChanged { .. } => "OPPORTUNITY_STAGE_CHANGED",
             DomainEvent::SummaryUpdated { .. } => "SUMMARY_UPDATED",
             DomainEvent::EventsIngested { .. } => "EVENTS_INGESTED",
+            DomainEvent::LeadIngested { .. } => "LEAD_INGESTED",
         }
     }
 
@@ -86,7 +95,8 @@ impl DomainEvent {
             | DomainEvent::LeadStatusChanged { lead_id, channel_id, .. }
             | DomainEvent::LeadConverted { lead_id, channel_id, .. }
             | DomainEvent::LeadAssigned { lead_id, channel_id, .. }
-            | DomainEvent::LeadReturnedToPool { lead_id, channel_id } => Some((lead_id, channel_id.as_deref())),
+            | DomainEvent::LeadReturnedToPool { lead_id, channel_id }
+            | DomainEvent::LeadIngested { lead_id, channel_id, .. } => Some((lead_id, channel_id.as_deref())),
             _ => None,
         }
     }
@@ -110,6 +120,13 @@ mod tests {
             DomainEvent::LeadCreated { lead_id: "L".into(), channel_id: None },
             DomainEvent::SummaryUpdated { summary: Summary::Account, ids: vec!["A".into()] },
             DomainEvent::EventsIngested { channel_id: Some("CH".into()), event_ids: vec![] },
+            DomainEvent::LeadIngested {
+                ingestion_id: "ING".into(),
+                scene_id: "SCN".into(),
+                lead_id: "L".into(),
+                channel_id: None,
+                duplicate: false,
+            },
             DomainEvent::OpportunityStageChanged {
                 opportunity_id: "O".into(),
                 account_id: "A".into(),

@@ -42,17 +42,25 @@ pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<Mode
     Ok(Entity::find_by_id(id.to_string()).one(db).await?)
 }
 
-/// Claims the oldest `ACCEPTED` row for the caller's transaction (see the module doc).
-pub async fn claim(db: &impl ConnectionTrait) -> AppResult<Option<Model>> {
+/// Claims the oldest `ACCEPTED` row that is due (not waiting out a retry) for the caller's
+/// transaction (see the module doc).
+pub async fn claim(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Option<Model>> {
     let backend = db.get_database_backend();
+    let due = "SELECT * FROM lead_ingestion WHERE status = 'ACCEPTED' \
+               AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY created_at, ingestion_id LIMIT 1";
     let sql = match backend {
-        DbBackend::Postgres => {
-            "SELECT * FROM lead_ingestion WHERE status = 'ACCEPTED' ORDER BY created_at, ingestion_id \
-             LIMIT 1 FOR UPDATE SKIP LOCKED"
-        }
-        _ => "SELECT * FROM lead_ingestion WHERE status = 'ACCEPTED' ORDER BY created_at, ingestion_id LIMIT 1",
+        DbBackend::Postgres => format!("{due} FOR UPDATE SKIP LOCKED"),
+        _ => due.to_string(),
     };
-    Ok(Model::find_by_statement(Statement::from_string(backend, sql)).one(db).await?)
+    Ok(Model::find_by_statement(Statement::from_sql_and_values(backend, sql, [Value::from(now)])).one(db).await?)
+}
+
+/// When the earliest accepted row waiting out a retry is due, if any.
+pub async fn next_due(db: &impl ConnectionTrait) -> AppResult<Option<DateTime<Utc>>> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT MIN(next_attempt_at) AS due FROM lead_ingestion WHERE status = 'ACCEPTED'";
+    let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
+    Ok(row.map(|r| r.try_get::<Option<DateTime<Utc>>>("", "due")).transpose()?.flatten())
 }
 
 /// How many rows wait for processing.
@@ -81,19 +89,22 @@ pub struct Finish<'a> {
     pub lead_id: Option<&'a str>,
     pub duplicate_of: Option<&'a str>,
     pub reasons: Option<serde_json::Value>,
+    /// The step log (`[{"step", "detail"}]`).
+    pub steps: serde_json::Value,
 }
 
 /// Records the outcome of a claimed row (still `ACCEPTED`): true when it was.
 pub async fn finish(db: &impl ConnectionTrait, id: &str, f: Finish<'_>, at: DateTime<Utc>) -> AppResult<bool> {
     let backend = db.get_database_backend();
-    let sql = "UPDATE lead_ingestion SET status = $1, lead_id = $2, duplicate_of = $3, reasons = $4, \
-               attempts = attempts + 1, updated_at = $5, processed_at = $5 \
-               WHERE ingestion_id = $6 AND status = 'ACCEPTED'";
+    let sql = "UPDATE lead_ingestion SET status = $1, lead_id = $2, duplicate_of = $3, reasons = $4, steps = $5, \
+               attempts = attempts + 1, next_attempt_at = NULL, updated_at = $6, processed_at = $6 \
+               WHERE ingestion_id = $7 AND status = 'ACCEPTED'";
     let values = [
         Value::from(f.status),
         Value::from(f.lead_id.map(str::to_string)),
         Value::from(f.duplicate_of.map(str::to_string)),
         Value::Json(f.reasons.map(Box::new)),
+        Value::Json(Some(Box::new(f.steps))),
         Value::from(at),
         Value::from(id),
     ];
@@ -101,10 +112,86 @@ pub async fn finish(db: &impl ConnectionTrait, id: &str, f: Finish<'_>, at: Date
     Ok(done.rows_affected() > 0)
 }
 
-/// Counts a failed attempt at a row (its transaction rolled back); the new count.
-pub async fn failed_attempt(db: &impl ConnectionTrait, id: &str, at: DateTime<Utc>) -> AppResult<i32> {
+/// Counts a failed attempt at a still-`ACCEPTED` row (its processing rolled back), which waits
+/// until `next_attempt_at`; its steps record the failure. The new count (0: the row had moved on).
+pub async fn failed_attempt(
+    db: &impl ConnectionTrait,
+    id: &str,
+    steps: serde_json::Value,
+    at: DateTime<Utc>,
+    next_attempt_at: DateTime<Utc>,
+) -> AppResult<i32> {
     let backend = db.get_database_backend();
-    let sql = "UPDATE lead_ingestion SET attempts = attempts + 1, updated_at = $1 WHERE ingestion_id = $2";
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, [Value::from(at), Value::from(id)])).await?;
-    Ok(by_id(db, id).await?.map_or(0, |r| r.attempts))
+    let sql = "UPDATE lead_ingestion SET attempts = attempts + 1, steps = $1, next_attempt_at = $2, updated_at = $3 \
+               WHERE ingestion_id = $4 AND status = 'ACCEPTED'";
+    let values = [Value::Json(Some(Box::new(steps))), Value::from(next_attempt_at), Value::from(at), Value::from(id)];
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(by_id(db, id).await?.filter(|r| r.status == "ACCEPTED").map_or(0, |r| r.attempts))
+}
+
+/// Which dead letters to list.
+#[derive(Clone, Debug, Default)]
+pub struct DeadLetterFilter {
+    pub scene_id: Option<String>,
+    pub client_id: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// Up to `limit` rows of `status`, newest first, served by `(status, created_at)`.
+pub async fn with_status(
+    db: &impl ConnectionTrait,
+    status: &str,
+    filter: &DeadLetterFilter,
+    limit: u64,
+) -> AppResult<Vec<Model>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = Entity::find().filter(Column::Status.eq(status));
+    if let Some(scene) = &filter.scene_id {
+        q = q.filter(Column::SceneId.eq(scene.as_str()));
+    }
+    if let Some(client) = &filter.client_id {
+        q = q.filter(Column::ClientId.eq(client.as_str()));
+    }
+    if let Some(after) = filter.created_after {
+        q = q.filter(Column::CreatedAt.gt(after));
+    }
+    if let Some(before) = filter.created_before {
+        q = q.filter(Column::CreatedAt.lt(before));
+    }
+    let q = q.order_by_desc(Column::CreatedAt).order_by_desc(Column::IngestionId).limit(limit);
+    Ok(q.all(db).await?)
+}
+
+/// Moves the rows among `ids` that are in status `from` to `to`; with `reset`, as freshly accepted
+/// (no attempts, no reasons, due now). The ids moved.
+pub async fn move_status(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    from: &str,
+    to: &str,
+    reset: bool,
+    at: DateTime<Utc>,
+) -> AppResult<Vec<String>> {
+    use sea_orm::sea_query::Expr;
+    let mut moved = Vec::new();
+    // One guarded UPDATE per id: each id is moved at most once, whoever else replays it.
+    for id in ids {
+        let mut q = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(to))
+            .col_expr(Column::UpdatedAt, Expr::value(at))
+            .filter(Column::IngestionId.eq(id.as_str()))
+            .filter(Column::Status.eq(from));
+        if reset {
+            q = q
+                .col_expr(Column::Attempts, Expr::value(0))
+                .col_expr(Column::Reasons, Expr::value(Value::Json(None)))
+                .col_expr(Column::NextAttemptAt, Expr::value(Value::ChronoDateTimeUtc(None)))
+                .col_expr(Column::ProcessedAt, Expr::value(Value::ChronoDateTimeUtc(None)));
+        }
+        if q.exec(db).await?.rows_affected > 0 {
+            moved.push(id.clone());
+        }
+    }
+    Ok(moved)
 }

@@ -5,48 +5,51 @@
 //!   ingestion; another body: refused), resolves the scene (by id, or the one enabled scene of a
 //!   type), seals the submission's phones and e-mails, and commits one `lead_ingestion` row before
 //!   the caller answers. A refusal writes nothing.
-//! - [`process_next`]: one ingestion in one transaction (`Write`): claim it, map it with the
-//!   scene's rules (`domain::acquisition`), deduplicate by the scene's strategy through the blind
-//!   indexes, and create the lead through `crud::create` — the `createLead` path, so validation,
-//!   sealing, events and summaries are the same — then call the routing hook and record the
-//!   outcome: `PROCESSED`, `DUPLICATE_OF` or `REJECTED` with reasons.
+//! - [`admit`]: backpressure — refuses new submissions while the queue is past its bound.
+//! - [`Processor::process_next`] (`process.rs`): one ingestion in one transaction — map,
+//!   deduplicate, resolve identity, create the lead, its channel identity, touchpoint and event —
+//!   with retries and dead letters.
+//! - [`dead_letters`]: listing, replaying and discarding dead letters.
 
-use std::collections::BTreeSet;
-
-use entity::enums::{DeduplicationStrategy, SceneType, SourceType};
-use entity::{acquisition_scene, lead, lead_ingestion};
-use sea_orm::Value as SqlValue;
+use entity::enums::SceneType;
+use entity::{acquisition_scene, lead_ingestion};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Principal, Scope};
 use crate::catalog::Catalogued;
 use crate::domain::acquisition::{LeadField, MappingRules, lookup_mut};
 use crate::domain::value::{Email, Phone};
 use crate::error::{AppError, AppResult};
 use crate::repo;
-use crate::repo::ingestion::Finish;
-use crate::services::crud::{self, Draft};
 use crate::services::pii::{EMAIL, MOBILE_PHONE, Pii, PiiColumn, WECHAT_ID};
 use crate::services::read::{self, Access};
-use crate::services::tx::{Store, Write};
-use crate::services::write::{Actor, new_id, now};
+use crate::services::tx::Store;
+use crate::services::write::{new_id, now};
 
 /// The id prefix of ingestions.
 pub const INGESTION_PREFIX: &str = "ING";
 /// The longest idempotency key.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
-/// Attempts at an ingestion whose processing fails (the database, a bug) before it is rejected.
-pub const MAX_ATTEMPTS: i32 = 5;
 
 /// Stored statuses.
 pub const ACCEPTED: &str = "ACCEPTED";
 pub const PROCESSED: &str = "PROCESSED";
 pub const DUPLICATE_OF: &str = "DUPLICATE_OF";
 pub const REJECTED: &str = "REJECTED";
+/// Failed for good (a deterministic failure, or every attempt): waits for a replay or a discard.
+pub const DEAD_LETTERED: &str = "DEAD_LETTERED";
+/// A dead letter an operator discarded.
+pub const DISCARDED: &str = "DISCARDED";
+
+/// How long a counted queue depth is trusted by [`admit`].
+const DEPTH_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
 const SCENE: crate::catalog::Table = <acquisition_scene::Entity as Catalogued>::TABLE;
-const LEAD: crate::catalog::Table = <lead::Entity as Catalogued>::TABLE;
+
+pub mod dead_letters;
+mod process;
+
+pub use process::{Outcome, Processor};
 
 /// Why a submission was not accepted. Nothing was written.
 #[derive(Debug)]
@@ -59,6 +62,8 @@ pub enum Refusal {
     AmbiguousScene(String),
     /// The idempotency key was used with another body.
     KeyReused,
+    /// The queue is full (backpressure): retry later.
+    QueueFull(String),
     Failed(AppError),
 }
 
@@ -124,9 +129,10 @@ pub async fn accept(
     let id = new_id(INGESTION_PREFIX);
     let sealed = seal_submission(pii, &rules, &id, Value::Object(submission))?;
     let at = now();
+    let scene_id = scene.scene_id;
     let row = lead_ingestion::Model {
         ingestion_id: id.clone(),
-        scene_id: scene.scene_id,
+        scene_id: scene_id.clone(),
         client_id: client_id.to_string(),
         idempotency_key: idempotency_key.map(str::to_string),
         body_sha256: sha.clone(),
@@ -140,6 +146,8 @@ pub async fn accept(
         created_at: at,
         updated_at: at,
         processed_at: None,
+        next_attempt_at: None,
+        steps: None,
     };
     if !repo::ingestion::enqueue(&store.db, row).await? {
         // A concurrent request with the same key was first.
@@ -149,7 +157,8 @@ pub async fn accept(
             .ok_or_else(|| AppError::internal("an ingestion conflicted on its key and is gone"))?;
         return same_body(earlier, &sha);
     }
-    store.metrics().ingestion("accepted");
+    store.metrics().ingestion(&scene_id, "accepted");
+    store.ingestion_depth().add(1);
     store.ingestion_wake().notify_one();
     Ok(Accepted { ingestion_id: id, replayed: false })
 }
@@ -303,6 +312,9 @@ pub struct Status {
     pub lead_id: Option<String>,
     pub duplicate_of: Option<String>,
     pub reasons: Option<Value>,
+    /// What processing did (`[{"step", "detail"}]`), once it has run.
+    pub steps: Option<Value>,
+    pub attempts: i32,
 }
 
 /// The status of ingestion `id`, if `client_id` sent it (another client's is not found either).
@@ -317,177 +329,38 @@ pub async fn status(store: &Store, client_id: &str, id: &str) -> AppResult<Statu
         lead_id: row.lead_id,
         duplicate_of: row.duplicate_of,
         reasons: row.reasons,
+        steps: row.steps,
+        attempts: row.attempts,
     })
 }
 
-/// Whether accepted submissions wait for processing (one statement).
+/// Whether accepted submissions wait for processing (one statement), counted as the queue depth.
 pub async fn has_waiting(store: &Store) -> AppResult<bool> {
-    Ok(repo::ingestion::accepted(&store.db).await? > 0)
+    Ok(queue_depth(store).await? > 0)
 }
 
-/// The outcome of one processed ingestion.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Processed(String),
-    DuplicateOf(String),
-    Rejected(Vec<String>),
+/// Counts the accepted submissions waiting (one statement, served by the `(status, created_at)`
+/// index), and publishes the count.
+pub async fn queue_depth(store: &Store) -> AppResult<u64> {
+    let depth = repo::ingestion::accepted(&store.db).await?;
+    store.ingestion_depth().counted(depth);
+    store.metrics().ingestion_queue(depth);
+    Ok(depth)
 }
 
-impl Outcome {
-    /// The metric label (`cdp360_ingestion_total{outcome}`).
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Processed(_) => "processed",
-            Outcome::DuplicateOf(_) => "duplicate",
-            Outcome::Rejected(_) => "rejected",
-        }
-    }
-
-    fn finish(&self) -> Finish<'_> {
-        match self {
-            Outcome::Processed(id) => {
-                Finish { status: PROCESSED, lead_id: Some(id.as_str()), duplicate_of: None, reasons: None }
-            }
-            Outcome::DuplicateOf(id) => {
-                Finish { status: DUPLICATE_OF, lead_id: None, duplicate_of: Some(id.as_str()), reasons: None }
-            }
-            Outcome::Rejected(reasons) => Finish {
-                status: REJECTED,
-                lead_id: None,
-                duplicate_of: None,
-                reasons: Some(Value::Array(reasons.iter().cloned().map(Value::String).collect())),
-            },
-        }
-    }
-}
-
-/// Processes the oldest accepted ingestion, if any, in one transaction (module doc). A refusal of
-/// the lead write (its validation) rejects the ingestion with the refusal as its reason; any other
-/// failure rolls back, counts an attempt, and after [`MAX_ATTEMPTS`] rejects it.
-pub async fn process_next(store: &Store, pii: &Pii) -> AppResult<Option<Outcome>> {
-    let w = Write::begin(store).await?;
-    let Some(row) = repo::ingestion::claim(&*w).await? else {
-        w.rollback().await?;
-        return Ok(None);
+/// Backpressure: whether `more` submissions may be accepted now. Beyond `max_queue` waiting ones
+/// the answer is [`Refusal::QueueFull`], so a flood waits at the client rather than growing the
+/// queue without end. The depth is counted at most once per second per process (accepts in
+/// between are added), so the bound may be overshot by what other replicas accepted meanwhile.
+pub async fn admit(store: &Store, max_queue: u64, more: u64) -> Result<(), Refusal> {
+    let depth = match store.ingestion_depth().fresh(DEPTH_MAX_AGE) {
+        Some(depth) => depth,
+        None => queue_depth(store).await?,
     };
-    let outcome = match decide(&w, pii, &row).await {
-        Ok(outcome) => outcome,
-        Err(e @ (AppError::BadUserInput(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
-            w.rollback().await?;
-            return record_apart(store, &row.ingestion_id, Outcome::Rejected(vec![e.message()])).await;
-        }
-        Err(e) => {
-            w.rollback().await?;
-            let attempts = repo::ingestion::failed_attempt(&store.db, &row.ingestion_id, now()).await?;
-            tracing::warn!(ingestion = %row.ingestion_id, attempts, error = %e.message(), "ingestion processing failed");
-            if attempts >= MAX_ATTEMPTS {
-                let why = format!("processing failed {attempts} times; see the server log");
-                return record_apart(store, &row.ingestion_id, Outcome::Rejected(vec![why])).await;
-            }
-            return Err(e);
-        }
-    };
-    repo::ingestion::finish(&*w, &row.ingestion_id, outcome.finish(), now()).await?;
-    w.commit().await?;
-    store.metrics().ingestion(outcome.label());
-    Ok(Some(outcome))
-}
-
-/// Records an outcome in a transaction of its own (the processing one rolled back).
-async fn record_apart(store: &Store, id: &str, outcome: Outcome) -> AppResult<Option<Outcome>> {
-    let w = Write::begin(store).await?;
-    let done = repo::ingestion::finish(&*w, id, outcome.finish(), now()).await?;
-    w.commit().await?;
-    if done {
-        store.metrics().ingestion(outcome.label());
+    if depth.saturating_add(more) > max_queue {
+        return Err(Refusal::QueueFull(format!(
+            "{depth} submissions wait for processing (the bound is {max_queue}, CDP_INGESTION_MAX_QUEUE); retry later"
+        )));
     }
-    Ok(Some(outcome))
-}
-
-async fn decide(w: &Write<'_>, pii: &Pii, row: &lead_ingestion::Model) -> AppResult<Outcome> {
-    let Some(scene) = repo::write::find_by_id::<acquisition_scene::Entity>(&**w, &row.scene_id).await? else {
-        return Ok(Outcome::Rejected(vec![format!("acquisition scene {} no longer exists", row.scene_id)]));
-    };
-    let rules = match MappingRules::parse("dataMappingRules", scene.data_mapping_rules.as_ref().unwrap_or(&Value::Null))
-    {
-        Ok(rules) => rules,
-        Err(e) => return Ok(Outcome::Rejected(vec![format!("scene {}: {e}", scene.scene_id)])),
-    };
-    let submission = open_submission(pii, &row.ingestion_id, &row.submission)?;
-    let mapped = match rules.apply(&submission) {
-        Ok(mapped) => mapped,
-        Err(reasons) => return Ok(Outcome::Rejected(reasons)),
-    };
-    // Deduplication keys, in the strategy's order, as blind indexes of the lead columns.
-    let keys: Vec<(PiiColumn, LeadField)> = match scene.deduplication_strategy {
-        DeduplicationStrategy::NoCheck => vec![],
-        DeduplicationStrategy::ByPhone => vec![(MOBILE_PHONE, LeadField::MobilePhone)],
-        DeduplicationStrategy::ByEmail => vec![(EMAIL, LeadField::Email)],
-        DeduplicationStrategy::ByPhoneOrEmail => {
-            vec![(MOBILE_PHONE, LeadField::MobilePhone), (EMAIL, LeadField::Email)]
-        }
-    };
-    let mut blind = Vec::new();
-    for (col, field) in keys {
-        if let Some(value) = mapped.get(field) {
-            blind.push((col, pii.blind(LEAD.name, col, value)?));
-        }
-    }
-    // Two submissions of one person serialise here, so they cannot both find no lead.
-    let mut lock_keys: Vec<&str> = blind.iter().map(|(_, b)| b.as_str()).collect();
-    lock_keys.sort_unstable();
-    for key in lock_keys {
-        repo::ingestion::lock_key(&**w, key).await?;
-    }
-    for (col, bidx) in &blind {
-        let found: Vec<(String, lead::Model)> =
-            read::find_by(&**w, &Access::unrestricted(), LEAD, col.bidx, std::slice::from_ref(bidx)).await?;
-        if let Some(existing) =
-            found.into_iter().map(|(_, l)| l).min_by(|a, b| (a.created_at, &a.lead_id).cmp(&(b.created_at, &b.lead_id)))
-        {
-            return Ok(Outcome::DuplicateOf(existing.lead_id));
-        }
-    }
-    let mut draft = Draft::default();
-    for (field, value) in mapped.values() {
-        draft.set(field.column(), SqlValue::from(value.clone()));
-    }
-    draft.set("lead_source", SqlValue::from(lead_source(scene.scene_type).as_str()));
-    if let Some(channel) = &scene.default_channel_id {
-        draft.set("channel_id", SqlValue::from(channel.clone()));
-    }
-    let created = crud::create::<lead::Entity>(w, pii, &ingestion_actor(&row.client_id), draft).await?;
-    route_new_lead(w, &scene, &created).await?;
-    Ok(Outcome::Processed(created.lead_id))
-}
-
-/// The lead source a scene's leads get.
-fn lead_source(scene: SceneType) -> SourceType {
-    match scene {
-        SceneType::WebForm => SourceType::Form,
-        SceneType::LandingPage => SourceType::Website,
-        SceneType::ApiImport => SourceType::Api,
-        SceneType::OrderSync => SourceType::Import,
-        SceneType::PhoneCall | SceneType::SocialMediaLead | SceneType::QrCodeScan | SceneType::MiniProgram => {
-            SourceType::Other
-        }
-    }
-}
-
-/// Who writes an ingested lead: the ingesting client, with `write` for this one create.
-fn ingestion_actor(client_id: &str) -> Actor {
-    Actor::new(Principal {
-        subject: format!("ingestion:{client_id}"),
-        scopes: BTreeSet::from([Scope::Write]),
-        channels: None,
-        token_id: None,
-        expires_at: chrono::DateTime::<chrono::Utc>::MAX_UTC,
-    })
-}
-
-/// The tagging and assignment hook of a newly ingested lead: the scene's `auto_tagging_rules` and
-/// `assignment_rules` are applied here, in the ingestion's transaction, once the routing work
-/// lands. A no-op until then.
-async fn route_new_lead(_w: &Write<'_>, _scene: &acquisition_scene::Model, _lead: &lead::Model) -> AppResult<()> {
     Ok(())
 }

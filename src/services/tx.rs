@@ -37,6 +37,7 @@ pub struct Store {
     relay: Arc<Notify>,
     /// Wakes this replica's ingestion worker after an accepted submission.
     ingestion: Arc<Notify>,
+    ingestion_depth: Arc<QueueDepth>,
     summaries: Arc<Queue>,
     metrics: Arc<Metrics>,
 }
@@ -44,7 +45,14 @@ pub struct Store {
 impl Store {
     pub fn new(db: DatabaseConnection, metrics: Arc<Metrics>) -> Store {
         let summaries = Arc::new(Queue::new(metrics.clone()));
-        Store { db, relay: Arc::new(Notify::new()), ingestion: Arc::new(Notify::new()), summaries, metrics }
+        Store {
+            db,
+            relay: Arc::new(Notify::new()),
+            ingestion: Arc::new(Notify::new()),
+            ingestion_depth: Arc::default(),
+            summaries,
+            metrics,
+        }
     }
 
     pub fn relay_wake(&self) -> &Arc<Notify> {
@@ -55,12 +63,43 @@ impl Store {
         &self.ingestion
     }
 
+    /// The ingestion queue's depth as this process last counted it.
+    pub fn ingestion_depth(&self) -> &QueueDepth {
+        &self.ingestion_depth
+    }
+
     pub fn summaries(&self) -> &Arc<Queue> {
         &self.summaries
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+}
+
+/// A queue's depth as last counted, and when: a bound can be checked on every request while the
+/// count (a statement) runs at most once per `max_age`; between counts, additions are added.
+#[derive(Default)]
+pub struct QueueDepth {
+    last: Mutex<Option<(u64, std::time::Instant)>>,
+}
+
+impl QueueDepth {
+    /// The depth, if counted less than `max_age` ago.
+    pub fn fresh(&self, max_age: std::time::Duration) -> Option<u64> {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        last.filter(|(_, at)| at.elapsed() < max_age).map(|(n, _)| n)
+    }
+
+    pub fn counted(&self, n: u64) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((n, std::time::Instant::now()));
+    }
+
+    /// `n` more since the count.
+    pub fn add(&self, n: u64) {
+        if let Some((depth, _)) = self.last.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            *depth += n;
+        }
     }
 }
 

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use crate::fixtures;
 use crate::harness::{TestApp, assert_unchanged, error_code, snapshot, token};
 
-const CREATE_SCENE: &str = "mutation($input: CreateAcquisitionSceneInput!) {
+pub(crate) const CREATE_SCENE: &str = "mutation($input: CreateAcquisitionSceneInput!) {
     createAcquisitionScene(input: $input) { id sceneId sceneType isEnabled dataMappingRules defaultChannel { channelId } }
 }";
 
-fn web_form_rules() -> Value {
+pub(crate) fn web_form_rules() -> Value {
     json!([
         { "target": "leadName", "source": "name", "required": true },
         { "target": "mobilePhone", "source": "contact.phone", "transform": "phone", "required": true },
@@ -23,12 +23,12 @@ fn web_form_rules() -> Value {
 }
 
 /// A channel and an enabled WEB_FORM scene deduplicating by phone; the scene's id.
-async fn web_form_scene(app: &TestApp) -> String {
+pub(crate) async fn web_form_scene(app: &TestApp) -> String {
     fixtures::insert(&app.db, vec![fixtures::channel("CH_FORM", ChannelType::Website)]).await;
     scene(app, "WEB_FORM", "BY_PHONE", true).await
 }
 
-async fn scene(app: &TestApp, scene_type: &str, strategy: &str, enabled: bool) -> String {
+pub(crate) async fn scene(app: &TestApp, scene_type: &str, strategy: &str, enabled: bool) -> String {
     let input = json!({
         "sceneName": format!("官网表单 {scene_type}"),
         "sceneType": scene_type,
@@ -42,12 +42,12 @@ async fn scene(app: &TestApp, scene_type: &str, strategy: &str, enabled: bool) -
     data["createAcquisitionScene"]["id"].as_str().unwrap().to_string()
 }
 
-fn ingest_token() -> String {
+pub(crate) fn ingest_token() -> String {
     token(&[Scope::Ingest], None)
 }
 
 /// POSTs an ingestion body with `token`; the status and the JSON answer.
-async fn post(app: &TestApp, token: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) {
     let mut req = app
         .client
         .post(app.url("/api/v1/leads/ingestions"))
@@ -62,7 +62,7 @@ async fn post(app: &TestApp, token: &str, key: Option<&str>, body: &[u8]) -> (u1
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn submit(app: &TestApp, scene_id: &str, data: Value) -> String {
+pub(crate) async fn submit(app: &TestApp, scene_id: &str, data: Value) -> String {
     let body = json!({ "scene_config_id": scene_id, "submission_data": data, "meta": { "ip": "203.0.113.9", "user_agent": "test", "submission_url": "https://shop.test/form?utm_source=x" } });
     let (status, answer) = post(app, &ingest_token(), None, body.to_string().as_bytes()).await;
     assert_eq!(status, 202, "{answer}");
@@ -70,12 +70,12 @@ async fn submit(app: &TestApp, scene_id: &str, data: Value) -> String {
 }
 
 /// GETs an ingestion's status with `token`.
-async fn status_of(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+pub(crate) async fn status_of(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
     app.client.get(app.url(&format!("/api/v1/leads/ingestions/{id}"))).bearer_auth(token).send().await.unwrap()
 }
 
 /// Polls the status endpoint until the ingestion leaves ACCEPTED (at most 10 s).
-async fn finished(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn finished(app: &TestApp, id: &str) -> Value {
     for _ in 0..500 {
         let res = status_of(app, &ingest_token(), id).await;
         assert_eq!(res.status().as_u16(), 200);
@@ -169,7 +169,8 @@ async fn an_accepted_submission_becomes_a_lead_whose_phone_and_email_are_sealed_
         }
     }
     let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.lines().any(|l| l.starts_with("cdp360_ingestion_total{outcome=\"processed\"} 1")), "{metrics}");
+    let processed = format!("cdp360_ingestion_total{{scene=\"{scene_id}\",outcome=\"processed\"}} 1");
+    assert!(metrics.lines().any(|l| l == processed), "{metrics}");
 }
 
 #[tokio::test]

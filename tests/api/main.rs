@@ -25,6 +25,7 @@ mod filtering;
 mod fuzz;
 mod hardening;
 mod http_contract;
+mod ingestion_pipeline;
 mod integrity;
 mod layers;
 mod limits;

@@ -5,6 +5,7 @@
 mod activity;
 mod convert;
 mod crud;
+pub(crate) mod dead_letters;
 mod maintenance;
 mod merge;
 mod pipeline;
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     convert::ConvertMutations,
     merge::MergeMutations,
     maintenance::MaintenanceMutations,
+    dead_letters::DeadLetterMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.

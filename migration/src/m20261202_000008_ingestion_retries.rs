@@ -1,0 +1,42 @@
+//! The ingestion pipeline's retries, dead letters and step log (issue 12):
+//!
+//! - `lead_ingestion.next_attempt_at`: after a failed attempt the row waits until then (backoff);
+//!   the worker's claim skips it until it is due. NULL: due now.
+//! - `lead_ingestion.steps`: the per-ingestion log of what processing did (mapped, deduplicated,
+//!   identity, lead, touchpoint, routed, outcome), written in the transaction that records the
+//!   outcome, so it never describes work that rolled back.
+//! - Statuses `DEAD_LETTERED` and `DISCARDED` need no schema: the existing `(status, created_at)`
+//!   index serves the dead-letter list as it serves the claim.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per ALTER: SQLite adds one at a time.
+        for col in [
+            ColumnDef::new(Alias::new("next_attempt_at")).timestamp_with_time_zone().null().to_owned(),
+            ColumnDef::new(Alias::new("steps")).json_binary().null().to_owned(),
+        ] {
+            let mut col = col;
+            manager
+                .alter_table(Table::alter().table(Alias::new("lead_ingestion")).add_column(&mut col).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for name in ["steps", "next_attempt_at"] {
+            manager
+                .alter_table(
+                    Table::alter().table(Alias::new("lead_ingestion")).drop_column(Alias::new(name)).to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
