@@ -17,6 +17,8 @@ pub struct Model {
     pub client_id: String,
     #[sea_orm(column_type = "String(StringLen::N(200))", nullable)]
     pub idempotency_key: Option<String>,
+    /// The position in its batch request (0 for a single submission); part of the idempotency key.
+    pub batch_index: i32,
     /// Hex SHA-256 of the request body: the same key with another body is a conflict.
     #[sea_orm(column_type = "String(StringLen::N(64))")]
     pub body_sha256: String,

@@ -5,6 +5,10 @@
 //! - `lead_ingestion.steps`: the per-ingestion log of what processing did (mapped, deduplicated,
 //!   identity, lead, touchpoint, routed, outcome), written in the transaction that records the
 //!   outcome, so it never describes work that rolled back.
+//! - `lead_ingestion.batch_index`: the position of a submission in its batch request (0 for a
+//!   single submission). A batch's rows share the request's idempotency key, so the unique key
+//!   becomes `(client_id, idempotency_key, batch_index)`: a replayed batch finds all its rows, and a
+//!   single submission reusing a batch's key meets row 0 (another body: a conflict).
 //! - Statuses `DEAD_LETTERED` and `DISCARDED` need no schema: the existing `(status, created_at)`
 //!   index serves the dead-letter list as it serves the claim.
 
@@ -20,17 +24,33 @@ impl MigrationTrait for Migration {
         for col in [
             ColumnDef::new(Alias::new("next_attempt_at")).timestamp_with_time_zone().null().to_owned(),
             ColumnDef::new(Alias::new("steps")).json_binary().null().to_owned(),
+            ColumnDef::new(Alias::new("batch_index")).integer().not_null().default(0).to_owned(),
         ] {
             let mut col = col;
             manager
                 .alter_table(Table::alter().table(Alias::new("lead_ingestion")).add_column(&mut col).to_owned())
                 .await?;
         }
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX uk_lead_ingestion_idempotency").await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX uk_lead_ingestion_idempotency ON lead_ingestion (client_id, idempotency_key, batch_index)",
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in ["steps", "next_attempt_at"] {
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX uk_lead_ingestion_idempotency").await?;
+        // Batches lose their rows beyond the first: the old key allows one row per key.
+        db.execute_unprepared("DELETE FROM lead_ingestion WHERE batch_index > 0 AND idempotency_key IS NOT NULL")
+            .await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX uk_lead_ingestion_idempotency ON lead_ingestion (client_id, idempotency_key)",
+        )
+        .await?;
+        for name in ["batch_index", "steps", "next_attempt_at"] {
             manager
                 .alter_table(
                     Table::alter().table(Alias::new("lead_ingestion")).drop_column(Alias::new(name)).to_owned(),

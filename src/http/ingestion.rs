@@ -1,7 +1,8 @@
 //! Lead ingestion over REST (ARCHITECTURE.md, "Lead ingestion"; README "Lead ingestion"):
 //!
-//! - `POST /api/v1/leads/ingestions` — one submission, `Idempotency-Key` optional; 202 with the
-//!   ingestion id and its status URL once the ingestion is committed.
+//! - `POST /api/v1/leads/ingestions` — one submission, or a batch (`{"submissions": [...]}`, up to
+//!   1,000, all or none), `Idempotency-Key` optional; 202 with the ingestion id(s) and status
+//!   URL(s) once committed.
 //! - `GET /api/v1/leads/ingestions/{id}` — its status.
 //!
 //! Both need a bearer token with the `ingest` scope (authenticated as `/graphql` does) and are
@@ -81,8 +82,28 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             return res;
         }
     };
-    if let Err(refused) = acquisition::admit(&state.store, state.config.ingestion.max_queue, 1).await {
+    let batch = acquisition::is_batch(&body);
+    let more = batch.as_ref().map_or(1, |items| items.len().max(1) as u64);
+    if let Err(refused) = acquisition::admit(&state.store, state.config.ingestion.max_queue, more).await {
         return refusal(refused);
+    }
+    if let Some(items) = batch {
+        let (store, pii) = (&state.store, &state.pii);
+        return match acquisition::accept_batch(store, pii, &principal.subject, key.as_deref(), &body, items).await {
+            Ok(accepted) => {
+                let ingestions: Vec<Value> = accepted
+                    .into_iter()
+                    .map(|a| json!({ "status_url": format!("{INGESTIONS}/{}", a.ingestion_id), "ingestion_id": a.ingestion_id }))
+                    .collect();
+                (
+                    StatusCode::ACCEPTED,
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                    json!({ "ingestions": ingestions }).to_string(),
+                )
+                    .into_response()
+            }
+            Err(refused) => refusal(refused),
+        };
     }
     match acquisition::accept(&state.store, &state.pii, &principal.subject, key.as_deref(), &body).await {
         Ok(accepted) => {

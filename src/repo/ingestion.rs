@@ -24,17 +24,43 @@ pub const TABLE: &str = "lead_ingestion";
 /// Arbitrary constant namespace of the per-key processing locks: "cdp360 ingestion".
 const KEY_LOCK_NAMESPACE: i32 = 0x0cd9_3612;
 
+fn on_key_conflict() -> OnConflict {
+    OnConflict::columns([Column::ClientId, Column::IdempotencyKey, Column::BatchIndex]).do_nothing().to_owned()
+}
+
 /// Inserts `row` unless its client already used its idempotency key: true when inserted.
 pub async fn enqueue(db: &impl ConnectionTrait, row: Model) -> AppResult<bool> {
     let am: ActiveModel = row.into_active_model();
-    let on_conflict = OnConflict::columns([Column::ClientId, Column::IdempotencyKey]).do_nothing().to_owned();
-    let written = Entity::insert(am).on_conflict(on_conflict).exec_without_returning(db).await?;
+    let written = Entity::insert(am).on_conflict(on_key_conflict()).exec_without_returning(db).await?;
     Ok(written > 0)
 }
 
-/// The ingestion `client_id` sent with `key`, if any.
+/// Inserts the rows of one batch in one statement, skipping those whose idempotency key (and
+/// batch index) their client already used: how many were inserted.
+pub async fn enqueue_all(db: &impl ConnectionTrait, rows: Vec<Model>) -> AppResult<u64> {
+    let ams = rows.into_iter().map(IntoActiveModel::into_active_model);
+    Ok(Entity::insert_many(ams).on_conflict(on_key_conflict()).exec_without_returning(db).await?)
+}
+
+/// The ingestion `client_id` sent with `key` (the first of a batch), if any.
 pub async fn find_by_key(db: &impl ConnectionTrait, client_id: &str, key: &str) -> AppResult<Option<Model>> {
-    Ok(Entity::find().filter(Column::ClientId.eq(client_id)).filter(Column::IdempotencyKey.eq(key)).one(db).await?)
+    Ok(Entity::find()
+        .filter(Column::ClientId.eq(client_id))
+        .filter(Column::IdempotencyKey.eq(key))
+        .filter(Column::BatchIndex.eq(0))
+        .one(db)
+        .await?)
+}
+
+/// Every ingestion `client_id` sent with `key`, by batch index.
+pub async fn find_batch(db: &impl ConnectionTrait, client_id: &str, key: &str) -> AppResult<Vec<Model>> {
+    use sea_orm::QueryOrder;
+    Ok(Entity::find()
+        .filter(Column::ClientId.eq(client_id))
+        .filter(Column::IdempotencyKey.eq(key))
+        .order_by_asc(Column::BatchIndex)
+        .all(db)
+        .await?)
 }
 
 /// One ingestion by id.

@@ -135,6 +135,7 @@ pub async fn accept(
         scene_id: scene_id.clone(),
         client_id: client_id.to_string(),
         idempotency_key: idempotency_key.map(str::to_string),
+        batch_index: 0,
         body_sha256: sha.clone(),
         status: ACCEPTED.to_string(),
         submission: sealed,
@@ -161,6 +162,145 @@ pub async fn accept(
     store.ingestion_depth().add(1);
     store.ingestion_wake().notify_one();
     Ok(Accepted { ingestion_id: id, replayed: false })
+}
+
+/// The most submissions one batch request carries.
+pub const MAX_BATCH: usize = 1000;
+
+/// Whether a request body is the batch form, `{"submissions": [...]}` (anything else is read as
+/// one submission, and refused there if it is not one).
+pub fn is_batch(body: &[u8]) -> Option<Vec<Value>> {
+    #[derive(serde::Deserialize)]
+    struct Batch {
+        submissions: Vec<Value>,
+    }
+    serde_json::from_slice::<Batch>(body).ok().map(|b| b.submissions)
+}
+
+impl Refusal {
+    /// The refusal of item `i` of a batch.
+    fn at(self, i: usize) -> Refusal {
+        let at = |m: String| format!("submissions[{i}]: {m}");
+        match self {
+            Refusal::Malformed(m) => Refusal::Malformed(at(m)),
+            Refusal::UnknownScene(m) => Refusal::UnknownScene(at(m)),
+            Refusal::DisabledScene(m) => Refusal::DisabledScene(at(m)),
+            Refusal::AmbiguousScene(m) => Refusal::AmbiguousScene(at(m)),
+            other => other,
+        }
+    }
+}
+
+/// Accepts a batch of submissions (`is_batch`'s items) from `client_id`, all or none: every item
+/// is parsed, its scene resolved and its PII sealed before one transaction inserts every row; the
+/// first bad item refuses the whole batch, naming its index. With an idempotency key, the rows
+/// share it (each with its `batch_index`), so a replayed batch answers the same ingestions.
+pub async fn accept_batch(
+    store: &Store,
+    pii: &Pii,
+    client_id: &str,
+    idempotency_key: Option<&str>,
+    body: &[u8],
+    items: Vec<Value>,
+) -> Result<Vec<Accepted>, Refusal> {
+    if let Some(key) = idempotency_key {
+        check_key(key)?;
+    }
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(Refusal::Malformed(format!("submissions: 1 to {MAX_BATCH} submissions per request")));
+    }
+    let n = items.len();
+    let sha = hex_sha256(body);
+    if let Some(key) = idempotency_key {
+        let earlier = repo::ingestion::find_batch(&store.db, client_id, key).await?;
+        if !earlier.is_empty() {
+            return same_batch(earlier, &sha, n);
+        }
+    }
+    let mut scenes: Vec<(Option<String>, Option<String>, acquisition_scene::Model, MappingRules)> = Vec::new();
+    let mut rows = Vec::with_capacity(n);
+    let at = now();
+    for (i, item) in items.into_iter().enumerate() {
+        let request: Request = serde_json::from_value(item)
+            .map_err(|e| Refusal::Malformed(format!("submissions[{i}] is not a valid submission: {e}")))?;
+        let Some(Value::Object(submission)) = request.submission_data else {
+            return Err(Refusal::Malformed(format!("submissions[{i}].submission_data must be a JSON object")));
+        };
+        let meta = request.meta.map(bounded_meta).transpose().map_err(|r| r.at(i))?;
+        let (id_key, type_key) = (request.scene_config_id, request.scene_type);
+        let known = scenes.iter().position(|(id, ty, ..)| *id == id_key && *ty == type_key);
+        let known = match known {
+            Some(k) => k,
+            None => {
+                let scene = resolve_scene(store, id_key.clone(), type_key.clone()).await.map_err(|r| r.at(i))?;
+                let rules = stored_rules(&scene)?;
+                scenes.push((id_key, type_key, scene, rules));
+                scenes.len() - 1
+            }
+        };
+        let (_, _, scene, rules) = &scenes[known];
+        let id = new_id(INGESTION_PREFIX);
+        let sealed = seal_submission(pii, rules, &id, Value::Object(submission))?;
+        rows.push(lead_ingestion::Model {
+            ingestion_id: id,
+            scene_id: scene.scene_id.clone(),
+            client_id: client_id.to_string(),
+            idempotency_key: idempotency_key.map(str::to_string),
+            batch_index: i as i32,
+            body_sha256: sha.clone(),
+            status: ACCEPTED.to_string(),
+            submission: sealed,
+            meta,
+            lead_id: None,
+            duplicate_of: None,
+            reasons: None,
+            attempts: 0,
+            created_at: at,
+            updated_at: at,
+            processed_at: None,
+            next_attempt_at: None,
+            steps: None,
+        });
+    }
+    let accepted: Vec<(String, String)> = rows.iter().map(|r| (r.ingestion_id.clone(), r.scene_id.clone())).collect();
+    let txn = crate::services::write::begin_write(&store.db).await?;
+    let inserted = repo::ingestion::enqueue_all(&txn, rows).await?;
+    if inserted < n as u64 {
+        // A concurrent request with the same key was first: its rows are the answer.
+        txn.rollback().await.map_err(AppError::from)?;
+        let key = idempotency_key.unwrap_or_default();
+        return same_batch(repo::ingestion::find_batch(&store.db, client_id, key).await?, &sha, n);
+    }
+    txn.commit().await.map_err(AppError::from)?;
+    for (_, scene_id) in &accepted {
+        store.metrics().ingestion(scene_id, "accepted");
+    }
+    store.ingestion_depth().add(n as u64);
+    store.ingestion_wake().notify_one();
+    Ok(accepted.into_iter().map(|(ingestion_id, _)| Accepted { ingestion_id, replayed: false }).collect())
+}
+
+fn check_key(key: &str) -> Result<(), Refusal> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Refusal::Malformed(format!(
+            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A scene's stored mapping rules (validated when the scene was written).
+fn stored_rules(scene: &acquisition_scene::Model) -> Result<MappingRules, Refusal> {
+    MappingRules::parse("dataMappingRules", scene.data_mapping_rules.as_ref().unwrap_or(&Value::Null))
+        .map_err(|e| Refusal::Failed(AppError::internal(format!("scene {}: stored rules: {e}", scene.scene_id))))
+}
+
+/// The answer to a batch whose key was used before: the same ingestions for the same body.
+fn same_batch(earlier: Vec<lead_ingestion::Model>, sha: &str, n: usize) -> Result<Vec<Accepted>, Refusal> {
+    if earlier.len() != n || earlier.iter().any(|r| r.body_sha256 != sha) {
+        return Err(Refusal::KeyReused);
+    }
+    Ok(earlier.into_iter().map(|r| Accepted { ingestion_id: r.ingestion_id, replayed: true }).collect())
 }
 
 fn same_body(earlier: lead_ingestion::Model, sha: &str) -> Result<Accepted, Refusal> {

@@ -431,3 +431,64 @@ async fn a_server_killed_mid_batch_leaves_every_accepted_ingestion_to_be_process
     }
     processed_exactly_once(&db.db, &rows).await;
 }
+
+#[tokio::test]
+async fn a_batch_is_accepted_at_once_answered_in_order_replayed_by_its_key_and_each_submission_processed() {
+    let app = TestApp::spawn().await;
+    let form = web_form_scene(&app).await;
+    let item = |i: usize| json!({ "scene_config_id": form, "submission_data": { "name": format!("批量{i}"), "contact": { "phone": format!("1390000{i:04}") } } });
+    let mut items: Vec<Value> = (0..3).map(item).collect();
+    items.push(json!({ "scene_type": "WEB_FORM", "submission_data": { "name": "按类型", "contact": { "phone": "13900009999" } } }));
+    let body = json!({ "submissions": items }).to_string();
+    let (status, first) = crate::acquisition::post(&app, &ingest_token(), Some("batch-1"), body.as_bytes()).await;
+    assert_eq!(status, 202, "{first}");
+    let ids: Vec<String> = first["ingestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["ingestion_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(first["ingestions"][0]["status_url"], format!("/api/v1/leads/ingestions/{}", ids[0]));
+    let (status, again) = crate::acquisition::post(&app, &ingest_token(), Some("batch-1"), body.as_bytes()).await;
+    assert_eq!((status, &again), (202, &first), "the same key and body: the same ingestions");
+    let other = json!({ "submissions": [item(7)] }).to_string();
+    let (status, refused) = crate::acquisition::post(&app, &ingest_token(), Some("batch-1"), other.as_bytes()).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("IDEMPOTENCY_KEY_REUSED")), "{refused}");
+    for (i, id) in ids.iter().enumerate() {
+        let done = finished(&app, id).await;
+        assert_eq!(done["status"], "PROCESSED", "submission {i}: {done}");
+    }
+    assert_eq!(app.data("{ leads { totalCount } }", json!({})).await["leads"]["totalCount"], 4);
+}
+
+#[tokio::test]
+async fn a_batch_with_one_bad_submission_or_of_a_bad_size_is_refused_naming_it_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let form = web_form_scene(&app).await;
+    let good =
+        json!({ "scene_config_id": form, "submission_data": { "name": "好", "contact": { "phone": "13900000001" } } });
+    let before = snapshot(&app, &[], |_, _| {}).await;
+    let cases = [
+        (
+            json!({ "submissions": [good, good, { "scene_config_id": "SCN_NOPE", "submission_data": {} }] }),
+            422,
+            "SCENE_NOT_FOUND",
+            "submissions[2]",
+        ),
+        (
+            json!({ "submissions": [good, { "scene_config_id": form, "submission_data": [1] }] }),
+            400,
+            "MALFORMED_REQUEST",
+            "submissions[1]",
+        ),
+        (json!({ "submissions": [] }), 400, "MALFORMED_REQUEST", "1 to 1000"),
+        (json!({ "submissions": vec![good.clone(); 1001] }), 400, "MALFORMED_REQUEST", "1 to 1000"),
+    ];
+    for (body, status, code, names) in cases {
+        let (got, answer) = crate::acquisition::post(&app, &ingest_token(), None, body.to_string().as_bytes()).await;
+        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains(names), "{answer}");
+    }
+    assert_unchanged(&before, &snapshot(&app, &[], |_, _| {}).await);
+}
