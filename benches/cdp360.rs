@@ -5,7 +5,8 @@
 //!
 //! Seeds the database with `cdp360 seed` when it holds no accounts, starts `cdp360 serve` as a
 //! child process, checks every read floor returns what cdp360 returns for one sample, then runs
-//! each case (warm-up, then 1 and 8 clients for a fixed time, cdp360 then floor), then S1's
+//! each case (warm-up, then 1 and 8 clients for a fixed time, cdp360 then floor), then M4's lead
+//! intake (`intake.rs`), then S1's
 //! subscription fan-out on a second server (`fanout.rs`), and writes
 //! `<out>/latest.md` and `<out>/latest.json` (`smoke.*` with `--smoke`).
 
@@ -13,6 +14,8 @@
 mod cases;
 #[path = "cdp360/fanout.rs"]
 mod fanout;
+#[path = "cdp360/intake.rs"]
+mod intake;
 #[path = "cdp360/report.rs"]
 mod report;
 #[path = "cdp360/runner.rs"]
@@ -103,6 +106,12 @@ async fn main() -> Result<(), BoxError> {
     for case in &all {
         rows.extend(run_case(&ctx, &server, case, &plan).await?);
     }
+    let mut intakes = None;
+    if args.cases.is_empty() || args.cases.iter().any(|id| id == intake::ID) {
+        let (row, got) = intake::run(&ctx, &server, 8, plan.seconds).await?;
+        rows.push(row);
+        intakes = Some(got);
+    }
     if args.cases.is_empty() || args.cases.iter().any(|id| id == fanout::ID) {
         let fan = fanout::Plan {
             subscribers: args.subscribers.unwrap_or(if smoke { 50 } else { 1000 }),
@@ -127,6 +136,7 @@ async fn main() -> Result<(), BoxError> {
         // S1 runs on a server of its own: the peak of both.
         server_peak_rss_mb: rows.iter().map(|r| r.peak_rss_mb).fold(server.peak_rss_mb(), f64::max),
         rows,
+        intake: intakes,
     };
     let stem = match (smoke, args.cases.is_empty()) {
         (true, _) => "smoke",

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::fanout;
 use crate::runner::Stats;
 use crate::server::{BoxError, proc_kb};
+use crate::{fanout, intake};
 
 /// One case at one concurrency.
 #[derive(Serialize)]
@@ -41,6 +41,8 @@ pub struct Report {
     pub wall_seconds: f64,
     pub server_peak_rss_mb: f64,
     pub rows: Vec<Row>,
+    /// M4's leads per second, when it ran.
+    pub intake: Option<intake::Intake>,
 }
 
 pub fn machine() -> (usize, String, f64) {
@@ -115,6 +117,19 @@ pub fn markdown(r: &Report) -> String {
                 ));
             }
         }
+    }
+    if let (Some(m4), Some(got)) = (r.rows.iter().find(|row| row.case == intake::ID), r.intake) {
+        let verdict = if got.leads_per_second >= intake::BUDGET_LEADS_PER_S { "met" } else { "**not met**" };
+        md.push_str(&format!(
+            "\nM4 ({senders} senders of REST batches of 100; p50/p99 per accepted batch; server CPU per batch): \
+             {leads} leads from the first acceptance to the last outcome at {rate:.0} leads/s against the budget \
+             of ≥ {budget:.0}: {verdict}; accept p99 {p99} ms.\n",
+            senders = m4.clients,
+            leads = got.leads,
+            rate = got.leads_per_second,
+            budget = intake::BUDGET_LEADS_PER_S,
+            p99 = ms(m4.cdp360.p99_ms),
+        ));
     }
     if let Some(s1) = r.rows.iter().find(|row| row.case == fanout::ID) {
         let verdict = |ok: bool| if ok { "met" } else { "**not met**" };

@@ -153,6 +153,20 @@ pub fn proc_kb(text: &str, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A token with the `admin` scope (M4 configures its acquisition scene).
+pub fn admin_token() -> Result<String, BoxError> {
+    let secret = cdp360::config::Secret::new(JWT_SECRET.as_bytes().to_vec());
+    let request = cdp360::auth::MintRequest {
+        subject: "bench-admin".into(),
+        scopes: cdp360::auth::Scope::parse_list_strict("read write admin")?,
+        channels: None,
+        ttl: Duration::from_secs(6 * 3600),
+        issuer: None,
+        audience: None,
+    };
+    Ok(cdp360::auth::mint_hs256(&secret, &request)?)
+}
+
 /// Tokens for `n` bench principals with every scope the cases need (`pii` so Q4 decrypts). The
 /// rate limit is per principal and tops out near 16 k operations/s, below what Q0 reaches; requests
 /// rotate over the principals so the limiter is still consulted but never refuses.

@@ -1,0 +1,206 @@
+//! M4, lead intake: `clients` senders post REST batches of 100 submissions
+//! (`POST /api/v1/leads/ingestions`) back to back for the phase's seconds; then the bench waits
+//! until the server's ingestion worker has given every accepted submission its outcome — sealed
+//! PII, deduplication by phone, identity resolution, the lead with its channel identity, FORM_SUBMIT
+//! touchpoint and event. Reported: the accept latency per batch (p50/p99), and leads per second
+//! from the first acceptance to the last outcome (`lead_ingestion.created_at` → `processed_at`).
+//! Statements and server CPU are per batch: its acceptance and the processing of its 100
+//! submissions. No floor. Budget: at least [`BUDGET_LEADS_PER_S`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cases::Ctx;
+use crate::report::Row;
+use crate::runner::{Stats, percentile};
+use crate::server::{BoxError, Server};
+
+pub const ID: &str = "M4";
+pub const TITLE: &str = "REST batches of 100 → processed (req/s = batches/s)";
+pub const BUDGET_LEADS_PER_S: f64 = 2000.0;
+const BATCH: usize = 100;
+/// The longest wait for the queue to drain after the senders stop.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(600);
+/// Names of M4's leads (removed by [`cleanup`]).
+const PREFIX: &str = "bench-m4-";
+
+/// What the report prints under the table: leads processed and their rate.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Intake {
+    pub leads: u64,
+    pub leads_per_second: f64,
+}
+
+pub async fn run(
+    ctx: &Arc<Ctx>,
+    server: &Server,
+    clients: usize,
+    seconds: Duration,
+) -> Result<(Row, Intake), BoxError> {
+    cleanup(ctx).await?;
+    let scene = create_scene(ctx, server).await?;
+    let url = format!("{}/api/v1/leads/ingestions", server.base_url);
+    let (statements_before, cpu_before) = (ctx.server_statements().await?, server.cpu_seconds());
+    let deadline = Instant::now() + seconds;
+    let senders: Vec<_> = (0..clients)
+        .map(|c| {
+            let (ctx, url, scene) = (ctx.clone(), url.clone(), scene.clone());
+            tokio::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                let mut k = 0;
+                while Instant::now() < deadline {
+                    let body = batch(&scene, c, k);
+                    k += 1;
+                    let t = Instant::now();
+                    let sent = ctx.http.post(&url).bearer_auth(ctx.token(c)).json(&body).send().await;
+                    latencies.push(t.elapsed());
+                    match sent {
+                        Ok(r) if r.status() == reqwest::StatusCode::ACCEPTED => {}
+                        Ok(r) => errors.push(format!("HTTP {}: {}", r.status(), r.text().await.unwrap_or_default())),
+                        Err(e) => errors.push(e.to_string()),
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+    for s in senders {
+        let (l, e) = s.await?;
+        latencies.extend(l);
+        errors.extend(e);
+    }
+    let sending = started.elapsed().as_secs_f64();
+    let waiting = "SELECT COUNT(*)::bigint AS n FROM lead_ingestion WHERE scene_id = $1 AND status = 'ACCEPTED'";
+    let drain_started = Instant::now();
+    while count(ctx, waiting, &scene).await? > 0 {
+        if drain_started.elapsed() > DRAIN_TIMEOUT {
+            return Err(format!("M4: the queue did not drain within {DRAIN_TIMEOUT:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let span = ctx
+        .rows(
+            "SELECT COUNT(*)::bigint AS n, EXTRACT(EPOCH FROM MAX(processed_at) - MIN(created_at))::float8 AS s,
+                    COUNT(*) FILTER (WHERE status NOT IN ('PROCESSED', 'DUPLICATE_OF'))::bigint AS bad
+             FROM lead_ingestion WHERE scene_id = $1",
+            vec![scene.clone().into()],
+        )
+        .await?;
+    let leads = span[0]["n"].as_u64().unwrap_or(0);
+    let bad = span[0]["bad"].as_u64().unwrap_or(0);
+    if bad > 0 {
+        errors.push(format!("{bad} ingestions ended neither PROCESSED nor DUPLICATE_OF"));
+    }
+    let span_s = span[0]["s"].as_f64().unwrap_or(f64::NAN);
+    let intake = Intake { leads, leads_per_second: leads as f64 / span_s };
+    let cpu_ms_per_lead = (server.cpu_seconds() - cpu_before) * 1e3 / leads.max(1) as f64;
+    let statements_per_batch = (ctx.server_statements().await? - statements_before) / latencies.len().max(1) as f64;
+    println!(
+        "{ID} {clients} senders: {} batches accepted in {sending:.1} s, {leads} leads processed in {span_s:.1} s = {:.0} leads/s, server CPU {cpu_ms_per_lead:.2} ms/lead",
+        latencies.len(),
+        intake.leads_per_second
+    );
+    latencies.sort_unstable();
+    let requests = latencies.len();
+    let stats = Stats {
+        clients,
+        requests,
+        failures: errors.len(),
+        first_error: errors.into_iter().next(),
+        seconds: sending,
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+        throughput: requests as f64 / sending,
+    };
+    cleanup(ctx).await?;
+    let row = Row {
+        case: ID,
+        title: TITLE,
+        clients,
+        cdp360: stats,
+        floor: None,
+        ratio_p50: None,
+        statements_per_request: statements_per_batch,
+        floor_statements_per_request: None,
+        server_cpu_ms_per_request: cpu_ms_per_lead * BATCH as f64,
+        peak_rss_mb: server.peak_rss_mb(),
+    };
+    Ok((row, intake))
+}
+
+/// Batch `k` of sender `c`: unique names and phones (a phone may still match a seeded lead: then
+/// the submission is a duplicate, processed all the same).
+fn batch(scene: &str, c: usize, k: usize) -> Value {
+    let items: Vec<Value> = (0..BATCH)
+        .map(|i| {
+            let n = (c * 1_000_000 + k * BATCH + i) as u64;
+            json!({
+                "scene_config_id": scene,
+                "submission_data": {
+                    "name": format!("{PREFIX}{c}-{k}-{i}"),
+                    "phone": format!("137{:08}", n % 100_000_000),
+                    "email": format!("m4-{n}@bench.example"),
+                    "openid": format!("o-bench-{n}"),
+                },
+                "meta": { "ip": "203.0.113.7", "submission_url": "https://example.com/lp?utm_source=bench" },
+            })
+        })
+        .collect();
+    json!({ "submissions": items })
+}
+
+async fn create_scene(ctx: &Ctx, server: &Server) -> Result<String, BoxError> {
+    let input = json!({
+        "sceneName": format!("{PREFIX}scene"),
+        "sceneType": "API_IMPORT",
+        "isEnabled": true,
+        "defaultChannelId": ctx.samples.channel,
+        "deduplicationStrategy": "BY_PHONE",
+        "dataMappingRules": [
+            { "target": "leadName", "source": "name", "required": true },
+            { "target": "mobilePhone", "source": "phone", "transform": "phone", "required": true },
+            { "target": "email", "source": "email", "transform": "email" },
+            { "target": "channelUserId", "source": "openid" },
+        ],
+    });
+    let q = "mutation($i: CreateAcquisitionSceneInput!) { createAcquisitionScene(input: $i) { id } }";
+    let url = format!("{}/graphql", server.base_url);
+    let body: Value = ctx
+        .http
+        .post(url)
+        .bearer_auth(crate::server::admin_token()?)
+        .json(&json!({ "query": q, "variables": { "i": input } }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["data"]["createAcquisitionScene"]["id"].as_str().ok_or_else(|| format!("M4 scene: {body}"))?.to_string())
+}
+
+async fn count(ctx: &Ctx, sql: &str, scene: &str) -> Result<u64, String> {
+    let rows = ctx.rows(sql, vec![scene.to_string().into()]).await?;
+    Ok(rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0))
+}
+
+/// Removes what M4 wrote: its leads with their touchpoints and events (which would otherwise
+/// outlive them, unlinked), its ingestions and its scene.
+pub async fn cleanup(ctx: &Ctx) -> Result<(), String> {
+    let script = format!(
+        "BEGIN;
+        CREATE TEMP TABLE bench_m4 ON COMMIT DROP AS SELECT lead_id FROM lead WHERE lead_name LIKE '{PREFIX}%';
+        DELETE FROM touchpoint WHERE lead_id IN (SELECT lead_id FROM bench_m4);
+        DELETE FROM event WHERE lead_id IN (SELECT lead_id FROM bench_m4);
+        DELETE FROM lead WHERE lead_id IN (SELECT lead_id FROM bench_m4);
+        DELETE FROM lead_ingestion WHERE scene_id IN
+            (SELECT scene_id FROM acquisition_scene WHERE scene_name = '{PREFIX}scene');
+        DELETE FROM acquisition_scene WHERE scene_name = '{PREFIX}scene';
+        COMMIT;"
+    );
+    use sea_orm::ConnectionTrait;
+    ctx.db.execute_unprepared(&script).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
