@@ -8,6 +8,7 @@ mod crud;
 mod maintenance;
 mod merge;
 mod pipeline;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     convert::ConvertMutations,
     merge::MergeMutations,
     maintenance::MaintenanceMutations,
+    webhook::WebhookMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.
