@@ -50,10 +50,11 @@ pub(super) fn status_and_message(e: &AppError) -> (StatusCode, String) {
 }
 
 /// The caller, with the `ingest` scope, charged one operation.
-fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
-    let principal = super::graphql::principal_for(state, headers).map_err(app_error)?;
-    principal.require(Scope::Ingest).map_err(app_error)?;
-    super::graphql::charge(state, &principal, 1).map_err(app_error)?;
+fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
+    let refused = |e| Box::new(app_error(e));
+    let principal = super::graphql::principal_for(state, headers).map_err(refused)?;
+    principal.require(Scope::Ingest).map_err(refused)?;
+    super::graphql::charge(state, &principal, 1).map_err(refused)?;
     Ok(principal)
 }
 
@@ -61,7 +62,7 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let principal = match ingest_principal(&state, &parts.headers) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let key = match parts.headers.get(IDEMPOTENCY_KEY).map(|v| v.to_str()) {
         None => None,
@@ -123,7 +124,7 @@ pub(super) fn accepted_response(ingestion_id: &str) -> Response {
 pub async fn status(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let principal = match ingest_principal(&state, &headers) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     match acquisition::status(&state.store, &principal.subject, &id).await {
         Ok(s) => {

@@ -246,6 +246,11 @@ async fn a_replayed_signature_is_refused_and_writes_nothing() {
     assert_unchanged(&before, &snapshot(&app, &[], |_, _| {}).await);
 }
 
+/// A refused delivery: what, scene, timestamp header, signature header, body, status, code.
+type Case<'a> = (&'a str, &'a str, Option<String>, Option<String>, Vec<u8>, u16, &'a str);
+/// A correctly signed refused delivery: what, scene, secret, timestamp, body, status, code.
+type SignedCase<'a> = (&'a str, &'a str, &'a str, i64, Vec<u8>, u16, &'a str);
+
 #[tokio::test]
 async fn bad_deliveries_are_refused_with_their_code_and_write_nothing() {
     let app = TestApp::spawn_with(|c| c.limits.max_body_bytes = 64 * 1024).await;
@@ -260,7 +265,7 @@ async fn bad_deliveries_are_refused_with_their_code_and_write_nothing() {
     let good = good.as_bytes();
     let ts = now().to_string();
     let sig = sign(secret.as_bytes(), &ts, good);
-    let cases: Vec<(&str, &str, Option<String>, Option<String>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("unknown scene", "SCN_NOPE", Some(ts.clone()), Some(sig.clone()), good.to_vec(), 404, "SCENE_NOT_FOUND"),
         ("disabled scene", &disabled, Some(ts.clone()), Some(sig.clone()), good.to_vec(), 422, "SCENE_DISABLED"),
         ("no headers", &scene, None, None, good.to_vec(), 401, "SIGNATURE_REQUIRED"),
@@ -319,7 +324,7 @@ async fn bad_deliveries_are_refused_with_their_code_and_write_nothing() {
         assert_eq!(answer["error"]["code"], code, "{what}: {answer}");
     }
     // Correctly signed, but stale (either way), not JSON, too large, or not the adapter's shape.
-    let signed: Vec<(&str, &str, &str, i64, Vec<u8>, u16, &str)> = vec![
+    let signed: Vec<SignedCase> = vec![
         ("stale", &scene, &secret, now() - 301, good.to_vec(), 401, "STALE_TIMESTAMP"),
         ("from the future", &scene, &secret, now() + 301, good.to_vec(), 401, "STALE_TIMESTAMP"),
         ("not JSON", &scene, &secret, now(), b"name=x&phone=13800138000".to_vec(), 400, "MALFORMED_REQUEST"),
