@@ -45,3 +45,5 @@ pub mod team;
 pub mod touchpoint;
 pub mod touchpoint_attachment;
 pub mod touchpoint_attribution;
+pub mod webhook_secret;
+pub mod webhook_signature;

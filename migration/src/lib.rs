@@ -11,6 +11,7 @@ mod m20261202_000005_summary_stale;
 mod m20261202_000006_keyset_indexes;
 mod m20261202_000007_acquisition;
 mod m20261202_000008_ingestion_retries;
+mod m20261202_000009_webhooks;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_keyset_indexes::Migration),
             Box::new(m20261202_000007_acquisition::Migration),
             Box::new(m20261202_000008_ingestion_retries::Migration),
+            Box::new(m20261202_000009_webhooks::Migration),
         ]
     }
 }

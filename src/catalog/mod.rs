@@ -17,8 +17,9 @@
 //!
 //! `tests/api/catalog.rs` checks the catalogue against the migrated database (columns, foreign
 //! keys, unique indexes) on both backends; `catalog::tests` checks it against the SeaORM entities.
-//! Support queues without references (`summary_stale`, `outbox_event`) belong to `repo/` alone and
-//! are not catalogued.
+//! Support queues (`summary_stale`, `outbox_event`, `lead_ingestion`, `webhook_signature`) and the
+//! webhook secrets (`webhook_secret`, which no API reads and whose only reference, to its scene,
+//! cascades) belong to `repo/` alone and are not catalogued.
 
 mod pii;
 mod tables;
@@ -78,6 +79,9 @@ pub enum Domain {
     Json,
     /// A scene's data mapping rules: JSON that parses as `domain::acquisition::MappingRules`.
     MappingRules,
+    /// A scene's parameters: a JSON object whose `webhook` entry parses as
+    /// `domain::webhook::WebhookSettings`.
+    SceneParams,
     /// `created_at`: the server's clock at creation.
     Created,
     /// `updated_at`: the server's clock at every write.

@@ -182,7 +182,7 @@ impl Catalogued for acquisition_scene::Entity {
             Col("scene_type", Enum),
             Col("is_enabled", Flag),
             Col("default_channel_id", Ref),
-            Col("scene_specific_params", Json),
+            Col("scene_specific_params", SceneParams),
             Col("data_mapping_rules", MappingRules),
             Col("auto_tagging_rules", Json),
             Col("assignment_rules", Json),

@@ -18,6 +18,8 @@
 //! * [`merge`]: the decisions of merging contacts or accounts — what the survivor is filled with,
 //!   which unique values move off the tombstones, which referencing rows move or stay — and the
 //!   undo log that unmerge replays.
+//! * [`webhook`]: a scene's webhook settings, the signature headers and their check, and each
+//!   platform adapter's translation of a delivery into a submission.
 
 pub mod acquisition;
 pub mod conversion;
@@ -27,5 +29,6 @@ pub mod mask;
 pub mod merge;
 pub mod opportunity_stage;
 pub mod value;
+pub mod webhook;
 
 pub use error::{DomainError, TransitionError};

@@ -38,6 +38,8 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
         | "createAcquisitionScenes"
         | "updateAcquisitionScenes"
         | "deleteAcquisitionScenes" => &[Scope::Admin],
+        // Whoever holds a scene's webhook secret can push leads into it.
+        "rotateWebhookSecret" | "retireWebhookSecret" => &[Scope::Admin],
         _ => &[Scope::Write],
     }
 }
@@ -142,5 +144,6 @@ mod tests {
         assert_eq!(required_scope("somethingNew"), [Scope::Write]);
         assert_eq!(required_scope("trackEvents"), [Scope::Ingest, Scope::Write]);
         assert_eq!(required_scope("refreshSummaries"), [Scope::Admin]);
+        assert_eq!(required_scope("rotateWebhookSecret"), [Scope::Admin]);
     }
 }

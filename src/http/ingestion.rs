@@ -23,13 +23,22 @@ use crate::startup::AppState;
 pub const INGESTIONS: &str = "/api/v1/leads/ingestions";
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "error": { "code": code, "message": message } });
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// An `AppError` as an answer: its status and code; internal errors masked (and logged).
-fn app_error(e: AppError) -> Response {
+pub(super) fn app_error(e: AppError) -> Response {
+    let (status, message) = status_and_message(&e);
+    let mut res = error(status, e.code(), &message);
+    super::graphql::refusal_headers(&e, &mut res);
+    res
+}
+
+/// An `AppError`'s HTTP status and the message a client may see (an internal error is logged
+/// with a correlation id, which alone is answered).
+pub(super) fn status_and_message(e: &AppError) -> (StatusCode, String) {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message = if e.is_internal() {
         let id = uuid::Uuid::new_v4();
@@ -38,18 +47,15 @@ fn app_error(e: AppError) -> Response {
     } else {
         e.message()
     };
-    let mut res = error(status, e.code(), &message);
-    super::graphql::refusal_headers(&e, &mut res);
-    res
+    (status, message)
 }
 
-/// The caller, with the `ingest` scope, charged one operation. The error is the answer itself,
-/// returned at once by the handler (its size does not matter on that path).
-#[allow(clippy::result_large_err)]
-fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
-    let principal = super::graphql::principal_for(state, headers).map_err(app_error)?;
-    principal.require(Scope::Ingest).map_err(app_error)?;
-    super::graphql::charge(state, &principal, 1).map_err(app_error)?;
+/// The caller, with the `ingest` scope, charged one operation.
+fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
+    let refused = |e| Box::new(app_error(e));
+    let principal = super::graphql::principal_for(state, headers).map_err(refused)?;
+    principal.require(Scope::Ingest).map_err(refused)?;
+    super::graphql::charge(state, &principal, 1).map_err(refused)?;
     Ok(principal)
 }
 
@@ -57,7 +63,7 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let principal = match ingest_principal(&state, &parts.headers) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let key = match parts.headers.get(IDEMPOTENCY_KEY).map(|v| v.to_str()) {
         None => None,
@@ -66,21 +72,9 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             return error(StatusCode::BAD_REQUEST, "MALFORMED_REQUEST", "Idempotency-Key must be visible ASCII");
         }
     };
-    let limit = state.config.limits.max_body_bytes;
-    let body = match tokio::time::timeout(state.config.http_read_timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                &format!("the request body is larger than {limit} bytes (CDP_MAX_BODY_BYTES)"),
-            );
-        }
-        Err(_) => {
-            let mut res = error(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", "the request body did not arrive in time");
-            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return res;
-        }
+    let body = match read_body(&state, body).await {
+        Ok(bytes) => bytes,
+        Err(res) => return res,
     };
     let batch = acquisition::is_batch(&body);
     let more = batch.as_ref().map_or(1, |items| items.len().max(1) as u64);
@@ -106,23 +100,13 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
         };
     }
     match acquisition::accept(&state.store, &state.pii, &principal.subject, key.as_deref(), &body).await {
-        Ok(accepted) => {
-            let url = format!("{INGESTIONS}/{}", accepted.ingestion_id);
-            let body = json!({ "ingestion_id": accepted.ingestion_id, "status_url": url });
-            let location = HeaderValue::from_str(&url).unwrap_or_else(|_| HeaderValue::from_static(INGESTIONS));
-            (
-                StatusCode::ACCEPTED,
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::LOCATION, location)],
-                body.to_string(),
-            )
-                .into_response()
-        }
+        Ok(accepted) => accepted_response(&accepted.ingestion_id),
         Err(refused) => refusal(refused),
     }
 }
 
 /// How long a client refused by backpressure is asked to wait.
-const QUEUE_FULL_RETRY_AFTER_SECS: u32 = 5;
+pub(super) const QUEUE_FULL_RETRY_AFTER_SECS: u32 = 5;
 
 /// A refused submission as an answer (nothing was written).
 fn refusal(r: Refusal) -> Response {
@@ -145,10 +129,41 @@ fn refusal(r: Refusal) -> Response {
     }
 }
 
+/// The request body, at most `CDP_MAX_BODY_BYTES`, within the read timeout; else the answer.
+pub(super) async fn read_body(state: &AppState, body: axum::body::Body) -> Result<axum::body::Bytes, Response> {
+    let limit = state.config.limits.max_body_bytes;
+    match tokio::time::timeout(state.config.http_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the request body is larger than {limit} bytes (CDP_MAX_BODY_BYTES)"),
+        )),
+        Err(_) => {
+            let mut res = error(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", "the request body did not arrive in time");
+            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(res)
+        }
+    }
+}
+
+/// 202 with the ingestion's id and status URL (also its `Location`).
+pub(super) fn accepted_response(ingestion_id: &str) -> Response {
+    let url = format!("{INGESTIONS}/{ingestion_id}");
+    let body = json!({ "ingestion_id": ingestion_id, "status_url": url });
+    let location = HeaderValue::from_str(&url).unwrap_or_else(|_| HeaderValue::from_static(INGESTIONS));
+    (
+        StatusCode::ACCEPTED,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::LOCATION, location)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 pub async fn status(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let principal = match ingest_principal(&state, &headers) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     match acquisition::status(&state.store, &principal.subject, &id).await {
         Ok(s) => {

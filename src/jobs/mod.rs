@@ -1,7 +1,7 @@
 //! Background work of a running server: the post-commit summary refresher (with the drain of
 //! leftover stale marks at start and a periodic sweep for orphaned ones), the scheduled full
-//! refresh, outbox pruning, and the lead ingestion worker (`ingestion.rs`). Each is a task on the
-//! server's runtime, ended with it.
+//! refresh, outbox and webhook-signature pruning, and the lead ingestion worker (`ingestion.rs`).
+//! Each is a task on the server's runtime, ended with it.
 
 mod ingestion;
 
@@ -31,6 +31,7 @@ pub async fn spawn(store: &Store, pii: &Arc<Pii>, config: &Config) {
         tokio::spawn(scheduled_full_refresh(store.clone(), live.summary_refresh_interval));
     }
     tokio::spawn(prune_outbox(store.clone(), live.outbox_retention));
+    tokio::spawn(prune_webhook_signatures(store.clone()));
     // Like the leftover marks above: one statement now, so an idle queue races no first request.
     let waiting = has_waiting(store).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e.message(), "cannot read the ingestion queue; processing anyway");
@@ -165,6 +166,21 @@ async fn prune_outbox(store: Store, retention: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "pruned old outbox events"),
             Err(e) => tracing::warn!(error = %e.message(), "outbox pruning failed"),
+        }
+    }
+}
+
+/// How often each replica forgets the webhook signatures whose timestamps left the replay window
+/// (an index range of the expired rows; idempotent on every replica).
+const WEBHOOK_PRUNE_EVERY: Duration = Duration::from_secs(300);
+
+async fn prune_webhook_signatures(store: Store) {
+    loop {
+        tokio::time::sleep(WEBHOOK_PRUNE_EVERY).await;
+        match crate::repo::webhook::forget_expired_signatures(&store.db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(signatures = n, "forgot expired webhook signatures"),
+            Err(e) => tracing::warn!(error = %e.message(), "webhook signature pruning failed"),
         }
     }
 }

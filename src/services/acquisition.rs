@@ -4,12 +4,14 @@
 //! - [`accept`]: parses the request, honours its idempotency key (same key and body: the same
 //!   ingestion; another body: refused), resolves the scene (by id, or the one enabled scene of a
 //!   type), seals the submission's phones and e-mails, and commits one `lead_ingestion` row before
-//!   the caller answers. A refusal writes nothing.
-//! - [`admit`]: backpressure — refuses new submissions while the queue is past its bound.
-//! - [`Processor::process_next`] (`process.rs`): one ingestion in one transaction — map,
-//!   deduplicate, resolve identity, create the lead, its channel identity, touchpoint and event —
-//!   with retries and dead letters.
-//! - [`dead_letters`]: listing, replaying and discarding dead letters.
+//!   the caller answers. A refusal writes nothing. Its second half, [`enqueue`] (seal and insert
+//!   inside a caller's `Write`), is shared with the signed webhooks (`services::webhook`), which add
+//!   their replay record to the same transaction.
+//! - [`process_next`]: one ingestion in one transaction (`Write`): claim it, map it with the
+//!   scene's rules (`domain::acquisition`), deduplicate by the scene's strategy through the blind
+//!   indexes, and create the lead through `crud::create` — the `createLead` path, so validation,
+//!   sealing, events and summaries are the same — then call the routing hook and record the
+//!   outcome: `PROCESSED`, `DUPLICATE_OF` or `REJECTED` with reasons.
 
 use entity::enums::SceneType;
 use entity::{acquisition_scene, lead_ingestion};
@@ -23,7 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::services::pii::{EMAIL, MOBILE_PHONE, Pii, PiiColumn, WECHAT_ID};
 use crate::services::read::{self, Access};
-use crate::services::tx::Store;
+use crate::services::tx::{Store, Write};
 use crate::services::write::{new_id, now};
 
 /// The id prefix of ingestions.
@@ -77,6 +79,7 @@ impl From<AppError> for Refusal {
 #[derive(Debug)]
 pub struct Accepted {
     pub ingestion_id: String,
+    pub scene_id: String,
     /// True when an earlier request with the same key and body was accepted already.
     pub replayed: bool,
 }
@@ -124,22 +127,47 @@ pub async fn accept(
         return same_body(earlier, &sha);
     }
     let scene = resolve_scene(store, request.scene_config_id, request.scene_type).await?;
+    let w = Write::begin(store).await?;
+    let submission = Submission { scene: &scene, data: submission, meta, client_id, idempotency_key, body_sha256: sha };
+    let accepted = enqueue(&w, pii, submission).await?;
+    w.commit().await?;
+    announce(store, &accepted);
+    Ok(accepted)
+}
+
+/// A submission its caller has settled: the scene resolved (and enabled), the data an object, the
+/// meta bounded, the idempotency key checked.
+pub struct Submission<'a> {
+    pub scene: &'a acquisition_scene::Model,
+    pub data: Map<String, Value>,
+    pub meta: Option<Value>,
+    /// Who sent it (a token subject, or `webhook:<scene id>`): idempotency keys are per client.
+    pub client_id: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    /// Hex SHA-256 of the request body, compared when the key was used before.
+    pub body_sha256: String,
+}
+
+/// Seals the submission's PII and queues it in `w`, a transaction the caller may add to (a
+/// webhook's replay record) and commits, then calls [`announce`]. A key the client used before
+/// answers the earlier ingestion (same body) or [`Refusal::KeyReused`].
+pub async fn enqueue(w: &Write<'_>, pii: &Pii, s: Submission<'_>) -> Result<Accepted, Refusal> {
+    let scene = s.scene;
     let rules = MappingRules::parse("dataMappingRules", scene.data_mapping_rules.as_ref().unwrap_or(&Value::Null))
         .map_err(|e| Refusal::Failed(AppError::internal(format!("scene {}: stored rules: {e}", scene.scene_id))))?;
     let id = new_id(INGESTION_PREFIX);
-    let sealed = seal_submission(pii, &rules, &id, Value::Object(submission))?;
+    let sealed = seal_submission(pii, &rules, &id, Value::Object(s.data))?;
     let at = now();
-    let scene_id = scene.scene_id;
     let row = lead_ingestion::Model {
         ingestion_id: id.clone(),
-        scene_id: scene_id.clone(),
-        client_id: client_id.to_string(),
-        idempotency_key: idempotency_key.map(str::to_string),
+        scene_id: scene.scene_id.clone(),
+        client_id: s.client_id.to_string(),
+        idempotency_key: s.idempotency_key.map(str::to_string),
         batch_index: 0,
-        body_sha256: sha.clone(),
+        body_sha256: s.body_sha256.clone(),
         status: ACCEPTED.to_string(),
         submission: sealed,
-        meta,
+        meta: s.meta,
         lead_id: None,
         duplicate_of: None,
         reasons: None,
@@ -150,18 +178,24 @@ pub async fn accept(
         next_attempt_at: None,
         steps: None,
     };
-    if !repo::ingestion::enqueue(&store.db, row).await? {
-        // A concurrent request with the same key was first.
-        let key = idempotency_key.unwrap_or_default();
-        let earlier = repo::ingestion::find_by_key(&store.db, client_id, key)
+    if !repo::ingestion::enqueue(&**w, row).await? {
+        // The key was used before, or by a concurrent request that committed first.
+        let key = s.idempotency_key.unwrap_or_default();
+        let earlier = repo::ingestion::find_by_key(&**w, s.client_id, key)
             .await?
             .ok_or_else(|| AppError::internal("an ingestion conflicted on its key and is gone"))?;
-        return same_body(earlier, &sha);
+        return same_body(earlier, &s.body_sha256);
     }
-    store.metrics().ingestion(&scene_id, "accepted");
-    store.ingestion_depth().add(1);
-    store.ingestion_wake().notify_one();
-    Ok(Accepted { ingestion_id: id, replayed: false })
+    Ok(Accepted { ingestion_id: id, scene_id: scene.scene_id.clone(), replayed: false })
+}
+
+/// After the commit of [`enqueue`]'s transaction: counts a new ingestion and wakes the worker.
+pub fn announce(store: &Store, accepted: &Accepted) {
+    if !accepted.replayed {
+        store.metrics().ingestion(&accepted.scene_id, "accepted");
+        store.ingestion_depth().add(1);
+        store.ingestion_wake().notify_one();
+    }
 }
 
 /// The most submissions one batch request carries.
@@ -272,12 +306,12 @@ pub async fn accept_batch(
         return same_batch(repo::ingestion::find_batch(&store.db, client_id, key).await?, &sha, n);
     }
     txn.commit().await.map_err(AppError::from)?;
-    for (_, scene_id) in &accepted {
-        store.metrics().ingestion(scene_id, "accepted");
-    }
-    store.ingestion_depth().add(n as u64);
-    store.ingestion_wake().notify_one();
-    Ok(accepted.into_iter().map(|(ingestion_id, _)| Accepted { ingestion_id, replayed: false }).collect())
+    let accepted: Vec<Accepted> = accepted
+        .into_iter()
+        .map(|(ingestion_id, scene_id)| Accepted { ingestion_id, scene_id, replayed: false })
+        .collect();
+    accepted.iter().for_each(|a| announce(store, a));
+    Ok(accepted)
 }
 
 fn check_key(key: &str) -> Result<(), Refusal> {
@@ -300,18 +334,22 @@ fn same_batch(earlier: Vec<lead_ingestion::Model>, sha: &str, n: usize) -> Resul
     if earlier.len() != n || earlier.iter().any(|r| r.body_sha256 != sha) {
         return Err(Refusal::KeyReused);
     }
-    Ok(earlier.into_iter().map(|r| Accepted { ingestion_id: r.ingestion_id, replayed: true }).collect())
+    Ok(earlier
+        .into_iter()
+        .map(|r| Accepted { ingestion_id: r.ingestion_id, scene_id: r.scene_id, replayed: true })
+        .collect())
 }
 
 fn same_body(earlier: lead_ingestion::Model, sha: &str) -> Result<Accepted, Refusal> {
     if earlier.body_sha256 == sha {
-        Ok(Accepted { ingestion_id: earlier.ingestion_id, replayed: true })
+        Ok(Accepted { ingestion_id: earlier.ingestion_id, scene_id: earlier.scene_id, replayed: true })
     } else {
         Err(Refusal::KeyReused)
     }
 }
 
-fn hex_sha256(body: &[u8]) -> String {
+/// Hex SHA-256 of a request body (`lead_ingestion.body_sha256`).
+pub fn hex_sha256(body: &[u8]) -> String {
     Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
 }
 

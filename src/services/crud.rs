@@ -15,7 +15,8 @@
 //!   starting value (flags false, counters and amounts 0, a lead NEW), and `null` is refused on
 //!   update;
 //! - JSON: an object or array; a scene's `dataMappingRules` must parse as mapping rules
-//!   (`domain/acquisition.rs`), the error naming the rule's path (`dataMappingRules[2].target`);
+//!   (`domain/acquisition.rs`), the error naming the rule's path (`dataMappingRules[2].target`),
+//!   and its `sceneSpecificParams.webhook` must name a known adapter and response (`domain/webhook.rs`);
 //! - references must exist and be visible to the caller;
 //! - columns a workflow owns are refused with the mutation to use instead (`Facts::owner`);
 //! - PII columns are sealed (ciphertext + blind index, `services::pii`);
@@ -36,6 +37,7 @@ use sea_orm::{
 use crate::catalog::{CHANNEL_COLUMN, Catalogued, ChannelScope, Domain, Facts, Lifecycle, Stale, Summary};
 use crate::domain::acquisition::MappingRules;
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Money, Percent, Phone, Rate, Score};
+use crate::domain::webhook::WebhookSettings;
 use crate::domain::{lead_status, opportunity_stage};
 use crate::error::{AppError, AppResult, field_name};
 use crate::pubsub::DomainEvent;
@@ -110,6 +112,11 @@ fn check(facts: &Facts, name: &'static str, ty: &ColumnType, nullable: bool, a: 
         // A scene's mapping rules must parse (`domain::acquisition`); the error names the rule's path.
         (Value::Json(Some(j)), _) if domain == Domain::MappingRules => {
             MappingRules::parse(&field, j)?;
+            a.value.clone()
+        }
+        // A scene's parameters: its webhook settings must parse (`domain::webhook`), naming the path.
+        (Value::Json(Some(j)), _) if domain == Domain::SceneParams => {
+            WebhookSettings::parse(&field, j)?;
             a.value.clone()
         }
         (Value::Json(Some(j)), _) if !j.is_object() && !j.is_array() => {

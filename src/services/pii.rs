@@ -58,6 +58,19 @@ impl Pii {
         self.cipher.encrypt(&FieldContext::new(table, col.column, row_id), raw.trim()).map_err(crypto_failure)
     }
 
+    /// Encrypts a secret the server generated (a webhook's HMAC key) for `table.column` of row
+    /// `row_id`: the field cipher of every sealed value, without PII's normalisation or index.
+    pub fn seal_secret(&self, table: &str, column: &str, row_id: &str, secret: &str) -> AppResult<String> {
+        self.cipher.encrypt(&FieldContext::new(table, column, row_id), secret).map_err(crypto_failure)
+    }
+
+    /// The plaintext of [`Pii::seal_secret`]'s ciphertext; a failure names the row, never the value.
+    pub fn open_secret(&self, table: &str, column: &str, row_id: &str, ciphertext: &str) -> AppResult<String> {
+        self.cipher
+            .decrypt(&FieldContext::new(table, column, row_id), ciphertext)
+            .map_err(|e| AppError::internal(format!("cannot decrypt {table}.{column} of {row_id}: {e}")))
+    }
+
     /// The blind index `raw` would have in `table.column`: for exact-match filters and identity
     /// resolution.
     pub fn blind(&self, table: &str, col: PiiColumn, raw: &str) -> AppResult<String> {

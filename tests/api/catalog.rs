@@ -11,8 +11,9 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::harness::TestApp;
 
-/// Tables of the repo alone (queues without references), and the migration ledger.
-const NOT_CATALOGUED: &[&str] = &["summary_stale", "outbox_event", "lead_ingestion", "seaql_migrations"];
+/// Tables of the repo alone (queues, and the webhook secrets no API reads), and the migration ledger.
+const NOT_CATALOGUED: &[&str] =
+    &["summary_stale", "outbox_event", "lead_ingestion", "webhook_secret", "webhook_signature", "seaql_migrations"];
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
     let backend = app.db.get_database_backend();
@@ -71,6 +72,8 @@ async fn foreign_keys(app: &TestApp) -> BTreeSet<(String, String, String, String
             }
         }
     }
+    // The repo's own tables keep their keys to themselves (`webhook_secret` → its scene, cascading).
+    out.retain(|fk| !NOT_CATALOGUED.contains(&fk.0.as_str()));
     out
 }
 

@@ -39,4 +39,5 @@ mod relations;
 mod schema;
 mod subscriptions;
 mod summaries;
+mod webhooks;
 mod websocket;

@@ -9,6 +9,7 @@ pub(crate) mod dead_letters;
 mod maintenance;
 mod merge;
 mod pipeline;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub struct MutationRoot(
     merge::MergeMutations,
     maintenance::MaintenanceMutations,
     dead_letters::DeadLetterMutations,
+    webhook::WebhookMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.
