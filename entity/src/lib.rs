@@ -45,3 +45,4 @@ pub mod team;
 pub mod touchpoint;
 pub mod touchpoint_attachment;
 pub mod touchpoint_attribution;
+pub mod verification_code;

@@ -10,6 +10,7 @@ mod m20261201_000004_outbox;
 mod m20261202_000005_summary_stale;
 mod m20261202_000006_keyset_indexes;
 mod m20261202_000007_acquisition;
+mod m20261202_000010_verification_codes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_summary_stale::Migration),
             Box::new(m20261202_000006_keyset_indexes::Migration),
             Box::new(m20261202_000007_acquisition::Migration),
+            Box::new(m20261202_000010_verification_codes::Migration),
         ]
     }
 }
