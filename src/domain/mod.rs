@@ -27,5 +27,6 @@ pub mod mask;
 pub mod merge;
 pub mod opportunity_stage;
 pub mod value;
+pub mod verification;
 
 pub use error::{DomainError, TransitionError};
