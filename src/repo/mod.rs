@@ -14,4 +14,5 @@ pub mod pipeline;
 pub mod stale;
 pub mod summary;
 pub mod tag;
+pub mod verification;
 pub mod write;

@@ -13,4 +13,5 @@ pub mod read;
 pub mod summaries;
 pub mod tagging;
 pub mod tx;
+pub mod verification;
 pub mod write;
