@@ -3,8 +3,10 @@
 //!
 //! - [`accept`]: parses the request, honours its idempotency key (same key and body: the same
 //!   ingestion; another body: refused), resolves the scene (by id, or the one enabled scene of a
-//!   type), seals the submission's phones and e-mails, and commits one `lead_ingestion` row before
-//!   the caller answers. A refusal writes nothing.
+//!   type), checks a `LANDING_PAGE` submission's code (`services::verification`), seals the
+//!   submission's phones and e-mails, and commits one `lead_ingestion` row (consuming the code in
+//!   the same transaction) before the caller answers. A refusal writes nothing (but a counted
+//!   attempt at a code).
 //! - [`process_next`]: one ingestion in one transaction (`Write`): claim it, map it with the
 //!   scene's rules (`domain::acquisition`), deduplicate by the scene's strategy through the blind
 //!   indexes, and create the lead through `crud::create` — the `createLead` path, so validation,
@@ -30,6 +32,7 @@ use crate::services::crud::{self, Draft};
 use crate::services::pii::{EMAIL, MOBILE_PHONE, Pii, PiiColumn, WECHAT_ID};
 use crate::services::read::{self, Access};
 use crate::services::tx::{Store, Write};
+use crate::services::verification::{self, CheckRefusal, Codes};
 use crate::services::write::{Actor, new_id, now};
 
 /// The id prefix of ingestions.
@@ -59,7 +62,15 @@ pub enum Refusal {
     AmbiguousScene(String),
     /// The idempotency key was used with another body.
     KeyReused,
+    /// A `LANDING_PAGE` submission without a valid code (`services::verification`).
+    Verification(CheckRefusal),
     Failed(AppError),
+}
+
+impl From<CheckRefusal> for Refusal {
+    fn from(e: CheckRefusal) -> Self {
+        Refusal::Verification(e)
+    }
 }
 
 impl From<AppError> for Refusal {
@@ -95,6 +106,7 @@ struct Meta {
 pub async fn accept(
     store: &Store,
     pii: &Pii,
+    codes: &Codes,
     client_id: &str,
     idempotency_key: Option<&str>,
     body: &[u8],
@@ -108,7 +120,7 @@ pub async fn accept(
     }
     let request: Request = serde_json::from_slice(body)
         .map_err(|e| Refusal::Malformed(format!("the body is not a valid request: {e}")))?;
-    let Some(Value::Object(submission)) = request.submission_data else {
+    let Some(Value::Object(mut submission)) = request.submission_data else {
         return Err(Refusal::Malformed("submission_data must be a JSON object".into()));
     };
     let meta = request.meta.map(bounded_meta).transpose()?;
@@ -121,6 +133,7 @@ pub async fn accept(
     let scene = resolve_scene(store, request.scene_config_id, request.scene_type).await?;
     let rules = MappingRules::parse("dataMappingRules", scene.data_mapping_rules.as_ref().unwrap_or(&Value::Null))
         .map_err(|e| Refusal::Failed(AppError::internal(format!("scene {}: stored rules: {e}", scene.scene_id))))?;
+    let verified = verification::check_submission(store, pii, codes, &scene, &rules, &mut submission).await?;
     let id = new_id(INGESTION_PREFIX);
     let sealed = seal_submission(pii, &rules, &id, Value::Object(submission))?;
     let at = now();
@@ -141,7 +154,11 @@ pub async fn accept(
         updated_at: at,
         processed_at: None,
     };
-    if !repo::ingestion::enqueue(&store.db, row).await? {
+    let inserted = match &verified {
+        None => repo::ingestion::enqueue(&store.db, row).await?,
+        Some(code) => verification::enqueue_verified(store, code, row).await?,
+    };
+    if !inserted {
         // A concurrent request with the same key was first.
         let key = idempotency_key.unwrap_or_default();
         let earlier = repo::ingestion::find_by_key(&store.db, client_id, key)
