@@ -22,13 +22,13 @@ use crate::startup::AppState;
 pub const INGESTIONS: &str = "/api/v1/leads/ingestions";
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "error": { "code": code, "message": message } });
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// An `AppError` as an answer: its status and code; internal errors masked (and logged).
-fn app_error(e: AppError) -> Response {
+pub(super) fn app_error(e: AppError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message = if e.is_internal() {
         let id = uuid::Uuid::new_v4();
@@ -43,7 +43,7 @@ fn app_error(e: AppError) -> Response {
 }
 
 /// The caller, with the `ingest` scope, charged one operation.
-fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+pub(super) fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
     let principal = super::graphql::principal_for(state, headers).map_err(app_error)?;
     principal.require(Scope::Ingest).map_err(app_error)?;
     super::graphql::charge(state, &principal, 1).map_err(app_error)?;
@@ -63,23 +63,11 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             return error(StatusCode::BAD_REQUEST, "MALFORMED_REQUEST", "Idempotency-Key must be visible ASCII");
         }
     };
-    let limit = state.config.limits.max_body_bytes;
-    let body = match tokio::time::timeout(state.config.http_read_timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                &format!("the request body is larger than {limit} bytes (CDP_MAX_BODY_BYTES)"),
-            );
-        }
-        Err(_) => {
-            let mut res = error(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", "the request body did not arrive in time");
-            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return res;
-        }
+    let body = match read_body(&state, body).await {
+        Ok(bytes) => bytes,
+        Err(res) => return res,
     };
-    match acquisition::accept(&state.store, &state.pii, &principal.subject, key.as_deref(), &body).await {
+    match acquisition::accept(&state.store, &state.pii, &state.codes, &principal.subject, key.as_deref(), &body).await {
         Ok(accepted) => {
             let url = format!("{INGESTIONS}/{}", accepted.ingestion_id);
             let body = json!({ "ingestion_id": accepted.ingestion_id, "status_url": url });
@@ -100,7 +88,26 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             "IDEMPOTENCY_KEY_REUSED",
             "this Idempotency-Key was used with another body; use a new key for a new submission",
         ),
+        Err(Refusal::Verification(e)) => super::verification::check_refused(e),
         Err(Refusal::Failed(e)) => app_error(e),
+    }
+}
+
+/// The request body, at most `CDP_MAX_BODY_BYTES`, within the read timeout.
+pub(super) async fn read_body(state: &AppState, body: axum::body::Body) -> Result<axum::body::Bytes, Response> {
+    let limit = state.config.limits.max_body_bytes;
+    match tokio::time::timeout(state.config.http_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the request body is larger than {limit} bytes (CDP_MAX_BODY_BYTES)"),
+        )),
+        Err(_) => {
+            let mut res = error(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", "the request body did not arrive in time");
+            res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(res)
+        }
     }
 }
 

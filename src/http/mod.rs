@@ -1,11 +1,13 @@
 //! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`,
-//! `/healthz`, `/readyz`, `/metrics`, and lead ingestion under `/api/v1/leads/ingestions`. Handlers
-//! translate HTTP; the work happens in the schema and services.
+//! `/healthz`, `/readyz`, `/metrics`, lead ingestion under `/api/v1/leads/ingestions` and
+//! landing-page codes at `/api/v1/verification-codes`. Handlers translate HTTP; the work happens in
+//! the schema and services.
 
 mod graphql;
 mod ingestion;
 pub mod rate_limit;
 pub mod server;
+mod verification;
 mod ws;
 
 pub use server::Drain;
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route(ingestion::INGESTIONS, post(ingestion::accept))
         .route(&format!("{}/{{id}}", ingestion::INGESTIONS), get(ingestion::status))
+        .route(verification::VERIFICATION_CODES, post(verification::send))
         .layer(DefaultBodyLimit::max(body_limit))
         // Every answer: no MIME sniffing, and no caching of API data by browsers or proxies (a
         // handler that knows better sets its own).
