@@ -42,12 +42,12 @@ async fn scene(app: &TestApp, scene_type: &str, strategy: &str, enabled: bool) -
     data["createAcquisitionScene"]["id"].as_str().unwrap().to_string()
 }
 
-fn ingest_token() -> String {
+pub(crate) fn ingest_token() -> String {
     token(&[Scope::Ingest], None)
 }
 
 /// POSTs an ingestion body with `token`; the status and the JSON answer.
-async fn post(app: &TestApp, token: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) {
     let mut req = app
         .client
         .post(app.url("/api/v1/leads/ingestions"))
@@ -75,7 +75,7 @@ async fn status_of(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
 }
 
 /// Polls the status endpoint until the ingestion leaves ACCEPTED (at most 10 s).
-async fn finished(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn finished(app: &TestApp, id: &str) -> Value {
     for _ in 0..500 {
         let res = status_of(app, &ingest_token(), id).await;
         assert_eq!(res.status().as_u16(), 200);

@@ -38,4 +38,5 @@ mod relations;
 mod schema;
 mod subscriptions;
 mod summaries;
+mod verification;
 mod websocket;
