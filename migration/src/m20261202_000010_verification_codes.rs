@@ -36,10 +36,8 @@ impl MigrationTrait for Migration {
             .col(col("consumed_at").timestamp_with_time_zone().null());
         manager.create_table(table).await?;
         let db = manager.get_connection();
-        db.execute_unprepared(
-            "CREATE INDEX idx_verification_code_phone ON verification_code (phone_bidx, created_at)",
-        )
-        .await?;
+        db.execute_unprepared("CREATE INDEX idx_verification_code_phone ON verification_code (phone_bidx, created_at)")
+            .await?;
         db.execute_unprepared("CREATE INDEX idx_verification_code_ip ON verification_code (ip_hash, created_at)")
             .await?;
         Ok(())

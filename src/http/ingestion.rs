@@ -42,7 +42,8 @@ pub(super) fn app_error(e: AppError) -> Response {
     res
 }
 
-/// The caller, with the `ingest` scope, charged one operation.
+/// The caller, with the `ingest` scope, charged one operation; else the answer to return.
+#[allow(clippy::result_large_err)] // the handlers return the refusal as it is; boxing buys nothing
 pub(super) fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
     let principal = super::graphql::principal_for(state, headers).map_err(app_error)?;
     principal.require(Scope::Ingest).map_err(app_error)?;

@@ -10,9 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::verification_code::{Entity, Model};
-use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel, Statement, Value,
-};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel, Statement, Value};
 
 use crate::error::AppResult;
 
@@ -46,18 +44,31 @@ struct SentAt {
 }
 
 /// When codes were sent to `phone_bidx` after `since`, oldest first.
-pub async fn sent_to_phone(db: &impl ConnectionTrait, phone_bidx: &str, since: DateTime<Utc>) -> AppResult<Vec<DateTime<Utc>>> {
+pub async fn sent_to_phone(
+    db: &impl ConnectionTrait,
+    phone_bidx: &str,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<DateTime<Utc>>> {
     let sql = "SELECT created_at FROM verification_code WHERE phone_bidx = $1 AND created_at > $2 ORDER BY created_at";
     sent_at(db, sql, phone_bidx, since).await
 }
 
 /// When codes were requested from `ip_hash` after `since`, oldest first.
-pub async fn sent_from_ip(db: &impl ConnectionTrait, ip_hash: &str, since: DateTime<Utc>) -> AppResult<Vec<DateTime<Utc>>> {
+pub async fn sent_from_ip(
+    db: &impl ConnectionTrait,
+    ip_hash: &str,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<DateTime<Utc>>> {
     let sql = "SELECT created_at FROM verification_code WHERE ip_hash = $1 AND created_at > $2 ORDER BY created_at";
     sent_at(db, sql, ip_hash, since).await
 }
 
-async fn sent_at(db: &impl ConnectionTrait, sql: &str, key: &str, since: DateTime<Utc>) -> AppResult<Vec<DateTime<Utc>>> {
+async fn sent_at(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    key: &str,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<DateTime<Utc>>> {
     let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [Value::from(key), Value::from(since)]);
     Ok(SentAt::find_by_statement(stmt).all(db).await?.into_iter().map(|r| r.created_at).collect())
 }

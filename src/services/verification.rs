@@ -335,7 +335,9 @@ fn mapped_phone(rules: &MappingRules, submission: &Map<String, Value>) -> Result
     let raw = match value {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(CheckRefusal::InvalidPhone(format!("mobilePhone: submission_data.{} is missing", rule.source))),
+        _ => {
+            return Err(CheckRefusal::InvalidPhone(format!("mobilePhone: submission_data.{} is missing", rule.source)));
+        }
     };
     Phone::parse(&raw).map_err(|e| CheckRefusal::InvalidPhone(e.to_string()))
 }

@@ -12,7 +12,8 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use crate::harness::TestApp;
 
 /// Tables of the repo alone (queues without references), and the migration ledger.
-const NOT_CATALOGUED: &[&str] = &["summary_stale", "outbox_event", "lead_ingestion", "verification_code", "seaql_migrations"];
+const NOT_CATALOGUED: &[&str] =
+    &["summary_stale", "outbox_event", "lead_ingestion", "verification_code", "seaql_migrations"];
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
     let backend = app.db.get_database_backend();

@@ -98,7 +98,8 @@ async fn codes(app: &TestApp) -> Vec<(i32, bool)> {
     let rows = app.db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
     rows.iter()
         .map(|r| {
-            let consumed = r.try_get::<bool>("", "consumed").or_else(|_| r.try_get::<i32>("", "consumed").map(|n| n != 0));
+            let consumed =
+                r.try_get::<bool>("", "consumed").or_else(|_| r.try_get::<i32>("", "consumed").map(|n| n != 0));
             (r.try_get("", "attempts").unwrap(), consumed.unwrap())
         })
         .collect()
@@ -317,7 +318,8 @@ async fn a_failing_sender_answers_503_an_over_quota_sender_429_and_their_codes_a
 async fn requesting_a_code_needs_the_ingest_scope() {
     let app = app_with(|_| {}).await;
     let (status, _, answer) =
-        request_code_as(&app, &token(&[Scope::Read, Scope::Write, Scope::Admin], None), json!({ "phone": PHONE })).await;
+        request_code_as(&app, &token(&[Scope::Read, Scope::Write, Scope::Admin], None), json!({ "phone": PHONE }))
+            .await;
     assert_eq!(status, 403, "{answer}");
     assert_eq!(answer["error"]["code"], "FORBIDDEN");
     let res = reqwest::Client::new()
