@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use rand::RngCore;
 
 use crate::crypto::KeyRing;
+use crate::domain::verification::Limits as VerificationLimits;
 
 /// Secrets are the crypto leaf's type (`crypto/secret.rs`); settings hand them out under this path too.
 pub use crate::crypto::Secret;
@@ -81,6 +82,7 @@ pub struct Config {
     /// test's reference.
     pub read_planner: bool,
     pub ingestion: IngestionSettings,
+    pub verification: VerificationSettings,
 }
 
 /// The lead ingestion pipeline (issue 12).
@@ -112,6 +114,26 @@ impl IngestionSettings {
         let doublings = attempts.clamp(1, 20) as u32 - 1;
         self.retry_base.saturating_mul(1 << doublings).min(MAX_RETRY_WAIT)
     }
+}
+
+/// Landing-page verification codes (`POST /api/v1/verification-codes`, `services::verification`).
+#[derive(Clone, Debug, Default)]
+pub struct VerificationSettings {
+    /// `CDP_VERIFICATION_CODE_TTL_SECS`, `_MAX_ATTEMPTS`, `_RESEND_SECS`, `_PHONE_PER_HOUR`,
+    /// `_IP_PER_HOUR`.
+    pub limits: VerificationLimits,
+    /// `CDP_VERIFICATION_SENDER`.
+    pub sender: CodeSenderKind,
+}
+
+/// How codes reach the visitor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CodeSenderKind {
+    /// `log`: the code and the masked phone go to the log (development).
+    #[default]
+    Log,
+    /// `memory`: kept in the process for its embedder to read (tests); refused in production.
+    Memory,
 }
 
 /// Summaries, the outbox and subscriptions (issue 5).
@@ -305,8 +327,28 @@ impl Config {
             max_attempts: num("CDP_INGESTION_MAX_ATTEMPTS", 5, 1, 100)? as i32,
             retry_base: dur("CDP_INGESTION_RETRY_BASE_MS", 1000, 600_000, ms)?.max(ms),
         };
+        let verification = VerificationSettings {
+            limits: VerificationLimits {
+                lifetime: dur("CDP_VERIFICATION_CODE_TTL_SECS", 300, 3600, secs)?.max(secs),
+                max_attempts: num("CDP_VERIFICATION_MAX_ATTEMPTS", 5, 1, 20)? as u32,
+                resend_gap: dur("CDP_VERIFICATION_RESEND_SECS", 60, 3600, secs)?,
+                per_phone_per_hour: num("CDP_VERIFICATION_PHONE_PER_HOUR", 5, 1, 1000)? as u32,
+                per_ip_per_hour: num("CDP_VERIFICATION_IP_PER_HOUR", 20, 1, 100_000)? as u32,
+            },
+            sender: match get("CDP_VERIFICATION_SENDER").as_deref() {
+                None | Some("log") => CodeSenderKind::Log,
+                Some("memory") if environment == Environment::Production => {
+                    return Err(err("CDP_VERIFICATION_SENDER", "memory is for tests; not with CDP_ENV=production"));
+                }
+                Some("memory") => CodeSenderKind::Memory,
+                Some(other) => {
+                    return Err(err("CDP_VERIFICATION_SENDER", format!("unknown sender {other:?} (log|memory)")));
+                }
+            },
+        };
         Ok(Config {
             ingestion,
+            verification,
             read_planner,
             live,
             http_read_timeout,
@@ -362,6 +404,7 @@ impl Config {
             http_read_timeout: std::time::Duration::from_secs(10),
             read_planner: true,
             ingestion: IngestionSettings::default(),
+            verification: VerificationSettings::default(),
         }
     }
 }
@@ -566,6 +609,29 @@ mod tests {
         let e = Config::from_lookup(lookup(&[SECRET, ("CDP_FIELD_KEYS", "k1:c2VjcmV0")])).unwrap_err();
         assert_eq!(e.name, "CDP_FIELD_KEYS");
         assert!(!e.problem.contains("c2VjcmV0"), "{}", e.problem);
+    }
+
+    #[test]
+    fn verification_settings_are_read_and_bounded() {
+        let ring = KeyRing::generate().unwrap().to_config_string();
+        let keys = ("CDP_FIELD_KEYS", std::str::from_utf8(ring.expose()).unwrap());
+        let c = Config::from_lookup(lookup(&[SECRET, keys, ("CDP_VERIFICATION_CODE_TTL_SECS", "120")])).unwrap();
+        assert_eq!(c.verification.limits.lifetime, std::time::Duration::from_secs(120));
+        assert_eq!(c.verification.limits.max_attempts, 5);
+        assert_eq!(c.verification.sender, CodeSenderKind::Log);
+        for (name, bad) in [
+            ("CDP_VERIFICATION_CODE_TTL_SECS", "3601"),
+            ("CDP_VERIFICATION_MAX_ATTEMPTS", "0"),
+            ("CDP_VERIFICATION_RESEND_SECS", "3601"),
+            ("CDP_VERIFICATION_PHONE_PER_HOUR", "0"),
+            ("CDP_VERIFICATION_IP_PER_HOUR", "x"),
+            ("CDP_VERIFICATION_SENDER", "sms"),
+        ] {
+            let e = Config::from_lookup(lookup(&[SECRET, keys, (name, bad)])).unwrap_err();
+            assert_eq!(e.name, name, "{bad}");
+        }
+        let prod = [("CDP_ENV", "production"), SECRET, keys, ("CDP_VERIFICATION_SENDER", "memory")];
+        assert_eq!(Config::from_lookup(lookup(&prod)).unwrap_err().name, "CDP_VERIFICATION_SENDER");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::pubsub::Broker;
 use crate::pubsub::relay::Relay;
 use crate::services::pii::Pii;
 use crate::services::tx::Store;
+use crate::services::verification::Codes;
 use crate::{db, http, jobs, seed};
 
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
     pub pii: Arc<Pii>,
+    /// The verification code sender and limits (`CDP_VERIFICATION_*`).
+    pub codes: Arc<Codes>,
     pub store: Store,
     pub broker: Broker,
     /// Subscription reads and loaders shared by subscribers of one access rule.
@@ -125,8 +128,10 @@ impl Application {
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
         let rate_limit = Arc::new(OperationLimiter::new(config.limits.rate_per_minute, config.limits.rate_burst));
+        let codes = Arc::new(Codes::new(config.verification.sender, config.verification.limits));
         let state = AppState {
             db,
+            codes,
             verifier,
             rate_limit,
             schema,

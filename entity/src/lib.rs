@@ -45,5 +45,6 @@ pub mod team;
 pub mod touchpoint;
 pub mod touchpoint_attachment;
 pub mod touchpoint_attribution;
+pub mod verification_code;
 pub mod webhook_secret;
 pub mod webhook_signature;

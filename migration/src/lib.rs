@@ -12,6 +12,7 @@ mod m20261202_000006_keyset_indexes;
 mod m20261202_000007_acquisition;
 mod m20261202_000008_ingestion_retries;
 mod m20261202_000009_webhooks;
+mod m20261202_000010_verification_codes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_acquisition::Migration),
             Box::new(m20261202_000008_ingestion_retries::Migration),
             Box::new(m20261202_000009_webhooks::Migration),
+            Box::new(m20261202_000010_verification_codes::Migration),
         ]
     }
 }

@@ -29,6 +29,7 @@ pub mod mask;
 pub mod merge;
 pub mod opportunity_stage;
 pub mod value;
+pub mod verification;
 pub mod webhook;
 
 pub use error::{DomainError, TransitionError};

@@ -51,7 +51,7 @@ pub(super) fn status_and_message(e: &AppError) -> (StatusCode, String) {
 }
 
 /// The caller, with the `ingest` scope, charged one operation.
-fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
+pub(super) fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
     let refused = |e| Box::new(app_error(e));
     let principal = super::graphql::principal_for(state, headers).map_err(refused)?;
     principal.require(Scope::Ingest).map_err(refused)?;
@@ -99,7 +99,7 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
             Err(refused) => refusal(refused),
         };
     }
-    match acquisition::accept(&state.store, &state.pii, &principal.subject, key.as_deref(), &body).await {
+    match acquisition::accept(&state.store, &state.pii, &state.codes, &principal.subject, key.as_deref(), &body).await {
         Ok(accepted) => accepted_response(&accepted.ingestion_id),
         Err(refused) => refusal(refused),
     }
@@ -125,6 +125,7 @@ fn refusal(r: Refusal) -> Response {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(QUEUE_FULL_RETRY_AFTER_SECS));
             res
         }
+        Refusal::Verification(e) => super::verification::check_refused(e),
         Refusal::Failed(e) => app_error(e),
     }
 }

@@ -1,12 +1,13 @@
 //! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`,
-//! `/healthz`, `/readyz`, `/metrics`, lead ingestion under `/api/v1/leads/ingestions` and signed
-//! webhooks under `/webhooks/{scene}`. Handlers translate HTTP; the work happens in the schema and
-//! services.
+//! `/healthz`, `/readyz`, `/metrics`, lead ingestion under `/api/v1/leads/ingestions`, signed
+//! webhooks under `/webhooks/{scene}` and landing-page codes at `/api/v1/verification-codes`.
+//! Handlers translate HTTP; the work happens in the schema and services.
 
 mod graphql;
 mod ingestion;
 pub mod rate_limit;
 pub mod server;
+mod verification;
 mod webhook;
 mod ws;
 
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route(ingestion::INGESTIONS, post(ingestion::accept))
         .route(&format!("{}/{{id}}", ingestion::INGESTIONS), get(ingestion::status))
         .route(webhook::WEBHOOKS, post(webhook::receive))
+        .route(verification::VERIFICATION_CODES, post(verification::send))
         .layer(DefaultBodyLimit::max(body_limit))
         // Every answer: no MIME sniffing, and no caching of API data by browsers or proxies (a
         // handler that knows better sets its own).

@@ -14,5 +14,6 @@ pub mod pipeline;
 pub mod stale;
 pub mod summary;
 pub mod tag;
+pub mod verification;
 pub mod webhook;
 pub mod write;

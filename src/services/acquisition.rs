@@ -3,10 +3,12 @@
 //!
 //! - [`accept`]: parses the request, honours its idempotency key (same key and body: the same
 //!   ingestion; another body: refused), resolves the scene (by id, or the one enabled scene of a
-//!   type), seals the submission's phones and e-mails, and commits one `lead_ingestion` row before
-//!   the caller answers. A refusal writes nothing. Its second half, [`enqueue`] (seal and insert
-//!   inside a caller's `Write`), is shared with the signed webhooks (`services::webhook`), which add
-//!   their replay record to the same transaction.
+//!   type), checks a `LANDING_PAGE` submission's code (`services::verification`), seals the
+//!   submission's phones and e-mails, and commits one `lead_ingestion` row (consuming the code in
+//!   the same transaction) before the caller answers. A refusal writes nothing (but a counted
+//!   attempt at a code). Its second half, [`enqueue`] (seal and insert inside a caller's `Write`),
+//!   is shared with the signed webhooks (`services::webhook`), which add their replay record to the
+//!   same transaction.
 //! - [`process_next`]: one ingestion in one transaction (`Write`): claim it, map it with the
 //!   scene's rules (`domain::acquisition`), deduplicate by the scene's strategy through the blind
 //!   indexes, and create the lead through `crud::create` — the `createLead` path, so validation,
@@ -26,6 +28,7 @@ use crate::repo;
 use crate::services::pii::{EMAIL, MOBILE_PHONE, Pii, PiiColumn, WECHAT_ID};
 use crate::services::read::{self, Access};
 use crate::services::tx::{Store, Write};
+use crate::services::verification::{self, CheckRefusal, Codes};
 use crate::services::write::{new_id, now};
 
 /// The id prefix of ingestions.
@@ -66,7 +69,15 @@ pub enum Refusal {
     KeyReused,
     /// The queue is full (backpressure): retry later.
     QueueFull(String),
+    /// A `LANDING_PAGE` submission without a valid code (`services::verification`).
+    Verification(CheckRefusal),
     Failed(AppError),
+}
+
+impl From<CheckRefusal> for Refusal {
+    fn from(e: CheckRefusal) -> Self {
+        Refusal::Verification(e)
+    }
 }
 
 impl From<AppError> for Refusal {
@@ -103,6 +114,7 @@ struct Meta {
 pub async fn accept(
     store: &Store,
     pii: &Pii,
+    codes: &Codes,
     client_id: &str,
     idempotency_key: Option<&str>,
     body: &[u8],
@@ -116,7 +128,7 @@ pub async fn accept(
     }
     let request: Request = serde_json::from_slice(body)
         .map_err(|e| Refusal::Malformed(format!("the body is not a valid request: {e}")))?;
-    let Some(Value::Object(submission)) = request.submission_data else {
+    let Some(Value::Object(mut submission)) = request.submission_data else {
         return Err(Refusal::Malformed("submission_data must be a JSON object".into()));
     };
     let meta = request.meta.map(bounded_meta).transpose()?;
@@ -127,9 +139,17 @@ pub async fn accept(
         return same_body(earlier, &sha);
     }
     let scene = resolve_scene(store, request.scene_config_id, request.scene_type).await?;
+    let rules = stored_rules(&scene)?;
+    let verified = verification::check_submission(store, pii, codes, &scene, &rules, &mut submission).await?;
     let w = Write::begin(store).await?;
     let submission = Submission { scene: &scene, data: submission, meta, client_id, idempotency_key, body_sha256: sha };
     let accepted = enqueue(&w, pii, submission).await?;
+    if let Some(code) = &verified
+        && !accepted.replayed
+    {
+        // The seed's phone lock: of two submissions with one code, one commits.
+        verification::consume(&w, code).await.map_err(Refusal::Verification)?;
+    }
     w.commit().await?;
     announce(store, &accepted);
     Ok(accepted)
@@ -273,6 +293,11 @@ pub async fn accept_batch(
             }
         };
         let (_, _, scene, rules) = &scenes[known];
+        if scene.scene_type == SceneType::LandingPage {
+            return Err(Refusal::Malformed(format!(
+                "submissions[{i}]: a LANDING_PAGE submission carries its verification code and is sent alone"
+            )));
+        }
         let id = new_id(INGESTION_PREFIX);
         let sealed = seal_submission(pii, rules, &id, Value::Object(submission))?;
         rows.push(lead_ingestion::Model {

@@ -13,5 +13,6 @@ pub mod read;
 pub mod summaries;
 pub mod tagging;
 pub mod tx;
+pub mod verification;
 pub mod webhook;
 pub mod write;

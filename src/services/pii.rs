@@ -17,6 +17,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::crypto::{BlindIndex, CryptoError, FieldCipher, FieldContext, KeyRing, PiiKind};
 use crate::domain::mask::{mask_email, mask_phone, mask_wechat_id};
+use crate::domain::value::Phone;
+use crate::domain::verification::{Code, mac_message};
 use crate::error::{AppError, AppResult};
 use crate::repo;
 
@@ -78,6 +80,20 @@ impl Pii {
             CryptoError::Invalid(reason) => AppError::bad_input(format!("{}: {reason}", graphql_name(col))),
             other => crypto_failure(other),
         })
+    }
+
+    /// The keyed hash of a verification code (HMAC-SHA256 under a key derived from the blind-index
+    /// root for `verification_code.code_hash`) over its row, phone and code
+    /// (`domain::verification::mac_message`).
+    pub fn code_digest(&self, code_id: &str, phone: &Phone, code: &Code) -> AppResult<String> {
+        let message = mac_message(code_id, phone, code);
+        self.index.index_normalized(repo::verification::TABLE, "code_hash", &message).map_err(crypto_failure)
+    }
+
+    /// The keyed hash of a caller's IP (`verification_code.ip_hash`): the per-IP limit counts
+    /// without storing addresses.
+    pub fn ip_digest(&self, ip: &str) -> AppResult<String> {
+        self.index.index_normalized(repo::verification::TABLE, "ip_hash", ip.trim()).map_err(crypto_failure)
     }
 
     /// The plaintext of a stored ciphertext. Failure (a moved or tampered value, a key no longer

@@ -11,9 +11,17 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::harness::TestApp;
 
-/// Tables of the repo alone (queues, and the webhook secrets no API reads), and the migration ledger.
-const NOT_CATALOGUED: &[&str] =
-    &["summary_stale", "outbox_event", "lead_ingestion", "webhook_secret", "webhook_signature", "seaql_migrations"];
+/// Tables of the repo alone (queues, the webhook secrets no API reads, verification codes), and the
+/// migration ledger.
+const NOT_CATALOGUED: &[&str] = &[
+    "summary_stale",
+    "outbox_event",
+    "lead_ingestion",
+    "webhook_secret",
+    "webhook_signature",
+    "verification_code",
+    "seaql_migrations",
+];
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
     let backend = app.db.get_database_backend();

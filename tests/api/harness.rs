@@ -11,6 +11,7 @@ use cdp360::config::{Config, Secret};
 use cdp360::crypto::KeyRing;
 use cdp360::metrics::Metrics;
 use cdp360::services::pii::Pii;
+use cdp360::services::verification::MemorySender;
 use cdp360::startup::{Application, StartOptions};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -24,6 +25,8 @@ pub struct TestApp {
     /// The server's field key ring (`CDP_FIELD_KEYS`), to seal fixtures and inspect raw rows.
     pub keys: KeyRing,
     pub database_url: String,
+    /// The codes the server sent, when its verification sender is `memory`.
+    pub mailbox: Option<Arc<MemorySender>>,
     stop: Option<oneshot::Sender<()>>,
     /// The PostgreSQL database to drop afterwards (SQLite files go with their TempDir).
     pg_database: Option<String>,
@@ -149,7 +152,7 @@ impl TestApp {
                     .unwrap();
                 rt.block_on(async move {
                     let app = Application::build(config, opts).await.expect("application builds");
-                    let _ = addr_tx.send(app.local_addr());
+                    let _ = addr_tx.send((app.local_addr(), app.state().codes.mailbox()));
                     app.run_until(async move {
                         let _ = stop_rx.await;
                     })
@@ -158,14 +161,14 @@ impl TestApp {
                 });
             })
             .unwrap();
-        let addr = addr_rx.await.expect("server started");
+        let (addr, mailbox) = addr_rx.await.expect("server started");
         let db = cdp360::db::connect(&url, 5, Arc::new(Metrics::new())).await.unwrap();
         let mut headers = reqwest::header::HeaderMap::new();
         let bearer = format!("Bearer {}", token(&Scope::ALL, None));
         headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
         let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
         let Owned { pg_database, _dir } = owned;
-        TestApp { addr, client, db, keys, database_url: url, stop: Some(stop_tx), pg_database, _dir }
+        TestApp { addr, client, db, keys, database_url: url, mailbox, stop: Some(stop_tx), pg_database, _dir }
     }
 
     /// Starts the server's graceful shutdown now (as SIGTERM does in the binary).

@@ -39,5 +39,6 @@ mod relations;
 mod schema;
 mod subscriptions;
 mod summaries;
+mod verification;
 mod webhooks;
 mod websocket;
