@@ -31,18 +31,20 @@ impl MigrationTrait for Migration {
                 .alter_table(Table::alter().table(Alias::new("lead_ingestion")).add_column(&mut col).to_owned())
                 .await?;
         }
+        // A new name, created before the old index goes: re-creating a name just dropped failed on
+        // SQLite (`migrate up` on a fresh file: "index … already exists").
         let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX uk_lead_ingestion_idempotency").await?;
         db.execute_unprepared(
-            "CREATE UNIQUE INDEX uk_lead_ingestion_idempotency ON lead_ingestion (client_id, idempotency_key, batch_index)",
+            "CREATE UNIQUE INDEX uk_lead_ingestion_idempotency_batch ON lead_ingestion \
+             (client_id, idempotency_key, batch_index)",
         )
         .await?;
+        db.execute_unprepared("DROP INDEX uk_lead_ingestion_idempotency").await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX uk_lead_ingestion_idempotency").await?;
         // Batches lose their rows beyond the first: the old key allows one row per key.
         db.execute_unprepared("DELETE FROM lead_ingestion WHERE batch_index > 0 AND idempotency_key IS NOT NULL")
             .await?;
@@ -50,6 +52,7 @@ impl MigrationTrait for Migration {
             "CREATE UNIQUE INDEX uk_lead_ingestion_idempotency ON lead_ingestion (client_id, idempotency_key)",
         )
         .await?;
+        db.execute_unprepared("DROP INDEX uk_lead_ingestion_idempotency_batch").await?;
         for name in ["batch_index", "steps", "next_attempt_at"] {
             manager
                 .alter_table(

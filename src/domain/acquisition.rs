@@ -140,11 +140,13 @@ pub struct MappingRules(Vec<MappingRule>);
 
 const KEYS: [&str; 8] = ["target", "source", "separator", "split", "lookup", "transform", "default", "required"];
 
-/// A separator: 1 to 10 characters.
-fn parse_separator(at: String, v: &Value) -> Result<String, DomainError> {
+/// A separator of at most 10 characters; empty only where `empty` (joining: `"张" + "伟"`), never
+/// to split on.
+fn parse_separator(at: String, v: &Value, empty: bool) -> Result<String, DomainError> {
+    let min = usize::from(!empty);
     match v {
-        Value::String(s) if !s.is_empty() && s.chars().count() <= 10 => Ok(s.clone()),
-        _ => Err(DomainError::invalid(at, "must be a text of 1 to 10 characters")),
+        Value::String(s) if (min..=10).contains(&s.chars().count()) => Ok(s.clone()),
+        _ => Err(DomainError::invalid(at, format!("must be a text of {min} to 10 characters"))),
     }
 }
 
@@ -199,7 +201,7 @@ impl MappingRules {
             };
             let separator = match obj.get("separator") {
                 None | Some(Value::Null) => " ".to_string(),
-                Some(v) => parse_separator(at("separator"), v)?,
+                Some(v) => parse_separator(at("separator"), v, true)?,
             };
             let split = match obj.get("split") {
                 None | Some(Value::Null) => None,
@@ -213,6 +215,7 @@ impl MappingRules {
                     let sep = parse_separator(
                         format!("{}.separator", at("split")),
                         o.get("separator").unwrap_or(&Value::Null),
+                        false,
                     )?;
                     let index = o.get("index").and_then(Value::as_u64).filter(|i| *i < 100).ok_or_else(|| {
                         DomainError::invalid(format!("{}.index", at("split")), "must be a whole number from 0 to 99")

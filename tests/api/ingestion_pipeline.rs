@@ -79,9 +79,9 @@ async fn a_processed_submission_records_its_channel_identity_touchpoint_and_even
             "mapped",
             "deduplicated",
             "identity",
-            "lead",
+            "created",
             "channel identity",
-            "touchpoint",
+            "recorded",
             "routed",
             "outcome"
         ],

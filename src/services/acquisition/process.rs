@@ -274,7 +274,7 @@ impl Processor {
         }
         let created = crud::create::<lead::Entity>(w, pii, &actor, draft).await?;
         lead_channel.clone_from(&created.channel_id);
-        steps.push("lead", format!("created {}", created.lead_id));
+        steps.push("created", format!("lead {}", created.lead_id));
         self.record_arrival(w, pii, &actor, &scene, row, &meta, &created.lead_id, contact, channel_identity, steps)
             .await?;
         route_new_lead(w, &scene, &created).await?;
@@ -405,7 +405,7 @@ impl Processor {
             d.set("utm_params", SqlValue::Json(Some(Box::new(utm.clone()))));
         }
         let ev = crud::create::<event::Entity>(w, pii, actor, d).await?;
-        steps.push("touchpoint", format!("recorded {} and event {} on {lead_id}", tp.touchpoint_id, ev.event_id));
+        steps.push("recorded", format!("touchpoint {} and event {} on {lead_id}", tp.touchpoint_id, ev.event_id));
         Ok(())
     }
 }
