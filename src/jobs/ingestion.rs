@@ -23,6 +23,9 @@ const RECHECK: Duration = Duration::from_millis(100);
 pub(super) async fn run(store: Store, pii: Arc<Pii>, processor: Processor, poll: Duration, mut pending: bool) {
     let wake = store.ingestion_wake().clone();
     loop {
+        // Whether the queue held rows this round: only then can a retry be waiting (an idle worker
+        // runs no statement between polls, so none races the first requests after a start).
+        let busy = pending;
         while pending {
             match processor.process_next(&store, &pii).await {
                 Ok(Some(outcome)) => tracing::debug!(outcome = outcome.label(), "ingestion processed"),
@@ -34,7 +37,8 @@ pub(super) async fn run(store: Store, pii: Arc<Pii>, processor: Processor, poll:
             }
         }
         // Sleep until the next poll, or until the earliest retry is due if that comes first.
-        let nap = match crate::repo::ingestion::next_due(&store.db).await {
+        let due = if busy { crate::repo::ingestion::next_due(&store.db).await } else { Ok(None) };
+        let nap = match due {
             // A retry already due that the claim skipped is another replica's, locked: look again soon.
             Ok(Some(due)) => (due - now()).to_std().unwrap_or(RECHECK).max(RECHECK).min(poll),
             Ok(None) => poll,
