@@ -173,31 +173,11 @@ pub struct Submission<'a> {
 /// answers the earlier ingestion (same body) or [`Refusal::KeyReused`].
 pub async fn enqueue(w: &Write<'_>, pii: &Pii, s: Submission<'_>) -> Result<Accepted, Refusal> {
     let scene = s.scene;
-    let rules = MappingRules::parse("dataMappingRules", scene.data_mapping_rules.as_ref().unwrap_or(&Value::Null))
-        .map_err(|e| Refusal::Failed(AppError::internal(format!("scene {}: stored rules: {e}", scene.scene_id))))?;
+    let rules = stored_rules(scene)?;
     let id = new_id(INGESTION_PREFIX);
     let sealed = seal_submission(pii, &rules, &id, Value::Object(s.data))?;
-    let at = now();
-    let row = lead_ingestion::Model {
-        ingestion_id: id.clone(),
-        scene_id: scene.scene_id.clone(),
-        client_id: s.client_id.to_string(),
-        idempotency_key: s.idempotency_key.map(str::to_string),
-        batch_index: 0,
-        body_sha256: s.body_sha256.clone(),
-        status: ACCEPTED.to_string(),
-        submission: sealed,
-        meta: s.meta,
-        lead_id: None,
-        duplicate_of: None,
-        reasons: None,
-        attempts: 0,
-        created_at: at,
-        updated_at: at,
-        processed_at: None,
-        next_attempt_at: None,
-        steps: None,
-    };
+    let key = Key { client_id: s.client_id, idempotency_key: s.idempotency_key, body_sha256: &s.body_sha256 };
+    let row = accepted_row(id.clone(), scene, &key, 0, sealed, s.meta, now());
     if !repo::ingestion::enqueue(&**w, row).await? {
         // The key was used before, or by a concurrent request that committed first.
         let key = s.idempotency_key.unwrap_or_default();
@@ -207,6 +187,45 @@ pub async fn enqueue(w: &Write<'_>, pii: &Pii, s: Submission<'_>) -> Result<Acce
         return same_body(earlier, &s.body_sha256);
     }
     Ok(Accepted { ingestion_id: id, scene_id: scene.scene_id.clone(), replayed: false })
+}
+
+/// Who sent a submission and under which key (idempotency is per client and key).
+struct Key<'a> {
+    client_id: &'a str,
+    idempotency_key: Option<&'a str>,
+    body_sha256: &'a str,
+}
+
+/// A freshly accepted queue row: the one shape of every insert into `lead_ingestion`.
+fn accepted_row(
+    ingestion_id: String,
+    scene: &acquisition_scene::Model,
+    key: &Key<'_>,
+    batch_index: i32,
+    submission: Value,
+    meta: Option<Value>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> lead_ingestion::Model {
+    lead_ingestion::Model {
+        ingestion_id,
+        scene_id: scene.scene_id.clone(),
+        client_id: key.client_id.to_string(),
+        idempotency_key: key.idempotency_key.map(str::to_string),
+        batch_index,
+        body_sha256: key.body_sha256.to_string(),
+        status: ACCEPTED.to_string(),
+        submission,
+        meta,
+        lead_id: None,
+        duplicate_of: None,
+        reasons: None,
+        attempts: 0,
+        created_at: at,
+        updated_at: at,
+        processed_at: None,
+        next_attempt_at: None,
+        steps: None,
+    }
 }
 
 /// After the commit of [`enqueue`]'s transaction: counts a new ingestion and wakes the worker.
@@ -300,26 +319,8 @@ pub async fn accept_batch(
         }
         let id = new_id(INGESTION_PREFIX);
         let sealed = seal_submission(pii, rules, &id, Value::Object(submission))?;
-        rows.push(lead_ingestion::Model {
-            ingestion_id: id,
-            scene_id: scene.scene_id.clone(),
-            client_id: client_id.to_string(),
-            idempotency_key: idempotency_key.map(str::to_string),
-            batch_index: i as i32,
-            body_sha256: sha.clone(),
-            status: ACCEPTED.to_string(),
-            submission: sealed,
-            meta,
-            lead_id: None,
-            duplicate_of: None,
-            reasons: None,
-            attempts: 0,
-            created_at: at,
-            updated_at: at,
-            processed_at: None,
-            next_attempt_at: None,
-            steps: None,
-        });
+        let key = Key { client_id, idempotency_key, body_sha256: &sha };
+        rows.push(accepted_row(id, scene, &key, i as i32, sealed, meta, at));
     }
     let accepted: Vec<(String, String)> = rows.iter().map(|r| (r.ingestion_id.clone(), r.scene_id.clone())).collect();
     let txn = crate::services::write::begin_write(&store.db).await?;
