@@ -97,14 +97,25 @@ pub struct IngestionSettings {
     /// `CDP_INGESTION_RETRY_BASE_MS`: the wait after the first failed attempt; each further one
     /// doubles it (at most [`MAX_RETRY_WAIT`]).
     pub retry_base: std::time::Duration,
+    /// `CDP_INGESTION_BATCH`: ingestions one processing round claims and decides together (one
+    /// transaction, set-based statements); 1 processes them one at a time.
+    pub batch: usize,
 }
+
+/// The default of `CDP_INGESTION_BATCH`: a REST batch's worth of submissions per round.
+pub const DEFAULT_INGESTION_BATCH: usize = 100;
 
 /// The longest wait between two attempts at one ingestion.
 pub const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Default for IngestionSettings {
     fn default() -> Self {
-        IngestionSettings { max_queue: 100_000, max_attempts: 5, retry_base: std::time::Duration::from_secs(1) }
+        IngestionSettings {
+            max_queue: 100_000,
+            max_attempts: 5,
+            retry_base: std::time::Duration::from_secs(1),
+            batch: DEFAULT_INGESTION_BATCH,
+        }
     }
 }
 
@@ -326,6 +337,7 @@ impl Config {
             max_queue: num("CDP_INGESTION_MAX_QUEUE", 100_000, 1, 100_000_000)? as u64,
             max_attempts: num("CDP_INGESTION_MAX_ATTEMPTS", 5, 1, 100)? as i32,
             retry_base: dur("CDP_INGESTION_RETRY_BASE_MS", 1000, 600_000, ms)?.max(ms),
+            batch: num("CDP_INGESTION_BATCH", DEFAULT_INGESTION_BATCH, 1, 1000)?,
         };
         let verification = VerificationSettings {
             limits: VerificationLimits {

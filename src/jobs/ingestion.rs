@@ -1,5 +1,7 @@
-//! The ingestion worker (ARCHITECTURE.md, "Lead ingestion"): processes due submissions one
-//! transaction each (`services::acquisition::Processor::process_next`) until none is left, then
+//! The ingestion worker (ARCHITECTURE.md, "Lead ingestion"): processes due submissions in rounds of
+//! up to `CDP_INGESTION_BATCH`, one transaction each (`services::acquisition::Processor::process_round`),
+//! until none is left — after a round of several fails, the same number one per round, so the
+//! failing submission is isolated and handled alone — then
 //! waits for a wake-up from an accept (or a replay) in this process, for the earliest retry to fall
 //! due, or for the next poll, which looks (one statement) for submissions this process did not
 //! accept or did not finish: another replica's that stopped, or this database's from before a
@@ -26,10 +28,20 @@ pub(super) async fn run(store: Store, pii: Arc<Pii>, processor: Processor, poll:
         // Whether the queue held rows this round: only then can a retry be waiting (an idle worker
         // runs no statement between polls, so none races the first requests after a start).
         let busy = pending;
+        // Rounds left to process one ingestion at a time (after a failed round of several).
+        let mut singles: usize = 0;
         while pending {
-            match processor.process_next(&store, &pii).await {
-                Ok(Some(outcome)) => tracing::debug!(outcome = outcome.label(), "ingestion processed"),
-                Ok(None) => pending = false,
+            let limit = if singles > 0 { 1 } else { processor.settings.batch };
+            match processor.process_round(&store, &pii, limit).await {
+                Ok(outcomes) if outcomes.is_empty() => pending = false,
+                Ok(outcomes) => {
+                    singles = singles.saturating_sub(1);
+                    tracing::debug!(processed = outcomes.len(), "ingestion round processed");
+                }
+                Err(e) if limit > 1 => {
+                    tracing::info!(error = %e.message(), "ingestion round failed; processing its rows one at a time");
+                    singles = limit;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e.message(), "ingestion worker: retrying after a failure");
                     tokio::time::sleep(AFTER_FAILURE).await;

@@ -24,6 +24,11 @@ pub fn max_bind_params(backend: DbBackend) -> usize {
     }
 }
 
+/// `$first, $first+1, …` (`count` of them). SQLite reads `$N` as the N-th parameter too.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Rows per `INSERT` so that `rows × columns` stays within [`max_bind_params`].
 pub fn rows_per_batch(backend: DbBackend, columns: usize) -> usize {
     (max_bind_params(backend) / columns.max(1)).max(1)
@@ -71,6 +76,27 @@ where
     }
     Ok(inserted)
 }
+
+/// Inserts ActiveModels of one entity like [`insert_active_batched`], returning the stored rows
+/// (`RETURNING`), in the order given.
+pub async fn insert_active_returning<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> AppResult<Vec<ModelOf<A>>>
+where
+    A: ActiveModelTrait + Send,
+    ModelOf<A>: IntoActiveModel<A>,
+{
+    let columns = <A::Entity as EntityTrait>::Column::iter().count();
+    let per_batch = rows_per_batch(db.get_database_backend(), columns);
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(per_batch).collect();
+        out.extend(<A::Entity as EntityTrait>::insert_many(batch).exec_with_returning(db).await?);
+    }
+    Ok(out)
+}
+
+/// The Model type of an ActiveModel type.
+pub type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use crate::error::AppResult;
+use crate::repo::bulk::{max_bind_params, placeholders};
 use crate::repo::write::{pk, table};
 
 /// The rows of `E` whose `col` is `value`, oldest key first, at most `limit` of them.
@@ -54,6 +55,62 @@ pub async fn people_sharing(
     let row = db.query_one_raw(stmt).await?;
     let n = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// [`people_sharing`]'s lead half for many keys at once: `(lead blind index, person)` pairs — the
+/// person being the lead's converted contact, or the lead while it is not converted.
+pub async fn lead_holders(
+    db: &impl ConnectionTrait,
+    bidx_col: &'static str,
+    lead_bidx: &[String],
+) -> AppResult<Vec<(String, String)>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    for chunk in lead_bidx.chunks(max_bind_params(backend)) {
+        let sql = format!(
+            "SELECT DISTINCT {bidx_col} AS k, COALESCE(converted_contact_id, lead_id) AS who FROM lead \
+             WHERE {bidx_col} IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let values: Vec<Value> = chunk.iter().map(|b| Value::from(b.as_str())).collect();
+        for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+            out.push((row.try_get::<String>("", "k")?, row.try_get::<String>("", "who")?));
+        }
+    }
+    Ok(out)
+}
+
+/// The contact channel identities whose user id is one of these (any channel).
+pub async fn contact_identities(
+    db: &impl ConnectionTrait,
+    channel_user_ids: &[String],
+) -> AppResult<Vec<contact_channel_identity::Model>> {
+    use contact_channel_identity::{Column, Entity};
+    let mut out = Vec::new();
+    for chunk in channel_user_ids.chunks(max_bind_params(db.get_database_backend())) {
+        out.extend(Entity::find().filter(Column::ChannelUserId.is_in(chunk.iter().cloned())).all(db).await?);
+    }
+    Ok(out)
+}
+
+/// The channel identities of these leads, each lead's in capture order.
+pub async fn leads_identities(
+    db: &impl ConnectionTrait,
+    lead_ids: &[String],
+) -> AppResult<Vec<lead_channel_identity::Model>> {
+    use lead_channel_identity::{Column, Entity};
+    let mut out = Vec::new();
+    for chunk in lead_ids.chunks(max_bind_params(db.get_database_backend())) {
+        let rows = Entity::find()
+            .filter(Column::LeadId.is_in(chunk.iter().cloned()))
+            .order_by_asc(Column::LeadId)
+            .order_by_asc(Column::CapturedAt)
+            .order_by_asc(Column::IdentityId)
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// Whether an `account_contact_relation` links the account and the contact.

@@ -17,6 +17,7 @@ use sea_orm::{
 };
 
 use crate::error::AppResult;
+use crate::repo::bulk::{max_bind_params, placeholders};
 
 /// The table, which also binds its sealed values (the ciphertexts' associated data).
 pub const TABLE: &str = "lead_ingestion";
@@ -71,14 +72,20 @@ pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<Mode
 /// Claims the oldest `ACCEPTED` row that is due (not waiting out a retry) for the caller's
 /// transaction (see the module doc).
 pub async fn claim(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Option<Model>> {
+    Ok(claim_many(db, now, 1).await?.pop())
+}
+
+/// Claims up to `limit` of the oldest due `ACCEPTED` rows, oldest first, like [`claim`].
+pub async fn claim_many(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> AppResult<Vec<Model>> {
     let backend = db.get_database_backend();
     let due = "SELECT * FROM lead_ingestion WHERE status = 'ACCEPTED' \
-               AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY created_at, ingestion_id LIMIT 1";
+               AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY created_at, ingestion_id LIMIT $2";
     let sql = match backend {
         DbBackend::Postgres => format!("{due} FOR UPDATE SKIP LOCKED"),
         _ => due.to_string(),
     };
-    Ok(Model::find_by_statement(Statement::from_sql_and_values(backend, sql, [Value::from(now)])).one(db).await?)
+    let values = [Value::from(now), Value::from(limit as i64)];
+    Ok(Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?)
 }
 
 /// When the earliest accepted row waiting out a retry is due, if any.
@@ -101,10 +108,25 @@ pub async fn accepted(db: &impl ConnectionTrait) -> AppResult<u64> {
 /// (a blind index: two submissions of one phone must not both find no lead and both create one).
 /// PostgreSQL only; SQLite's writers are serialised already.
 pub async fn lock_key(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
+    lock_keys(db, &[key.to_string()]).await
+}
+
+/// [`lock_key`] for many keys in one statement, taken in the order given (callers sort them, so
+/// two transactions locking overlapping keys cannot deadlock).
+pub async fn lock_keys(db: &impl ConnectionTrait, keys: &[String]) -> AppResult<()> {
     let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres {
-        let sql = format!("SELECT pg_advisory_xact_lock({KEY_LOCK_NAMESPACE}, hashtext($1))");
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, [Value::from(key)])).await?;
+    if backend != DbBackend::Postgres || keys.is_empty() {
+        return Ok(());
+    }
+    for chunk in keys.chunks(max_bind_params(backend)) {
+        // A VALUES list is scanned in order, so the locks are taken in the keys' order.
+        let rows: Vec<String> = (1..=chunk.len()).map(|n| format!("(${n})")).collect();
+        let sql = format!(
+            "SELECT pg_advisory_xact_lock({KEY_LOCK_NAMESPACE}, hashtext(k)) FROM (VALUES {}) AS keys(k)",
+            rows.join(", ")
+        );
+        let values: Vec<Value> = chunk.iter().map(|k| Value::from(k.as_str())).collect();
+        db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     }
     Ok(())
 }
@@ -121,21 +143,44 @@ pub struct Finish<'a> {
 
 /// Records the outcome of a claimed row (still `ACCEPTED`): true when it was.
 pub async fn finish(db: &impl ConnectionTrait, id: &str, f: Finish<'_>, at: DateTime<Utc>) -> AppResult<bool> {
+    Ok(finish_many(db, vec![(id, f)], at).await? == 1)
+}
+
+/// Records the outcomes of claimed rows (still `ACCEPTED`) in one statement per bind-parameter
+/// chunk: how many rows were.
+pub async fn finish_many(
+    db: &impl ConnectionTrait,
+    done: Vec<(&str, Finish<'_>)>,
+    at: DateTime<Utc>,
+) -> AppResult<u64> {
     let backend = db.get_database_backend();
-    let sql = "UPDATE lead_ingestion SET status = $1, lead_id = $2, duplicate_of = $3, reasons = $4, steps = $5, \
-               attempts = attempts + 1, next_attempt_at = NULL, updated_at = $6, processed_at = $6 \
-               WHERE ingestion_id = $7 AND status = 'ACCEPTED'";
-    let values = [
-        Value::from(f.status),
-        Value::from(f.lead_id.map(str::to_string)),
-        Value::from(f.duplicate_of.map(str::to_string)),
-        Value::Json(f.reasons.map(Box::new)),
-        Value::Json(Some(Box::new(f.steps))),
-        Value::from(at),
-        Value::from(id),
-    ];
-    let done = db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    Ok(done.rows_affected() > 0)
+    let mut updated = 0;
+    let mut done = done.into_iter().peekable();
+    while done.peek().is_some() {
+        let chunk: Vec<(&str, Finish<'_>)> = done.by_ref().take(max_bind_params(backend) / 6 - 1).collect();
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(6 * i + 2, 6))).collect();
+        let sql = format!(
+            "WITH done(id, status, lead_id, duplicate_of, reasons, steps) AS (VALUES {}) \
+             UPDATE lead_ingestion SET status = done.status, lead_id = done.lead_id, \
+             duplicate_of = done.duplicate_of, reasons = done.reasons, steps = done.steps, \
+             attempts = attempts + 1, next_attempt_at = NULL, updated_at = $1, processed_at = $1 \
+             FROM done WHERE lead_ingestion.ingestion_id = done.id AND lead_ingestion.status = 'ACCEPTED'",
+            rows.join(", ")
+        );
+        let mut values = vec![Value::from(at)];
+        for (id, f) in chunk {
+            values.extend([
+                Value::from(id),
+                Value::from(f.status),
+                Value::from(f.lead_id.map(str::to_string)),
+                Value::from(f.duplicate_of.map(str::to_string)),
+                Value::Json(f.reasons.map(Box::new)),
+                Value::Json(Some(Box::new(f.steps))),
+            ]);
+        }
+        updated += db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected();
+    }
+    Ok(updated)
 }
 
 /// Counts a failed attempt at a still-`ACCEPTED` row (its processing rolled back), which waits

@@ -17,16 +17,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
-use super::bulk::max_bind_params;
+use super::bulk::{max_bind_params, placeholders};
 use crate::error::AppResult;
 
 /// A mark: the stored kind (`ACCOUNT`, `CONTACT`, `LEAD`, `CAMPAIGN`) and the entity id.
 pub type Mark = (String, String);
-
-/// `$first, $first+1, …` (`count` of them). SQLite reads `$N` as the N-th parameter too.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-}
 
 /// Inserts the marks (or locks the existing rows, keeping their `marked_at`), in `(kind, id)` order.
 pub async fn mark(db: &impl ConnectionTrait, marks: &[(&str, &str)], at: DateTime<Utc>) -> AppResult<()> {

@@ -76,7 +76,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
-use super::bulk::max_bind_params;
+use super::bulk::{max_bind_params, placeholders};
 use crate::error::AppResult;
 
 pub use crate::catalog::Summary;
@@ -320,11 +320,6 @@ impl Dialect {
             format!("'{prefix}_' || upper(hex(randomblob(13)))")
         }
     }
-}
-
-/// `$first, $first+1, …` (`count` of them). SQLite reads `$N` as the N-th parameter too.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The later of two nullable timestamps.

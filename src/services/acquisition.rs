@@ -293,7 +293,12 @@ pub async fn accept_batch(
     let mut scenes: Vec<(Option<String>, Option<String>, acquisition_scene::Model, MappingRules)> = Vec::new();
     let mut rows = Vec::with_capacity(n);
     let at = now();
-    for (i, item) in items.into_iter().enumerate() {
+    // Ids in submission order: the worker claims by (created_at, id), and the batch's rows share
+    // `at`, so it processes them in the order given (the first of two submissions of one phone is
+    // the lead, the second its duplicate).
+    let mut ids: Vec<String> = (0..n).map(|_| new_id(INGESTION_PREFIX)).collect();
+    ids.sort_unstable();
+    for ((i, item), id) in items.into_iter().enumerate().zip(ids) {
         let request: Request = serde_json::from_value(item)
             .map_err(|e| Refusal::Malformed(format!("submissions[{i}] is not a valid submission: {e}")))?;
         let Some(Value::Object(submission)) = request.submission_data else {
@@ -317,7 +322,6 @@ pub async fn accept_batch(
                 "submissions[{i}]: a LANDING_PAGE submission carries its verification code and is sent alone"
             )));
         }
-        let id = new_id(INGESTION_PREFIX);
         let sealed = seal_submission(pii, rules, &id, Value::Object(submission))?;
         let key = Key { client_id, idempotency_key, body_sha256: &sha };
         rows.push(accepted_row(id, scene, &key, i as i32, sealed, meta, at));

@@ -237,10 +237,68 @@ fn apply<E: Catalogued>(
 }
 
 /// Creates one record in the caller's unit of work.
-pub async fn create<E: Catalogued>(w: &Write<'_>, pii: &Pii, actor: &Actor, mut draft: Draft) -> AppResult<E::Model>
+pub async fn create<E: Catalogued>(w: &Write<'_>, pii: &Pii, actor: &Actor, draft: Draft) -> AppResult<E::Model>
 where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let (am, refs) = prepare::<E>(pii, actor, draft)?;
+    refs.check(&**w, &actor.access).await?;
+    let created = crate::repo::write::insert::<E>(&**w, am).await?;
+    effects::<E>(w, None, Some(&created));
+    Ok(created)
+}
+
+/// Creates many records of one entity in the caller's unit of work, each checked exactly as
+/// [`create`] checks one, with one reference check and multi-row `INSERT`s for them all (a batch of
+/// ingestions). Returns the records in the order of the drafts; the first refusal refuses all.
+pub async fn create_many<E: Catalogued>(
+    w: &Write<'_>,
+    pii: &Pii,
+    actor: &Actor,
+    drafts: Vec<Draft>,
+) -> AppResult<Vec<E::Model>>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let mut refs = Refs::default();
+    let mut rows = Vec::with_capacity(drafts.len());
+    let mut ids = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let (am, r) = prepare::<E>(pii, actor, draft)?;
+        ids.push(match am.get(primary_column::<E>()?) {
+            sea_orm::ActiveValue::Set(Value::String(Some(id))) => id.to_string(),
+            _ => return Err(AppError::internal(format!("{}: a prepared row has no id", E::FACTS.table.name))),
+        });
+        refs.extend(r);
+        rows.push(am);
+    }
+    refs.check(&**w, &actor.access).await?;
+    let stored = crate::repo::bulk::insert_active_returning(&**w, rows).await?;
+    // RETURNING's row order is the engine's: put the rows back in the drafts' order.
+    let pk = primary_column::<E>()?;
+    let mut by_id: std::collections::HashMap<String, E::Model> = stored
+        .into_iter()
+        .map(|m| match sea_orm::ModelTrait::get(&m, pk) {
+            Value::String(Some(id)) => Ok((id.to_string(), m)),
+            _ => Err(AppError::internal(format!("{}: a stored row has no id", E::FACTS.table.name))),
+        })
+        .collect::<AppResult<_>>()?;
+    let created: Vec<E::Model> = ids
+        .iter()
+        .map(|id| by_id.remove(id).ok_or_else(|| AppError::internal(format!("{id} was not returned by its insert"))))
+        .collect::<AppResult<_>>()?;
+    for row in &created {
+        effects::<E>(w, None, Some(row));
+    }
+    Ok(created)
+}
+
+/// A new record's ActiveModel (checked, defaulted, PII sealed) and the references it makes.
+fn prepare<E: Catalogued>(pii: &Pii, actor: &Actor, mut draft: Draft) -> AppResult<(E::ActiveModel, Refs)>
+where
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
 {
     let facts = &E::FACTS;
     let id = match draft.id.take() {
@@ -282,10 +340,12 @@ where
         });
         channel_for(actor, "channelId", channel)?;
     }
-    refs.check(&**w, &actor.access).await?;
-    let created = crate::repo::write::insert::<E>(&**w, am).await?;
-    effects::<E>(w, None, Some(&created));
-    Ok(created)
+    Ok((am, refs))
+}
+
+/// The column of `E`'s primary key (the one with the `Id` domain).
+fn primary_column<E: Catalogued>() -> AppResult<E::Column> {
+    column::<E>(E::FACTS.table.pk)
 }
 
 /// Defaults and limits of a new record that its workflow would otherwise own: checks the draft and

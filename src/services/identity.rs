@@ -38,7 +38,7 @@ use entity::{account, contact};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::domain::value::{self, CreditCode};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::services::pii::{self, Pii, PiiColumn};
 use crate::services::read::{self, Access};
@@ -207,42 +207,247 @@ pub async fn resolve_contact(
     keys: PersonKeys<'_>,
     cap: u64,
 ) -> AppResult<ContactMatch> {
+    resolve_contact_in(&Live(db), pii, keys, cap).await
+}
+
+/// [`resolve_contact`] over any source of the facts it reads: the database ([`Live`]), or a batch's
+/// [`Snapshot`], so a batch of ingestions decides by the very same rules as one ingestion.
+pub async fn resolve_contact_in(
+    src: &impl ContactFacts,
+    pii: &Pii,
+    keys: PersonKeys<'_>,
+    cap: u64,
+) -> AppResult<ContactMatch> {
     let PersonKeys { phone, email, wechat_id, channel_identities } = keys;
-    use contact::Column;
-    let keys: [(MatchKey, PiiColumn, Column, Option<&str>); 3] = [
-        (MatchKey::Phone, pii::MOBILE_PHONE, Column::MobilePhoneBidx, phone),
-        (MatchKey::Email, pii::EMAIL, Column::EmailBidx, email),
-        (MatchKey::WechatId, pii::WECHAT_ID, Column::WechatIdBidx, wechat_id),
-    ];
     let mut hits = Vec::new();
     let mut rows: Vec<contact::Model> = Vec::new();
-    for (key, col, bidx, raw) in keys {
+    for (key, col) in PERSON_KEYS {
+        let raw = match key {
+            MatchKey::Phone => phone,
+            MatchKey::Email => email,
+            _ => wechat_id,
+        };
         let Some(raw) = given(raw) else { continue };
         let contact_bidx = pii.blind(CONTACT.name, col, raw)?;
-        let lead_bidx = pii.blind(<entity::lead::Entity as Catalogued>::TABLE.name, col, raw)?;
-        let found = repo::identity::matching::<contact::Entity>(db, bidx, &contact_bidx, CANDIDATE_LIMIT).await?;
-        let shared_by = repo::identity::people_sharing(db, col.bidx, &contact_bidx, &lead_bidx).await?;
+        let lead_bidx = pii.blind(LEAD.name, col, raw)?;
+        let found = src.matching(col, &contact_bidx).await?;
+        let shared_by = src.people_sharing(col, &contact_bidx, &lead_bidx).await?;
         hits.push(KeyHits { key, ids: found.iter().map(|c| c.contact_id.clone()).collect(), shared_by });
         rows.extend(found);
     }
     for (channel_id, channel_user_id) in channel_identities.iter().take(CANDIDATE_LIMIT as usize) {
-        if let Some(held) = repo::identity::contact_identity(db, channel_id, channel_user_id).await? {
-            hits.push(KeyHits { key: MatchKey::ChannelIdentity, ids: vec![held.contact_id], shared_by: 1 });
+        if let Some(holder) = src.identity_holder(channel_id, channel_user_id).await? {
+            hits.push(KeyHits { key: MatchKey::ChannelIdentity, ids: vec![holder], shared_by: 1 });
         }
     }
-    let tombstones = rows.iter().filter(|c| c.merged_into_id.is_some()).map(|c| c.contact_id.clone());
-    // Contacts found by channel identity only are read when linked (`record`), tombstones or not.
-    let live = survivors::<contact::Entity>(db, tombstones.collect()).await?;
+    let tombstones: Vec<String> =
+        rows.iter().filter(|c| c.merged_into_id.is_some()).map(|c| c.contact_id.clone()).collect();
+    // Contacts found by channel identity only are read when linked (below), tombstones or not.
+    let live = if tombstones.is_empty() { HashMap::new() } else { src.survivors(&tombstones).await? };
     hits.iter_mut().for_each(|h| h.ids = follow(&h.ids, &live));
     let decision = decide(EntityType::Contact, &hits, cap);
     let contact = match &decision.linked {
-        Some((_, id)) => record(db, CONTACT, &rows, id, |c: &contact::Model| &c.contact_id).await?,
+        Some((_, id)) => match rows.iter().find(|r| &r.contact_id == id) {
+            Some(row) => Some(row.clone()),
+            None => src.contact(id).await?,
+        },
         None => None,
     };
     Ok(ContactMatch { contact, key: decision.linked.map(|(k, _)| k), candidates: decision.candidates })
 }
 
+/// The PII keys of a person, in the order they are tried.
+const PERSON_KEYS: [(MatchKey, PiiColumn); 3] =
+    [(MatchKey::Phone, pii::MOBILE_PHONE), (MatchKey::Email, pii::EMAIL), (MatchKey::WechatId, pii::WECHAT_ID)];
+
+/// What contact resolution reads (module doc): each answer as the database gives it now.
+#[allow(async_fn_in_trait)] // used with concrete types only
+pub trait ContactFacts {
+    /// The contacts holding a key (its contact-table blind index), oldest id first, at most
+    /// [`CANDIDATE_LIMIT`].
+    async fn matching(&self, col: PiiColumn, contact_bidx: &str) -> AppResult<Vec<contact::Model>>;
+    /// How many people hold a key (the module doc's count).
+    async fn people_sharing(&self, col: PiiColumn, contact_bidx: &str, lead_bidx: &str) -> AppResult<u64>;
+    /// The contact holding a channel identity.
+    async fn identity_holder(&self, channel_id: &str, channel_user_id: &str) -> AppResult<Option<String>>;
+    /// The live contact each of these tombstones was merged into.
+    async fn survivors(&self, tombstones: &[String]) -> AppResult<HashMap<String, String>>;
+    /// One contact by id.
+    async fn contact(&self, id: &str) -> AppResult<Option<contact::Model>>;
+}
+
+/// The database, asked one question at a time.
+pub struct Live<'a, C>(pub &'a C);
+
+impl<C: ConnectionTrait> ContactFacts for Live<'_, C> {
+    async fn matching(&self, col: PiiColumn, contact_bidx: &str) -> AppResult<Vec<contact::Model>> {
+        let bidx = contact_bidx_column(col);
+        repo::identity::matching::<contact::Entity>(self.0, bidx, contact_bidx, CANDIDATE_LIMIT).await
+    }
+
+    async fn people_sharing(&self, col: PiiColumn, contact_bidx: &str, lead_bidx: &str) -> AppResult<u64> {
+        repo::identity::people_sharing(self.0, col.bidx, contact_bidx, lead_bidx).await
+    }
+
+    async fn identity_holder(&self, channel_id: &str, channel_user_id: &str) -> AppResult<Option<String>> {
+        Ok(repo::identity::contact_identity(self.0, channel_id, channel_user_id).await?.map(|i| i.contact_id))
+    }
+
+    async fn survivors(&self, tombstones: &[String]) -> AppResult<HashMap<String, String>> {
+        repo::merge::survivors::<contact::Entity>(self.0, tombstones).await
+    }
+
+    async fn contact(&self, id: &str) -> AppResult<Option<contact::Model>> {
+        let mut found =
+            read::find_by::<contact::Model>(self.0, &Access::unrestricted(), CONTACT, CONTACT.pk, &[id.to_string()])
+                .await?;
+        Ok(found.pop().map(|(_, m)| m))
+    }
+}
+
+fn contact_bidx_column(col: PiiColumn) -> contact::Column {
+    use contact::Column;
+    match col.column {
+        c if c == pii::EMAIL.column => Column::EmailBidx,
+        c if c == pii::WECHAT_ID.column => Column::WechatIdBidx,
+        _ => Column::MobilePhoneBidx,
+    }
+}
+
+/// Everything contact resolution can ask about a batch of people, read in a few set-based
+/// statements up front ([`Snapshot::load`]), plus the leads the batch itself creates
+/// ([`Snapshot::add_lead`]), which later people of the batch count as sharers exactly as they
+/// would one transaction later. Ingestion creates no contacts, so contacts cannot change within a
+/// batch. Answers equal [`Live`]'s for the loaded people (the differential test of
+/// `tests/api/ingestion_pipeline.rs` holds the two paths to byte-identical outcomes).
+#[derive(Default)]
+pub struct Snapshot {
+    /// (PII column, contact blind index) → every contact holding it, oldest id first.
+    contacts: HashMap<(&'static str, String), Vec<contact::Model>>,
+    /// (PII column, lead blind index) → the people (converted contact, else the lead) of the
+    /// leads holding it.
+    lead_holders: HashMap<(&'static str, String), HashSet<String>>,
+    /// (channel id, channel user id) → contact id.
+    identities: HashMap<(String, String), String>,
+    survivors: HashMap<String, String>,
+    /// Contacts read by id: channel-identity holders and survivors.
+    by_id: HashMap<String, contact::Model>,
+}
+
+impl Snapshot {
+    /// Reads what resolving these people needs (values that do not normalise are skipped here:
+    /// resolving them reports the error).
+    pub async fn load(db: &impl ConnectionTrait, pii: &Pii, people: &[PersonKeys<'_>]) -> AppResult<Snapshot> {
+        let mut snap = Snapshot::default();
+        for (key, col) in PERSON_KEYS {
+            let (mut cbs, mut lbs) = (Vec::new(), Vec::new());
+            for p in people {
+                let raw = match key {
+                    MatchKey::Phone => p.phone,
+                    MatchKey::Email => p.email,
+                    _ => p.wechat_id,
+                };
+                let Some(raw) = given(raw) else { continue };
+                if let (Ok(cb), Ok(lb)) = (pii.blind(CONTACT.name, col, raw), pii.blind(LEAD.name, col, raw)) {
+                    cbs.push(cb);
+                    lbs.push(lb);
+                }
+            }
+            if cbs.is_empty() {
+                continue;
+            }
+            for b in &cbs {
+                snap.contacts.entry((col.column, b.clone())).or_default();
+            }
+            let found: Vec<(String, contact::Model)> =
+                read::find_by(db, &Access::unrestricted(), CONTACT, col.bidx, &distinct(cbs)).await?;
+            for (b, c) in found {
+                snap.contacts.entry((col.column, b)).or_default().push(c);
+            }
+            for (b, who) in repo::identity::lead_holders(db, col.bidx, &distinct(lbs)).await? {
+                snap.lead_holders.entry((col.column, b)).or_default().insert(who);
+            }
+        }
+        snap.contacts.values_mut().for_each(|v| v.sort_by(|a, b| a.contact_id.cmp(&b.contact_id)));
+        let pairs: Vec<(String, String)> =
+            people.iter().flat_map(|p| p.channel_identities.iter().take(CANDIDATE_LIMIT as usize).cloned()).collect();
+        if !pairs.is_empty() {
+            let users = distinct(pairs.iter().map(|(_, u)| u.clone()).collect());
+            for held in repo::identity::contact_identities(db, &users).await? {
+                snap.identities.insert((held.channel_id, held.channel_user_id), held.contact_id);
+            }
+        }
+        let tombstones: Vec<String> = snap
+            .contacts
+            .values()
+            .flatten()
+            .filter(|c| c.merged_into_id.is_some())
+            .map(|c| c.contact_id.clone())
+            .collect();
+        if !tombstones.is_empty() {
+            snap.survivors = repo::merge::survivors::<contact::Entity>(db, &distinct(tombstones)).await?;
+        }
+        let wanted: Vec<String> = snap.identities.values().chain(snap.survivors.values()).cloned().collect();
+        if !wanted.is_empty() {
+            let found: Vec<(String, contact::Model)> =
+                read::find_by(db, &Access::unrestricted(), CONTACT, CONTACT.pk, &distinct(wanted)).await?;
+            snap.by_id.extend(found);
+        }
+        Ok(snap)
+    }
+
+    /// A lead this batch created, with its keys' lead blind indexes: one more person sharing them.
+    pub fn add_lead(&mut self, lead_id: &str, keys: &[(PiiColumn, String)]) {
+        for (col, lead_bidx) in keys {
+            self.lead_holders.entry((col.column, lead_bidx.clone())).or_default().insert(lead_id.to_string());
+        }
+    }
+
+    fn holders(&self, col: PiiColumn, contact_bidx: &str) -> AppResult<&Vec<contact::Model>> {
+        self.contacts
+            .get(&(col.column, contact_bidx.to_string()))
+            .ok_or_else(|| AppError::internal("identity snapshot: a key was not loaded"))
+    }
+}
+
+impl ContactFacts for Snapshot {
+    async fn matching(&self, col: PiiColumn, contact_bidx: &str) -> AppResult<Vec<contact::Model>> {
+        Ok(self.holders(col, contact_bidx)?.iter().take(CANDIDATE_LIMIT as usize).cloned().collect())
+    }
+
+    async fn people_sharing(&self, col: PiiColumn, contact_bidx: &str, lead_bidx: &str) -> AppResult<u64> {
+        let mut who: HashSet<&str> = self
+            .holders(col, contact_bidx)?
+            .iter()
+            .map(|c| c.merged_into_id.as_deref().unwrap_or(&c.contact_id))
+            .collect();
+        if let Some(leads) = self.lead_holders.get(&(col.column, lead_bidx.to_string())) {
+            who.extend(leads.iter().map(String::as_str));
+        }
+        Ok(who.len() as u64)
+    }
+
+    async fn identity_holder(&self, channel_id: &str, channel_user_id: &str) -> AppResult<Option<String>> {
+        Ok(self.identities.get(&(channel_id.to_string(), channel_user_id.to_string())).cloned())
+    }
+
+    async fn survivors(&self, tombstones: &[String]) -> AppResult<HashMap<String, String>> {
+        Ok(tombstones.iter().filter_map(|t| Some((t.clone(), self.survivors.get(t)?.clone()))).collect())
+    }
+
+    async fn contact(&self, id: &str) -> AppResult<Option<contact::Model>> {
+        Ok(self.by_id.get(id).cloned())
+    }
+}
+
+fn distinct(mut v: Vec<String>) -> Vec<String> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 const CONTACT: repo::page::Table = <entity::contact::Entity as Catalogued>::TABLE;
+const LEAD: repo::page::Table = <entity::lead::Entity as Catalogued>::TABLE;
 const ACCOUNT: repo::page::Table = <entity::account::Entity as Catalogued>::TABLE;
 
 /// The live record of each tombstone among `ids` (none asked when there is no tombstone).

@@ -77,6 +77,11 @@ impl Refs {
         self.add(field, E::TABLE.name, E::TABLE.pk, id);
     }
 
+    /// Adds another write's references (one check for many rows).
+    pub fn extend(&mut self, other: Refs) {
+        self.wanted.extend(other.wanted);
+    }
+
     pub async fn check(self, db: &impl ConnectionTrait, access: &Access) -> AppResult<()> {
         let mut tables: Vec<(&'static str, &'static str)> = self.wanted.iter().map(|w| (w.1, w.2)).collect();
         tables.sort_unstable();

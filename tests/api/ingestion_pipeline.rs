@@ -30,6 +30,23 @@ async fn known_contact(app: &TestApp, phone: Option<&str>) {
     fixtures::insert_sealed(&app.db, &app.pii(), vec![c]).await;
 }
 
+/// Gives `contact_id` the channel identity `o6_wx_known` in `CH_FORM`.
+async fn hold_openid(app: &TestApp, contact_id: &str) {
+    let held = contact_channel_identity::Model {
+        identity_id: "CCI_1".into(),
+        contact_id: contact_id.into(),
+        channel_id: "CH_FORM".into(),
+        channel_user_id: "o6_wx_known".into(),
+        identity_type: None,
+        is_primary: true,
+        is_verified: false,
+        first_seen_at: None,
+        last_seen_at: None,
+        additional_info: None,
+    };
+    fixtures::insert(&app.db, vec![held]).await;
+}
+
 async fn touchpoints_of(app: &TestApp, lead_id: &str) -> Vec<touchpoint::Model> {
     touchpoint::Entity::find().filter(touchpoint::Column::LeadId.eq(lead_id)).all(&app.db).await.unwrap()
 }
@@ -102,19 +119,7 @@ async fn a_contact_holding_the_submitted_channel_identity_is_linked_when_no_othe
     let scene_id = web_form_scene(&app).await;
     set_rules(&app, &scene_id, rules_with_openid()).await;
     known_contact(&app, None).await;
-    let held = contact_channel_identity::Model {
-        identity_id: "CCI_1".into(),
-        contact_id: "CNT_KNOWN".into(),
-        channel_id: "CH_FORM".into(),
-        channel_user_id: "o6_wx_known".into(),
-        identity_type: None,
-        is_primary: true,
-        is_verified: false,
-        first_seen_at: None,
-        last_seen_at: None,
-        additional_info: None,
-    };
-    fixtures::insert(&app.db, vec![held]).await;
+    hold_openid(&app, "CNT_KNOWN").await;
     let id = submit(
         &app,
         &scene_id,
@@ -515,4 +520,200 @@ async fn a_batch_with_one_bad_submission_or_of_a_bad_size_is_refused_naming_it_a
         assert!(answer["error"]["message"].as_str().unwrap().contains(names), "{answer}");
     }
     assert_unchanged(&before, &snapshot(&app, &[], |_, _| {}).await);
+}
+
+/// Every decision a round makes, one ingestion each, in one REST batch (order matters: later
+/// submissions see the leads earlier ones create).
+fn differential_batch(form: &str, any: &str, open: &str) -> Value {
+    let item = |scene: &str, data: Value| json!({ "scene_config_id": scene, "submission_data": data, "meta": { "ip": "203.0.113.9", "user_agent": "test", "submission_url": "https://shop.test/form?utm_source=x&utm_campaign=d" } });
+    let person = |name: &str, phone: &str| json!({ "name": name, "contact": { "phone": phone } });
+    let with = |mut v: Value, k: &str, x: &str| {
+        if k == "email" {
+            v["contact"]["email"] = json!(x);
+        } else {
+            v[k] = json!(x);
+        }
+        v
+    };
+    json!({ "submissions": [
+        // A new lead, then two duplicates of it in the same round: a new and a known openid.
+        item(form, with(person("张伟", "13800138000"), "openid", "o6_a")),
+        item(form, with(person("张伟", "138 0013 8000"), "openid", "o6_b")),
+        item(form, with(person("张伟", "+86 13800138000"), "openid", "o6_a")),
+        // A known contact by phone; a duplicate of a lead stored before the round.
+        item(form, person("王芳", "13912345678")),
+        item(form, person("老客户", "13700000000")),
+        // The submitter's errors.
+        item(form, json!({ "contact": { "phone": "13711111111" } })),
+        item(form, person("号码错", "12345")),
+        // BY_PHONE_OR_EMAIL: a known contact by e-mail, then a duplicate by e-mail alone.
+        item(any, with(person("邮件一", "13500000001"), "email", "known@corp.test")),
+        item(any, with(person("邮件二", "13500000002"), "email", "KNOWN@corp.test")),
+        // A known contact by channel identity alone.
+        item(form, with(person("微信访客", "13500000003"), "openid", "o6_wx_known")),
+        // NO_CHECK: one phone three times; the third finds it shared by more than the cap (2).
+        item(open, person("总机一", "13600000000")),
+        item(open, person("总机二", "13600000000")),
+        item(open, person("总机三", "13600000000")),
+        // NO_CHECK creates a second lead of a phone; BY_PHONE then finds the earliest.
+        item(open, person("张伟二", "13800138000")),
+        item(form, person("张伟三", "13800138000")),
+    ] })
+}
+
+/// Runs [`differential_batch`] on a fresh server processing `batch` ingestions per round: every
+/// outcome, step log and written row (ids replaced by their order of appearance, times left out),
+/// and the statements the server ran from accepting the batch to its last outcome.
+async fn decide_the_same_batch(batch: usize) -> (String, u64) {
+    let app = TestApp::spawn_with(|c| {
+        c.ingestion.batch = batch;
+        c.identity_max_shared_key = 2;
+    })
+    .await;
+    let form = web_form_scene(&app).await;
+    let any = scene(&app, "API_IMPORT", "BY_PHONE_OR_EMAIL", true).await;
+    let open = scene(&app, "QR_CODE_SCAN", "NO_CHECK", true).await;
+    for s in [&form, &any, &open] {
+        set_rules(&app, s, rules_with_openid()).await;
+    }
+    known_contact(&app, Some("13912345678")).await;
+    let mut mail = fixtures::contact("CNT_MAIL", "邮件客户", None);
+    mail.email = Some("known@corp.test".into());
+    let mut switchboard = fixtures::contact("CNT_SW", "前台", None);
+    switchboard.mobile_phone = Some("13600000000".into());
+    let wx = fixtures::contact("CNT_WX", "微信客户", None);
+    fixtures::insert_sealed(&app.db, &app.pii(), vec![mail, switchboard, wx]).await;
+    hold_openid(&app, "CNT_WX").await;
+    let stored = submit(&app, &form, json!({ "name": "老客户", "contact": { "phone": "13700000000" } })).await;
+    assert_eq!(finished(&app, &stored).await["status"], "PROCESSED");
+
+    let before = app.statements().await;
+    let body = differential_batch(&form, &any, &open).to_string();
+    let (status, answer) = crate::acquisition::post(&app, &ingest_token(), Some("diff"), body.as_bytes()).await;
+    assert_eq!(status, 202, "{answer}");
+    let rows = drained(&app.db).await;
+    let statements = app.statements().await - before;
+
+    let mut rows: Vec<lead_ingestion::Model> =
+        rows.into_iter().filter(|r| r.idempotency_key.as_deref() == Some("diff")).collect();
+    rows.sort_by_key(|r| r.batch_index);
+    let mut out = Vec::new();
+    let mut shown = std::collections::HashSet::new();
+    for r in &rows {
+        out.push(json!({ "status": r.status, "lead": r.lead_id, "duplicateOf": r.duplicate_of, "reasons": r.reasons, "steps": r.steps, "attempts": r.attempts }));
+        let Some(lead_id) = r.lead_id.clone().or(r.duplicate_of.clone()) else { continue };
+        if !shown.insert(lead_id.clone()) {
+            continue;
+        }
+        let lead = entity::lead::Entity::find_by_id(lead_id.clone()).one(&app.db).await.unwrap().unwrap();
+        let by_lead = |c| touchpoint::Column::LeadId.eq(c);
+        let mut tps = touchpoint::Entity::find().filter(by_lead(lead_id.clone())).all(&app.db).await.unwrap();
+        tps.sort_by_key(|t| t.metadata.as_ref().map(|m| m["ingestionId"].to_string()));
+        let mut evs =
+            event::Entity::find().filter(event::Column::LeadId.eq(lead_id.clone())).all(&app.db).await.unwrap();
+        evs.sort_by_key(|e| e.event_properties.as_ref().map(|p| p["ingestionId"].to_string()));
+        let mut lcis = lead_channel_identity::Entity::find()
+            .filter(lead_channel_identity::Column::LeadId.eq(lead_id.clone()))
+            .all(&app.db)
+            .await
+            .unwrap();
+        lcis.sort_by(|a, b| a.channel_user_id.cmp(&b.channel_user_id));
+        out.push(json!({
+            "lead": lead_id,
+            "row": [lead.lead_name, lead.company_name, lead.lead_source.as_str(), lead.lead_status.as_str(), lead.lead_score, lead.is_qualified, lead.channel_id, lead.campaign_id, lead.owner_user_id, lead.custom_fields, lead.wechat_id_bidx.is_some(), lead.mobile_phone_bidx.is_some(), lead.email_bidx.is_some(), lead.converted_contact_id],
+            "touchpoints": tps.iter().map(|t| json!([t.touchpoint_type.as_str(), t.subject, t.contact_id, t.channel_id, t.metadata, t.utm_params])).collect::<Vec<_>>(),
+            "events": evs.iter().map(|e| json!([e.event_name, e.contact_id, e.channel_id, e.ip_address, e.page_url, e.event_properties, e.utm_params])).collect::<Vec<_>>(),
+            "identities": lcis.iter().map(|i| json!([i.channel_id, i.channel_user_id, i.utm_params])).collect::<Vec<_>>(),
+        }));
+    }
+    (renumber_ids(&serde_json::to_string_pretty(&out).unwrap()), statements)
+}
+
+/// `text` with every generated id (`PREFIX_` + a 26-character ULID) replaced by `#n`, its order of
+/// first appearance: two runs that made the same decisions read the same.
+fn renumber_ids(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut seen: Vec<String> = Vec::new();
+    let (mut out, mut i) = (String::new(), 0);
+    while i < chars.len() {
+        let prefix_len = chars[i..].iter().take_while(|c| c.is_ascii_uppercase()).count();
+        let start = i + prefix_len;
+        let ulid = chars.get(start + 1..start + 27).unwrap_or_default();
+        let at_word_start = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        if at_word_start
+            && (2..=5).contains(&prefix_len)
+            && chars.get(start) == Some(&'_')
+            && ulid.len() == 26
+            && ulid.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            && !chars.get(start + 27).is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            let id: String = chars[i..start + 27].iter().collect();
+            let n = seen.iter().position(|s| *s == id).unwrap_or_else(|| {
+                seen.push(id.clone());
+                seen.len() - 1
+            });
+            out.push_str(&format!("{}#{n}", &id[..prefix_len]));
+            i = start + 27;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_round_of_many_ingestions_decides_and_writes_exactly_as_one_at_a_time_in_far_fewer_statements() {
+    let (one_at_a_time, one_statements) = decide_the_same_batch(1).await;
+    let (in_one_round, round_statements) = decide_the_same_batch(100).await;
+    if one_at_a_time != in_one_round {
+        let first = one_at_a_time.lines().zip(in_one_round.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "the paths differ from line {first}:\n--- one at a time\n{}\n--- one round\n{}",
+            one_at_a_time.lines().skip(first.saturating_sub(5)).take(20).collect::<Vec<_>>().join("\n"),
+            in_one_round.lines().skip(first.saturating_sub(5)).take(20).collect::<Vec<_>>().join("\n"),
+        );
+    }
+    // The scenario covers what it claims (so the comparison is not of two empty answers).
+    for needle in [
+        "\"PROCESSED\"",
+        "\"DUPLICATE_OF\"",
+        "\"REJECTED\"",
+        "known contact CNT_KNOWN by mobilePhone",
+        "known contact CNT_MAIL by email",
+        "known contact CNT_WX by channelIdentity",
+        "known contact CNT_SW by mobilePhone",
+        "already recorded in CH_FORM",
+        "by email",
+    ] {
+        assert!(in_one_round.contains(needle), "{needle} missing from {in_one_round}");
+    }
+    assert_eq!(in_one_round.matches("known contact CNT_SW").count(), 2, "the third sharer finds the key shared");
+    assert!(
+        round_statements * 3 < one_statements,
+        "one round: {round_statements} statements; one at a time: {one_statements}"
+    );
+}
+
+#[tokio::test]
+async fn a_round_with_a_submission_the_model_refuses_dead_letters_only_that_one_and_processes_the_rest() {
+    let app = TestApp::spawn().await;
+    let good = web_form_scene(&app).await;
+    let bad = scene(&app, "API_IMPORT", "BY_PHONE", true).await;
+    // No rule fills leadName: only the write refuses these (mapping succeeds).
+    set_rules(&app, &bad, json!([{ "target": "mobilePhone", "source": "contact.phone", "required": true }])).await;
+    let items: Vec<Value> = [(&good, "13800000001"), (&bad, "13800000002"), (&good, "13800000003")]
+        .iter()
+        .map(|(s, phone)| json!({ "scene_config_id": s, "submission_data": { "name": "客户", "contact": { "phone": phone } } }))
+        .collect();
+    let body = json!({ "submissions": items }).to_string();
+    let (status, answer) = crate::acquisition::post(&app, &ingest_token(), Some("mixed"), body.as_bytes()).await;
+    assert_eq!(status, 202, "{answer}");
+    let mut rows = drained(&app.db).await;
+    rows.sort_by_key(|r| r.batch_index);
+    let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["PROCESSED", "DEAD_LETTERED", "PROCESSED"], "{rows:?}");
+    assert!(rows.iter().all(|r| r.attempts == 1), "the failed round counts no attempt: {rows:?}");
+    assert!(rows[1].reasons.as_ref().unwrap().to_string().contains("leadName"), "{rows:?}");
+    assert_eq!(app.data("{ leads { totalCount } }", json!({})).await["leads"]["totalCount"], 2);
 }

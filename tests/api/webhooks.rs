@@ -214,6 +214,8 @@ async fn a_platform_retry_of_one_event_with_a_new_signature_answers_the_same_ing
     let (s2, a2) = deliver_at(&app, &scene, &secret, now() - 1, bytes.as_bytes()).await;
     assert_eq!((s1, s2), (202, 202), "{a1} {a2}");
     assert_eq!(a1["ingestion_id"], a2["ingestion_id"]);
+    // Processed first, so the worker writes nothing between the two snapshots.
+    assert_eq!(processed(&app, &scene).await.status, "PROCESSED");
     // The same event id with another body is a conflict.
     let other = json!({ "event_id": "evt-7", "submission_data": { "name": "韩梅梅", "phone": "13800138008" } });
     let before = snapshot(&app, &[], |_, _| {}).await;
