@@ -1,8 +1,9 @@
 // Drives the GraphiQL page in headless Chromium with every other origin blocked, as
 // tests/api/graphiql.rs runs it: `node web/graphiql/e2e.mjs <server url> <token>`.
 // Checks: the page loads with no request to another origin and no CSP violation, the token is
-// kept and sent, the first example runs and shows data, the docs list `Lead`, the query builder
-// lists `leads`, and a WebSocket opened by the page gets `connection_ack` with the token.
+// kept and sent, the docs list `Lead`, the query builder lists `leads`, the first example runs and
+// shows data, autocomplete offers `leads`, and a WebSocket opened by the page gets
+// `connection_ack` with the token.
 // Exits 0 on success, 1 with the reason on stderr.
 import { chromium } from 'playwright-core';
 
@@ -109,6 +110,18 @@ try {
       if (!body.data?.accounts?.nodes?.length) throw new Error(`no accounts: ${JSON.stringify(body)}`);
       const name = body.data.accounts.nodes[0].accountName;
       await page.locator('.graphiql-response').getByText(name).first().waitFor({ timeout: STEP });
+    });
+
+    await step('autocomplete offers leads (Monaco and its GraphQL worker run)', async () => {
+      await page.locator('.graphiql-query-editor .monaco-editor').first().click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type('query Typed { lea');
+      await page.keyboard.press('Control+Space');
+      const suggestions = page.locator('.suggest-widget .monaco-list-row');
+      await suggestions
+        .filter({ hasText: /^leads/ })
+        .first()
+        .waitFor({ timeout: STEP });
     });
 
     await step('a WebSocket from the page is acknowledged with the token', async () => {
