@@ -379,7 +379,7 @@ async fn serve(config: Config, opts: StartOptions) -> Result<(), AppError> {
     tracing::info!(%addr, "cdp360 listening");
     println!("cdp360 is listening on http://{addr}  (GraphiQL: http://{addr}/ , GraphQL: http://{addr}/graphql)");
     if let Some(token) = demo_token {
-        println!("Development admin token (all scopes, 7 days; paste into GraphiQL's Headers tab):");
+        println!("Development admin token (all scopes, 7 days; paste into GraphiQL's Token field):");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
     app.run_until(shutdown).await.map_err(AppError::internal)

@@ -1,8 +1,10 @@
-//! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`,
-//! `/healthz`, `/readyz`, `/metrics`, lead ingestion under `/api/v1/leads/ingestions`, signed
-//! webhooks under `/webhooks/{scene}` and landing-page codes at `/api/v1/verification-codes`.
+//! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`
+//! (its files under `/assets`), `/healthz`, `/readyz`, `/metrics`, lead ingestion under
+//! `/api/v1/leads/ingestions`, signed webhooks under `/webhooks/{scene}` and landing-page codes at
+//! `/api/v1/verification-codes`.
 //! Handlers translate HTTP; the work happens in the schema and services.
 
+mod graphiql;
 mod graphql;
 mod ingestion;
 pub mod rate_limit;
@@ -19,7 +21,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -30,8 +32,10 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/", get(graphiql))
-        .route("/graphiql", get(graphiql))
+        .route("/", get(graphiql::page))
+        .route("/graphiql", get(graphiql::page))
+        .route(&format!("{}/{{name}}", graphiql::ASSETS), get(graphiql::asset))
+        .route(graphiql::LICENSES, get(graphiql::licenses))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -103,28 +107,4 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         mac
     };
     tag(a).verify_slice(&tag(b).finalize().into_bytes()).is_ok()
-}
-
-/// The GraphiQL page's content security policy: scripts and styles from the page itself and the
-/// one CDN the page loads GraphiQL from, requests only to this server, no framing (clickjacking),
-/// no plugins, no base or form redirection.
-const GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; \
-     style-src 'unsafe-inline' https://unpkg.com; img-src 'self' https://graphql.org data:; \
-     font-src https://unpkg.com data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
-     form-action 'none'";
-
-async fn graphiql() -> impl IntoResponse {
-    let page = async_graphql::http::GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql")
-        .title("cdp360 GraphiQL")
-        .finish();
-    (
-        [
-            (header::CONTENT_SECURITY_POLICY, GRAPHIQL_CSP),
-            (header::X_FRAME_OPTIONS, "DENY"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        Html(page),
-    )
 }

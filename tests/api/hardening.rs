@@ -384,9 +384,26 @@ async fn answers_carry_nosniff_and_no_store_and_the_graphiql_page_its_security_p
     }
     let page = app.client.get(app.url("/")).send().await.unwrap();
     let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    let directive = |name: &str| {
+        csp.split(';').map(str::trim).find_map(|d| d.strip_prefix(name)).map(str::trim).unwrap_or_default().to_owned()
+    };
+    assert_eq!(directive("default-src"), "'none'", "{csp}");
+    assert_eq!(directive("frame-ancestors"), "'none'", "{csp}");
+    // No other origin: scripts and workers from the page's server only, no inline script, no eval.
+    assert_eq!(directive("script-src"), "'self'", "{csp}");
+    assert_eq!(directive("worker-src"), "'self'", "{csp}");
+    assert_eq!(directive("style-src"), "'self' 'unsafe-inline'", "{csp}");
+    // Requests go to this server and its WebSocket origin only.
+    let host = app.addr.to_string();
+    assert_eq!(directive("connect-src"), format!("'self' ws://{host} wss://{host}"), "{csp}");
+    for other in ["http:", "https:", "*", "unsafe-eval"] {
+        assert!(
+            !csp.replace(&format!("ws://{host}"), "").replace(&format!("wss://{host}"), "").contains(other),
+            "{csp}"
+        );
+    }
     assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
 }
 
 #[tokio::test]

@@ -127,7 +127,9 @@ async fn graphiql_is_served_at_the_root() {
     for path in ["/", "/graphiql"] {
         let r = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        assert!(r.text().await.unwrap().contains("graphiql"));
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<title>cdp360 GraphiQL</title>") && page.contains("src=\"/assets/index-"), "{page}");
     }
 }
 

@@ -23,6 +23,7 @@ mod explain;
 mod fanout;
 mod filtering;
 mod fuzz;
+mod graphiql;
 mod hardening;
 mod http_contract;
 mod ingestion_pipeline;
