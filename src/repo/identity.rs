@@ -80,15 +80,26 @@ pub async fn lead_holders(
     Ok(out)
 }
 
-/// The contact channel identities whose user id is one of these (any channel).
+/// The contact channel identities among these `(channel_id, channel_user_id)` pairs: one
+/// statement per chunk, `channel_id IN (…) AND channel_user_id IN (…)` through the unique
+/// `(channel_id, channel_user_id)` index, exact pairs kept.
 pub async fn contact_identities(
     db: &impl ConnectionTrait,
-    channel_user_ids: &[String],
+    pairs: &[(String, String)],
 ) -> AppResult<Vec<contact_channel_identity::Model>> {
     use contact_channel_identity::{Column, Entity};
     let mut out = Vec::new();
-    for chunk in channel_user_ids.chunks(max_bind_params(db.get_database_backend())) {
-        out.extend(Entity::find().filter(Column::ChannelUserId.is_in(chunk.iter().cloned())).all(db).await?);
+    for chunk in pairs.chunks(max_bind_params(db.get_database_backend()) / 2) {
+        let channels: Vec<String> = chunk.iter().map(|(c, _)| c.clone()).collect();
+        let users: Vec<String> = chunk.iter().map(|(_, u)| u.clone()).collect();
+        let found = Entity::find()
+            .filter(Column::ChannelId.is_in(channels))
+            .filter(Column::ChannelUserId.is_in(users))
+            .all(db)
+            .await?;
+        out.extend(
+            found.into_iter().filter(|i| chunk.iter().any(|(c, u)| *c == i.channel_id && *u == i.channel_user_id)),
+        );
     }
     Ok(out)
 }

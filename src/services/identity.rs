@@ -372,8 +372,10 @@ impl Snapshot {
         let pairs: Vec<(String, String)> =
             people.iter().flat_map(|p| p.channel_identities.iter().take(CANDIDATE_LIMIT as usize).cloned()).collect();
         if !pairs.is_empty() {
-            let users = distinct(pairs.iter().map(|(_, u)| u.clone()).collect());
-            for held in repo::identity::contact_identities(db, &users).await? {
+            let mut pairs = pairs;
+            pairs.sort_unstable();
+            pairs.dedup();
+            for held in repo::identity::contact_identities(db, &pairs).await? {
                 snap.identities.insert((held.channel_id, held.channel_user_id), held.contact_id);
             }
         }

@@ -210,8 +210,10 @@ async fn a_platform_retry_of_one_event_with_a_new_signature_answers_the_same_ing
     let (scene, _, secret) = signed_scene(&app).await;
     let body = json!({ "event_id": "evt-7", "submission_data": { "name": "李雷", "phone": "13800138007" } });
     let bytes = body.to_string();
-    let (s1, a1) = deliver_at(&app, &scene, &secret, now(), bytes.as_bytes()).await;
-    let (s2, a2) = deliver_at(&app, &scene, &secret, now() - 1, bytes.as_bytes()).await;
+    // One clock reading: two readings a second apart would sign both deliveries alike (a replay).
+    let t = now();
+    let (s1, a1) = deliver_at(&app, &scene, &secret, t, bytes.as_bytes()).await;
+    let (s2, a2) = deliver_at(&app, &scene, &secret, t - 1, bytes.as_bytes()).await;
     assert_eq!((s1, s2), (202, 202), "{a1} {a2}");
     assert_eq!(a1["ingestion_id"], a2["ingestion_id"]);
     // Processed first, so the worker writes nothing between the two snapshots.
