@@ -7,7 +7,7 @@ use cdp360::config::Config;
 use cdp360::error::AppError;
 use cdp360::services::pii::{self, Pii};
 use cdp360::startup::{Application, StartOptions, shutdown_signal};
-use cdp360::{auth, db, graphql, metrics, repo, services, telemetry};
+use cdp360::{auth, db, graphql, http, metrics, repo, services, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -43,6 +43,14 @@ enum Command {
     /// Write the GraphQL SDL (or, with --check, fail when the file differs from the live schema).
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
+        output: PathBuf,
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write the OpenAPI document of the REST endpoints (or, with --check, fail when the file
+    /// differs from the one the server serves).
+    ExportOpenapi {
+        #[arg(long, default_value = "docs/openapi.json")]
         output: PathBuf,
         #[arg(long)]
         check: bool,
@@ -123,9 +131,13 @@ enum RecomputeWhat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { no_migrate: false, no_demo: false });
-    if let Command::ExportSchema { output, check } = &command {
-        // Needs no configuration or database.
-        return export_schema(output, *check);
+    // The exports need no configuration or database.
+    match &command {
+        Command::ExportSchema { output, check } => return export(&graphql::sdl(), "export-schema", output, *check),
+        Command::ExportOpenapi { output, check } => {
+            return export(http::openapi_document(), "export-openapi", output, *check);
+        }
+        _ => {}
     }
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -154,18 +166,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn export_schema(output: &PathBuf, check: bool) -> ExitCode {
-    let sdl = graphql::sdl();
+/// Writes `content` to `output`, or with `check` compares them (`command` is how to refresh it).
+fn export(content: &str, command: &str, output: &PathBuf, check: bool) -> ExitCode {
     if check {
         let current = std::fs::read_to_string(output).unwrap_or_default();
-        if current == sdl {
+        if current == content {
             println!("{} is up to date", output.display());
             return ExitCode::SUCCESS;
         }
-        eprintln!("{} differs from the live schema: run `cdp360 export-schema`", output.display());
+        eprintln!("{} differs from the live one: run `cdp360 {command}`", output.display());
         return ExitCode::FAILURE;
     }
-    match std::fs::write(output, sdl) {
+    match std::fs::write(output, content) {
         Ok(()) => {
             println!("wrote {}", output.display());
             ExitCode::SUCCESS
@@ -247,7 +259,9 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             println!("{}", auth::mint_hs256(&config.root_secret, &request)?);
             Ok(())
         }
-        Command::ExportSchema { .. } => unreachable!("handled before configuration is loaded"),
+        Command::ExportSchema { .. } | Command::ExportOpenapi { .. } => {
+            unreachable!("handled before configuration is loaded")
+        }
     }
 }
 

@@ -12,20 +12,59 @@
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::auth::{Principal, Scope};
 use crate::error::AppError;
-use crate::services::acquisition::{self, Refusal};
+use crate::services::acquisition::{self, BatchRequest, Refusal, Step, SubmissionRequest};
 use crate::startup::AppState;
 
-/// Where ingestions are posted; an ingestion's status is at `<this>/<id>`.
+/// Where ingestions are posted; an ingestion's status is at `<this><INGESTION>`.
 pub const INGESTIONS: &str = "/api/v1/leads/ingestions";
+/// One ingestion, under [`INGESTIONS`].
+pub const INGESTION: &str = "/{id}";
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
+/// A refusal: `{ "error": { "code", "message" } }`.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ErrorDetail {
+    /// What went wrong, for programs: `MALFORMED_REQUEST`, `UNAUTHENTICATED`, `QUEUE_FULL`, … (each
+    /// operation's responses name theirs).
+    code: String,
+    /// What went wrong, for people; it names fields and paths, never a submitted value.
+    message: String,
+}
+
+impl ErrorBody {
+    pub(super) fn new(code: &str, message: &str) -> ErrorBody {
+        ErrorBody { error: ErrorDetail { code: code.to_string(), message: message.to_string() } }
+    }
+}
+
+/// `body` as a JSON answer with `status`.
+pub(super) fn json_answer(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_string(body) {
+        Ok(text) => {
+            (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], text).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "an answer did not serialise");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "error": { "code": code, "message": message } });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    json_answer(status, &ErrorBody::new(code, message))
 }
 
 /// An `AppError` as an answer: its status and code; internal errors masked (and logged).
@@ -59,6 +98,70 @@ pub(super) fn ingest_principal(state: &AppState, headers: &HeaderMap) -> Result<
     Ok(principal)
 }
 
+/// An ingestion accepted: where to follow it.
+#[derive(Serialize, ToSchema)]
+pub(super) struct AcceptedIngestion {
+    /// The ingestion's id (`ING…`).
+    ingestion_id: String,
+    /// Its status, `GET` with the same token (also the single answer's `Location`).
+    status_url: String,
+}
+
+impl AcceptedIngestion {
+    fn new(ingestion_id: &str) -> AcceptedIngestion {
+        AcceptedIngestion { status_url: format!("{INGESTIONS}/{ingestion_id}"), ingestion_id: ingestion_id.to_string() }
+    }
+}
+
+/// A batch accepted: one entry per submission, in the request's order.
+#[derive(Serialize, ToSchema)]
+struct AcceptedBatch {
+    ingestions: Vec<AcceptedIngestion>,
+}
+
+/// The request body: one submission, or a batch.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "a schema only: `services::acquisition` reads the body (`is_batch`, then one submission)")]
+enum IngestionRequest {
+    One(SubmissionRequest),
+    Batch(BatchRequest),
+}
+
+/// The answer: one ingestion, or a batch's.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "a schema only: the two answers are written by `accepted_response` and `accept`")]
+enum IngestionAccepted {
+    One(AcceptedIngestion),
+    Batch(AcceptedBatch),
+}
+
+/// Submit a lead: one submission, or a batch of up to 1,000 (all or none).
+///
+/// Answers 202 once the submission is committed to the ingestion queue; a worker maps it with the
+/// scene's rules, deduplicates it and creates the lead (follow `status_url`). With an
+/// `Idempotency-Key`, a repeated request with the same body answers the same ingestion(s); another
+/// body under the same key is refused (409).
+#[utoipa::path(
+    post,
+    path = INGESTIONS,
+    operation_id = "submitLeads",
+    tag = "ingestion",
+    security(("bearer" = ["ingest"])),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 200,
+        description = "1 to 200 visible ASCII characters, per token subject: a retry with the same key and body is the same ingestion")),
+    request_body(content = IngestionRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted (committed); a single submission's answer also carries `Location`",
+            body = IngestionAccepted, headers(("Location" = String, description = "The single submission's `status_url`"))),
+        (status = 400, description = "`MALFORMED_REQUEST`: not JSON, not a submission (or a batch), a bad `Idempotency-Key`", body = ErrorBody),
+        (status = 409, description = "`IDEMPOTENCY_KEY_REUSED`: the key was used with another body", body = ErrorBody),
+        (status = 422, description = "`SCENE_NOT_FOUND`, `SCENE_DISABLED`, `SCENE_AMBIGUOUS`; for a `LANDING_PAGE` scene `INVALID_PHONE`, `VERIFICATION_FAILED`, `VERIFICATION_EXPIRED`", body = ErrorBody),
+        (status = 503, description = "`QUEUE_FULL` (backpressure) or `UNAVAILABLE` (the database): retry after `Retry-After` seconds",
+            body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
 pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let principal = match ingest_principal(&state, &parts.headers) {
@@ -85,16 +188,8 @@ pub async fn accept(State(state): State<AppState>, req: Request) -> Response {
         let (store, pii) = (&state.store, &state.pii);
         return match acquisition::accept_batch(store, pii, &principal.subject, key.as_deref(), &body, items).await {
             Ok(accepted) => {
-                let ingestions: Vec<Value> = accepted
-                    .into_iter()
-                    .map(|a| json!({ "status_url": format!("{INGESTIONS}/{}", a.ingestion_id), "ingestion_id": a.ingestion_id }))
-                    .collect();
-                (
-                    StatusCode::ACCEPTED,
-                    [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                    json!({ "ingestions": ingestions }).to_string(),
-                )
-                    .into_response()
+                let ingestions = accepted.iter().map(|a| AcceptedIngestion::new(&a.ingestion_id)).collect();
+                json_answer(StatusCode::ACCEPTED, &AcceptedBatch { ingestions })
             }
             Err(refused) => refusal(refused),
         };
@@ -150,42 +245,88 @@ pub(super) async fn read_body(state: &AppState, body: axum::body::Body) -> Resul
 
 /// 202 with the ingestion's id and status URL (also its `Location`).
 pub(super) fn accepted_response(ingestion_id: &str) -> Response {
-    let url = format!("{INGESTIONS}/{ingestion_id}");
-    let body = json!({ "ingestion_id": ingestion_id, "status_url": url });
-    let location = HeaderValue::from_str(&url).unwrap_or_else(|_| HeaderValue::from_static(INGESTIONS));
-    (
-        StatusCode::ACCEPTED,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::LOCATION, location)],
-        body.to_string(),
-    )
-        .into_response()
+    let body = AcceptedIngestion::new(ingestion_id);
+    let location = HeaderValue::from_str(&body.status_url).unwrap_or_else(|_| HeaderValue::from_static(INGESTIONS));
+    let mut res = json_answer(StatusCode::ACCEPTED, &body);
+    res.headers_mut().insert(header::LOCATION, location);
+    res
 }
 
+/// Where an ingestion is.
+// Fields in alphabetical order: the answer's bytes as they were when it was a `serde_json::Map`.
+#[derive(Serialize, ToSchema)]
+struct IngestionStatus {
+    /// Processing attempts so far (a transient failure is retried with backoff).
+    attempts: i32,
+    /// `DUPLICATE_OF`: the existing lead the submission matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<String>,
+    ingestion_id: String,
+    /// `PROCESSED`: the lead created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lead_id: Option<String>,
+    /// `REJECTED` and `DEAD_LETTERED`: why, naming lead fields and source paths, never values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    reasons: Option<Value>,
+    #[schema(value_type = IngestionState)]
+    status: String,
+    /// What the last attempt did, once processing has run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Step>>)]
+    steps: Option<Value>,
+}
+
+/// An ingestion's status: `ACCEPTED` (queued), `PROCESSED` (`lead_id`), `DUPLICATE_OF`
+/// (`duplicate_of`), `REJECTED` (`reasons`), `DEAD_LETTERED` (failed for good, `reasons`; an
+/// operator replays or discards it), `DISCARDED`.
+struct IngestionState;
+
+impl utoipa::PartialSchema for IngestionState {
+    fn schema() -> RefOr<Schema> {
+        // The names are `services::acquisition`'s, stated there once.
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(acquisition::STATUSES)).into()
+    }
+}
+
+impl ToSchema for IngestionState {}
+
+/// An ingestion's status.
+///
+/// Only the token subject that submitted it sees it (another's answers 404, as an unknown id does).
+#[utoipa::path(
+    get,
+    context_path = INGESTIONS,
+    path = INGESTION,
+    operation_id = "getIngestionStatus",
+    tag = "ingestion",
+    security(("bearer" = ["ingest"])),
+    params(("id" = String, Path, description = "The ingestion id (`ING…`) of the 202 answer")),
+    responses(
+        (status = 200, description = "The ingestion's status", body = IngestionStatus),
+        (status = 404, description = "`NOT_FOUND`: no such ingestion of this token subject", body = ErrorBody),
+        (status = 503, description = "`UNAVAILABLE`: the database cannot be reached; retry after `Retry-After` seconds",
+            body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
 pub async fn status(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let principal = match ingest_principal(&state, &headers) {
         Ok(p) => p,
         Err(res) => return *res,
     };
     match acquisition::status(&state.store, &principal.subject, &id).await {
-        Ok(s) => {
-            let mut body = Map::new();
-            body.insert("ingestion_id".into(), Value::String(s.ingestion_id));
-            body.insert("status".into(), Value::String(s.status));
-            if let Some(lead) = s.lead_id {
-                body.insert("lead_id".into(), Value::String(lead));
-            }
-            if let Some(dup) = s.duplicate_of {
-                body.insert("duplicate_of".into(), Value::String(dup));
-            }
-            if let Some(reasons) = s.reasons {
-                body.insert("reasons".into(), reasons);
-            }
-            body.insert("attempts".into(), Value::from(s.attempts));
-            if let Some(steps) = s.steps {
-                body.insert("steps".into(), steps);
-            }
-            axum::Json(Value::Object(body)).into_response()
-        }
+        Ok(s) => json_answer(
+            StatusCode::OK,
+            &IngestionStatus {
+                attempts: s.attempts,
+                duplicate_of: s.duplicate_of,
+                ingestion_id: s.ingestion_id,
+                lead_id: s.lead_id,
+                reasons: s.reasons,
+                status: s.status,
+                steps: s.steps,
+            },
+        ),
         Err(e) => app_error(e),
     }
 }

@@ -1,18 +1,21 @@
 //! HTTP endpoints (docs/design.md §11): GraphQL over HTTP and WebSocket on `/graphql`, GraphiQL on `/`
 //! (its files under `/assets`), `/healthz`, `/readyz`, `/metrics`, lead ingestion under
-//! `/api/v1/leads/ingestions`, signed webhooks under `/webhooks/{scene}` and landing-page codes at
-//! `/api/v1/verification-codes`.
+//! `/api/v1/leads/ingestions`, signed webhooks under `/webhooks/{scene}`, landing-page codes at
+//! `/api/v1/verification-codes`, and the OpenAPI document of those REST endpoints at
+//! `/api/v1/openapi.json`.
 //! Handlers translate HTTP; the work happens in the schema and services.
 
 mod graphiql;
 mod graphql;
 mod ingestion;
+mod openapi;
 pub mod rate_limit;
 pub mod server;
 mod verification;
 mod webhook;
 mod ws;
 
+pub use openapi::{OPENAPI, document as openapi_document};
 pub use server::Drain;
 
 use std::time::Instant;
@@ -39,10 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route(ingestion::INGESTIONS, post(ingestion::accept))
-        .route(&format!("{}/{{id}}", ingestion::INGESTIONS), get(ingestion::status))
-        .route(webhook::WEBHOOKS, post(webhook::receive))
-        .route(verification::VERIFICATION_CODES, post(verification::send))
+        .merge(rest())
         .layer(DefaultBodyLimit::max(body_limit))
         // Every answer: no MIME sniffing, and no caching of API data by browsers or proxies (a
         // handler that knows better sets its own).
@@ -51,6 +51,17 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The REST endpoints: each handler is in the OpenAPI document (`openapi::ApiDoc`'s `paths`), and
+/// a test holds this list and the document's operations equal.
+fn rest() -> Router<AppState> {
+    Router::new()
+        .route(ingestion::INGESTIONS, post(ingestion::accept))
+        .route(&format!("{}{}", ingestion::INGESTIONS, ingestion::INGESTION), get(ingestion::status))
+        .route(webhook::WEBHOOKS, post(webhook::receive))
+        .route(verification::VERIFICATION_CODES, post(verification::send))
+        .route(openapi::OPENAPI, get(openapi::serve))
 }
 
 /// Count every request by method, route template and status.

@@ -9,11 +9,12 @@
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::response::Response;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::ingestion::{app_error, error, ingest_principal, read_body};
-use crate::services::verification::{self, CheckRefusal, SendRefusal};
+use super::ingestion::{ErrorBody, app_error, error, ingest_principal, json_answer, read_body};
+use crate::services::verification::{self, CheckRefusal, SendRefusal, SendRequest};
 use crate::startup::AppState;
 
 /// Where codes are requested.
@@ -21,6 +22,33 @@ pub const VERIFICATION_CODES: &str = "/api/v1/verification-codes";
 /// `Retry-After` of `SENDER_UNAVAILABLE`.
 const SENDER_RETRY_AFTER_SECS: u32 = 30;
 
+/// A code stored and handed to the sender (the code itself is never answered).
+#[derive(Serialize, ToSchema)]
+struct CodeSent {
+    /// How long the code is valid.
+    expires_in_seconds: u64,
+}
+
+/// Send a verification code to a landing-page visitor's phone.
+///
+/// The landing page's server calls it; the visitor then submits the code with the form (a
+/// `LANDING_PAGE` scene checks it on `POST /api/v1/leads/ingestions`). Limited per phone (with a
+/// minimum gap between codes) and per IP.
+#[utoipa::path(
+    post,
+    path = VERIFICATION_CODES,
+    operation_id = "sendVerificationCode",
+    tag = "verification",
+    security(("bearer" = ["ingest"])),
+    request_body(content = SendRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "The code is stored and handed to the sender", body = CodeSent),
+        (status = 400, description = "`MALFORMED_REQUEST`: not JSON or not the request's shape, or `ip` too long", body = ErrorBody),
+        (status = 422, description = "`INVALID_PHONE`, `SCENE_NOT_FOUND`", body = ErrorBody),
+        (status = 503, description = "`SENDER_UNAVAILABLE` (the code could not be sent) or `UNAVAILABLE` (the database): retry after `Retry-After` seconds",
+            body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
 pub async fn send(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     if let Err(res) = ingest_principal(&state, &parts.headers) {
@@ -31,12 +59,7 @@ pub async fn send(State(state): State<AppState>, req: Request) -> Response {
         Err(res) => return res,
     };
     match verification::send_code(&state.store, &state.pii, &state.codes, &body).await {
-        Ok(expires_in_seconds) => (
-            StatusCode::ACCEPTED,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({ "expires_in_seconds": expires_in_seconds }).to_string(),
-        )
-            .into_response(),
+        Ok(expires_in_seconds) => json_answer(StatusCode::ACCEPTED, &CodeSent { expires_in_seconds }),
         Err(SendRefusal::Malformed(m)) => error(StatusCode::BAD_REQUEST, "MALFORMED_REQUEST", &m),
         Err(SendRefusal::InvalidPhone(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PHONE", &m),
         Err(SendRefusal::UnknownScene(m)) => error(StatusCode::UNPROCESSABLE_ENTITY, "SCENE_NOT_FOUND", &m),

@@ -45,6 +45,8 @@ pub const REJECTED: &str = "REJECTED";
 pub const DEAD_LETTERED: &str = "DEAD_LETTERED";
 /// A dead letter an operator discarded.
 pub const DISCARDED: &str = "DISCARDED";
+/// Every status an ingestion can have.
+pub const STATUSES: [&str; 6] = [ACCEPTED, PROCESSED, DUPLICATE_OF, REJECTED, DEAD_LETTERED, DISCARDED];
 
 /// How long a counted queue depth is trusted by [`admit`].
 const DEPTH_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -54,7 +56,7 @@ const SCENE: crate::catalog::Table = <acquisition_scene::Entity as Catalogued>::
 pub mod dead_letters;
 mod process;
 
-pub use process::{Outcome, Processor};
+pub use process::{Outcome, Processor, Step};
 
 /// Why a submission was not accepted. Nothing was written.
 #[derive(Debug)]
@@ -95,18 +97,33 @@ pub struct Accepted {
     pub replayed: bool,
 }
 
-#[derive(serde::Deserialize)]
-struct Request {
+/// One submission: the body of `POST /api/v1/leads/ingestions`, or an item of a batch.
+// The OpenAPI document's schema is derived from this struct, which parses it; its doc comments
+// are the document's descriptions.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct SubmissionRequest {
+    /// The acquisition scene (`AcquisitionScene.sceneId`) whose mapping rules read the submission.
     scene_config_id: Option<String>,
+    /// Instead of `scene_config_id`: the scene type (`WEB_FORM`, `LANDING_PAGE`, …) whose one
+    /// enabled scene is meant (several enabled: refused with `SCENE_AMBIGUOUS`).
     scene_type: Option<String>,
+    /// The submitted form, as the page sent it: the scene's mapping rules read it by dotted paths.
+    /// A `LANDING_PAGE` scene also reads its verification code here.
+    #[schema(value_type = Object, required = true)]
     submission_data: Option<Value>,
     meta: Option<Meta>,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
-struct Meta {
+/// Where a submission came from; each value at most 2,000 characters.
+#[derive(serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct Meta {
+    /// The submitter's IP address.
+    #[schema(max_length = 2000)]
     ip: Option<String>,
+    #[schema(max_length = 2000)]
     user_agent: Option<String>,
+    /// The page's URL; its `utm_*` parameters are recorded with the lead.
+    #[schema(max_length = 2000)]
     submission_url: Option<String>,
 }
 
@@ -126,7 +143,7 @@ pub async fn accept(
             "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
         )));
     }
-    let request: Request = serde_json::from_slice(body)
+    let request: SubmissionRequest = serde_json::from_slice(body)
         .map_err(|e| Refusal::Malformed(format!("the body is not a valid request: {e}")))?;
     let Some(Value::Object(mut submission)) = request.submission_data else {
         return Err(Refusal::Malformed("submission_data must be a JSON object".into()));
@@ -243,11 +260,16 @@ pub const MAX_BATCH: usize = 1000;
 /// Whether a request body is the batch form, `{"submissions": [...]}` (anything else is read as
 /// one submission, and refused there if it is not one).
 pub fn is_batch(body: &[u8]) -> Option<Vec<Value>> {
-    #[derive(serde::Deserialize)]
-    struct Batch {
-        submissions: Vec<Value>,
-    }
-    serde_json::from_slice::<Batch>(body).ok().map(|b| b.submissions)
+    serde_json::from_slice::<BatchRequest>(body).ok().map(|b| b.submissions)
+}
+
+/// A batch: 1 to 1,000 submissions, accepted all or none.
+// `max_items` is `MAX_BATCH` (a literal here; `tests/api/openapi.rs` holds them equal).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct BatchRequest {
+    /// Each read as one submission; the first bad one refuses the batch, naming its index.
+    #[schema(value_type = Vec<SubmissionRequest>, min_items = 1, max_items = 1000)]
+    submissions: Vec<Value>,
 }
 
 impl Refusal {
@@ -299,7 +321,7 @@ pub async fn accept_batch(
     let mut ids: Vec<String> = (0..n).map(|_| new_id(INGESTION_PREFIX)).collect();
     ids.sort_unstable();
     for ((i, item), id) in items.into_iter().enumerate().zip(ids) {
-        let request: Request = serde_json::from_value(item)
+        let request: SubmissionRequest = serde_json::from_value(item)
             .map_err(|e| Refusal::Malformed(format!("submissions[{i}] is not a valid submission: {e}")))?;
         let Some(Value::Object(submission)) = request.submission_data else {
             return Err(Refusal::Malformed(format!("submissions[{i}].submission_data must be a JSON object")));

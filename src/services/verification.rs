@@ -160,10 +160,16 @@ impl From<AppError> for SendRefusal {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct SendRequest {
+/// Where to send a code.
+// The OpenAPI document's schema is derived from this struct, which parses it.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct SendRequest {
+    /// The phone to send a code to (mainland China or E.164).
     phone: String,
+    /// The landing page's acquisition scene, when it is known.
     scene_config_id: Option<String>,
+    /// The visitor's IP address, for the per-IP limit.
+    #[schema(max_length = 100)]
     ip: Option<String>,
 }
 

@@ -32,6 +32,7 @@ mod layers;
 mod limits;
 mod merge;
 mod metrics_export;
+mod openapi;
 mod outage;
 mod paging;
 mod pii;

@@ -37,11 +37,11 @@ async fn scene_named(app: &TestApp, name: &str, adapter: &str, rules: Value, ena
 }
 
 /// An enabled scene reading `adapter` deliveries with `rules` (channel `CH_<adapter>`); its id.
-async fn scene_with(app: &TestApp, adapter: &str, rules: Value) -> String {
+pub(crate) async fn scene_with(app: &TestApp, adapter: &str, rules: Value) -> String {
     scene_named(app, adapter, adapter, rules, true).await
 }
 
-fn generic_rules() -> Value {
+pub(crate) fn generic_rules() -> Value {
     json!([
         { "target": "leadName", "source": "name", "required": true },
         { "target": "mobilePhone", "source": "phone", "transform": "phone", "required": true }
@@ -60,7 +60,7 @@ async fn signed_scene(app: &TestApp) -> (String, String, String) {
 }
 
 /// A new secret of the scene: (secret id, secret).
-async fn rotate(app: &TestApp, scene: &str) -> (String, String) {
+pub(crate) async fn rotate(app: &TestApp, scene: &str) -> (String, String) {
     let issued = app.data(ROTATE, json!({ "s": scene })).await;
     let s = &issued["rotateWebhookSecret"];
     (s["secretId"].as_str().unwrap().to_string(), s["secret"].as_str().unwrap().to_string())
@@ -91,7 +91,7 @@ async fn deliver_at(app: &TestApp, scene: &str, secret: &str, ts: i64, body: &[u
     deliver_raw(app, scene, Some(&ts), Some(&sig), body).await
 }
 
-async fn deliver(app: &TestApp, scene: &str, secret: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn deliver(app: &TestApp, scene: &str, secret: &str, body: &Value) -> (u16, Value) {
     deliver_at(app, scene, secret, now(), body.to_string().as_bytes()).await
 }
 

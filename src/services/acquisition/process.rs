@@ -102,18 +102,28 @@ impl Outcome {
     }
 }
 
-/// The step log of one attempt: `[{"step", "detail"}]`. Details name fields, keys and ids, never a
-/// submitted value.
+/// The step log of one attempt: `[{"step", "detail"}]`.
 #[derive(Default)]
-struct Steps(Vec<Value>);
+struct Steps(Vec<Step>);
+
+/// One step of an attempt at processing an ingestion.
+// Also the schema of the status answer's `steps` in the OpenAPI document.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Step {
+    /// What the step did: names fields, keys and ids, never a submitted value.
+    pub detail: String,
+    /// Which step: `claimed`, `mapped`, `deduplicated`, …
+    pub step: String,
+}
 
 impl Steps {
     fn push(&mut self, step: &str, detail: impl Into<String>) {
-        self.0.push(json!({ "step": step, "detail": detail.into() }));
+        self.0.push(Step { detail: detail.into(), step: step.to_string() });
     }
 
     fn into_value(self) -> Value {
-        Value::Array(self.0)
+        // Texts only: serialising cannot fail.
+        serde_json::to_value(self.0).unwrap_or_default()
     }
 }
 
