@@ -81,8 +81,8 @@ pub async fn lead_holders(
 }
 
 /// The contact channel identities among these `(channel_id, channel_user_id)` pairs: one
-/// statement per chunk, `channel_id IN (…) AND channel_user_id IN (…)` through the unique
-/// `(channel_id, channel_user_id)` index, exact pairs kept.
+/// statement per chunk, `(channel_id, channel_user_id) IN ((…), …)`, a probe of the unique
+/// `(channel_id, channel_user_id)` index per pair.
 pub async fn contact_identities(
     db: &impl ConnectionTrait,
     pairs: &[(String, String)],
@@ -90,16 +90,9 @@ pub async fn contact_identities(
     use contact_channel_identity::{Column, Entity};
     let mut out = Vec::new();
     for chunk in pairs.chunks(max_bind_params(db.get_database_backend()) / 2) {
-        let channels: Vec<String> = chunk.iter().map(|(c, _)| c.clone()).collect();
-        let users: Vec<String> = chunk.iter().map(|(_, u)| u.clone()).collect();
-        let found = Entity::find()
-            .filter(Column::ChannelId.is_in(channels))
-            .filter(Column::ChannelUserId.is_in(users))
-            .all(db)
-            .await?;
-        out.extend(
-            found.into_iter().filter(|i| chunk.iter().any(|(c, u)| *c == i.channel_id && *u == i.channel_user_id)),
-        );
+        let key = Expr::tuple([Expr::col(Column::ChannelId), Expr::col(Column::ChannelUserId)]);
+        let found = Entity::find().filter(key.in_tuples(chunk.iter().cloned())).all(db).await?;
+        out.extend(found);
     }
     Ok(out)
 }
