@@ -28,7 +28,11 @@ fn main() {
     let mut code = String::from("&[\n");
     for path in &found {
         let name = path.strip_prefix(&dist).expect("under dist").to_str().expect("UTF-8 file name").replace('\\', "/");
-        writeln!(code, "    ({name:?}, include_bytes!({:?}).as_slice()),", path.to_str().expect("UTF-8 path")).unwrap();
+        // Relative to the crate being compiled, not this run's checkout: a target directory shared
+        // by several checkouts must not point one checkout's build at another's files.
+        let file = format!("/{DIST}/{name}");
+        writeln!(code, "    ({name:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {file:?})).as_slice()),")
+            .unwrap();
     }
     code.push(']');
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
