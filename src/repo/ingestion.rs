@@ -69,13 +69,8 @@ pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<Mode
     Ok(Entity::find_by_id(id.to_string()).one(db).await?)
 }
 
-/// Claims the oldest `ACCEPTED` row that is due (not waiting out a retry) for the caller's
-/// transaction (see the module doc).
-pub async fn claim(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<Option<Model>> {
-    Ok(claim_many(db, now, 1).await?.pop())
-}
-
-/// Claims up to `limit` of the oldest due `ACCEPTED` rows, oldest first, like [`claim`].
+/// Claims up to `limit` of the oldest `ACCEPTED` rows that are due (not waiting out a retry),
+/// oldest first, for the caller's transaction (see the module doc).
 pub async fn claim_many(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> AppResult<Vec<Model>> {
     let backend = db.get_database_backend();
     let due = "SELECT * FROM lead_ingestion WHERE status = 'ACCEPTED' \
@@ -104,15 +99,11 @@ pub async fn accepted(db: &impl ConnectionTrait) -> AppResult<u64> {
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) as u64)
 }
 
-/// Serialises, until the caller's transaction ends, the processing of submissions sharing `key`
+/// Serialises, until the caller's transaction ends, the processing of submissions sharing a key
 /// (a blind index: two submissions of one phone must not both find no lead and both create one).
-/// PostgreSQL only; SQLite's writers are serialised already.
-pub async fn lock_key(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
-    lock_keys(db, &[key.to_string()]).await
-}
-
-/// [`lock_key`] for many keys in one statement, taken in the order given (callers sort them, so
-/// two transactions locking overlapping keys cannot deadlock).
+/// One statement for all keys, locked in the order given (callers sort them, so two transactions
+/// locking overlapping keys cannot deadlock). PostgreSQL only; SQLite's writers are serialised
+/// already.
 pub async fn lock_keys(db: &impl ConnectionTrait, keys: &[String]) -> AppResult<()> {
     let backend = db.get_database_backend();
     if backend != DbBackend::Postgres || keys.is_empty() {

@@ -281,7 +281,7 @@ pub struct Live<'a, C>(pub &'a C);
 
 impl<C: ConnectionTrait> ContactFacts for Live<'_, C> {
     async fn matching(&self, col: PiiColumn, contact_bidx: &str) -> AppResult<Vec<contact::Model>> {
-        let bidx = contact_bidx_column(col);
+        let bidx = contact_bidx_column(col)?;
         repo::identity::matching::<contact::Entity>(self.0, bidx, contact_bidx, CANDIDATE_LIMIT).await
     }
 
@@ -305,13 +305,10 @@ impl<C: ConnectionTrait> ContactFacts for Live<'_, C> {
     }
 }
 
-fn contact_bidx_column(col: PiiColumn) -> contact::Column {
-    use contact::Column;
-    match col.column {
-        c if c == pii::EMAIL.column => Column::EmailBidx,
-        c if c == pii::WECHAT_ID.column => Column::WechatIdBidx,
-        _ => Column::MobilePhoneBidx,
-    }
+/// The contact table's blind-index column of a PII column (the catalogue names it).
+fn contact_bidx_column(col: PiiColumn) -> AppResult<contact::Column> {
+    <contact::Column as std::str::FromStr>::from_str(col.bidx)
+        .map_err(|_| AppError::internal(format!("contact has no column {}", col.bidx)))
 }
 
 /// Everything contact resolution can ask about a batch of people, read in a few set-based
@@ -442,7 +439,9 @@ impl ContactFacts for Snapshot {
     }
 }
 
-fn distinct(mut v: Vec<String>) -> Vec<String> {
+/// The values once each, sorted (keys of a set-based lookup; sorted, they also lock in one order).
+pub(crate) fn distinct(v: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = v.into_iter().collect();
     v.sort_unstable();
     v.dedup();
     v

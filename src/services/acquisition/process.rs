@@ -48,7 +48,7 @@ use crate::pubsub::DomainEvent;
 use crate::repo;
 use crate::repo::ingestion::Finish;
 use crate::services::crud::{self, Draft};
-use crate::services::identity::{self, PersonKeys, Snapshot};
+use crate::services::identity::{self, PersonKeys, Snapshot, distinct};
 use crate::services::pii::{EMAIL, MOBILE_PHONE, Pii, WECHAT_ID};
 use crate::services::read::{self, Access};
 use crate::services::tx::{Store, Write};
@@ -560,11 +560,6 @@ fn person<'a>(mapped: &'a Mapped, identities: &'a [(String, String)]) -> PersonK
         wechat_id: mapped.get(LeadField::WechatId),
         channel_identities: identities,
     }
-}
-
-fn distinct(v: impl IntoIterator<Item = String>) -> Vec<String> {
-    let set: BTreeSet<String> = v.into_iter().collect();
-    set.into_iter().collect()
 }
 
 /// The request's meta, as the touchpoint and the event record it.
