@@ -100,7 +100,15 @@ pub struct IngestionSettings {
     /// `CDP_INGESTION_BATCH`: ingestions one processing round claims and decides together (one
     /// transaction, set-based statements); 1 processes them one at a time.
     pub batch: usize,
+    /// `CDP_INGESTION_WORKERS`: rounds processed at once by this process. On PostgreSQL a round
+    /// spends most of its time waiting for statements, so a second worker decides and seals while
+    /// the first waits (claims skip each other's rows; sorted key locks keep them deadlock-free).
+    /// SQLite serialises writers: one.
+    pub workers: usize,
 }
+
+/// The default of `CDP_INGESTION_WORKERS` on PostgreSQL (SQLite always uses one).
+pub const DEFAULT_INGESTION_WORKERS: usize = 2;
 
 /// The default of `CDP_INGESTION_BATCH`: a REST batch's worth of submissions per round.
 pub const DEFAULT_INGESTION_BATCH: usize = 100;
@@ -115,6 +123,7 @@ impl Default for IngestionSettings {
             max_attempts: 5,
             retry_base: std::time::Duration::from_secs(1),
             batch: DEFAULT_INGESTION_BATCH,
+            workers: DEFAULT_INGESTION_WORKERS,
         }
     }
 }
@@ -338,6 +347,7 @@ impl Config {
             max_attempts: num("CDP_INGESTION_MAX_ATTEMPTS", 5, 1, 100)? as i32,
             retry_base: dur("CDP_INGESTION_RETRY_BASE_MS", 1000, 600_000, ms)?.max(ms),
             batch: num("CDP_INGESTION_BATCH", DEFAULT_INGESTION_BATCH, 1, 1000)?,
+            workers: num("CDP_INGESTION_WORKERS", DEFAULT_INGESTION_WORKERS, 1, 16)?,
         };
         let verification = VerificationSettings {
             limits: VerificationLimits {

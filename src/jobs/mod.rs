@@ -38,7 +38,14 @@ pub async fn spawn(store: &Store, pii: &Arc<Pii>, config: &Config) {
         true
     });
     let processor = Processor { settings: config.ingestion.clone(), identity_cap: config.identity_max_shared_key };
-    tokio::spawn(ingestion::run(store.clone(), pii.clone(), processor, sweep, waiting));
+    // SQLite serialises writers: a second worker would only wait for the first's transaction.
+    let workers = match store.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => config.ingestion.workers,
+        _ => 1,
+    };
+    for _ in 0..workers {
+        tokio::spawn(ingestion::run(store.clone(), pii.clone(), processor.clone(), sweep, waiting));
+    }
 }
 
 /// The refresher looks for orphaned stale marks as often as the relay polls the outbox
