@@ -217,7 +217,7 @@ impl Compiler {
                 .eq(s.clone())
             }
             Op::Matches(p) => {
-                let sql = if self.pg { "$1 ~ $2" } else { "$1 REGEXP $2" };
+                let sql = if self.pg { "$1 ~ $2" } else { "? REGEXP ?" };
                 Expr::cust_with_exprs(sql, [x.clone(), Expr::val(p.source.clone())])
             }
             Op::Exists(_) => return x.is_not_null(),
@@ -248,17 +248,17 @@ impl Compiler {
             };
             Expr::cust_with_exprs(case, args)
         } else {
+            // SQLite's custom expressions take `?` in order: each use of the column and path repeats them.
             let p: String = std::iter::once("$".to_string()).chain(path.iter().map(|k| format!(".\"{k}\""))).collect();
-            let args = [column, Expr::val(p)];
             let case = match want {
-                None => "CASE WHEN json_type($1, $2) <> 'null' THEN 1 END",
-                Some(Lit::Text(_)) => "CASE WHEN json_type($1, $2) = 'text' THEN json_extract($1, $2) END",
-                Some(Lit::Number(_)) => {
-                    "CASE WHEN json_type($1, $2) IN ('integer', 'real') THEN json_extract($1, $2) END"
-                }
-                Some(Lit::Bool(_)) => "CASE WHEN json_type($1, $2) IN ('true', 'false') THEN json_type($1, $2) END",
+                None => "CASE WHEN json_type(?, ?) <> 'null' THEN 1 END",
+                Some(Lit::Text(_)) => "CASE WHEN json_type(?, ?) = 'text' THEN json_extract(?, ?) END",
+                Some(Lit::Number(_)) => "CASE WHEN json_type(?, ?) IN ('integer', 'real') THEN json_extract(?, ?) END",
+                Some(Lit::Bool(_)) => "CASE WHEN json_type(?, ?) IN ('true', 'false') THEN json_type(?, ?) END",
                 Some(Lit::Instant(_)) => "NULL",
             };
+            let args: Vec<Expr> =
+                (0..case.matches('?').count() / 2).flat_map(|_| [column.clone(), Expr::val(p.clone())]).collect();
             Expr::cust_with_exprs(case, args)
         }
     }
