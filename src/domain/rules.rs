@@ -744,7 +744,8 @@ fn cmp(a: &Lit, b: &Lit) -> Option<std::cmp::Ordering> {
 }
 
 impl Op {
-    fn holds(&self, v: &Lit, now: DateTime<Utc>) -> bool {
+    /// Whether a present value `v` passes the operator at `now` (`exists` is decided by the caller).
+    pub fn holds(&self, v: &Lit, now: DateTime<Utc>) -> bool {
         use std::cmp::Ordering::*;
         let text = match v {
             Lit::Text(s) => Some(s.as_str()),
@@ -769,8 +770,63 @@ impl Op {
                 Lit::Instant(t) => *t >= now - Duration::days(*d) && *t <= now,
                 _ => false,
             },
-            Op::Exists(_) => unreachable!("exists is decided by the caller"),
+            Op::Exists(want) => *want,
         }
+    }
+}
+
+impl Operand {
+    /// The operand as a rule names it (`lead.leadScore`, `tags`, `events:PAGE_VIEW/7d`).
+    pub fn label(&self) -> String {
+        match self {
+            Operand::Column { source, column, .. } => format!("{}.{}", source.name(), camel(column)),
+            Operand::Custom(path) => format!("lead.customFields.{}", path.join(".")),
+            Operand::Tags => "tags".to_string(),
+            Operand::Scene => "scene".to_string(),
+            Operand::Utm(key) => format!("utm.{}", key.trim_start_matches("utm_")),
+            Operand::Events { event_type, days } => format!("events:{}/{days}d", event_type.as_str()),
+        }
+    }
+}
+
+/// A value shown in a decision trace: personal data never appears — a PII column shows only
+/// whether it is present, and any text that reads as a phone or an e-mail is masked.
+fn shown(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(if super::value::Phone::parse(&s).is_ok() {
+            super::mask::mask_phone(&s)
+        } else if super::value::Email::parse(&s).is_ok() {
+            super::mask::mask_email(&s)
+        } else {
+            s
+        }),
+        Value::Array(xs) => Value::Array(xs.into_iter().map(shown).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, shown(v))).collect()),
+        other => other,
+    }
+}
+
+impl Rule {
+    /// The decision trace of evaluating the rule for one lead: each test's operand, the value it
+    /// saw (masked as [`shown`] says) and whether the test held, depth first.
+    pub fn trace(&self, facts: &LeadFacts, now: DateTime<Utc>) -> Value {
+        let tests: Vec<Value> = self
+            .tests()
+            .into_iter()
+            .map(|t| {
+                let seen = match t.seen(facts, now, t.json_type()) {
+                    Seen::Missing => Value::Null,
+                    Seen::Present => Value::String("(present)".to_string()),
+                    Seen::Set(members) => Value::Array(members.into_iter().map(|m| shown(Value::from(m))).collect()),
+                    Seen::One(Lit::Text(s)) => shown(Value::String(s)),
+                    Seen::One(Lit::Number(n)) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
+                    Seen::One(Lit::Bool(b)) => Value::Bool(b),
+                    Seen::One(Lit::Instant(t)) => Value::String(t.to_rfc3339()),
+                };
+                serde_json::json!({ "operand": t.operand.label(), "seen": seen, "holds": t.eval(facts, now) })
+            })
+            .collect();
+        serde_json::json!({ "matched": self.eval(facts, now), "tests": tests })
     }
 }
 
@@ -926,5 +982,39 @@ mod tests {
         assert!(holds(json!({"events": {"type": "FORM_SUBMIT", "withinDays": 30}, "eq": 0})));
         assert!(holds(json!({"field": "lead.createdAt", "within_days": 7})));
         assert!(!holds(json!({"field": "lead.createdAt", "within_days": 2})));
+    }
+
+    #[test]
+    fn a_decision_trace_shows_what_each_test_saw_without_personal_data() {
+        let now = Utc::now();
+        let mut f = facts(json!({
+            "province": "广东省",
+            "mobile_phone": "v1:ciphertext",
+            "custom_fields": {"contactPhone": "13800138000", "note": "报价"}
+        }));
+        f.tags = vec!["高意向".into()];
+        let rule = parse(json!({"all": [
+            {"field": "lead.province", "eq": "广东省"},
+            {"field": "lead.mobilePhone", "exists": true},
+            {"field": "lead.customFields.contactPhone", "starts_with": "138"},
+            {"field": "tags", "contains": "高意向"},
+            {"field": "lead.city", "exists": false}
+        ]}));
+        let trace = rule.trace(&f, now);
+        assert_eq!(trace["matched"], json!(true));
+        let seen: Vec<(String, Value)> = trace["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["operand"].as_str().unwrap().to_string(), t["seen"].clone()))
+            .collect();
+        assert_eq!(seen[0], ("lead.province".to_string(), json!("广东省")));
+        assert_eq!(seen[1], ("lead.mobilePhone".to_string(), json!("(present)")));
+        assert_eq!(seen[2].0, "lead.customFields.contactPhone");
+        assert_ne!(seen[2].1, json!("13800138000"));
+        assert!(!trace.to_string().contains("13800138000"), "{trace}");
+        assert!(!trace.to_string().contains("ciphertext"), "{trace}");
+        assert_eq!(seen[3], ("tags".to_string(), json!(["高意向"])));
+        assert_eq!(seen[4], ("lead.city".to_string(), Value::Null));
     }
 }

@@ -133,13 +133,24 @@ impl Compiler {
                 q
             }),
             Operand::Events { event_type, days } => {
-                let mut q = self.events();
-                q.clear_selects();
-                q.expr(Func::count(Expr::cust("*")))
+                // The leads whose count in the window satisfies the test, grouped from the window's
+                // events (a range of `idx_event_time`), instead of a count per lead: a lead without
+                // events is in no group, so when a count of 0 passes the test the statement selects
+                // the leads NOT IN the groups that fail it.
+                let zero_passes = t.op.holds(&Lit::Number(0.0), self.now);
+                let count = || Func::count(Expr::cust("*"));
+                let test = self.pred(Expr::expr(count()), &t.op);
+                let mut q = Query::select();
+                q.column((Alias::new(EVENT.name), Alias::new("lead_id")))
+                    .from(Alias::new(EVENT.name))
+                    .and_where(col(EVENT.name, "lead_id").is_not_null())
                     .and_where(col(EVENT.name, "event_type").eq(event_type.as_str()))
                     .and_where(col(EVENT.name, "event_time").gte(self.now - Duration::days(*days)))
-                    .and_where(col(EVENT.name, "event_time").lte(self.now));
-                self.compare(Expr::from(q), &t.op)
+                    .and_where(col(EVENT.name, "event_time").lte(self.now))
+                    .group_by_col((Alias::new(EVENT.name), Alias::new("lead_id")))
+                    .and_having(if zero_passes { test.not() } else { test });
+                let id = col(LEAD.name, LEAD.pk);
+                if zero_passes { id.not_in_subquery(q) } else { id.in_subquery(q) }
             }
         }
     }
@@ -192,8 +203,16 @@ impl Compiler {
 
     /// `x IS NOT NULL AND x <op> v` for a value that may be NULL.
     fn compare(&self, x: Expr, op: &Op) -> Expr {
+        match op {
+            Op::Exists(_) => x.is_not_null(),
+            _ => x.clone().is_not_null().and(self.pred(x, op)),
+        }
+    }
+
+    /// `x <op> v`: NULL when `x` is.
+    fn pred(&self, x: Expr, op: &Op) -> Expr {
         let v = |l: &Lit| Expr::val(value(l));
-        let pred = match op {
+        match op {
             Op::Eq(l) => x.clone().eq(v(l)),
             Op::Ne(l) => x.clone().ne(v(l)),
             Op::In(ls) => x.clone().is_in(ls.iter().map(value)),
@@ -220,9 +239,8 @@ impl Compiler {
                 let sql = if self.pg { "$1 ~ $2" } else { "? REGEXP ?" };
                 Expr::cust_with_exprs(sql, [x.clone(), Expr::val(p.source.clone())])
             }
-            Op::Exists(_) => return x.is_not_null(),
-        };
-        x.is_not_null().and(pred)
+            Op::Exists(_) => x.is_not_null(),
+        }
     }
 
     /// The value at `path` in a JSON column when it has the JSON type of `want` (text, number,

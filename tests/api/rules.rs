@@ -446,3 +446,44 @@ async fn a_scene_with_an_invalid_routing_rule_is_refused_naming_the_path_and_not
     let data = app.data(CREATE_SCENE, json!({ "input": input })).await;
     assert!(data["createAcquisitionScene"]["id"].is_string());
 }
+
+#[test]
+fn the_json_schema_and_the_readme_examples_follow_the_parser() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/docs/rules.schema.json")).unwrap()).unwrap();
+    let listed: Vec<&str> = schema["$defs"]["operators"].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut known = cdp360::domain::rules::OPERATORS.to_vec();
+    known.sort_unstable();
+    let mut listed = listed;
+    listed.sort_unstable();
+    assert_eq!(listed, known, "docs/rules.schema.json lists every operator the parser knows");
+    let strategies: Vec<String> = schema["$defs"]["strategy"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            let ty = &s["properties"]["type"];
+            ty["enum"].as_array().cloned().unwrap_or_else(|| vec![ty["const"].clone()])
+        })
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(strategies.len(), cdp360::domain::routing::STRATEGIES.len());
+    assert!(cdp360::domain::routing::STRATEGIES.iter().all(|s| strategies.iter().any(|x| x == s)));
+
+    // Every JSON example of the README's "Routing rules" section parses.
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let section = readme.split("### Routing rules").nth(1).unwrap().split("\n## ").next().unwrap();
+    let blocks: Vec<&str> = section.split("```json\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+    assert_eq!(blocks.len(), 3);
+    for block in blocks {
+        let v: Value = serde_json::from_str(block).unwrap();
+        if let Some(rules) = v.get("assignmentRules") {
+            cdp360::domain::routing::AssignmentRules::parse("assignmentRules", rules).unwrap();
+        } else if let Some(rules) = v.get("autoTaggingRules") {
+            cdp360::domain::routing::TaggingRules::parse("autoTaggingRules", rules).unwrap();
+        } else {
+            Rule::parse("when", &v).unwrap();
+        }
+    }
+}
