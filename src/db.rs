@@ -46,6 +46,8 @@ pub async fn connect_pool(
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // `REGEXP` for the rule language's `matches` (`repo/rules.rs`), the `regex` crate's.
+                .with_regexp()
         })
         // No JIT: this is OLTP. The planner overestimates the summary refresh of a few ids (its
         // grouped subqueries look like whole tables), passes `jit_above_cost` and compiles on every

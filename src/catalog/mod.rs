@@ -79,6 +79,12 @@ pub enum Domain {
     Json,
     /// A scene's data mapping rules: JSON that parses as `domain::acquisition::MappingRules`.
     MappingRules,
+    /// A scene's auto-tagging rules: JSON that parses as `domain::routing::TaggingRules`, whose
+    /// tags must exist.
+    AutoTaggingRules,
+    /// A scene's assignment rules: JSON that parses as `domain::routing::AssignmentRules`, whose
+    /// users and teams must exist.
+    AssignmentRules,
     /// A scene's parameters: a JSON object whose `webhook` entry parses as
     /// `domain::webhook::WebhookSettings`.
     SceneParams,

@@ -45,7 +45,11 @@ fn every_domain_fits_its_column_type() {
                     matches!(ty, ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime)
                 }
                 Domain::Date => matches!(ty, ColumnType::Date),
-                Domain::Json | Domain::MappingRules | Domain::SceneParams => {
+                Domain::Json
+                | Domain::MappingRules
+                | Domain::AutoTaggingRules
+                | Domain::AssignmentRules
+                | Domain::SceneParams => {
                     matches!(ty, ColumnType::Json | ColumnType::JsonBinary)
                 }
                 Domain::Enum => matches!(ty, ColumnType::String(_) | ColumnType::Enum { .. }),

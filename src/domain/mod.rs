@@ -18,6 +18,9 @@
 //! * [`merge`]: the decisions of merging contacts or accounts — what the survivor is filled with,
 //!   which unique values move off the tombstones, which referencing rows move or stay — and the
 //!   undo log that unmerge replays.
+//! * [`rules`]: the routing condition language — a bounded parser into a typed `Rule` and its
+//!   in-memory evaluator over one lead (`repo/rules.rs` is the SQL one).
+//! * [`routing`]: a scene's auto-tagging and assignment rules (conditions, tags, strategies).
 //! * [`webhook`]: a scene's webhook settings, the signature headers and their check, and each
 //!   platform adapter's translation of a delivery into a submission.
 
@@ -28,6 +31,8 @@ pub mod lead_status;
 pub mod mask;
 pub mod merge;
 pub mod opportunity_stage;
+pub mod routing;
+pub mod rules;
 pub mod value;
 pub mod verification;
 pub mod webhook;

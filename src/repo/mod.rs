@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod page;
 pub mod pii;
 pub mod pipeline;
+pub mod rules;
 pub mod stale;
 pub mod summary;
 pub mod tag;

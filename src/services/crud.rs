@@ -17,6 +17,9 @@
 //! - JSON: an object or array; a scene's `dataMappingRules` must parse as mapping rules
 //!   (`domain/acquisition.rs`), the error naming the rule's path (`dataMappingRules[2].target`),
 //!   and its `sceneSpecificParams.webhook` must name a known adapter and response (`domain/webhook.rs`);
+//!   its `autoTaggingRules` and `assignmentRules` must parse as routing rules (`domain/routing.rs`,
+//!   `domain/rules.rs`), naming the path (`assignmentRules[1].when.all[0].gte`), and the tags,
+//!   users and teams they name must exist;
 //! - references must exist and be visible to the caller;
 //! - columns a workflow owns are refused with the mutation to use instead (`Facts::owner`);
 //! - PII columns are sealed (ciphertext + blind index, `services::pii`);
@@ -36,6 +39,7 @@ use sea_orm::{
 
 use crate::catalog::{CHANNEL_COLUMN, Catalogued, ChannelScope, Domain, Facts, Lifecycle, Stale, Summary};
 use crate::domain::acquisition::MappingRules;
+use crate::domain::routing::{AssignmentRules, Reference, TaggingRules, Target};
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Money, Percent, Phone, Rate, Score};
 use crate::domain::webhook::WebhookSettings;
 use crate::domain::{lead_status, opportunity_stage};
@@ -114,6 +118,12 @@ fn check(facts: &Facts, name: &'static str, ty: &ColumnType, nullable: bool, a: 
             MappingRules::parse(&field, j)?;
             a.value.clone()
         }
+        // A scene's routing rules must parse (`domain::routing`), naming the path; their tags,
+        // users and teams are checked with the write's other references (`apply`).
+        (Value::Json(Some(j)), _) if matches!(domain, Domain::AutoTaggingRules | Domain::AssignmentRules) => {
+            routing_references(domain, &field, j)?;
+            a.value.clone()
+        }
         // A scene's parameters: its webhook settings must parse (`domain::webhook`), naming the path.
         (Value::Json(Some(j)), _) if domain == Domain::SceneParams => {
             WebhookSettings::parse(&field, j)?;
@@ -125,6 +135,16 @@ fn check(facts: &Facts, name: &'static str, ty: &ColumnType, nullable: bool, a: 
         (v, _) => v.clone(),
     };
     Ok(value)
+}
+
+/// The tags, users and teams a scene's routing rules name, with their paths; a rule that does not
+/// parse is `BAD_USER_INPUT` naming its path.
+fn routing_references(domain: Domain, field: &str, j: &serde_json::Value) -> AppResult<Vec<Reference>> {
+    Ok(match domain {
+        Domain::AutoTaggingRules => TaggingRules::parse(field, j)?.references(field),
+        Domain::AssignmentRules => AssignmentRules::parse(field, j)?.references(),
+        _ => Vec::new(),
+    })
 }
 
 fn text(
@@ -215,6 +235,16 @@ fn apply<E: Catalogued>(
             && let Value::String(Some(id)) = &value
         {
             refs.add(field_name(a.col), r.to.name, r.key, Some(id));
+        }
+        if let (Some(domain), Value::Json(Some(j))) = (facts.domain(a.col), &value) {
+            for (path, target, id) in routing_references(domain, &field_name(a.col), j)? {
+                let to = match target {
+                    Target::Tag => <entity::tag::Entity as Catalogued>::TABLE,
+                    Target::User => <entity::app_user::Entity as Catalogued>::TABLE,
+                    Target::Team => <entity::team::Entity as Catalogued>::TABLE,
+                };
+                refs.add(path, to.name, to.pk, Some(&id));
+            }
         }
         if let Some(pc) = facts.pii_column(a.col) {
             let bidx = column::<E>(pc.bidx)?;

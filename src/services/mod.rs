@@ -10,6 +10,7 @@ pub mod merge;
 pub mod pii;
 pub mod pipeline;
 pub mod read;
+pub mod rules;
 pub mod summaries;
 pub mod tagging;
 pub mod tx;

@@ -38,6 +38,7 @@ mod paging;
 mod pii;
 mod pipeline;
 mod relations;
+mod rules;
 mod schema;
 mod subscriptions;
 mod summaries;
