@@ -13,6 +13,7 @@ mod m20261202_000007_acquisition;
 mod m20261202_000008_ingestion_retries;
 mod m20261202_000009_webhooks;
 mod m20261202_000010_verification_codes;
+mod m20261203_000011_leases;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_ingestion_retries::Migration),
             Box::new(m20261202_000009_webhooks::Migration),
             Box::new(m20261202_000010_verification_codes::Migration),
+            Box::new(m20261203_000011_leases::Migration),
         ]
     }
 }

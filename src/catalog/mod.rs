@@ -396,6 +396,7 @@ register! {
     industry,
     journey_stage,
     lead,
+    lead_assignment_log,
     lead_channel_identity,
     lead_summary,
     merge_ledger,
