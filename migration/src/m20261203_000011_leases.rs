@@ -9,6 +9,9 @@
 //!   routing rule and strategy when a rule decided it, and a JSON decision trace). The cooldown of
 //!   `claimLead` reads the last release of an owner on a lead from it through
 //!   `idx_lead_assignment_log_lead (lead_id, assigned_at)`.
+//! - `idx_lead_owner_created (owner_user_id, created_at, lead_id)` replaces `idx_lead_owner_user_id`
+//!   (its prefix, so it still serves the foreign key and the claim quota's count): `myLeads` and
+//!   `AppUser.ownedLeads` page in their default order straight from it.
 //! - `idx_lead_ingestion_lead`: a lead's scene (its lease length) is the scene of the ingestion
 //!   that created it.
 
@@ -70,6 +73,8 @@ impl MigrationTrait for Migration {
         for sql in [
             "CREATE INDEX idx_lead_owner_lease_until ON lead (owner_lease_until)",
             "CREATE INDEX idx_lead_owner_team ON lead (owner_team_id)",
+            "CREATE INDEX idx_lead_owner_created ON lead (owner_user_id, created_at, lead_id)",
+            "DROP INDEX idx_lead_owner_user_id",
             "CREATE INDEX idx_lead_assignment_log_lead ON lead_assignment_log (lead_id, assigned_at, log_id)",
             "CREATE INDEX idx_lead_assignment_log_from_user ON lead_assignment_log (from_user_id)",
             "CREATE INDEX idx_lead_assignment_log_to_user ON lead_assignment_log (to_user_id)",
@@ -84,7 +89,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for index in ["idx_lead_ingestion_lead", "idx_lead_owner_team", "idx_lead_owner_lease_until"] {
+        db.execute_unprepared("CREATE INDEX idx_lead_owner_user_id ON lead (owner_user_id)").await?;
+        for index in
+            ["idx_lead_owner_created", "idx_lead_ingestion_lead", "idx_lead_owner_team", "idx_lead_owner_lease_until"]
+        {
             db.execute_unprepared(&format!("DROP INDEX {index}")).await?;
         }
         manager.drop_table(Table::drop().table(Alias::new("lead_assignment_log")).to_owned()).await?;

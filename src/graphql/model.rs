@@ -504,7 +504,7 @@ resource! {
             trace: Option<serde_json::Value> => JsonFilter,
         }
         order_fields { LogId, LeadId, Kind, FromUserId, ToUserId, ToTeamId, AssignedAt, LeaseUntil, ActorUserId }
-        to_one { lead: Lead = lead_id, from_user: AppUser = from_user_id, to_user: AppUser = to_user_id, to_team: Team = to_team_id, actor: AppUser = actor_user_id }
+        to_one { lead: Lead = lead_id, previous_owner: AppUser = from_user_id, to_user: AppUser = to_user_id, to_team: Team = to_team_id, actor: AppUser = actor_user_id }
         one_by {  }
         poly {  }
         to_many {

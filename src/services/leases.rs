@@ -439,7 +439,9 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> AppResult<u64> {
     let ids: Vec<String> = expired.iter().map(|e| e.lead_id.clone()).collect();
     let keep: Vec<String> = expired.iter().filter(|e| e.lead_status == converted).map(|e| e.lead_id.clone()).collect();
     repo::leases::return_to_pool(txn, &ids, &keep, now).await?;
-    let returned: Vec<&Expired> = expired.iter().filter(|e| e.lead_status != converted).collect();
+    // A lease without an owner (the owner was cleared by a generic update) just ends: nothing moved.
+    let returned: Vec<&Expired> =
+        expired.iter().filter(|e| e.lead_status != converted && e.owner_user_id.is_some()).collect();
     let log = returned
         .iter()
         .map(|e| {
