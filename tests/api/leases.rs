@@ -540,3 +540,24 @@ async fn assigning_to_an_unknown_or_inactive_user_or_an_unknown_team_is_refused_
         app.gql("mutation { updateLead(id: \"LEAD_000001\", input: { leaseExtensions: 0 }) { id } }", json!({})).await;
     assert_eq!(error_code(&direct), "BAD_USER_INPUT", "{direct}");
 }
+
+#[tokio::test]
+async fn two_sweepers_at_once_return_each_expired_lead_once() {
+    let app = app_with(&["USER_A"], 6).await;
+    for i in 1..=6 {
+        app.data_as(&sales("USER_A"), CLAIM, json!({ "l": lead_id(i) })).await;
+    }
+    // Two replicas' sweepers: on PostgreSQL one holds the advisory lock (the other skips the
+    // round, or finds the rows gone); SQLite runs them one after the other.
+    let later = Utc::now() + Duration::days(31);
+    let (a, b) = (store_of(&app, LeaseSettings::default()), store_of(&app, LeaseSettings::default()));
+    let (x, y) = tokio::join!(cdp360::services::leases::sweep(&a, later), cdp360::services::leases::sweep(&b, later));
+    assert_eq!(x.unwrap() + y.unwrap(), 6);
+    let returned = lead_assignment_log::Entity::find()
+        .filter(lead_assignment_log::Column::Kind.eq(AssignmentKind::ReturnedToPool))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(returned, 6, "one RETURNED_TO_POOL per lead");
+    assert_eq!(cdp360::services::leases::sweep(&a, later).await.unwrap(), 0, "nothing left");
+}
