@@ -83,6 +83,36 @@ pub struct Config {
     pub read_planner: bool,
     pub ingestion: IngestionSettings,
     pub verification: VerificationSettings,
+    pub leases: LeaseSettings,
+}
+
+/// The protection period (issue 16): how long an owner holds a lead, and the public pool's rules
+/// (`services::leases`).
+#[derive(Clone, Debug)]
+pub struct LeaseSettings {
+    /// `CDP_LEASE_DAYS`: a lease's length when the lead's scene sets no protection period.
+    pub default_length: chrono::Duration,
+    /// `CDP_LEASE_COOLDOWN_HOURS`: after releasing or losing a lead, its owner cannot claim it
+    /// back for this long (0: no cooldown).
+    pub cooldown: chrono::Duration,
+    /// `CDP_LEASE_MAX_EXTENSIONS`: `extendLease` calls allowed per lease.
+    pub max_extensions: i32,
+    /// `CDP_LEASE_SWEEP_SECS`: how often the sweeper returns expired leads to the pool (0: off).
+    pub sweep_every: std::time::Duration,
+    /// Expired leases one sweep statement returns (the rest wait for the next batch).
+    pub sweep_batch: u64,
+}
+
+impl Default for LeaseSettings {
+    fn default() -> Self {
+        LeaseSettings {
+            default_length: chrono::Duration::days(30),
+            cooldown: chrono::Duration::hours(24),
+            max_extensions: 2,
+            sweep_every: std::time::Duration::from_secs(60),
+            sweep_batch: 500,
+        }
+    }
 }
 
 /// The lead ingestion pipeline (issue 12).
@@ -368,7 +398,15 @@ impl Config {
                 }
             },
         };
+        let leases = LeaseSettings {
+            default_length: chrono::Duration::days(num("CDP_LEASE_DAYS", 30, 1, 3650)? as i64),
+            cooldown: chrono::Duration::hours(num("CDP_LEASE_COOLDOWN_HOURS", 24, 0, 24 * 365)? as i64),
+            max_extensions: num("CDP_LEASE_MAX_EXTENSIONS", 2, 0, 100)? as i32,
+            sweep_every: dur("CDP_LEASE_SWEEP_SECS", 60, 86_400, secs)?,
+            ..LeaseSettings::default()
+        };
         Ok(Config {
+            leases,
             ingestion,
             verification,
             read_planner,
@@ -427,6 +465,8 @@ impl Config {
             read_planner: true,
             ingestion: IngestionSettings::default(),
             verification: VerificationSettings::default(),
+            // Tests drive the sweeper with their own clock (`services::leases::sweep`).
+            leases: LeaseSettings { sweep_every: std::time::Duration::ZERO, ..LeaseSettings::default() },
         }
     }
 }

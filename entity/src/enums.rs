@@ -69,5 +69,7 @@ stored_enums! {
     UserRole ("String(StringLen::N(50))") { Sales = "SALES", SalesManager = "SALES_MANAGER", Marketing = "MARKETING", Admin = "ADMIN" }
     UserStatus ("String(StringLen::N(50))") { Active = "ACTIVE", Inactive = "INACTIVE" }
     SceneType ("String(StringLen::N(50))") { PhoneCall = "PHONE_CALL", WebForm = "WEB_FORM", OrderSync = "ORDER_SYNC", SocialMediaLead = "SOCIAL_MEDIA_LEAD", ApiImport = "API_IMPORT", QrCodeScan = "QR_CODE_SCAN", LandingPage = "LANDING_PAGE", MiniProgram = "MINI_PROGRAM" }
+    /// What moved a lead between owners and the public pool (`lead_assignment_log.kind`).
+    AssignmentKind ("String(StringLen::N(30))") { Assigned = "ASSIGNED", Claimed = "CLAIMED", Released = "RELEASED", Extended = "EXTENDED", ReturnedToPool = "RETURNED_TO_POOL", Reassigned = "REASSIGNED" }
     DeduplicationStrategy ("String(StringLen::N(50))") { NoCheck = "NO_CHECK", ByPhone = "BY_PHONE", ByEmail = "BY_EMAIL", ByPhoneOrEmail = "BY_PHONE_OR_EMAIL" }
 }

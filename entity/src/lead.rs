@@ -64,6 +64,14 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub custom_fields: Option<Json>,
     pub is_qualified: bool,
+    /// A team whose queue the lead waits in (assigned to the team, no owner yet).
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub owner_team_id: Option<String>,
+    /// When the owner's lease ends (the protection period); NULL without an owner.
+    #[sea_orm(nullable)]
+    pub owner_lease_until: Option<DateTimeUtc>,
+    /// Extensions of the current lease (reset when the lead changes hands).
+    pub lease_extensions: i32,
 }
 
 /// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.

@@ -24,6 +24,7 @@ pub mod event;
 pub mod industry;
 pub mod journey_stage;
 pub mod lead;
+pub mod lead_assignment_log;
 pub mod lead_channel_identity;
 pub mod lead_ingestion;
 pub mod lead_summary;

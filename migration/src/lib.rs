@@ -14,6 +14,7 @@ mod m20261202_000008_ingestion_retries;
 mod m20261202_000009_webhooks;
 mod m20261202_000010_verification_codes;
 mod m20261203_000011_ingestion_claim_index;
+mod m20261203_000012_leases;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_webhooks::Migration),
             Box::new(m20261202_000010_verification_codes::Migration),
             Box::new(m20261203_000011_ingestion_claim_index::Migration),
+            Box::new(m20261203_000012_leases::Migration),
         ]
     }
 }

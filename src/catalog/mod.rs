@@ -402,6 +402,7 @@ register! {
     industry,
     journey_stage,
     lead,
+    lead_assignment_log,
     lead_channel_identity,
     lead_summary,
     merge_ledger,

@@ -688,6 +688,9 @@ impl Catalogued for lead::Entity {
             Col("converted_opportunity_id", Ref),
             Col("custom_fields", Json),
             Col("is_qualified", Flag),
+            Col("owner_team_id", Ref),
+            Col("owner_lease_until", Instant),
+            Col("lease_extensions", Count),
         ],
         pii: &[MOBILE_PHONE, EMAIL, WECHAT_ID],
         channel: ChannelScope::Own,
@@ -695,6 +698,9 @@ impl Catalogued for lead::Entity {
         owned: &[
             Owned("lead_status", "changeLeadStatus"),
             Owned("is_qualified", "changeLeadStatus"),
+            Owned("owner_team_id", "assignLead"),
+            Owned("owner_lease_until", "claimLead, extendLease and assignLead"),
+            Owned("lease_extensions", "extendLease"),
             Owned("converted_at", "convertLead"),
             Owned("converted_contact_id", "convertLead"),
             Owned("converted_account_id", "convertLead"),
@@ -706,6 +712,8 @@ impl Catalogued for lead::Entity {
             Reference::fk::<campaign::Entity>("campaign_id"),
             Reference::fk::<industry::Entity>("industry_id"),
             Reference::fk::<app_user::Entity>("owner_user_id"),
+            // No foreign key: SQLite could not drop the column again (migration 11).
+            Reference::plain::<team::Entity>("owner_team_id"),
             Reference::fk::<contact::Entity>("converted_contact_id"),
             Reference::fk::<account::Entity>("converted_account_id"),
             Reference::fk::<opportunity::Entity>("converted_opportunity_id"),
@@ -872,6 +880,44 @@ impl Catalogued for opportunity_product::Entity {
         references: &[
             Reference::fk::<opportunity::Entity>("opportunity_id"),
             Reference::fk::<product::Entity>("product_id"),
+        ],
+        unique: &[],
+    };
+}
+
+impl Catalogued for lead_assignment_log::Entity {
+    const TABLE: Table = Table { name: "lead_assignment_log", pk: "log_id" };
+    const FACTS: Facts = Facts {
+        table: Self::TABLE,
+        summary_of: None,
+        prefix: "LAL",
+        columns: &[
+            Col("log_id", Id),
+            Col("lead_id", Ref),
+            Col("kind", Enum),
+            Col("from_user_id", Ref),
+            Col("to_user_id", Ref),
+            Col("to_team_id", Ref),
+            Col("assigned_at", Instant),
+            Col("lease_until", Instant),
+            Col("actor_user_id", Ref),
+            Col("rule_id", Text),
+            Col("strategy", Text),
+            Col("reason", Text),
+            Col("trace", Json),
+        ],
+        pii: &[],
+        // A partner sees the moves of the leads of its channels only.
+        channel: ChannelScope::Via { col: "lead_id", parent: lead::Entity::TABLE },
+        lifecycle: Lifecycle::Plain,
+        owned: &[],
+        stale: &[],
+        references: &[
+            Reference::fk::<lead::Entity>("lead_id"),
+            Reference::fk::<app_user::Entity>("from_user_id"),
+            Reference::fk::<app_user::Entity>("to_user_id"),
+            Reference::fk::<team::Entity>("to_team_id"),
+            Reference::fk::<app_user::Entity>("actor_user_id"),
         ],
         unique: &[],
     };

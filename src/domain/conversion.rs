@@ -624,6 +624,9 @@ mod tests {
             converted_opportunity_id: None,
             custom_fields: None,
             is_qualified: true,
+            owner_team_id: None,
+            owner_lease_until: None,
+            lease_extensions: 0,
         }
     }
 

@@ -9,6 +9,7 @@
 //! * [`value`]: parse-don't-validate newtypes (`Phone`, `Email`, `CreditCode`, `HttpUrl`, `Score`,
 //!   `Percent`, `Rate`, `Money`, `BoundedText`, `EntityId`).
 //! * [`mask`]: how much of a phone, e-mail or WeChat id is shown without the `pii` scope.
+//! * [`lease`]: the protection period — claims, releases, extensions, renewal by follow-ups.
 //! * [`lead_status`]: the lead status machine (docs/data-model.md, lead status flow).
 //! * [`opportunity_stage`]: the opportunity stage machine (docs/data-model.md, opportunity stage flow),
 //!   default probabilities and stage durations.
@@ -28,6 +29,7 @@ pub mod acquisition;
 pub mod conversion;
 mod error;
 pub mod lead_status;
+pub mod lease;
 pub mod mask;
 pub mod merge;
 pub mod opportunity_stage;

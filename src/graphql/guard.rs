@@ -40,6 +40,9 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
         | "deleteAcquisitionScenes" => &[Scope::Admin],
         // Whoever holds a scene's webhook secret can push leads into it.
         "rotateWebhookSecret" | "retireWebhookSecret" => &[Scope::Admin],
+        // A manager's move: `admin`, or `write` of a SALES_MANAGER / ADMIN user (checked by the
+        // service, which knows the user's role).
+        "assignLead" | "reassignLeads" => &[Scope::Admin, Scope::Write],
         _ => &[Scope::Write],
     }
 }

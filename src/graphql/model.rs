@@ -109,6 +109,7 @@ stored_enums! {
     ScoreModelStatus / ScoreModelStatusFilter { Draft, Active, Inactive }
     AttributionModel / AttributionModelFilter { FirstTouch, LastTouch, Linear, TimeDecay, UShaped, WShaped }
     UserRole / UserRoleFilter { Sales, SalesManager, Marketing, Admin }
+    AssignmentKind / AssignmentKindFilter { Assigned, Claimed, Released, Extended, ReturnedToPool, Reassigned }
     UserStatus / UserStatusFilter { Active, Inactive }
     SceneType / SceneTypeFilter { PhoneCall, WebForm, OrderSync, SocialMediaLead, ApiImport, QrCodeScan, LandingPage, MiniProgram }
     DeduplicationStrategy / DeduplicationStrategyFilter { NoCheck, ByPhone, ByEmail, ByPhoneOrEmail }
@@ -399,6 +400,27 @@ resource! {
     }
 }
 
+/// The pools of the protection period (issue 16): 私海 and 公海.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LeadPool {
+    /// Leads with an owner (`ownerUserId` set).
+    Private,
+    /// Leads anyone may claim: no owner and not queued for a team (`ownerTeamId` unset).
+    Public,
+}
+
+/// `LeadFilter.pool`, as plain column conditions (so both read paths serve it alike).
+fn lead_pool(pool: &LeadPool) -> crate::repo::filter::Filter {
+    use crate::repo::filter::Filter;
+    match pool {
+        LeadPool::Private => Filter::IsNull { col: "owner_user_id", is_null: false },
+        LeadPool::Public => Filter::And(vec![
+            Filter::IsNull { col: "owner_user_id", is_null: true },
+            Filter::IsNull { col: "owner_team_id", is_null: true },
+        ]),
+    }
+}
+
 resource! {
     /// 线索 — an unqualified prospect captured from a channel.
     Lead {
@@ -429,10 +451,14 @@ resource! {
             converted_opportunity_id: Option<String> => StringFilter,
             custom_fields: Option<serde_json::Value> => JsonFilter,
             is_qualified: bool => BoolFilter,
+            owner_team_id: Option<String> => StringFilter,
+            owner_lease_until: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            lease_extensions: i32 => IntFilter,
         }
         pii { mobile_phone: MOBILE_PHONE, email: EMAIL, wechat_id: WECHAT_ID }
-        order_fields { LeadId, LeadName, CompanyName, JobTitle, LeadSource, ChannelId, CampaignId, LeadStatus, LeadScore, LeadGrade, IndustryId, Province, City, OwnerUserId, CreatedAt, UpdatedAt, LastContactedAt, ConvertedAt, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId, IsQualified }
-        to_one { channel: Channel = channel_id, campaign: Campaign = campaign_id, industry: Industry = industry_id, owner: AppUser = owner_user_id, converted_contact: Contact = converted_contact_id, converted_account: Account = converted_account_id, converted_opportunity: Opportunity = converted_opportunity_id }
+        extra_filters { pool: LeadPool => lead_pool }
+        order_fields { LeadId, LeadName, CompanyName, JobTitle, LeadSource, ChannelId, CampaignId, LeadStatus, LeadScore, LeadGrade, IndustryId, Province, City, OwnerUserId, CreatedAt, UpdatedAt, LastContactedAt, ConvertedAt, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId, IsQualified, OwnerTeamId, OwnerLeaseUntil, LeaseExtensions }
+        to_one { channel: Channel = channel_id, campaign: Campaign = campaign_id, industry: Industry = industry_id, owner: AppUser = owner_user_id, owner_team: Team = owner_team_id, converted_contact: Contact = converted_contact_id, converted_account: Account = converted_account_id, converted_opportunity: Opportunity = converted_opportunity_id }
         one_by { summary: LeadSummary = lead_id <- lead_id }
         poly {  }
         to_many {
@@ -450,6 +476,38 @@ resource! {
             journeys: CustomerJourney = by(entity_id) <- lead_id,
             campaign_memberships: CampaignMember = by(member_ref_id) <- lead_id,
             campaigns: Campaign = via(campaign_member: member_ref_id -> campaign_id) <- lead_id,
+            assignment_log: LeadAssignmentLog = by(lead_id) <- lead_id,
+        }
+    }
+}
+
+resource! {
+    /// One move of a lead between owners and the public pool (written by claimLead, releaseLead,
+    /// extendLease, assignLead, reassignLeads and the lease sweeper; read-only).
+    LeadAssignmentLog {
+        model: lead_assignment_log, pk: log_id,
+        filter: LeadAssignmentLogFilter, order: LeadAssignmentLogOrderBy [LeadAssignmentLogOrderField],
+        inputs: none,
+        fields {
+            log_id: String => StringFilter,
+            lead_id: String => StringFilter,
+            kind: entity::enums::AssignmentKind => AssignmentKindFilter,
+            from_user_id: Option<String> => StringFilter,
+            to_user_id: Option<String> => StringFilter,
+            to_team_id: Option<String> => StringFilter,
+            assigned_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
+            lease_until: Option<chrono::DateTime<chrono::Utc>> => DateTimeFilter,
+            actor_user_id: Option<String> => StringFilter,
+            rule_id: Option<String> => StringFilter,
+            strategy: Option<String> => StringFilter,
+            reason: Option<String> => StringFilter,
+            trace: Option<serde_json::Value> => JsonFilter,
+        }
+        order_fields { LogId, LeadId, Kind, FromUserId, ToUserId, ToTeamId, AssignedAt, LeaseUntil, ActorUserId }
+        to_one { lead: Lead = lead_id, previous_owner: AppUser = from_user_id, to_user: AppUser = to_user_id, to_team: Team = to_team_id, actor: AppUser = actor_user_id }
+        one_by {  }
+        poly {  }
+        to_many {
         }
     }
 }
@@ -1361,6 +1419,7 @@ pub enum Node {
     ContactSummary(ContactSummary),
     AccountContactRelation(AccountContactRelation),
     Lead(Lead),
+    LeadAssignmentLog(LeadAssignmentLog),
     LeadChannelIdentity(LeadChannelIdentity),
     LeadSummary(LeadSummary),
     Opportunity(Opportunity),
@@ -1413,6 +1472,7 @@ pub async fn node_by_id(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Node>> 
         ContactSummary,
         AccountContactRelation,
         Lead,
+        LeadAssignmentLog,
         LeadChannelIdentity,
         LeadSummary,
         Opportunity,
@@ -1457,6 +1517,7 @@ query_root! {
     ContactSummary [contact_summary, contact_summaries],
     AccountContactRelation [account_contact_relation, account_contact_relations],
     Lead [lead, leads],
+    LeadAssignmentLog [lead_assignment_log, lead_assignment_logs],
     LeadChannelIdentity [lead_channel_identity, lead_channel_identities],
     LeadSummary [lead_summary, lead_summaries],
     Opportunity [opportunity, opportunities],

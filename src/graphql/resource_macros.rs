@@ -17,6 +17,7 @@ macro_rules! resource {
             inputs: $inputs:tt,
             fields { $($f:ident: $rty:ty => $filt:ty),* $(,)? }
             $(pii { $($p:ident: $pc:ident),* $(,)? })?
+            $(extra_filters { $($xf:ident: $xt:ty => $xto:path),* $(,)? })?
             order_fields { $($ov:ident),* $(,)? }
             to_one { $($rel:ident: $target:ident = $fk:ident),* $(,)? }
             one_by { $($ob:ident: $obt:ident = $obcol:ident <- $obself:ident),* $(,)? }
@@ -105,6 +106,7 @@ macro_rules! resource {
         pub struct $filter {
             $( pub $f: Option<$filt>, )*
             $($( pub $p: Option<$crate::graphql::filters::PiiFilter>, )*)?
+            $($( pub $xf: Option<$xt>, )*)?
             $( pub $rel: Option<Box<<$target as $crate::graphql::resource::Resource>::Filter>>, )*
             pub and: Option<Vec<$filter>>,
             pub or: Option<Vec<$filter>>,
@@ -121,6 +123,7 @@ macro_rules! resource {
                 $($( if let Some(f) = &self.$p {
                     parts.extend(f.to_filters(pii, stringify!($module), $crate::services::pii::$pc)?);
                 } )*)?
+                $($( if let Some(v) = &self.$xf { parts.push($xto(v)); } )*)?
                 $( if let Some(f) = &self.$rel {
                     let inner = f.to_filter(pii)?.unwrap_or(Filter::And(vec![]));
                     parts.push(Filter::Related {
@@ -362,6 +365,31 @@ macro_rules! query_root {
                 #[graphql(default = 100)] first: i32,
             ) -> $crate::graphql::errors::GqlResult<Vec<$crate::graphql::mutation::dead_letters::DeadLetter>> {
                 $crate::graphql::mutation::dead_letters::query(ctx, filter, Some(first)).await
+            }
+
+            /// The caller's own leads (owner = the token's subject, a staff user), with the same
+            /// filters, order and paging as `leads`. Answered by the resolvers. `Lead`, `LeadFilter`
+            /// and `LeadOrderBy` are the invocation site's, like `Node`.
+            #[graphql(complexity = "crate::graphql::connection::list_complexity(child_complexity, first, last)")]
+            #[allow(clippy::too_many_arguments)]
+            async fn my_leads(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                filter: Option<LeadFilter>,
+                order_by: Option<LeadOrderBy>,
+                first: Option<i32>,
+                after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
+            ) -> $crate::graphql::errors::GqlResult<$crate::graphql::connection::Connection<Lead>> {
+                let subject = ctx.data::<$crate::auth::Principal>()?.subject.clone();
+                let mine = LeadFilter {
+                    owner_user_id: Some($crate::graphql::filters::StringFilter { eq: Some(subject), ..Default::default() }),
+                    and: filter.map(|f| vec![f]),
+                    ..Default::default()
+                };
+                let args = $crate::graphql::connection::PageArgs { first, after, last, before };
+                $crate::graphql::connection::top::<Lead>(ctx, Some(mine), order_by, args).await
             }
 
             /// Any record by its global id; null when the id is unknown.

@@ -107,6 +107,36 @@ impl SubscriptionRoot {
         )
     }
 
+    /// Leads given to an owner from now on (`claimLead`, `assignLead`, `reassignLeads`, an owner
+    /// set by `updateLead`), to `ownerId` only when given.
+    async fn lead_assigned(
+        &self,
+        ctx: &Context<'_>,
+        owner_id: Option<ID>,
+    ) -> Result<impl Stream<Item = LeadAssignment> + use<>, async_graphql::Error> {
+        let sub = Sub::new(ctx)?;
+        let owner_id = owner_id.map(|o| o.0);
+        let (state, access) = (sub.state.clone(), sub.access.clone());
+        Ok(sub.stream(move |principal, env| {
+            let wanted = match &env.event {
+                DomainEvent::LeadAssigned { owner_user_id, channel_id, .. } => {
+                    owner_id.as_ref().is_none_or(|o| o == owner_user_id)
+                        && principal.can_see_channel(channel_id.as_deref())
+                }
+                _ => false,
+            };
+            let (state, access) = (state.clone(), access.clone());
+            async move {
+                let DomainEvent::LeadAssigned { lead_id, owner_user_id, .. } = &env.event else { return None };
+                if !wanted {
+                    return None;
+                }
+                let lead = fetch::<Lead>(&state, env.seq, &access, Lead::TABLE.pk, lead_id, None).await?;
+                Some(LeadAssignment { lead, owner_user_id: owner_user_id.clone(), occurred_at: env.occurred_at })
+            }
+        }))
+    }
+
     /// Opportunity stage moves (`moveOpportunityStage`), of one account or of all.
     async fn opportunity_stage_changed(
         &self,
@@ -233,6 +263,28 @@ impl LeadIngested {
     async fn lead(&self) -> &Lead {
         &self.lead
     }
+    async fn occurred_at(&self) -> Instant {
+        Instant(self.occurred_at)
+    }
+}
+
+/// A lead given to an owner.
+pub struct LeadAssignment {
+    lead: Lead,
+    owner_user_id: String,
+    occurred_at: DateTime<Utc>,
+}
+
+#[Object]
+impl LeadAssignment {
+    async fn lead(&self) -> &Lead {
+        &self.lead
+    }
+    /// The owner the lead was given to (the lead may have moved on since).
+    async fn owner_id(&self) -> ID {
+        ID(self.owner_user_id.clone())
+    }
+    /// When the assignment was committed.
     async fn occurred_at(&self) -> Instant {
         Instant(self.occurred_at)
     }

@@ -1,9 +1,11 @@
 //! Background work of a running server: the post-commit summary refresher (with the drain of
 //! leftover stale marks at start and a periodic sweep for orphaned ones), the scheduled full
-//! refresh, outbox and webhook-signature pruning, and the lead ingestion worker (`ingestion.rs`).
+//! refresh, outbox and webhook-signature pruning, the lead ingestion worker (`ingestion.rs`) and the
+//! lease sweeper (`leases.rs`).
 //! Each is a task on the server's runtime, ended with it.
 
 mod ingestion;
+mod leases;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +47,9 @@ pub async fn spawn(store: &Store, pii: &Arc<Pii>, config: &Config) {
     };
     for _ in 0..workers {
         tokio::spawn(ingestion::run(store.clone(), pii.clone(), processor.clone(), sweep, waiting));
+    }
+    if !config.leases.sweep_every.is_zero() {
+        tokio::spawn(leases::run(store.clone(), config.leases.sweep_every));
     }
 }
 

@@ -6,6 +6,7 @@ pub mod filter;
 pub mod identity;
 pub mod ingestion;
 pub mod json;
+pub mod leases;
 pub mod merge;
 pub mod outbox;
 pub mod page;

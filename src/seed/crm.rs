@@ -651,6 +651,9 @@ fn converted_lead(w: &mut World, rng: &mut impl Rng, k: usize) {
         converted_opportunity_id: None,
         custom_fields: Some(interest(rng)),
         is_qualified: true,
+        owner_team_id: None,
+        owner_lease_until: None,
+        lease_extensions: 0,
     });
     w.facts[a].leads.push(w.leads.len() - 1);
     w.lead_account.push(Some(a));
@@ -693,6 +696,8 @@ fn open_lead(w: &mut World, rng: &mut impl Rng, mut cap: Capture) {
         let until = (cap.created + days(30)).min(anchor());
         between(rng, cap.created + chrono::Duration::seconds(HOUR), until)
     });
+    // An owned lead's lease runs 30 days (the default protection period) from its last follow-up.
+    let lease = owner.as_ref().map(|_| contacted.unwrap_or(cap.created) + days(30));
     let id = prefix_id("LEAD", cap.created, rng);
     w.leads.push(lead::Model {
         lead_id: id,
@@ -724,6 +729,9 @@ fn open_lead(w: &mut World, rng: &mut impl Rng, mut cap: Capture) {
         converted_opportunity_id: None,
         custom_fields: Some(interest(rng)),
         is_qualified: status == LeadStatus::Qualified,
+        owner_team_id: None,
+        owner_lease_until: lease,
+        lease_extensions: 0,
     });
 }
 

@@ -120,7 +120,22 @@ pub async fn record_touchpoints(
     let mut stale = stale_of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
     // A campaign's touchpoint can make it count for accounts the rows do not name.
     stale.campaigns.extend(rows.iter().filter_map(|r| r.campaign_id.clone()));
-    insert(store, actor, refs, rows, stale, vec![]).await?;
+    // The owner's follow-ups among them renew the lead's lease in the same transaction.
+    let follow_ups: Vec<_> = rows
+        .iter()
+        .map(|r| (r.lead_id.clone(), r.owner_user_id.clone(), r.touchpoint_type, r.touchpoint_direction))
+        .collect();
+    refs.check(&store.db, &actor.access).await?;
+    let w = Write::begin(store).await?;
+    bulk::insert_all(&*w, rows).await?;
+    crate::services::leases::renew_after_touchpoints(
+        &w,
+        follow_ups.iter().map(|(l, o, k, d)| (l.as_deref(), o.as_deref(), *k, *d)),
+        at,
+    )
+    .await?;
+    w.stale(|s| s.merge(stale));
+    w.commit().await?;
     Ok(ids)
 }
 

@@ -276,6 +276,7 @@ where
     refs.check(&**w, &actor.access).await?;
     let created = crate::repo::write::insert::<E>(&**w, am).await?;
     effects::<E>(w, None, Some(&created));
+    follow_ups::<E>(w, std::slice::from_ref(&created)).await?;
     Ok(created)
 }
 
@@ -322,7 +323,34 @@ where
     for row in &created {
         effects::<E>(w, None, Some(row));
     }
+    follow_ups::<E>(w, &created).await?;
     Ok(created)
+}
+
+/// New touchpoints that are their lead owner's follow-ups renew the owner's lease, in the same
+/// transaction (`services::leases`); other tables and other touchpoints cost nothing.
+async fn follow_ups<E: Catalogued>(w: &Write<'_>, rows: &[E::Model]) -> AppResult<()> {
+    use entity::enums::{TouchpointDirection, TouchpointType};
+    use sea_orm::Iterable;
+    if E::TABLE.name != <entity::touchpoint::Entity as Catalogued>::TABLE.name {
+        return Ok(());
+    }
+    let parsed: Vec<_> = rows
+        .iter()
+        .filter_map(|r| {
+            let kind = text_of::<E>(r, "touchpoint_type")?;
+            let kind = TouchpointType::iter().find(|t| t.as_str() == kind)?;
+            let dir = text_of::<E>(r, "touchpoint_direction")
+                .and_then(|d| TouchpointDirection::iter().find(|t| t.as_str() == d));
+            Some((text_of::<E>(r, "lead_id"), text_of::<E>(r, "owner_user_id"), kind, dir))
+        })
+        .collect();
+    crate::services::leases::renew_after_touchpoints(
+        w,
+        parsed.iter().map(|(l, o, k, d)| (l.as_deref(), o.as_deref(), *k, *d)),
+        now(),
+    )
+    .await
 }
 
 /// A new record's ActiveModel (checked, defaulted, PII sealed) and the references it makes.

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod convert;
 pub mod crud;
 pub mod identity;
+pub mod leases;
 pub mod merge;
 pub mod pii;
 pub mod pipeline;

@@ -400,6 +400,9 @@ mod tests {
             converted_opportunity_id: None,
             custom_fields: None,
             is_qualified: false,
+            owner_team_id: None,
+            owner_lease_until: None,
+            lease_extensions: 0,
         };
         p.seal_model(&mut m).unwrap();
         assert!(m.mobile_phone.as_deref().unwrap().starts_with(&p.current_prefix()));

@@ -43,6 +43,10 @@ pub async fn change_lead_status(store: &Store, actor: &Actor, lead_id: &str, to:
     if !repo::write::update_where::<lead::Entity>(txn, lead_id, sets, expect).await? {
         return Err(concurrent(LEAD.name, lead_id));
     }
+    // A status change by the owner (the token's subject) is a follow-up: it renews the lease.
+    if lead.owner_lease_until.is_some() && lead.owner_user_id.as_deref() == Some(actor.principal.subject.as_str()) {
+        crate::services::leases::renew_after_status_change(&w, lead_id, &actor.principal.subject, at).await?;
+    }
     let updated =
         repo::write::find_by_id::<lead::Entity>(txn, lead_id).await?.ok_or_else(|| concurrent(LEAD.name, lead_id))?;
     w.emit(DomainEvent::LeadStatusChanged {

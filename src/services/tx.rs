@@ -40,6 +40,8 @@ pub struct Store {
     ingestion_depth: Arc<QueueDepth>,
     summaries: Arc<Queue>,
     metrics: Arc<Metrics>,
+    /// The protection period's settings: renewal happens inside other workflows' writes.
+    leases: Arc<crate::config::LeaseSettings>,
 }
 
 impl Store {
@@ -52,7 +54,18 @@ impl Store {
             ingestion_depth: Arc::default(),
             summaries,
             metrics,
+            leases: Arc::default(),
         }
+    }
+
+    /// The same store with these lease settings (`CDP_LEASE_*`).
+    pub fn with_leases(mut self, leases: crate::config::LeaseSettings) -> Store {
+        self.leases = Arc::new(leases);
+        self
+    }
+
+    pub fn leases(&self) -> &crate::config::LeaseSettings {
+        &self.leases
     }
 
     pub fn relay_wake(&self) -> &Arc<Notify> {
@@ -117,6 +130,11 @@ impl<'s> Write<'s> {
     pub async fn begin(store: &'s Store) -> AppResult<Write<'s>> {
         let txn = crate::services::write::begin_write(&store.db).await?;
         Ok(Write { txn, store, events: Mutex::new(Vec::new()), stale: Mutex::new(Stale::default()) })
+    }
+
+    /// The store this transaction writes to.
+    pub fn store(&self) -> &'s Store {
+        self.store
     }
 
     /// Announces `event` once (and only if) the transaction commits.

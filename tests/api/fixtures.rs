@@ -197,6 +197,9 @@ pub fn lead(i: usize) -> lead::Model {
         converted_opportunity_id: None,
         custom_fields: None,
         is_qualified: false,
+        owner_team_id: None,
+        owner_lease_until: None,
+        lease_extensions: 0,
     }
 }
 

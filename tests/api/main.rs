@@ -29,6 +29,7 @@ mod http_contract;
 mod ingestion_pipeline;
 mod integrity;
 mod layers;
+mod leases;
 mod limits;
 mod merge;
 mod metrics_export;

@@ -6,6 +6,7 @@ mod activity;
 mod convert;
 mod crud;
 pub(crate) mod dead_letters;
+mod leases;
 mod maintenance;
 mod merge;
 mod pipeline;
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     maintenance::MaintenanceMutations,
     dead_letters::DeadLetterMutations,
     webhook::WebhookMutations,
+    leases::LeaseMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.
