@@ -11,6 +11,7 @@ pub mod merge;
 pub mod pii;
 pub mod pipeline;
 pub mod read;
+pub mod routing;
 pub mod rules;
 pub mod summaries;
 pub mod tagging;

@@ -51,6 +51,7 @@ use crate::services::crud::{self, Draft};
 use crate::services::identity::{self, PersonKeys, Snapshot, distinct};
 use crate::services::pii::{EMAIL, MOBILE_PHONE, Pii, WECHAT_ID};
 use crate::services::read::{self, Access};
+use crate::services::routing;
 use crate::services::tx::{Store, Write};
 use crate::services::write::{Actor, new_id, now};
 
@@ -452,10 +453,12 @@ impl Processor {
         crud::create_many::<lead_channel_identity::Entity>(w, pii, &actor, writes.identities).await?;
         crud::create_many::<touchpoint::Entity>(w, pii, &actor, writes.touchpoints).await?;
         crud::create_many::<event::Entity>(w, pii, &actor, writes.events).await?;
+        let mut routed = Vec::with_capacity(leads.len());
         for ((at, scene), lead) in new_leads.into_iter().zip(&leads) {
             items[at].channel.clone_from(&lead.channel_id);
-            route_new_lead(w, scene, lead).await?;
+            routed.push((scene, lead));
         }
+        routing::route_new_leads(w, &routed).await?;
         Ok(items)
     }
 }
@@ -606,11 +609,4 @@ fn ingestion_actor() -> Actor {
         token_id: None,
         expires_at: chrono::DateTime::<chrono::Utc>::MAX_UTC,
     })
-}
-
-/// The tagging and assignment hook of a newly ingested lead: the scene's `auto_tagging_rules` and
-/// `assignment_rules` are applied here, in the ingestion's transaction, once the routing work
-/// lands. A no-op until then.
-async fn route_new_lead(_w: &Write<'_>, _scene: &acquisition_scene::Model, _lead: &lead::Model) -> AppResult<()> {
-    Ok(())
 }
