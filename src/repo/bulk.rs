@@ -242,3 +242,11 @@ pub(crate) mod testing {
         all
     }
 }
+
+/// Refreshes the planner's statistics of every table (`ANALYZE`) after a bulk load. Without them
+/// PostgreSQL plans a freshly loaded table as if it were empty (a blind-index `IN (…)` lookup
+/// became a sequential scan of 20 000 leads) until autovacuum, if enabled, gets to it.
+pub async fn analyze(db: &impl ConnectionTrait) -> AppResult<()> {
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}

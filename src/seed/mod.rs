@@ -95,7 +95,8 @@ pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> AppResult<SeedRepo
     seed(db, pii, &SeedOptions { scale: DEMO_SCALE, seed: DEFAULT_SEED, progress: false }).await
 }
 
-/// Generates and inserts a data set of `opts.scale` into an empty database, in one transaction.
+/// Generates and inserts a data set of `opts.scale` into an empty database, in one transaction,
+/// then refreshes the planner statistics (`ANALYZE`: the next queries are planned for the data).
 /// PII is generated as plaintext and sealed by `pii` (ciphertext + blind index) on the way in.
 pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> AppResult<SeedReport> {
     if !(opts.scale > 0.0 && opts.scale <= MAX_SCALE) {
@@ -124,6 +125,8 @@ pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> App
     }
     let tables = loader.tables;
     txn.commit().await?;
+    bar.set_message("statistics");
+    crate::repo::bulk::analyze(db).await?;
     bar.finish_with_message("done");
     Ok(SeedReport { tables, elapsed: started.elapsed() })
 }
