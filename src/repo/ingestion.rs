@@ -72,15 +72,21 @@ pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> AppResult<Option<Mode
 /// Claims up to `limit` of the oldest `ACCEPTED` rows that are due (not waiting out a retry),
 /// oldest first, for the caller's transaction (see the module doc).
 pub async fn claim_many(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> AppResult<Vec<Model>> {
-    let backend = db.get_database_backend();
+    let claim = claim_statement(db.get_database_backend(), now, limit);
+    Ok(Model::find_by_statement(claim).all(db).await?)
+}
+
+/// The claim of [`claim_many`]: the oldest due rows in the order of `idx_lead_ingestion_due`
+/// (`status, created_at, ingestion_id`), so PostgreSQL reads the page off the index instead of
+/// sorting the backlog (the EXPLAIN test in `tests/api/explain.rs` holds it to that).
+pub fn claim_statement(backend: DbBackend, now: DateTime<Utc>, limit: u64) -> Statement {
     let due = "SELECT * FROM lead_ingestion WHERE status = 'ACCEPTED' \
                AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY created_at, ingestion_id LIMIT $2";
     let sql = match backend {
         DbBackend::Postgres => format!("{due} FOR UPDATE SKIP LOCKED"),
         _ => due.to_string(),
     };
-    let values = [Value::from(now), Value::from(limit as i64)];
-    Ok(Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?)
+    Statement::from_sql_and_values(backend, sql, [Value::from(now), Value::from(limit as i64)])
 }
 
 /// When the earliest accepted row waiting out a retry is due, if any.

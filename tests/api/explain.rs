@@ -487,3 +487,47 @@ async fn compiled_reads(c: &mut Checker, account: &str, latest: Order) {
     ];
     c.check("compiled: customer 360".into(), q, &tables).await;
 }
+
+/// The ingestion worker claims the oldest due submissions of a backlog without sorting it: the
+/// page comes off the `(status, created_at, ingestion_id)` index (before it, every round sorted
+/// the whole backlog of wide rows, and a round's cost grew with the queue).
+#[tokio::test]
+async fn the_ingestion_claim_reads_its_page_off_an_index_without_sorting_the_backlog() {
+    if std::env::var("CDP_TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
+        eprintln!("skipped: the EXPLAIN test reads PostgreSQL plans (set CDP_TEST_DATABASE_URL)");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    // A backlog of 20 000 accepted rows (and as many processed ones) with equal times in runs, so
+    // the tie-breaker matters.
+    app.db
+        .execute_unprepared(
+            "INSERT INTO acquisition_scene (scene_id, scene_name, scene_type, is_enabled, deduplication_strategy,
+                 protection_period_hours, created_at, updated_at)
+             VALUES ('SCN_EXPLAIN', 'explain', 'API_IMPORT', true, 'NO_CHECK', 0, now(), now());
+             INSERT INTO lead_ingestion (ingestion_id, scene_id, client_id, body_sha256, status, submission,
+                 attempts, created_at, updated_at)
+             SELECT 'ING_' || lpad(n::text, 8, '0'), 'SCN_EXPLAIN', 'explain', 'x',
+                    CASE WHEN n % 2 = 0 THEN 'ACCEPTED' ELSE 'PROCESSED' END, '{}'::jsonb, 0,
+                    now() - interval '1 hour' + (n / 100) * interval '1 ms', now()
+             FROM generate_series(1, 40000) AS n;
+             ANALYZE lead_ingestion;",
+        )
+        .await
+        .unwrap();
+    let claim = cdp360::repo::ingestion::claim_statement(DbBackend::Postgres, chrono::Utc::now(), 100);
+    let explain = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("EXPLAIN (FORMAT JSON) {}", claim.sql),
+        claim.values.map(|v| v.0).unwrap_or_default(),
+    );
+    let row = app.db.query_one_raw(explain).await.unwrap().expect("EXPLAIN answers a row");
+    let plan: Value = row.try_get("", "QUERY PLAN").unwrap();
+    let plan = &plan[0]["Plan"];
+    let (sorts, seq) = (of_type(plan, "Sort"), seq_scans(plan));
+    assert!(sorts.is_empty() && seq.is_empty(), "the claim sorts or scans: {plan:#}");
+    assert!(
+        of_type(plan, "Index Scan").iter().any(|n| n["Index Name"] == "idx_lead_ingestion_due"),
+        "the claim reads the due index: {plan:#}"
+    );
+}
