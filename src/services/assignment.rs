@@ -1,6 +1,6 @@
 //! Assignment by a scene's rules (issue 16, part 3; README "Routing rules", ARCHITECTURE.md
 //! "Routing rules"): the leads of an ingestion round, and leads arriving again after their lease
-//! expired (seed 000's rule), are given to an owner by the first of the scene's
+//! expired (the protection rule), are given to an owner by the first of the scene's
 //! `assignment_rules` whose condition holds and whose strategy finds a target.
 //!
 //! Set-based, inside the caller's transaction: a scene without rules costs no statement; otherwise
@@ -109,8 +109,8 @@ struct Decision<'a> {
 
 fn member_json(m: &Member) -> Value {
     match m {
-        Member::User(u) => json!({"user": u}),
-        Member::Team(t) => json!({"team": t}),
+        Member::User(u) => json!({"userId": u}),
+        Member::Team(t) => json!({"teamId": t}),
     }
 }
 
@@ -156,7 +156,7 @@ pub async fn assign_new(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<()> {
     assign(w, leads, Utc::now()).await
 }
 
-/// Seed 000's rule for leads submitted again (`lead_id`, through `scene`): one still owned
+/// The protection rule for leads submitted again (`lead_id`, through `scene`): one still owned
 /// (under its protection period) or waiting in a team's queue keeps it, with no new assignment;
 /// one in the public pool (its lease expired, or never assigned) is assigned afresh by the scene's
 /// rules.

@@ -1,4 +1,4 @@
-//! Assignment by a scene's rules (issue 16, part 3) and seed 000's protection rule (part 4): each
+//! Assignment by a scene's rules (issue 16, part 3) and the protection rule for leads submitted again (part 4): each
 //! strategy's distribution, the ROUND_ROBIN cursor across rounds and across two server processes,
 //! quota and INACTIVE users skipped, the public-pool fallback, the log's rule, strategy and trace,
 //! and a duplicate arrival under protection (kept) and after expiry (assigned afresh).

@@ -461,7 +461,7 @@ impl Processor {
             routed.push((scene, lead));
         }
         routing::route_new_leads(w, &routed).await?;
-        // Seed 000's rule: a duplicate back in the public pool is assigned afresh.
+        // The protection rule: a duplicate back in the public pool is assigned afresh.
         crate::services::assignment::assign_duplicates(w, &again).await?;
         Ok(items)
     }
