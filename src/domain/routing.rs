@@ -42,7 +42,7 @@ pub struct TaggingRule {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaggingRules(pub Vec<TaggingRule>);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Member {
     User(String),
     Team(String),

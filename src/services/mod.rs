@@ -3,6 +3,7 @@
 
 pub mod acquisition;
 pub mod activity;
+pub mod assignment;
 pub mod convert;
 pub mod crud;
 pub mod identity;

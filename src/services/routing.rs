@@ -13,6 +13,7 @@ pub type NewLeads<'a> = [(&'a acquisition_scene::Model, &'a lead::Model)];
 
 /// Applies the scenes' routing rules to a round's new leads. No rules are applied yet: auto-tagging
 /// and assignment plug in here.
-pub async fn route_new_leads(_w: &Write<'_>, _leads: &NewLeads<'_>) -> AppResult<()> {
+pub async fn route_new_leads(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<()> {
+    crate::services::assignment::assign_new(w, leads).await?;
     Ok(())
 }

@@ -20,6 +20,7 @@ const NOT_CATALOGUED: &[&str] = &[
     "webhook_secret",
     "webhook_signature",
     "verification_code",
+    "assignment_cursor",
     "seaql_migrations",
 ];
 

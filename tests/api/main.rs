@@ -9,6 +9,7 @@ mod seed_model;
 
 mod acquisition;
 mod activity;
+mod assignment;
 mod authn;
 mod bad_input;
 mod catalog;

@@ -391,6 +391,7 @@ impl Processor {
         let mut created: HashMap<(&str, String), KnownLead> = HashMap::new();
         let mut writes = Writes::default();
         let mut new_leads: Vec<(usize, &acquisition_scene::Model)> = Vec::new();
+        let mut again: Vec<(&acquisition_scene::Model, String)> = Vec::new();
         for (r, person) in ready.iter().zip(&people) {
             let item = &mut items[r.at];
             let duplicate = r.dedup.iter().find_map(|(col, field, bidx)| {
@@ -401,6 +402,7 @@ impl Processor {
                 item.steps.push("deduplicated", format!("duplicate of {} by {}", existing.lead_id, field.api_name()));
                 item.channel.clone_from(&existing.channel);
                 arrival(&mut writes, &mut held, r, item, &existing.lead_id, existing.contact.clone());
+                again.push((r.scene, existing.lead_id.clone()));
                 item.outcome = Some(Outcome::DuplicateOf(existing.lead_id));
                 continue;
             }
@@ -459,6 +461,8 @@ impl Processor {
             routed.push((scene, lead));
         }
         routing::route_new_leads(w, &routed).await?;
+        // The protection rule: a duplicate back in the public pool is assigned afresh.
+        crate::services::assignment::assign_duplicates(w, &again).await?;
         Ok(items)
     }
 }
