@@ -15,7 +15,7 @@ mod m20261202_000009_webhooks;
 mod m20261202_000010_verification_codes;
 mod m20261203_000011_ingestion_claim_index;
 mod m20261203_000012_leases;
-mod m20261203_000014_assignment_cursor;
+mod m20261203_000013_assignment_cursor;
 
 pub struct Migrator;
 
@@ -35,7 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_verification_codes::Migration),
             Box::new(m20261203_000011_ingestion_claim_index::Migration),
             Box::new(m20261203_000012_leases::Migration),
-            Box::new(m20261203_000014_assignment_cursor::Migration),
+            Box::new(m20261203_000013_assignment_cursor::Migration),
         ]
     }
 }

@@ -446,7 +446,10 @@ impl Processor {
             }
             snapshot.add_lead(&lead_id, &lead_keys);
             arrival(&mut writes, &mut held, r, item, &lead_id, contact);
-            item.steps.push("routed", "no tagging or assignment rules are applied yet");
+            item.steps.push(
+                "routed",
+                "the scene's assignment rules apply with the round's writes (the lead's assignment log)",
+            );
             item.outcome = Some(Outcome::Processed(lead_id));
             new_leads.push((r.at, r.scene));
         }
