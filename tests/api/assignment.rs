@@ -9,7 +9,7 @@ use std::sync::Arc;
 use cdp360::config::LeaseSettings;
 use cdp360::services::tx::{Store, Write};
 use chrono::{Duration, Utc};
-use entity::enums::{AssignmentKind, DeduplicationStrategy, SceneType, UserStatus};
+use entity::enums::{AssignmentKind, UserStatus};
 use entity::{acquisition_scene, lead, lead_assignment_log};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -19,22 +19,7 @@ use crate::fixtures::{self, insert};
 use crate::harness::TestApp;
 
 fn scene_with(rules: Value) -> acquisition_scene::Model {
-    acquisition_scene::Model {
-        scene_id: "SCN_R".into(),
-        scene_name: "路由".into(),
-        scene_type: SceneType::WebForm,
-        is_enabled: true,
-        default_channel_id: None,
-        scene_specific_params: None,
-        data_mapping_rules: None,
-        auto_tagging_rules: None,
-        assignment_rules: Some(rules),
-        auto_response_config: None,
-        deduplication_strategy: DeduplicationStrategy::NoCheck,
-        protection_period_hours: 48,
-        created_at: fixtures::t0(),
-        updated_at: fixtures::t0(),
-    }
+    acquisition_scene::Model { assignment_rules: Some(rules), ..fixtures::scene("SCN_R", "路由") }
 }
 
 fn store_of(app: &TestApp) -> Store {

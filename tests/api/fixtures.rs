@@ -166,6 +166,26 @@ pub fn acr(id: &str, account: &str, contact: &str) -> account_contact_relation::
     }
 }
 
+/// An enabled WEB_FORM scene without rules, no deduplication, a 48-hour protection period.
+pub fn scene(id: &str, name: &str) -> acquisition_scene::Model {
+    acquisition_scene::Model {
+        scene_id: id.into(),
+        scene_name: name.into(),
+        scene_type: SceneType::WebForm,
+        is_enabled: true,
+        default_channel_id: None,
+        scene_specific_params: None,
+        data_mapping_rules: None,
+        auto_tagging_rules: None,
+        assignment_rules: None,
+        auto_response_config: None,
+        deduplication_strategy: DeduplicationStrategy::NoCheck,
+        protection_period_hours: 48,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
 pub fn lead(i: usize) -> lead::Model {
     lead::Model {
         lead_id: format!("LEAD_{i:06}"),

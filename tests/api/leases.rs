@@ -9,8 +9,8 @@ use cdp360::auth::{MintRequest, Scope, mint_hs256};
 use cdp360::config::LeaseSettings;
 use cdp360::services::tx::Store;
 use chrono::{DateTime, Duration, Utc};
-use entity::enums::{AssignmentKind, DeduplicationStrategy, LeadStatus, SceneType, UserRole, UserStatus};
-use entity::{acquisition_scene, app_user, lead, lead_assignment_log, lead_ingestion, team};
+use entity::enums::{AssignmentKind, LeadStatus, UserRole, UserStatus};
+use entity::{app_user, lead, lead_assignment_log, lead_ingestion, team};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement};
 use serde_json::{Value, json};
@@ -115,22 +115,7 @@ fn near(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
 async fn a_lead_claimed_from_the_public_pool_gets_a_lease_of_the_scene_length_or_the_default() {
     let app = app_with(&["USER_A"], 2).await;
     // Lead 2 came from a scene with a 48-hour protection period.
-    let scene = acquisition_scene::Model {
-        scene_id: "SCN_1".into(),
-        scene_name: "官网表单".into(),
-        scene_type: SceneType::WebForm,
-        is_enabled: true,
-        default_channel_id: None,
-        scene_specific_params: None,
-        data_mapping_rules: None,
-        auto_tagging_rules: None,
-        assignment_rules: None,
-        auto_response_config: None,
-        deduplication_strategy: DeduplicationStrategy::NoCheck,
-        protection_period_hours: 48,
-        created_at: fixtures::t0(),
-        updated_at: fixtures::t0(),
-    };
+    let scene = fixtures::scene("SCN_1", "官网表单");
     insert(&app.db, vec![scene]).await;
     let ingestion = lead_ingestion::Model {
         ingestion_id: "ING_1".into(),

@@ -464,8 +464,7 @@ impl Processor {
             routed.push((scene, lead));
         }
         routing::route_new_leads(w, &routed).await?;
-        // The protection rule: a duplicate back in the public pool is assigned afresh.
-        crate::services::assignment::assign_duplicates(w, &again).await?;
+        routing::route_duplicates(w, &again).await?;
         Ok(items)
     }
 }
