@@ -7,9 +7,11 @@
 //! { "target": "mobilePhone", "source": "contact.phone", "transform": "phone", "default": null, "required": true }
 //! ```
 //!
-//! - `target`: a lead field by its API name ([`LeadField`]), or `channelUserId` (the submitter's id
+//! - `target`: a lead field by its API name ([`LeadField`]), `channelUserId` (the submitter's id
 //!   in the scene's channel — a WeChat openid or unionid, a platform user id — recorded as the
-//!   lead's channel identity); an unknown one is refused, and a field is mapped at most once.
+//!   lead's channel identity), or `customFields.<key>` (a key of the lead's custom fields, 1 to 64
+//!   letters, digits, `_` or `-`: a form's message, say, for the routing rules to read); an unknown
+//!   one is refused, and a target is mapped at most once.
 //! - `source`: dot-separated keys (a numeric segment also indexes an array), or a list of up to
 //!   [`MAX_SOURCES`] such paths whose non-blank values are concatenated with `separator` (default
 //!   one space): `["name.family", "name.given"]`.
@@ -110,6 +112,34 @@ impl LeadField {
     }
 }
 
+/// Where a rule's value goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MapTarget {
+    Field(LeadField),
+    /// A key of the lead's `customFields`.
+    Custom(String),
+}
+
+impl MapTarget {
+    /// As rules and reasons spell it.
+    pub fn name(&self) -> String {
+        match self {
+            MapTarget::Field(f) => f.api_name().to_string(),
+            MapTarget::Custom(k) => format!("customFields.{k}"),
+        }
+    }
+
+    fn parse(name: &str) -> Option<MapTarget> {
+        match name.strip_prefix("customFields.") {
+            Some(key) => (!key.is_empty()
+                && key.chars().count() <= 64
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .then(|| MapTarget::Custom(key.to_string())),
+            None => LeadField::parse(name).map(MapTarget::Field),
+        }
+    }
+}
+
 /// How a value is normalised before it is mapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transform {
@@ -121,7 +151,7 @@ pub enum Transform {
 /// One rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MappingRule {
-    pub target: LeadField,
+    pub target: MapTarget,
     /// The dotted paths, as written (one, or several to concatenate).
     pub sources: Vec<String>,
     /// Joins several sources.
@@ -172,14 +202,17 @@ impl MappingRules {
             }
             let target = match obj.get("target") {
                 None | Some(Value::Null) => return Err(DomainError::required(at("target"))),
-                Some(Value::String(name)) => LeadField::parse(name).ok_or_else(|| {
+                Some(Value::String(name)) => MapTarget::parse(name).ok_or_else(|| {
                     let known: Vec<&str> = LeadField::ALL.iter().map(|f| f.api_name()).collect();
-                    DomainError::invalid(at("target"), format!("is not a lead field (one of {})", known.join(", ")))
+                    DomainError::invalid(
+                        at("target"),
+                        format!("is not a lead field (one of {}, or customFields.<key>)", known.join(", ")),
+                    )
                 })?,
                 Some(_) => return Err(DomainError::invalid(at("target"), "must be a string")),
             };
             if rules.iter().any(|r| r.target == target) {
-                return Err(DomainError::invalid(at("target"), format!("maps {} a second time", target.api_name())));
+                return Err(DomainError::invalid(at("target"), format!("maps {} a second time", target.name())));
             }
             let bad_source = || {
                 DomainError::invalid(
@@ -269,12 +302,15 @@ impl MappingRules {
 
     /// The source paths of fields holding personal data: what is sealed in a stored submission.
     pub fn pii_sources(&self) -> impl Iterator<Item = (&str, LeadField)> {
-        self.0.iter().filter(|r| r.target.is_pii()).flat_map(|r| r.sources.iter().map(|s| (s.as_str(), r.target)))
+        self.0.iter().flat_map(|r| match r.target {
+            MapTarget::Field(f) if f.is_pii() => r.sources.iter().map(|s| (s.as_str(), f)).collect(),
+            _ => Vec::new(),
+        })
     }
 
     /// The rule filling `field`, if any.
     pub fn rule_for(&self, field: LeadField) -> Option<&MappingRule> {
-        self.0.iter().find(|r| r.target == field)
+        self.0.iter().find(|r| r.target == MapTarget::Field(field))
     }
 
     /// Maps one submission: the lead fields found, or every reason it is rejected.
@@ -282,7 +318,7 @@ impl MappingRules {
         let mut mapped = Mapped::default();
         let mut reasons = Vec::new();
         for rule in &self.0 {
-            let field = rule.target.api_name();
+            let field = rule.target.name();
             let source = rule.sources.join("+");
             let found = match gather(submission, rule) {
                 Ok(found) => found,
@@ -315,7 +351,10 @@ impl MappingRules {
                 continue;
             };
             match normalise(rule, value) {
-                Ok(v) => mapped.values.push((rule.target, v)),
+                Ok(v) => match &rule.target {
+                    MapTarget::Field(f) => mapped.values.push((*f, v)),
+                    MapTarget::Custom(k) => mapped.custom.push((k.clone(), v)),
+                },
                 Err(e) => reasons.push(format!("{e} (from submission_data.{source})")),
             }
         }
@@ -359,13 +398,14 @@ pub fn utm_params(submission_url: &str) -> Option<Value> {
 
 /// Validates phones and e-mails, and applies the rule's transform.
 fn normalise(rule: &MappingRule, value: String) -> Result<String, DomainError> {
-    let field = rule.target.api_name();
+    let field = rule.target.name();
+    let field = field.as_str();
     let phone = match rule.target {
-        LeadField::MobilePhone => Some(Phone::parse(&value).map_err(|e| e.with_field(field))?),
+        MapTarget::Field(LeadField::MobilePhone) => Some(Phone::parse(&value).map_err(|e| e.with_field(field))?),
         _ => None,
     };
     let email = match rule.target {
-        LeadField::Email => Some(Email::parse(&value).map_err(|e| e.with_field(field))?),
+        MapTarget::Field(LeadField::Email) => Some(Email::parse(&value).map_err(|e| e.with_field(field))?),
         _ => None,
     };
     Ok(match rule.transform {
@@ -385,6 +425,7 @@ fn normalise(rule: &MappingRule, value: String) -> Result<String, DomainError> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mapped {
     values: Vec<(LeadField, String)>,
+    custom: Vec<(String, String)>,
 }
 
 impl Mapped {
@@ -394,6 +435,17 @@ impl Mapped {
 
     pub fn values(&self) -> &[(LeadField, String)] {
         &self.values
+    }
+
+    /// The custom fields mapped, as the lead's `customFields` object (`None`: none).
+    pub fn custom_fields(&self) -> Option<Value> {
+        (!self.custom.is_empty())
+            .then(|| Value::Object(self.custom.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()))
+    }
+
+    /// The custom field keys mapped.
+    pub fn custom_keys(&self) -> impl Iterator<Item = &str> {
+        self.custom.iter().map(|(k, _)| k.as_str())
     }
 }
 
@@ -453,6 +505,36 @@ mod tests {
         assert_eq!(r.rules()[0].sources, ["name"]);
         assert_eq!(r.pii_sources().collect::<Vec<_>>(), [("contact.phone", LeadField::MobilePhone)]);
         assert_eq!(rules(Value::Null), MappingRules::default());
+    }
+
+    #[test]
+    fn custom_field_targets_map_into_the_leads_custom_fields_and_bad_keys_are_refused() {
+        let r = rules(json!([
+            { "target": "leadName", "source": "name" },
+            { "target": "customFields.message", "source": "form.message" },
+            { "target": "customFields.budget_range", "source": "budget", "default": "未知" }
+        ]));
+        let mapped = r.apply(&json!({ "name": "张伟", "form": { "message": " 请报价 " } })).unwrap();
+        assert_eq!(mapped.custom_fields(), Some(json!({ "message": "请报价", "budget_range": "未知" })));
+        assert_eq!(mapped.custom_keys().collect::<Vec<_>>(), ["message", "budget_range"]);
+        assert_eq!(mapped.get(LeadField::LeadName), Some("张伟"));
+        assert_eq!(
+            rules(json!([{ "target": "leadName", "source": "name" }]))
+                .apply(&json!({ "name": "x" }))
+                .unwrap()
+                .custom_fields(),
+            None
+        );
+        for bad in
+            ["customFields.", "customFields.a.b", "customFields.备注", &format!("customFields.{}", "k".repeat(65))]
+        {
+            let e = refused(json!([{ "target": bad, "source": "x" }]));
+            assert!(e.starts_with("dataMappingRules[0].target is not a lead field"), "{bad}: {e}");
+        }
+        let twice = refused(
+            json!([{ "target": "customFields.m", "source": "a" }, { "target": "customFields.m", "source": "b" }]),
+        );
+        assert!(twice.starts_with("dataMappingRules[1].target maps customFields.m a second time"), "{twice}");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::Catalogued;
 use crate::config::CodeSenderKind;
-use crate::domain::acquisition::{LeadField, MappingRules, lookup};
+use crate::domain::acquisition::{LeadField, MapTarget, MappingRules, lookup};
 use crate::domain::value::Phone;
 use crate::domain::verification::{self, Code, Limits, Stored, Unusable};
 use crate::error::AppError;
@@ -331,7 +331,7 @@ fn unusable_message(why: Unusable) -> &'static str {
 
 /// The phone the scene maps to `mobilePhone`, normalised.
 fn mapped_phone(rules: &MappingRules, submission: &Map<String, Value>) -> Result<Phone, CheckRefusal> {
-    let Some(rule) = rules.rules().iter().find(|r| r.target == LeadField::MobilePhone) else {
+    let Some(rule) = rules.rules().iter().find(|r| r.target == MapTarget::Field(LeadField::MobilePhone)) else {
         return Err(CheckRefusal::InvalidPhone(
             "the LANDING_PAGE scene maps no mobilePhone, so no code can be checked".into(),
         ));

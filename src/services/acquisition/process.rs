@@ -331,7 +331,12 @@ impl Processor {
                     continue;
                 }
             };
-            let fields: Vec<&str> = mapped.values().iter().map(|(f, _)| f.api_name()).collect();
+            let fields: Vec<String> = mapped
+                .values()
+                .iter()
+                .map(|(f, _)| f.api_name().to_string())
+                .chain(mapped.custom_keys().map(|k| format!("customFields.{k}")))
+                .collect();
             item.steps.push("mapped", format!("fields: {}", fields.join(", ")));
             let channel_identity = match (&scene.default_channel_id, mapped.get(LeadField::ChannelUserId)) {
                 (Some(channel), Some(user)) => Some((channel.clone(), user.to_string())),
@@ -420,6 +425,9 @@ impl Processor {
                 if let Some(col) = field.column() {
                     draft.set(col, SqlValue::from(value.clone()));
                 }
+            }
+            if let Some(custom) = r.mapped.custom_fields() {
+                draft.set("custom_fields", SqlValue::Json(Some(Box::new(custom))));
             }
             draft.set("lead_source", SqlValue::from(lead_source(r.scene.scene_type).as_str()));
             if let Some(channel) = &r.scene.default_channel_id {
