@@ -108,9 +108,15 @@ async fn main() -> Result<(), BoxError> {
     }
     let mut intakes = None;
     if args.cases.is_empty() || args.cases.iter().any(|id| id == intake::ID) {
-        let (row, got) = intake::run(&ctx, &server, 8, plan.seconds).await?;
+        let (row, got) = intake::run(&ctx, &server, 8, plan.seconds, false).await?;
         rows.push(row);
         intakes = Some(got);
+    }
+    let mut routed = None;
+    if args.cases.is_empty() || args.cases.iter().any(|id| id == intake::ID_ROUTED) {
+        let (row, got) = intake::run(&ctx, &server, 8, plan.seconds, true).await?;
+        rows.push(row);
+        routed = Some(got);
     }
     if args.cases.is_empty() || args.cases.iter().any(|id| id == fanout::ID) {
         let fan = fanout::Plan {
@@ -137,6 +143,7 @@ async fn main() -> Result<(), BoxError> {
         server_peak_rss_mb: rows.iter().map(|r| r.peak_rss_mb).fold(server.peak_rss_mb(), f64::max),
         rows,
         intake: intakes,
+        intake_routed: routed,
     };
     let stem = match (smoke, args.cases.is_empty()) {
         (true, _) => "smoke",

@@ -6,6 +6,11 @@
 //! from the first acceptance to the last outcome (`lead_ingestion.created_at` → `processed_at`).
 //! Statements and server CPU are per batch: its acceptance and the processing of its 100
 //! submissions. No floor. Budget: at least [`BUDGET_LEADS_PER_S`].
+//!
+//! M4R is M4 through a scene with routing rules (issue 16): an auto-tagging rule that tags every
+//! lead, and an assignment rule on that tag giving the leads to three teams in rotation (teams have
+//! no quota, so every lead is assigned). Budget: routing costs at most [`BUDGET_ROUTING_OVERHEAD`]
+//! of M4's leads per second.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +25,10 @@ use crate::server::{BoxError, Server};
 pub const ID: &str = "M4";
 pub const TITLE: &str = "REST batches of 100 → processed (req/s = batches/s)";
 pub const BUDGET_LEADS_PER_S: f64 = 2000.0;
+pub const ID_ROUTED: &str = "M4R";
+pub const TITLE_ROUTED: &str = "M4 through a scene with tagging and assignment rules";
+/// The most M4R may lose against M4's leads per second.
+pub const BUDGET_ROUTING_OVERHEAD: f64 = 0.20;
 const BATCH: usize = 100;
 /// The longest wait for the queue to drain after the senders stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(600);
@@ -38,9 +47,11 @@ pub async fn run(
     server: &Server,
     clients: usize,
     seconds: Duration,
+    routed: bool,
 ) -> Result<(Row, Intake), BoxError> {
+    let id = if routed { ID_ROUTED } else { ID };
     cleanup(ctx).await?;
-    let scene = create_scene(ctx, server).await?;
+    let scene = create_scene(ctx, server, routed).await?;
     let url = format!("{}/api/v1/leads/ingestions", server.base_url);
     let (statements_before, cpu_before) = (ctx.server_statements().await?, server.cpu_seconds());
     let deadline = Instant::now() + seconds;
@@ -78,7 +89,7 @@ pub async fn run(
     let drain_started = Instant::now();
     while count(ctx, waiting, &scene).await? > 0 {
         if drain_started.elapsed() > DRAIN_TIMEOUT {
-            return Err(format!("M4: the queue did not drain within {DRAIN_TIMEOUT:?}").into());
+            return Err(format!("{id}: the queue did not drain within {DRAIN_TIMEOUT:?}").into());
         }
         // Seldom: the count reads the backlog's index entries, work taken from the server being
         // measured. The rate comes from the rows' own times, not from this poll.
@@ -102,7 +113,7 @@ pub async fn run(
     let cpu_ms_per_lead = (server.cpu_seconds() - cpu_before) * 1e3 / leads.max(1) as f64;
     let statements_per_batch = (ctx.server_statements().await? - statements_before) / latencies.len().max(1) as f64;
     println!(
-        "{ID} {clients} senders: {} batches accepted in {sending:.1} s, {leads} leads processed in {span_s:.1} s = {:.0} leads/s, server CPU {cpu_ms_per_lead:.2} ms/lead",
+        "{id} {clients} senders: {} batches accepted in {sending:.1} s, {leads} leads processed in {span_s:.1} s = {:.0} leads/s, server CPU {cpu_ms_per_lead:.2} ms/lead",
         latencies.len(),
         intake.leads_per_second
     );
@@ -120,8 +131,8 @@ pub async fn run(
     };
     cleanup(ctx).await?;
     let row = Row {
-        case: ID,
-        title: TITLE,
+        case: id,
+        title: if routed { TITLE_ROUTED } else { TITLE },
         clients,
         cdp360: stats,
         floor: None,
@@ -155,8 +166,8 @@ fn batch(scene: &str, c: usize, k: usize) -> Value {
     json!({ "submissions": items })
 }
 
-async fn create_scene(ctx: &Ctx, server: &Server) -> Result<String, BoxError> {
-    let input = json!({
+async fn create_scene(ctx: &Ctx, server: &Server, routed: bool) -> Result<String, BoxError> {
+    let mut input = json!({
         "sceneName": format!("{PREFIX}scene"),
         "sceneType": "API_IMPORT",
         "isEnabled": true,
@@ -169,6 +180,26 @@ async fn create_scene(ctx: &Ctx, server: &Server) -> Result<String, BoxError> {
             { "target": "channelUserId", "source": "openid" },
         ],
     });
+    if routed {
+        let tag = ctx.rows("SELECT tag_id, tag_name FROM tag ORDER BY tag_id LIMIT 1", vec![]).await?;
+        let teams = ctx.rows("SELECT team_id FROM team ORDER BY team_id LIMIT 3", vec![]).await?;
+        let (Some(tag), false) = (tag.first(), teams.is_empty()) else {
+            return Err("M4R needs a seeded tag and team".into());
+        };
+        let teams: Vec<Value> = teams.iter().map(|t| t["team_id"].clone()).collect();
+        input["autoTaggingRules"] = json!([{
+            "name": format!("{PREFIX}tag"),
+            "when": { "all": [
+                { "field": "lead.leadName", "starts_with": PREFIX },
+                { "field": "lead.mobilePhone", "exists": true } ] },
+            "tags": [tag["tag_id"]],
+        }]);
+        input["assignmentRules"] = json!([{
+            "name": format!("{PREFIX}rotate"),
+            "when": { "field": "tags", "contains": tag["tag_name"] },
+            "strategy": { "type": "ROUND_ROBIN", "teams": teams },
+        }]);
+    }
     let q = "mutation($i: CreateAcquisitionSceneInput!) { createAcquisitionScene(input: $i) { id } }";
     let url = format!("{}/graphql", server.base_url);
     let body: Value = ctx
@@ -188,14 +219,17 @@ async fn count(ctx: &Ctx, sql: &str, scene: &str) -> Result<u64, String> {
     Ok(rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0))
 }
 
-/// Removes what M4 wrote: its leads with their touchpoints and events (which would otherwise
-/// outlive them, unlinked), its ingestions and its scene.
+/// Removes what M4 wrote: its leads with their touchpoints, events and tags (which would otherwise
+/// outlive them, unlinked; the assignment log goes with the lead), its ingestions, its scene and
+/// M4R's rotation.
 pub async fn cleanup(ctx: &Ctx) -> Result<(), String> {
     let script = format!(
         "BEGIN;
         CREATE TEMP TABLE bench_m4 ON COMMIT DROP AS SELECT lead_id FROM lead WHERE lead_name LIKE '{PREFIX}%';
         DELETE FROM touchpoint WHERE lead_id IN (SELECT lead_id FROM bench_m4);
         DELETE FROM event WHERE lead_id IN (SELECT lead_id FROM bench_m4);
+        DELETE FROM tag_relation WHERE entity_type = 'LEAD' AND entity_id IN (SELECT lead_id FROM bench_m4);
+        DELETE FROM assignment_cursor WHERE rule_key LIKE '%/{PREFIX}%';
         DELETE FROM lead WHERE lead_id IN (SELECT lead_id FROM bench_m4);
         DELETE FROM lead_ingestion WHERE scene_id IN
             (SELECT scene_id FROM acquisition_scene WHERE scene_name = '{PREFIX}scene');

@@ -43,6 +43,8 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// M4's leads per second, when it ran.
     pub intake: Option<intake::Intake>,
+    /// M4R's, when it ran.
+    pub intake_routed: Option<intake::Intake>,
 }
 
 pub fn machine() -> (usize, String, f64) {
@@ -130,6 +132,24 @@ pub fn markdown(r: &Report) -> String {
             budget = intake::BUDGET_LEADS_PER_S,
             p99 = ms(m4.cdp360.p99_ms),
         ));
+    }
+    if let Some(routed) = r.intake_routed {
+        md.push_str(&format!(
+            "\nM4R (M4 through a scene with an auto-tagging rule and a ROUND_ROBIN assignment rule on its tag): \
+             {leads} leads at {rate:.0} leads/s",
+            leads = routed.leads,
+            rate = routed.leads_per_second,
+        ));
+        if let Some(plain) = r.intake {
+            let overhead = 1.0 - routed.leads_per_second / plain.leads_per_second;
+            let verdict = if overhead <= intake::BUDGET_ROUTING_OVERHEAD { "met" } else { "**not met**" };
+            md.push_str(&format!(
+                ", {pct:.0} % below M4 against the budget of ≤ {budget:.0} %: {verdict}",
+                pct = overhead * 100.0,
+                budget = intake::BUDGET_ROUTING_OVERHEAD * 100.0,
+            ));
+        }
+        md.push_str(".\n");
     }
     if let Some(s1) = r.rows.iter().find(|row| row.case == fanout::ID) {
         let verdict = |ok: bool| if ok { "met" } else { "**not met**" };
