@@ -101,6 +101,10 @@ pub struct LeaseSettings {
     pub sweep_every: std::time::Duration,
     /// Expired leases one sweep statement returns (the rest wait for the next batch).
     pub sweep_batch: u64,
+    /// `CDP_LEASE_REASSIGN_EXPIRED`: the sweeper re-assigns a returned lead by the assignment
+    /// rules of the scene that created it (passing over the owner who lost it) instead of
+    /// leaving it in the public pool.
+    pub reassign_expired: bool,
 }
 
 impl Default for LeaseSettings {
@@ -111,6 +115,7 @@ impl Default for LeaseSettings {
             max_extensions: 2,
             sweep_every: std::time::Duration::from_secs(60),
             sweep_batch: 500,
+            reassign_expired: false,
         }
     }
 }
@@ -403,6 +408,13 @@ impl Config {
             cooldown: chrono::Duration::hours(num("CDP_LEASE_COOLDOWN_HOURS", 24, 0, 24 * 365)? as i64),
             max_extensions: num("CDP_LEASE_MAX_EXTENSIONS", 2, 0, 100)? as i32,
             sweep_every: dur("CDP_LEASE_SWEEP_SECS", 60, 86_400, secs)?,
+            reassign_expired: match get("CDP_LEASE_REASSIGN_EXPIRED").as_deref() {
+                None | Some("off") => false,
+                Some("on") => true,
+                Some(other) => {
+                    return Err(err("CDP_LEASE_REASSIGN_EXPIRED", format!("unknown value {other:?} (on|off)")));
+                }
+            },
             ..LeaseSettings::default()
         };
         Ok(Config {

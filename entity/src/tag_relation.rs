@@ -18,6 +18,12 @@ pub struct Model {
     pub tagged_by_user_id: Option<String>,
     pub is_auto_tagged: bool,
     pub tag_source: crate::enums::TagSource,
+    /// The auto-tagging rule that applied the tag (`tag_source` RULE); NULL otherwise.
+    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    pub rule_name: Option<String>,
+    /// The rule's decision trace: the operand values it saw, PII masked.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub trace: Option<Json>,
 }
 
 /// Relations are resolved by the generic loaders (see `src/graphql/resource.rs`), not by SeaORM joins.

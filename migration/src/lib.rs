@@ -16,6 +16,7 @@ mod m20261202_000010_verification_codes;
 mod m20261203_000011_ingestion_claim_index;
 mod m20261203_000012_leases;
 mod m20261203_000013_assignment_cursor;
+mod m20261203_000014_auto_tagging;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_ingestion_claim_index::Migration),
             Box::new(m20261203_000012_leases::Migration),
             Box::new(m20261203_000013_assignment_cursor::Migration),
+            Box::new(m20261203_000014_auto_tagging::Migration),
         ]
     }
 }

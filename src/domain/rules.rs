@@ -605,6 +605,9 @@ pub struct LeadFacts {
     pub channel: Option<Map<String, Value>>,
     /// The names of the lead's tags.
     pub tags: Vec<String>,
+    /// Those of `tags` that auto-tagging rules applied: auto-tagging decides without them, so
+    /// its outcome depends on the lead and its manual tags only, never on its own earlier output.
+    pub auto_tags: Vec<String>,
     /// The lead's events: type, time, `event_properties`, `utm_params`.
     pub events: Vec<EventFact>,
 }

@@ -39,7 +39,7 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
         | "updateAcquisitionScenes"
         | "deleteAcquisitionScenes" => &[Scope::Admin],
         // Whoever holds a scene's webhook secret can push leads into it.
-        "rotateWebhookSecret" | "retireWebhookSecret" => &[Scope::Admin],
+        "rotateWebhookSecret" | "retireWebhookSecret" | "setGlobalAutoTaggingRules" => &[Scope::Admin],
         // A manager's move: `admin`, or `write` of a SALES_MANAGER / ADMIN user (checked by the
         // service, which knows the user's role).
         "assignLead" | "reassignLeads" => &[Scope::Admin, Scope::Write],
@@ -51,7 +51,7 @@ pub fn required_scope(field: &str) -> &'static [Scope] {
 /// customer model (dead letters: whatever a client submitted and why it failed).
 pub fn required_query_scope(field: &str) -> &'static [Scope] {
     match field {
-        "deadLetters" => &[Scope::Admin],
+        "deadLetters" | "globalAutoTaggingRules" | "simulateRouting" => &[Scope::Admin],
         _ => &[Scope::Read],
     }
 }

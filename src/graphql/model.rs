@@ -1068,6 +1068,8 @@ resource! {
             tagged_by_user_id: Option<String> => StringFilter,
             is_auto_tagged: bool => BoolFilter,
             tag_source: entity::enums::TagSource => TagSourceFilter,
+            rule_name: Option<String> => StringFilter,
+            trace: Option<serde_json::Value> => JsonFilter,
         }
         order_fields { RelationId, TagId, EntityType, EntityId, TaggedAt, TaggedByUserId, IsAutoTagged, TagSource }
         to_one { tag: Tag = tag_id, tagged_by: AppUser = tagged_by_user_id }

@@ -367,6 +367,30 @@ macro_rules! query_root {
                 $crate::graphql::mutation::dead_letters::query(ctx, filter, Some(first)).await
             }
 
+            /// The global auto-tagging rules, as `setGlobalAutoTaggingRules` stored them (`admin`).
+            async fn global_auto_tagging_rules(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> $crate::graphql::errors::GqlResult<$crate::graphql::scalars::Json> {
+                $crate::graphql::mutation::routing::global_rules(ctx).await
+            }
+
+            /// Replays candidate assignment rules (`rules`, a scene's `assignmentRules` shape) and
+            /// optionally auto-tagging rules over the leads created in `[from, to)` (at most 366
+            /// days and 5,000 leads), writing nothing: per owner or team, how many leads the rules
+            /// would have routed there next to what actually happened, and how often each rule
+            /// fired (`admin`).
+            async fn simulate_routing(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                rules: $crate::graphql::scalars::Json,
+                from: $crate::graphql::scalars::Instant,
+                to: $crate::graphql::scalars::Instant,
+                auto_tagging_rules: Option<$crate::graphql::scalars::Json>,
+            ) -> $crate::graphql::errors::GqlResult<$crate::graphql::mutation::routing::RoutingSimulation> {
+                $crate::graphql::mutation::routing::simulate(ctx, rules, from, to, auto_tagging_rules).await
+            }
+
             /// The caller's own leads (owner = the token's subject, a staff user), with the same
             /// filters, order and paging as `leads`. Answered by the resolvers. `Lead`, `LeadFilter`
             /// and `LeadOrderBy` are the invocation site's, like `Node`.

@@ -1,11 +1,12 @@
 //! SQL of the assignment rules (`services::assignment`): the ROUND_ROBIN cursors
-//! (`assignment_cursor`, migration 14), the candidates' status, quota and open leads in one
-//! statement, the team queues' sizes, and the moves of a round's leads, one UPDATE per owner.
+//! (`assignment_cursor`, migration 13), the candidates' status, quota and open leads in one
+//! statement, the team queues' sizes, the moves of a round's leads, one UPDATE per owner, and what a
+//! simulation replays (a window's leads, their first owners).
 
 use chrono::{DateTime, Utc};
 use entity::enums::LeadStatus;
 use entity::lead;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
 use crate::error::AppResult;
@@ -57,7 +58,12 @@ pub async fn candidates(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = db.get_database_backend();
+    let stmt = candidates_statement(db.get_database_backend(), ids);
+    Ok(Candidate::find_by_statement(stmt).all(db).await?)
+}
+
+/// The statement of [`candidates`] (`ids` not empty).
+pub fn candidates_statement(backend: DbBackend, ids: &[String]) -> Statement {
     let sql = format!(
         "SELECT u.user_id, u.user_status, u.claim_quota, \
          (SELECT COUNT(*) FROM lead l WHERE l.owner_user_id = u.user_id AND l.lead_status NOT IN ({})) AS open_leads \
@@ -67,7 +73,7 @@ pub async fn candidates(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<
     );
     let mut values = vec![Value::from(LeadStatus::Converted.as_str()), Value::from(LeadStatus::Disqualified.as_str())];
     values.extend(ids.iter().map(|id| Value::from(id.as_str())));
-    Ok(Candidate::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?)
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -81,7 +87,13 @@ pub async fn team_queues(db: &impl ConnectionTrait, ids: &[String]) -> AppResult
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = db.get_database_backend();
+    let stmt = team_queues_statement(db.get_database_backend(), ids);
+    let rows = Queue::find_by_statement(stmt).all(db).await?;
+    Ok(rows.into_iter().map(|q| (q.owner_team_id, q.n)).collect())
+}
+
+/// The statement of [`team_queues`] (`ids` not empty).
+pub fn team_queues_statement(backend: DbBackend, ids: &[String]) -> Statement {
     let sql = format!(
         "SELECT owner_team_id, COUNT(*) AS n FROM lead WHERE owner_team_id IN ({}) AND owner_user_id IS NULL \
          AND lead_status NOT IN ({}) GROUP BY owner_team_id",
@@ -91,8 +103,7 @@ pub async fn team_queues(db: &impl ConnectionTrait, ids: &[String]) -> AppResult
     let mut values: Vec<Value> = ids.iter().map(|id| Value::from(id.as_str())).collect();
     values.push(Value::from(LeadStatus::Converted.as_str()));
     values.push(Value::from(LeadStatus::Disqualified.as_str()));
-    let rows = Queue::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
-    Ok(rows.into_iter().map(|q| (q.owner_team_id, q.n)).collect())
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Gives the leads `ids` that are still in the public pool to a user (with a lease until `until`)
@@ -108,6 +119,22 @@ pub async fn give(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let q = give_statement(ids, user, team, until, now);
+    let mut out = Vec::with_capacity(ids.len());
+    for row in db.query_all(&q).await? {
+        out.push(row.try_get::<String>("", "lead_id")?);
+    }
+    Ok(out)
+}
+
+/// The statement of [`give`].
+pub fn give_statement(
+    ids: &[String],
+    user: Option<&str>,
+    team: Option<&str>,
+    until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> UpdateStatement {
     let mut q = Query::update();
     q.table(Alias::new(table::<lead::Entity>()))
         .value(lead::Column::OwnerUserId, user.map(str::to_string))
@@ -118,9 +145,59 @@ pub async fn give(
         .and_where(Expr::col(lead::Column::LeadId).is_in(ids.iter().cloned()))
         .and_where(Expr::col(lead::Column::OwnerUserId).is_null())
         .returning_col(lead::Column::LeadId);
-    let mut out = Vec::with_capacity(ids.len());
-    for row in db.query_all(&q).await? {
-        out.push(row.try_get::<String>("", "lead_id")?);
+    q
+}
+
+/// The leads created in `[from, to)`, oldest first, at most `limit` (`idx_lead_created`).
+pub async fn created_between(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u64,
+) -> AppResult<Vec<lead::Model>> {
+    Ok(created_between_query(from, to, limit).all(db).await?)
+}
+
+/// The query of [`created_between`].
+pub fn created_between_query(from: DateTime<Utc>, to: DateTime<Utc>, limit: u64) -> sea_orm::Select<lead::Entity> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    lead::Entity::find()
+        .filter(lead::Column::CreatedAt.gte(from))
+        .filter(lead::Column::CreatedAt.lt(to))
+        .order_by_asc(lead::Column::CreatedAt)
+        .order_by_asc(lead::Column::LeadId)
+        .limit(limit)
+}
+
+/// Each lead's first owner by its assignment log: (lead id, user, team) of its earliest move to
+/// a user or a team (`idx_lead_assignment_log_lead`).
+pub async fn first_owners(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> AppResult<Vec<(String, Option<String>, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, Option<String>, Option<String>)> = first_owners_query(ids).into_tuple().all(db).await?;
+    let mut out: Vec<(String, Option<String>, Option<String>)> = Vec::new();
+    for r in rows {
+        if out.last().is_none_or(|l| l.0 != r.0) {
+            out.push(r);
+        }
     }
     Ok(out)
+}
+
+/// The query of [`first_owners`]: every move of the leads to an owner, in order per lead.
+pub fn first_owners_query(ids: &[String]) -> sea_orm::Select<entity::lead_assignment_log::Entity> {
+    use entity::lead_assignment_log::{Column, Entity};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    Entity::find()
+        .select_only()
+        .columns([Column::LeadId, Column::ToUserId, Column::ToTeamId])
+        .filter(Column::LeadId.is_in(ids.iter().cloned()))
+        .filter(Condition::any().add(Column::ToUserId.is_not_null()).add(Column::ToTeamId.is_not_null()))
+        .order_by_asc(Column::LeadId)
+        .order_by_asc(Column::AssignedAt)
+        .order_by_asc(Column::LogId)
 }

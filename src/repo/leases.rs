@@ -33,6 +33,23 @@ pub async fn scene_period_hours(db: &impl ConnectionTrait, lead_id: &str) -> App
         .await?)
 }
 
+/// The scene of the ingestion that created each of the leads: `(lead id, scene id)`
+/// (`idx_lead_ingestion_lead`; leads typed in by hand have none).
+pub async fn scenes_of(db: &impl ConnectionTrait, lead_ids: &[String]) -> AppResult<Vec<(String, String)>> {
+    if lead_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Option<String>, String)> = lead_ingestion::Entity::find()
+        .select_only()
+        .column(lead_ingestion::Column::LeadId)
+        .column(lead_ingestion::Column::SceneId)
+        .filter(lead_ingestion::Column::LeadId.is_in(lead_ids.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(lead, scene)| Some((lead?, scene))).collect())
+}
+
 /// The user, its row locked until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite holds
 /// the database's write lock already): two claims by one user are counted against the quota one
 /// after the other.

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod page;
 pub mod pii;
 pub mod pipeline;
+pub mod rule_sets;
 pub mod rules;
 pub mod stale;
 pub mod summary;

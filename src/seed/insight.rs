@@ -127,6 +127,8 @@ fn tag_one(w: &World, rng: &mut impl Rng, item: Taggable, rows: &mut Vec<tag_rel
             tagged_by_user_id: by,
             is_auto_tagged: auto,
             tag_source: source,
+            rule_name: None,
+            trace: None,
         });
     }
 }

@@ -98,15 +98,6 @@ impl Capacity {
     }
 }
 
-/// One lead's routing decision.
-struct Decision<'a> {
-    scene: &'a acquisition_scene::Model,
-    lead: &'a lead::Model,
-    rule: usize,
-    to: Member,
-    trace: Value,
-}
-
 fn member_json(m: &Member) -> Value {
     match m {
         Member::User(u) => json!({"userId": u}),
@@ -114,9 +105,17 @@ fn member_json(m: &Member) -> Value {
     }
 }
 
-/// Picks the member for the lead: `position` is its place in the ROUND_ROBIN rotation.
-fn pick(rule: &AssignmentRule, members: &[Member], cap: &Capacity, position: i64) -> Option<Member> {
-    let open: Vec<&Member> = members.iter().filter(|m| cap.available(m)).collect();
+/// Picks the member for the lead: `position` is its place in the ROUND_ROBIN rotation; `lost_by`
+/// (the owner whose lease just expired) is passed over.
+fn pick(
+    rule: &AssignmentRule,
+    members: &[Member],
+    cap: &Capacity,
+    position: i64,
+    lost_by: Option<&str>,
+) -> Option<Member> {
+    let usable = |m: &Member| cap.available(m) && !matches!((m, lost_by), (Member::User(u), Some(x)) if u == x);
+    let open: Vec<&Member> = members.iter().filter(|m| usable(m)).collect();
     if open.is_empty() {
         return None;
     }
@@ -125,12 +124,12 @@ fn pick(rule: &AssignmentRule, members: &[Member], cap: &Capacity, position: i64
         // The rotation over all members, skipping the unavailable ones.
         Strategy::RoundRobin(_) => {
             let n = members.len() as i64;
-            (0..n).map(|k| &members[((position + k).rem_euclid(n)) as usize]).find(|m| cap.available(m)).cloned()
+            (0..n).map(|k| &members[((position + k).rem_euclid(n)) as usize]).find(|m| usable(m)).cloned()
         }
         Strategy::Random(_) => Some(open[rand::rng().random_range(0..open.len())].clone()),
         Strategy::Weighted(weights) => {
             let weighted: Vec<(&Member, u32)> =
-                weights.iter().filter(|(m, _)| cap.available(m)).map(|(m, w)| (m, *w)).collect();
+                weights.iter().filter(|(m, _)| usable(m)).map(|(m, w)| (m, *w)).collect();
             let total: u32 = weighted.iter().map(|(_, w)| w).sum();
             let mut r = rand::rng().random_range(0..total);
             weighted
@@ -152,8 +151,13 @@ fn pick(rule: &AssignmentRule, members: &[Member], cap: &Capacity, position: i64
 
 /// Routes a round's new leads by their scenes' assignment rules (called by
 /// `services::routing::route_new_leads`, after auto-tagging, so rules see the new tags).
-pub async fn assign_new(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<()> {
-    assign(w, leads, Utc::now()).await
+pub async fn assign_new(
+    w: &Write<'_>,
+    leads: &NewLeads<'_>,
+    facts: &HashMap<String, LeadFacts>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    assign(w, leads, facts, now).await
 }
 
 /// The protection rule for leads submitted again (`lead_id`, through `scene`): one still owned
@@ -175,10 +179,16 @@ pub async fn assign_duplicates(w: &Write<'_>, arrivals: &[(&acquisition_scene::M
         .filter(|(_, l)| l.owner_user_id.is_none() && l.owner_team_id.is_none() && lease::is_open(l.lead_status))
         .filter(|(_, l)| seen.insert(l.lead_id.clone()))
         .collect();
-    assign(w, &pooled, Utc::now()).await
+    if pooled.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = pooled.iter().map(|(_, l)| l.lead_id.clone()).collect();
+    let facts = crate::services::rules::facts(&**w, &ids).await?;
+    assign(w, &pooled, &facts, Utc::now()).await
 }
 
-fn has_rules(scene: &acquisition_scene::Model) -> bool {
+/// Whether the scene has assignment rules.
+pub fn has_rules(scene: &acquisition_scene::Model) -> bool {
     scene.assignment_rules.as_ref().is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
 }
 
@@ -188,27 +198,66 @@ fn rules_of(scene: &acquisition_scene::Model) -> AppResult<AssignmentRules> {
         .map_err(|e| AppError::internal(format!("scene {}: stored assignment rules do not parse: {e}", scene.scene_id)))
 }
 
-async fn assign(w: &Write<'_>, leads: &NewLeads<'_>, now: DateTime<Utc>) -> AppResult<()> {
-    let leads: Vec<(&acquisition_scene::Model, &lead::Model)> =
-        leads.iter().copied().filter(|(s, _)| has_rules(s)).collect();
-    if leads.is_empty() {
-        return Ok(());
-    }
-    let mut rules: HashMap<&str, AssignmentRules> = HashMap::new();
-    for (s, _) in &leads {
-        if !rules.contains_key(s.scene_id.as_str()) {
-            rules.insert(s.scene_id.as_str(), rules_of(s)?);
+/// A set of leads to route: each with the key of its rule list (a scene id, or the simulation's).
+pub struct Routed<'a> {
+    pub leads: Vec<(&'a str, &'a lead::Model)>,
+    pub rules: HashMap<&'a str, AssignmentRules>,
+    /// Lead id → the user who just lost it (the sweeper's re-assignment passes them over).
+    pub lost_by: HashMap<String, String>,
+}
+
+/// The time rules are evaluated at: now (routing as leads arrive) or each lead's arrival (a
+/// replay of the past, `services::simulation`).
+#[derive(Clone, Copy)]
+pub enum Clock {
+    Now(DateTime<Utc>),
+    Arrival,
+}
+
+impl Clock {
+    fn at(self, lead: &lead::Model) -> DateTime<Utc> {
+        match self {
+            Clock::Now(t) => t,
+            Clock::Arrival => lead.created_at,
         }
     }
-    let ids: Vec<String> = leads.iter().map(|(_, l)| l.lead_id.clone()).collect();
-    let facts = crate::services::rules::facts(&**w, &ids).await?;
+}
+
+/// Where each rule list's ROUND_ROBIN rotation starts: the persistent cursors (advanced by the
+/// leads the rule takes) or, for a simulation, the start.
+pub enum Rotation {
+    Cursors,
+    FromStart,
+}
+
+/// One lead's routing decision.
+pub struct Decision<'a> {
+    pub key: &'a str,
+    pub lead: &'a lead::Model,
+    pub rule: usize,
+    pub to: Member,
+    pub trace: Value,
+}
+
+/// Decides the owner of each lead (read-only but for the ROUND_ROBIN cursors under
+/// [`Rotation::Cursors`]): the first rule whose condition holds and whose strategy finds an
+/// available member; leads no rule takes are left out (the fallback: the public pool).
+pub async fn plan<'a>(
+    db: &impl sea_orm::ConnectionTrait,
+    routed: &'a Routed<'a>,
+    facts: &HashMap<String, LeadFacts>,
+    rotation: Rotation,
+    clock: Clock,
+) -> AppResult<Vec<Decision<'a>>> {
     let empty = LeadFacts::default();
+    let (leads, rules) = (&routed.leads, &routed.rules);
 
     // 1. The rule each lead goes to (the first whose condition holds and whose strategy takes it).
     let mut chosen: Vec<Option<(usize, Vec<Member>, Value)>> = Vec::with_capacity(leads.len());
-    for (s, l) in &leads {
+    for (key, l) in leads {
         let f = facts.get(&l.lead_id).unwrap_or(&empty);
-        let found = rules[s.scene_id.as_str()].0.iter().enumerate().find_map(|(i, r)| {
+        let now = clock.at(l);
+        let found = rules[key].0.iter().enumerate().find_map(|(i, r)| {
             if !r.when.eval(f, now) {
                 return None;
             }
@@ -231,49 +280,55 @@ async fn assign(w: &Write<'_>, leads: &NewLeads<'_>, now: DateTime<Utc>) -> AppR
     let users: Vec<String> = users.into_iter().collect();
     let teams: Vec<String> = teams.into_iter().collect();
     let mut cap = Capacity { room: HashMap::new(), load: HashMap::new() };
-    for c in repo::assignment::candidates(&**w, &users).await? {
+    for c in repo::assignment::candidates(db, &users).await? {
         if c.user_status == UserStatus::Active.as_str() {
             cap.room.insert(c.user_id.clone(), i64::from(c.claim_quota.max(0)) - c.open_leads);
         }
         cap.load.insert(Member::User(c.user_id), c.open_leads);
     }
-    for (t, n) in repo::assignment::team_queues(&**w, &teams).await? {
+    for (t, n) in repo::assignment::team_queues(db, &teams).await? {
         cap.load.insert(Member::Team(t), n);
     }
 
     // 3. Each ROUND_ROBIN rule's cursor advances once by the leads it takes this round.
     let mut rr_count: HashMap<(&str, usize), i64> = HashMap::new();
-    for ((s, _), c) in leads.iter().zip(&chosen) {
+    for ((key, _), c) in leads.iter().zip(&chosen) {
         if let Some((i, _, _)) = c
-            && matches!(rules[s.scene_id.as_str()].0[*i].strategy, Strategy::RoundRobin(_))
+            && matches!(rules[key].0[*i].strategy, Strategy::RoundRobin(_))
         {
-            *rr_count.entry((s.scene_id.as_str(), *i)).or_insert(0) += 1;
+            *rr_count.entry((*key, *i)).or_insert(0) += 1;
         }
     }
     let mut rr_next: HashMap<(&str, usize), i64> = HashMap::new();
     let mut keys: Vec<_> = rr_count.iter().collect();
     keys.sort();
-    for (&(scene, i), &n) in keys {
-        let key = format!("{scene}/{}", rules[scene].0[i].name);
-        rr_next.insert((scene, i), repo::assignment::advance_cursor(&**w, &key, n).await?);
+    for (&(key, i), &n) in keys {
+        let start = match rotation {
+            Rotation::Cursors => {
+                repo::assignment::advance_cursor(db, &format!("{key}/{}", rules[key].0[i].name), n).await?
+            }
+            Rotation::FromStart => 0,
+        };
+        rr_next.insert((key, i), start);
     }
 
-    // 4. Decide, in the round's order, updating capacity and load as leads are given.
+    // 4. Decide, in the given order, updating capacity and load as leads are given.
     let mut decisions = Vec::new();
-    for ((s, l), c) in leads.iter().zip(chosen) {
+    for ((key, l), c) in leads.iter().zip(chosen) {
         let Some((i, members, cond)) = c else { continue };
-        let rule = &rules[s.scene_id.as_str()].0[i];
-        let position = match rr_next.get_mut(&(s.scene_id.as_str(), i)) {
+        let rule = &rules[key].0[i];
+        let position = match rr_next.get_mut(&(*key, i)) {
             Some(p) => {
                 *p += 1;
                 *p - 1
             }
             None => 0,
         };
-        let Some(to) = pick(rule, &members, &cap, position) else { continue };
+        let lost_by = routed.lost_by.get(&l.lead_id).map(String::as_str);
+        let Some(to) = pick(rule, &members, &cap, position, lost_by) else { continue };
         cap.take(&to);
         let trace = json!({
-            "scene": s.scene_id,
+            "scene": key,
             "rule": rule.name,
             "ruleIndex": i,
             "strategy": strategy_name(&rule.strategy),
@@ -281,23 +336,97 @@ async fn assign(w: &Write<'_>, leads: &NewLeads<'_>, now: DateTime<Utc>) -> AppR
             "offered": members.iter().map(member_json).collect::<Vec<_>>(),
             "to": member_json(&to),
         });
-        decisions.push(Decision { scene: s, lead: l, rule: i, to, trace });
+        decisions.push(Decision { key, lead: l, rule: i, to, trace });
     }
+    Ok(decisions)
+}
+
+/// Re-assigns leads the sweeper just returned to the public pool (`CDP_LEASE_REASSIGN_EXPIRED`),
+/// in its transaction, by the assignment rules of the scene that created each lead, passing over
+/// the owner who lost it: `(lead id, the user who lost it)`. Leads of scenes without rules stay in
+/// the pool.
+pub async fn assign_returned(
+    w: &Write<'_>,
+    returned: &[(String, Option<String>)],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let ids: Vec<String> = returned.iter().map(|(id, _)| id.clone()).collect();
+    let scene_of: HashMap<String, String> = repo::leases::scenes_of(&**w, &ids).await?.into_iter().collect();
+    if scene_of.is_empty() {
+        return Ok(());
+    }
+    let scene_ids: Vec<String> = scene_of.values().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let scene_table = <acquisition_scene::Entity as Catalogued>::TABLE;
+    let scenes: HashMap<String, acquisition_scene::Model> =
+        read::find_by(&**w, &Access::unrestricted(), scene_table, scene_table.pk, &scene_ids)
+            .await?
+            .into_iter()
+            .collect();
+    let with_rules: Vec<String> =
+        ids.iter().filter(|id| scene_of.get(*id).and_then(|s| scenes.get(s)).is_some_and(has_rules)).cloned().collect();
+    if with_rules.is_empty() {
+        return Ok(());
+    }
+    let found: HashMap<String, lead::Model> =
+        read::find_by(&**w, &Access::unrestricted(), LEAD, LEAD.pk, &with_rules).await?.into_iter().collect();
+    let pairs: Vec<(&acquisition_scene::Model, &lead::Model)> = with_rules
+        .iter()
+        .filter_map(|id| Some((scenes.get(scene_of.get(id)?)?, found.get(id)?)))
+        .filter(|(_, l)| l.owner_user_id.is_none() && l.owner_team_id.is_none())
+        .collect();
+    let lost_by: HashMap<String, String> =
+        returned.iter().filter_map(|(id, by)| Some((id.clone(), by.clone()?))).collect();
+    let facts = crate::services::rules::facts(&**w, &with_rules).await?;
+    assign_with(w, &pairs, &facts, now, lost_by).await
+}
+
+async fn assign(
+    w: &Write<'_>,
+    leads: &NewLeads<'_>,
+    facts: &HashMap<String, LeadFacts>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    assign_with(w, leads, facts, now, HashMap::new()).await
+}
+
+async fn assign_with(
+    w: &Write<'_>,
+    leads: &NewLeads<'_>,
+    facts: &HashMap<String, LeadFacts>,
+    now: DateTime<Utc>,
+    lost_by: HashMap<String, String>,
+) -> AppResult<()> {
+    let leads: Vec<(&acquisition_scene::Model, &lead::Model)> =
+        leads.iter().copied().filter(|(s, _)| has_rules(s)).collect();
+    if leads.is_empty() {
+        return Ok(());
+    }
+    let mut routed = Routed { leads: Vec::with_capacity(leads.len()), rules: HashMap::new(), lost_by };
+    let mut scenes: HashMap<&str, &acquisition_scene::Model> = HashMap::new();
+    for (s, l) in &leads {
+        if !routed.rules.contains_key(s.scene_id.as_str()) {
+            routed.rules.insert(s.scene_id.as_str(), rules_of(s)?);
+            scenes.insert(s.scene_id.as_str(), s);
+        }
+        routed.leads.push((s.scene_id.as_str(), l));
+    }
+    let decisions = plan(&**w, &routed, facts, Rotation::Cursors, Clock::Now(now)).await?;
     if decisions.is_empty() {
         return Ok(());
     }
+    let rules = &routed.rules;
 
     // 5. One UPDATE per (owner, scene), then the log and the events.
     let default_length = w.store().leases().default_length;
     let mut groups: HashMap<(&Member, &str), Vec<String>> = HashMap::new();
     for d in &decisions {
-        groups.entry((&d.to, d.scene.scene_id.as_str())).or_default().push(d.lead.lead_id.clone());
+        groups.entry((&d.to, d.key)).or_default().push(d.lead.lead_id.clone());
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
     groups.sort();
     let mut moved: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
     for ((to, scene), ids) in groups {
-        let hours = decisions.iter().find(|d| d.scene.scene_id == scene).map(|d| d.scene.protection_period_hours);
+        let hours = scenes.get(scene).map(|s| s.protection_period_hours);
         let (user, team, until) = match to {
             Member::User(u) => (Some(u.as_str()), None, Some(now + lease::lease_length(hours, default_length))),
             Member::Team(t) => (None, Some(t.as_str()), None),
@@ -309,7 +438,7 @@ async fn assign(w: &Write<'_>, leads: &NewLeads<'_>, now: DateTime<Utc>) -> AppR
     let mut log = Vec::with_capacity(decisions.len());
     for d in decisions {
         let Some(until) = moved.get(&d.lead.lead_id) else { continue };
-        let rule = &rules[d.scene.scene_id.as_str()].0[d.rule];
+        let rule = &rules[d.key].0[d.rule];
         let strategy = strategy_name(&rule.strategy);
         let (to_user, to_team) = match &d.to {
             Member::User(u) => (Some(u.clone()), None),
@@ -327,7 +456,7 @@ async fn assign(w: &Write<'_>, leads: &NewLeads<'_>, now: DateTime<Utc>) -> AppR
             actor_user_id: None,
             rule_id: Some(rule.name.chars().take(RULE_ID_CHARS).collect()),
             strategy: Some(strategy.to_string()),
-            reason: Some(format!("assignment rule {} ({strategy}) of scene {}", d.rule + 1, d.scene.scene_id)),
+            reason: Some(format!("assignment rule {} ({strategy}) of scene {}", d.rule + 1, d.key)),
             trace: Some(d.trace),
         });
         let channel_id = d.lead.channel_id.clone();

@@ -210,7 +210,6 @@ pub async fn release(
     let updated = reread(txn, lead_id).await?;
     w.emit(DomainEvent::LeadReturnedToPool { lead_id: lead_id.to_string(), channel_id: updated.channel_id.clone() });
     w.emit(DomainEvent::LeadUpdated { lead_id: lead_id.to_string(), channel_id: updated.channel_id.clone() });
-    route_returned(&w, &[lead_id.to_string()]).await?;
     w.commit().await?;
     Ok(updated)
 }
@@ -463,15 +462,11 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> AppResult<u64> {
         w.emit(DomainEvent::LeadReturnedToPool { lead_id: e.lead_id.clone(), channel_id: e.channel_id.clone() });
         w.emit(DomainEvent::LeadUpdated { lead_id: e.lead_id.clone(), channel_id: e.channel_id.clone() });
     }
-    let back: Vec<String> = returned.iter().map(|e| e.lead_id.clone()).collect();
-    route_returned(&w, &back).await?;
+    let back: Vec<(String, Option<String>)> =
+        returned.iter().map(|e| (e.lead_id.clone(), e.owner_user_id.clone())).collect();
+    if store.leases().reassign_expired {
+        crate::services::assignment::assign_returned(&w, &back, now).await?;
+    }
     w.commit().await?;
     Ok(back.len() as u64)
-}
-
-/// The hook for re-assignment by the scene's rules of leads that just returned to the pool
-/// (issue 16, part 3: the routing rules). Runs in the transaction that returned them; a no-op
-/// until the rules exist.
-async fn route_returned(_w: &Write<'_>, _lead_ids: &[String]) -> AppResult<()> {
-    Ok(())
 }

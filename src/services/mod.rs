@@ -4,6 +4,7 @@
 pub mod acquisition;
 pub mod activity;
 pub mod assignment;
+pub mod autotag;
 pub mod convert;
 pub mod crud;
 pub mod identity;
@@ -14,6 +15,7 @@ pub mod pipeline;
 pub mod read;
 pub mod routing;
 pub mod rules;
+pub mod simulation;
 pub mod summaries;
 pub mod tagging;
 pub mod tx;

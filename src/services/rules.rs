@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::enums::EntityType;
-use entity::{account, channel, contact, event, lead, tag, tag_relation};
+use entity::enums::TagSource;
+use entity::{account, channel, contact, event, lead, tag};
 use serde_json::{Map, Value};
 
 use crate::catalog::{Catalogued, Table};
@@ -57,10 +57,7 @@ pub async fn facts(db: &impl sea_orm::ConnectionTrait, lead_ids: &[String]) -> A
     let accounts = by_id::<account::Entity>(db, ids(|l| l.converted_account_id.as_ref())).await?;
     let channels = by_id::<channel::Entity>(db, ids(|l| l.channel_id.as_ref())).await?;
 
-    let rel = <tag_relation::Entity as Catalogued>::TABLE;
-    let relations: Vec<(String, tag_relation::Model)> = read::find_by(db, &all, rel, "entity_id", lead_ids).await?;
-    let relations: Vec<tag_relation::Model> =
-        relations.into_iter().map(|(_, r)| r).filter(|r| r.entity_type == EntityType::Lead).collect();
+    let relations = crate::repo::tag::of_leads(db, lead_ids).await?;
     let mut tag_ids: Vec<String> = relations.iter().map(|r| r.tag_id.clone()).collect();
     tag_ids.sort_unstable();
     tag_ids.dedup();
@@ -83,6 +80,7 @@ pub async fn facts(db: &impl sea_orm::ConnectionTrait, lead_ids: &[String]) -> A
                 account: related(&accounts, &l.converted_account_id),
                 channel: related(&channels, &l.channel_id),
                 tags: Vec::new(),
+                auto_tags: Vec::new(),
                 events: Vec::new(),
             },
         );
@@ -90,6 +88,9 @@ pub async fn facts(db: &impl sea_orm::ConnectionTrait, lead_ids: &[String]) -> A
     for r in relations {
         if let (Some(f), Some(t)) = (out.get_mut(&r.entity_id), tags.get(&r.tag_id)) {
             f.tags.push(t.tag_name.clone());
+            if r.is_auto_tagged && r.tag_source == TagSource::Rule {
+                f.auto_tags.push(t.tag_name.clone());
+            }
         }
     }
     for (lead_id, e) in events {

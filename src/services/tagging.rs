@@ -85,6 +85,8 @@ pub async fn tag_entities(
             tagged_by_user_id: by.clone(),
             is_auto_tagged: false,
             tag_source: TagSource::Manual,
+            rule_name: None,
+            trace: None,
         })
         .collect();
     let changed = bulk::insert_all(&txn, rows).await?;

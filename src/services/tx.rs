@@ -123,13 +123,28 @@ pub struct Write<'s> {
     // Mutexes so that `emit`/`stale` take `&self` while `&*w` is lent to queries.
     events: Mutex<Vec<DomainEvent>>,
     stale: Mutex<Stale>,
+    retag: Mutex<Retag>,
+}
+
+/// Leads whose auto-tags the commit re-evaluates (`services::autotag`): those the transaction
+/// created or changed, less those an ingestion round already evaluated.
+#[derive(Default)]
+struct Retag {
+    pending: BTreeSet<String>,
+    settled: BTreeSet<String>,
 }
 
 impl<'s> Write<'s> {
     /// `BEGIN` — `IMMEDIATE` on SQLite (see `services::write::begin_write`).
     pub async fn begin(store: &'s Store) -> AppResult<Write<'s>> {
         let txn = crate::services::write::begin_write(&store.db).await?;
-        Ok(Write { txn, store, events: Mutex::new(Vec::new()), stale: Mutex::new(Stale::default()) })
+        Ok(Write {
+            txn,
+            store,
+            events: Mutex::new(Vec::new()),
+            stale: Mutex::new(Stale::default()),
+            retag: Mutex::new(Retag::default()),
+        })
     }
 
     /// The store this transaction writes to.
@@ -139,7 +154,29 @@ impl<'s> Write<'s> {
 
     /// Announces `event` once (and only if) the transaction commits.
     pub fn emit(&self, event: DomainEvent) {
+        if let DomainEvent::LeadCreated { lead_id, .. } | DomainEvent::LeadUpdated { lead_id, .. } = &event {
+            self.retag(std::slice::from_ref(lead_id));
+        }
         self.events.lock().unwrap_or_else(|e| e.into_inner()).push(event);
+    }
+
+    /// Has the commit re-evaluate these leads' auto-tags.
+    pub fn retag(&self, lead_ids: &[String]) {
+        let mut r = self.retag.lock().unwrap_or_else(|e| e.into_inner());
+        for id in lead_ids {
+            if !r.settled.contains(id) {
+                r.pending.insert(id.clone());
+            }
+        }
+    }
+
+    /// These leads' auto-tags were evaluated in this transaction: the commit leaves them alone.
+    pub fn tags_settled(&self, lead_ids: &[String]) {
+        let mut r = self.retag.lock().unwrap_or_else(|e| e.into_inner());
+        for id in lead_ids {
+            r.pending.remove(id);
+            r.settled.insert(id.clone());
+        }
     }
 
     /// Marks summaries stale: the marks are written with the commit, the refresh follows it.
@@ -147,9 +184,14 @@ impl<'s> Write<'s> {
         f(&mut self.stale.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
-    /// Writes the stale marks and the events to the outbox (last statements of the transaction),
+    /// Re-evaluates the auto-tags of the leads it changed, writes the stale marks and the events to the outbox (last statements of the transaction),
     /// commits, then wakes this replica's relay and hands the stale ids to the summary refresher.
     pub async fn commit(self) -> AppResult<()> {
+        let retag: Vec<String> =
+            std::mem::take(&mut self.retag.lock().unwrap_or_else(|e| e.into_inner()).pending).into_iter().collect();
+        if !retag.is_empty() {
+            crate::services::autotag::reevaluate(&self, &retag, chrono::Utc::now()).await?;
+        }
         let events = self.events.into_inner().unwrap_or_else(|e| e.into_inner());
         let stale = self.stale.into_inner().unwrap_or_else(|e| e.into_inner());
         let payloads = events

@@ -48,7 +48,7 @@ async fn route(
     for chunk in leads.chunks(round) {
         let w = Write::begin(&store).await.unwrap();
         let pairs: Vec<(&acquisition_scene::Model, &lead::Model)> = chunk.iter().map(|l| (scene, l)).collect();
-        cdp360::services::assignment::assign_new(&w, &pairs).await.unwrap();
+        cdp360::services::routing::route_new_leads(&w, &pairs).await.unwrap();
         w.commit().await.unwrap();
     }
     leads.into_iter().map(|l| l.lead_id).collect()
@@ -273,6 +273,42 @@ async fn a_lead_submitted_again_under_protection_keeps_its_owner_and_after_expir
         rows.into_iter().map(|r| r.kind).collect()
     };
     assert_eq!(kinds, [AssignmentKind::Assigned, AssignmentKind::ReturnedToPool, AssignmentKind::Assigned]);
+}
+
+#[tokio::test]
+async fn with_reassignment_on_the_sweeper_gives_expired_leads_by_the_scene_rules_passing_over_who_lost_them() {
+    let app = TestApp::spawn().await;
+    insert(&app.db, vec![fixtures::user("U_A"), fixtures::user("U_B")]).await;
+    let scene_id = web_form_scene(&app).await;
+    let rules = json!([{"name": "rr", "when": always(), "strategy": {"type": "ROUND_ROBIN", "users": ["U_A", "U_B"]}}]);
+    app.data(SET_RULES, json!({"id": scene_id, "input": {"assignmentRules": rules}})).await;
+    let mut leads = Vec::new();
+    for phone in ["13800138000", "13900139000"] {
+        let id = submit(&app, &scene_id, json!({ "name": "张伟", "contact": { "phone": phone } })).await;
+        leads.push(finished(&app, &id).await["lead_id"].as_str().unwrap().to_string());
+    }
+    let owner = |id: &str| {
+        let (id, db) = (id.to_string(), app.db.clone());
+        async move { lead::Entity::find_by_id(id).one(&db).await.unwrap().unwrap() }
+    };
+    assert_eq!(owner(&leads[0]).await.owner_user_id.as_deref(), Some("U_A"));
+    assert_eq!(owner(&leads[1]).await.owner_user_id.as_deref(), Some("U_B"));
+    // Both leases expire. The rotation continues at U_A, then U_B, but each lead passes over the
+    // owner who just lost it: the two swap, each with a fresh lease of the scene's 72 hours.
+    let store = Store::new(app.db.clone(), Arc::new(cdp360::metrics::Metrics::new()))
+        .with_leases(LeaseSettings { reassign_expired: true, ..LeaseSettings::default() });
+    let later = Utc::now() + Duration::hours(73);
+    assert_eq!(cdp360::services::leases::sweep(&store, later).await.unwrap(), 2);
+    let (a, b) = (owner(&leads[0]).await, owner(&leads[1]).await);
+    assert_eq!(a.owner_user_id.as_deref(), Some("U_B"));
+    assert_eq!(b.owner_user_id.as_deref(), Some("U_A"));
+    assert_eq!(a.owner_lease_until.unwrap(), later + Duration::hours(72));
+    let mut rows = log_rows(&app).await.into_iter().filter(|r| r.lead_id == leads[0]).collect::<Vec<_>>();
+    rows.sort_by(|x, y| x.log_id.cmp(&y.log_id));
+    let kinds: Vec<AssignmentKind> = rows.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [AssignmentKind::Assigned, AssignmentKind::ReturnedToPool, AssignmentKind::Assigned]);
+    assert_eq!(rows[2].rule_id.as_deref(), Some("rr"));
+    // Off (the default), an expired lead stays in the public pool: see the protection test above.
 }
 
 /// A partner pushing leads in bulk is not rate-limited in this test.

@@ -21,6 +21,7 @@ const NOT_CATALOGUED: &[&str] = &[
     "webhook_signature",
     "verification_code",
     "assignment_cursor",
+    "global_rule_set",
     "seaql_migrations",
 ];
 

@@ -47,12 +47,11 @@ fn dir(desc: bool) -> OrderDirection {
 }
 
 /// The plan of a statement, as PostgreSQL's JSON.
-async fn explain(db: &impl ConnectionTrait, q: &SelectStatement) -> Value {
-    let stmt = DbBackend::Postgres.build(q);
+async fn explain(db: &impl ConnectionTrait, stmt: &Statement) -> Value {
     let explain = Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!("EXPLAIN (FORMAT JSON) {}", stmt.sql),
-        stmt.values.map(|v| v.0).unwrap_or_default(),
+        stmt.values.clone().map(|v| v.0).unwrap_or_default(),
     );
     let row = db.query_one_raw(explain).await.unwrap().expect("EXPLAIN answers a row");
     let plan: Value = row.try_get("", "QUERY PLAN").unwrap();
@@ -95,6 +94,11 @@ impl Checker {
     /// whether an index can serve it at all (the one question for a table too small for the planner
     /// to prefer an index): no sequential scan of `tables`, no Sort over any sequential scan.
     async fn check(&mut self, what: String, q: SelectStatement, tables: &[&str]) {
+        self.check_statement(what, DbBackend::Postgres.build(&q), tables).await;
+    }
+
+    /// [`Checker::check`] for any statement (raw SQL, an UPDATE).
+    async fn check_statement(&mut self, what: String, q: Statement, tables: &[&str]) {
         self.checked += 1;
         let mut problems = Vec::new();
         let plan = explain(&self.db, &q).await;
@@ -129,7 +133,7 @@ impl Checker {
         problems.sort();
         problems.dedup();
         if !problems.is_empty() {
-            let sql = DbBackend::Postgres.build(&q).sql;
+            let sql = &q.sql;
             let plans = serde_json::to_string_pretty(&[plan, forced]).unwrap();
             self.failures.push(format!("{what}: {}\n{sql}\n{plans}", problems.join(", ")));
         }
@@ -297,6 +301,7 @@ async fn keyset_pages_and_nested_pages_are_served_by_indexes() {
     nested_page(&mut c, "its opportunities → stageHistory(first: 20)", history, &opportunities, order, first(20)).await;
 
     compiled_reads(&mut c, &one[0], latest).await;
+    routing_reads(&mut c).await;
 
     assert!(c.checked > 60, "{} statements checked", c.checked);
     assert!(
@@ -530,4 +535,49 @@ async fn the_ingestion_claim_reads_its_page_off_an_index_without_sorting_the_bac
         of_type(plan, "Index Scan").iter().any(|n| n["Index Name"] == "idx_lead_ingestion_due"),
         "the claim reads the due index: {plan:#}"
     );
+}
+
+/// The statements routing adds to an ingestion round (issue 16) and `simulateRouting` runs: a
+/// round's tag relations, the candidates' open leads, the team queues, the move of a round's
+/// leads to an owner, a window's leads and their first owners. (`assignment_cursor` and
+/// `global_rule_set` are read and written by primary key only.)
+async fn routing_reads(c: &mut Checker) {
+    use cdp360::repo::{assignment, tag};
+    use sea_orm::QueryTrait;
+    let pg = DbBackend::Postgres;
+    let leads = ids::<entity::lead::Entity>(&c.db, entity::lead::Column::LeadId, 100).await;
+    let users = ids::<entity::app_user::Entity>(&c.db, entity::app_user::Column::UserId, 10).await;
+    let teams = ids::<entity::team::Entity>(&c.db, entity::team::Column::TeamId, 5).await;
+    assert!(leads.len() == 100 && !users.is_empty() && !teams.is_empty());
+    let now = chrono::Utc::now();
+    c.check_statement(
+        "routing: a round's tag relations".into(),
+        tag::of_leads_query(&leads).build(pg),
+        &["tag_relation"],
+    )
+    .await;
+    c.check_statement(
+        "routing: the candidates' open leads".into(),
+        assignment::candidates_statement(pg, &users),
+        &["lead"],
+    )
+    .await;
+    c.check_statement("routing: the team queues".into(), assignment::team_queues_statement(pg, &teams), &["lead"])
+        .await;
+    let give = assignment::give_statement(&leads, Some(&users[0]), None, Some(now), now);
+    c.check_statement("routing: a round's leads to an owner".into(), pg.build(&give), &["lead"]).await;
+    let window = assignment::created_between_query(now - chrono::Duration::days(7), now, 5_001);
+    c.check_statement("simulation: a window's leads".into(), window.build(pg), &["lead"]).await;
+    c.check_statement(
+        "simulation: the leads' first owners".into(),
+        assignment::first_owners_query(&leads).build(pg),
+        &["lead_assignment_log"],
+    )
+    .await;
+}
+
+/// The first `n` ids of a table.
+async fn ids<E: sea_orm::EntityTrait>(db: &DatabaseConnection, key: E::Column, n: u64) -> Vec<String> {
+    use sea_orm::QuerySelect;
+    E::find().select_only().column(key).limit(n).into_tuple().all(db).await.unwrap()
 }

@@ -373,6 +373,8 @@ pub fn tagging(id: &str, tag: &str, ty: EntityType, entity: &str) -> tag_relatio
         tagged_by_user_id: None,
         is_auto_tagged: false,
         tag_source: TagSource::Manual,
+        rule_name: None,
+        trace: None,
     }
 }
 
@@ -436,6 +438,17 @@ pub fn lead_summary(id: &str, lead: &str) -> lead_summary::Model {
         last_activity_at: None,
         last_contact_attempt_at: None,
         calculated_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+pub fn team(id: &str) -> team::Model {
+    team::Model {
+        team_id: id.into(),
+        team_name: format!("团队{id}"),
+        parent_team_id: None,
+        region: None,
+        created_at: t0(),
         updated_at: t0(),
     }
 }

@@ -11,6 +11,7 @@ mod acquisition;
 mod activity;
 mod assignment;
 mod authn;
+mod autotag;
 mod bad_input;
 mod catalog;
 mod channels;

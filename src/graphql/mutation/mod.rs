@@ -10,6 +10,7 @@ mod leases;
 mod maintenance;
 mod merge;
 mod pipeline;
+pub(crate) mod routing;
 mod webhook;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub struct MutationRoot(
     dead_letters::DeadLetterMutations,
     webhook::WebhookMutations,
     leases::LeaseMutations,
+    routing::RoutingMutations,
 );
 
 /// The shared state and the caller, for a mutation resolver.
