@@ -42,6 +42,7 @@ mod pipeline;
 mod relations;
 mod rules;
 mod schema;
+mod seed;
 mod subscriptions;
 mod summaries;
 mod verification;
