@@ -347,3 +347,81 @@ async fn a_simulation_refuses_bad_windows_unknown_members_and_invalid_rules_nami
     assert_eq!(error_code(&res), "FORBIDDEN", "{res}");
     assert_unchanged(&before, &snapshot(&app, &[], |_, _| {}).await);
 }
+
+#[tokio::test]
+async fn a_simulation_over_seeded_history_predicts_per_owner_what_routing_those_leads_then_does() {
+    use cdp360::seed::{SeedOptions, seed};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ExprTrait, QueryOrder, QuerySelect};
+    let app = TestApp::spawn().await;
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    seed(&app.db, &app.pii(), &SeedOptions { scale: 0.05, as_of, ..SeedOptions::default() }).await.unwrap();
+    let to = as_of.and_time(chrono::NaiveTime::MIN).and_utc();
+    let from = to - chrono::Duration::days(90);
+    let in_window = || lead::Column::CreatedAt.gte(from).and(lead::Column::CreatedAt.lt(to));
+    // Routing gives leads in the public pool: the window's leads lose their seeded owners first.
+    lead::Entity::update_many()
+        .col_expr(lead::Column::OwnerUserId, Expr::value(Option::<String>::None))
+        .col_expr(lead::Column::OwnerTeamId, Expr::value(Option::<String>::None))
+        .filter(in_window())
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let users: Vec<String> = entity::app_user::Entity::find()
+        .select_only()
+        .column(entity::app_user::Column::UserId)
+        .order_by_asc(entity::app_user::Column::UserId)
+        .limit(3)
+        .into_tuple()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let team = entity::team::Entity::find().one(&app.db).await.unwrap().unwrap().team_id;
+    let tag = entity::tag::Entity::find().one(&app.db).await.unwrap().unwrap().tag_name;
+    let rules = json!([
+        { "name": "区域", "when": { "field": "lead.province", "exists": true }, "strategy": { "type": "BY_REGION",
+          "regions": [{ "province": "广东省", "teams": [team] }, { "province": "北京市", "users": [users[0]] }] } },
+        { "name": "高分", "when": { "field": "lead.leadScore", "gte": 60 }, "strategy": { "type": "BY_LOAD", "users": users } },
+        { "name": "标签", "when": { "field": "tags", "contains": tag }, "strategy": { "type": "ROUND_ROBIN", "users": [users[1], users[2]] } }
+    ]);
+    let vars = json!({ "r": rules, "from": from.to_rfc3339(), "to": to.to_rfc3339() });
+    let before = snapshot(&app, &[], |_, _| {}).await;
+    let sim = app.data(SIMULATE, vars.clone()).await["simulateRouting"].clone();
+    assert_unchanged(&before, &snapshot(&app, &[], |_, _| {}).await);
+    let predicted: BTreeMap<String, u64> = by_owner(&sim).into_iter().map(|(k, v)| (k, v.0)).collect();
+    let leads: Vec<lead::Model> = lead::Entity::find()
+        .filter(in_window())
+        .order_by_asc(lead::Column::CreatedAt)
+        .order_by_asc(lead::Column::LeadId)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sim["leads"], leads.len() as u64);
+    assert!(leads.len() > 50 && predicted.len() >= 4, "{} leads, {predicted:?}", leads.len());
+
+    // Route the same leads, in the same order, through the routing code with the same rules.
+    let scene =
+        entity::acquisition_scene::Model { assignment_rules: Some(rules), ..fixtures::scene("SCN_SIM", "回放") };
+    insert(&app.db, vec![scene.clone()]).await;
+    let store = cdp360::services::tx::Store::new(app.db.clone(), std::sync::Arc::new(cdp360::metrics::Metrics::new()))
+        .with_leases(cdp360::config::LeaseSettings::default());
+    let w = cdp360::services::tx::Write::begin(&store).await.unwrap();
+    let pairs: Vec<(&entity::acquisition_scene::Model, &lead::Model)> = leads.iter().map(|l| (&scene, l)).collect();
+    cdp360::services::routing::route_new_leads(&w, &pairs).await.unwrap();
+    w.commit().await.unwrap();
+    let mut applied: BTreeMap<String, u64> = BTreeMap::new();
+    for l in lead::Entity::find().filter(in_window()).all(&app.db).await.unwrap() {
+        let key = match (l.owner_user_id, l.owner_team_id) {
+            (Some(u), _) => format!("user:{u}"),
+            (None, Some(t)) => format!("team:{t}"),
+            _ => "pool".to_string(),
+        };
+        *applied.entry(key).or_insert(0) += 1;
+    }
+    assert_eq!(applied, predicted);
+    // Replayed now, "actual" is what routing did: the same counts.
+    let replay = app.data(SIMULATE, vars).await["simulateRouting"].clone();
+    let actual: BTreeMap<String, u64> =
+        by_owner(&replay).into_iter().filter(|(_, v)| v.1 > 0).map(|(k, v)| (k, v.1)).collect();
+    assert_eq!(actual, predicted);
+}
