@@ -43,7 +43,6 @@ mod pipeline;
 mod relations;
 mod rules;
 mod schema;
-mod seed;
 mod subscriptions;
 mod summaries;
 mod verification;
