@@ -55,6 +55,11 @@ impl Rules {
     }
 }
 
+/// A scene's auto-tagging rules as stored (none when the column is NULL).
+pub fn of_scene(scene: &entity::acquisition_scene::Model) -> AppResult<TaggingRules> {
+    stored(&format!("scene {}", scene.scene_id), scene.auto_tagging_rules.as_ref().unwrap_or(&Value::Null))
+}
+
 fn stored(what: &str, json: &Value) -> AppResult<TaggingRules> {
     TaggingRules::parse("autoTaggingRules", json)
         .map_err(|e| AppError::internal(format!("{what}: stored auto-tagging rules do not parse: {e}")))

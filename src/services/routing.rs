@@ -7,7 +7,6 @@
 use chrono::Utc;
 use entity::{acquisition_scene, lead};
 
-use crate::domain::routing::TaggingRules;
 use crate::error::AppResult;
 use crate::services::autotag::{self, Rules};
 use crate::services::tx::Write;
@@ -28,16 +27,7 @@ pub async fn route_new_leads(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<(
     let mut rules = Rules { global: autotag::global_rules(&**w).await?, ..Rules::default() };
     for (s, _) in leads {
         if !rules.by_scene.contains_key(&s.scene_id) {
-            let parsed = TaggingRules::parse(
-                "autoTaggingRules",
-                s.auto_tagging_rules.as_ref().unwrap_or(&serde_json::Value::Null),
-            )
-            .map_err(|e| {
-                crate::error::AppError::internal(format!(
-                    "scene {}: stored auto-tagging rules do not parse: {e}",
-                    s.scene_id
-                ))
-            })?;
+            let parsed = autotag::of_scene(s)?;
             rules.by_scene.insert(s.scene_id.clone(), parsed);
         }
     }
