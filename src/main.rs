@@ -39,6 +39,10 @@ enum Command {
         scale: f64,
         #[arg(long, default_value_t = cdp360::seed::DEFAULT_SEED)]
         seed: u64,
+        /// The data set's "now", YYYY-MM-DD: two years of history up to 00:00 UTC that day
+        /// (default: today's UTC date). The same seed, scale and date give the same data.
+        #[arg(long, value_name = "DATE", value_parser = cdp360::seed::parse_as_of)]
+        as_of: Option<chrono::NaiveDate>,
     },
     /// Write the GraphQL SDL (or, with --check, fail when the file differs from the live schema).
     ExportSchema {
@@ -212,17 +216,23 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             }
             Ok(())
         }
-        Command::Seed { scale, seed } => {
+        Command::Seed { scale, seed, as_of } => {
             let metrics = std::sync::Arc::new(metrics::Metrics::new());
             db::migrate_on_own_connection(&config.database_url, config.db_acquire_timeout, metrics).await?;
             let conn = connect(&config).await?;
             let pii = Pii::new(&config.field_keys);
-            let opts = cdp360::seed::SeedOptions { scale, seed, progress: true };
+            let defaults = cdp360::seed::SeedOptions::default();
+            let as_of = as_of.unwrap_or(defaults.as_of);
+            let opts = cdp360::seed::SeedOptions { scale, seed, as_of, progress: true };
             let report = cdp360::seed::seed(&conn, &pii, &opts).await?;
             for (table, rows) in &report.tables {
                 println!("{table:<28} {rows:>9}");
             }
-            println!("{} rows in {:.1}s", report.total_rows(), report.elapsed.as_secs_f64());
+            println!(
+                "{} rows in {:.1}s (seed {seed}, as of {as_of})",
+                report.total_rows(),
+                report.elapsed.as_secs_f64()
+            );
             Ok(())
         }
         Command::RotateKeys { batch_size } => rotate_keys(&config, batch_size).await,

@@ -38,7 +38,12 @@ pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, BoxErro
     Ok(Database::connect(opts).await?)
 }
 
-/// Creates the database if missing and seeds it at `scale` when it holds no accounts.
+/// The as-of date of the benchmark's data (`seed` defaults to today): pinned, so that every run, on
+/// any day, measures the same rows.
+const SEED_AS_OF: &str = "2026-11-01";
+
+/// Creates the database if missing and seeds it at `scale` (as of [`SEED_AS_OF`]) when it holds no
+/// accounts.
 pub async fn prepare_database(url: &str, scale: f64, pool: u32) -> Result<(), BoxError> {
     let (base, name) = url.rsplit_once('/').ok_or("the database URL has no database name")?;
     let name = name.split('?').next().unwrap_or(name);
@@ -71,8 +76,8 @@ pub async fn prepare_database(url: &str, scale: f64, pool: u32) -> Result<(), Bo
         println!("database {name} already seeded ({accounts} accounts): skipping the seed");
         return Ok(());
     }
-    println!("seeding {name} at scale {scale}");
-    let status = cdp360(url, pool).args(["seed", "--scale", &scale.to_string()]).status()?;
+    println!("seeding {name} at scale {scale} as of {SEED_AS_OF}");
+    let status = cdp360(url, pool).args(["seed", "--scale", &scale.to_string(), "--as-of", SEED_AS_OF]).status()?;
     if !status.success() {
         return Err(format!("`cdp360 seed` failed: {status}").into());
     }

@@ -19,7 +19,7 @@ use serde_json::json;
 use ulid::Ulid;
 
 use super::catalog::{self, JOURNEY_STAGES, WEB_CHANNELS};
-use super::clock::{DAY, HOUR, after, anchor, between, days, prefix_id};
+use super::clock::{DAY, HOUR, OFFICE, Rhythm, WEB, after, days, prefix_id, within};
 use super::crm::campaign_at;
 use super::names::{CITIES, HEX, random_string};
 use super::world::{Actor, Picker, World, one, weighted};
@@ -145,6 +145,18 @@ fn touchpoint_kind(rng: &mut impl Rng, lead: bool) -> TouchpointType {
     }
 }
 
+/// When a touchpoint of `kind` happens: sales work in office hours, the customer's own browsing,
+/// chatting and social media on the web's rhythm (evening peak).
+fn rhythm(kind: TouchpointType) -> &'static Rhythm {
+    use TouchpointType as T;
+    match kind {
+        T::Call | T::Meeting | T::Email => &OFFICE,
+        T::PageView | T::FormSubmit | T::Download | T::EmailOpen | T::EmailClick | T::Chat | T::SocialInteraction => {
+            &WEB
+        }
+    }
+}
+
 fn touchpoint_channel(rng: &mut impl Rng, kind: TouchpointType, outbound: bool) -> &'static str {
     use TouchpointType as T;
     let keys: &[&str] = match kind {
@@ -203,16 +215,18 @@ pub fn touchpoints(w: &mut World, rng: &mut impl Rng, plan: &Plan, n: usize) {
     while w.touchpoints.len() < n {
         let p = plan.pick(rng, 0.7);
         let kind = touchpoint_kind(rng, p.lead_id.is_some());
-        let at = between(rng, p.from, p.until);
+        let at = within(rng, p.from, p.until, rhythm(kind));
         let email = touchpoint(w, rng, &p, kind, at);
         w.touchpoints.push(email);
         if kind == TouchpointType::Email && rng.random_bool(0.45) {
-            let opened = after(rng, at, 600..3 * DAY);
+            let opened = within(rng, at + Duration::seconds(600), at + days(3), &WEB);
             if opened < p.until {
                 w.touchpoints.push(touchpoint(w, rng, &p, TouchpointType::EmailOpen, opened));
                 if rng.random_bool(0.35) {
                     let clicked = after(rng, opened, 30..HOUR);
-                    w.touchpoints.push(touchpoint(w, rng, &p, TouchpointType::EmailClick, clicked));
+                    if clicked < p.until {
+                        w.touchpoints.push(touchpoint(w, rng, &p, TouchpointType::EmailClick, clicked));
+                    }
                 }
             }
         }
@@ -229,10 +243,15 @@ fn touchpoint(w: &World, rng: &mut impl Rng, p: &Pick, kind: TouchpointType, at:
         _ => false,
     };
     // Calls and meetings: a few were cancelled, a few more are booked for the coming two weeks.
+    let anchor = w.clock.anchor();
     let (status, at, created) = match kind {
-        T::Call | T::Meeting if p.until == anchor() && rng.random_bool(0.02) => {
-            let planned = anchor() + Duration::seconds(rng.random_range(HOUR..14 * DAY));
-            (TouchpointStatus::Scheduled, planned, anchor() - Duration::seconds(rng.random_range(HOUR..7 * DAY)))
+        T::Call | T::Meeting if p.until == anchor && rng.random_bool(0.02) => {
+            let planned = within(rng, anchor + Duration::seconds(HOUR), anchor + days(14), &OFFICE);
+            (
+                TouchpointStatus::Scheduled,
+                planned,
+                within(rng, anchor - days(7), anchor - Duration::seconds(HOUR), &OFFICE),
+            )
         }
         T::Call | T::Meeting if rng.random_bool(0.03) => (TouchpointStatus::Cancelled, at, at),
         _ => (TouchpointStatus::Completed, at, at),
@@ -355,6 +374,25 @@ const PAGES: &[(&str, &str)] = &[
     ("/about", "关于我们"),
 ];
 
+/// Pages of the WeChat mini-program (page paths as the mini-program reports them) with titles.
+const MINI_PROGRAM_PAGES: &[(&str, &str)] = &[
+    ("pages/index/index", "首页"),
+    ("pages/product/detail?id=cdp", "CDP 客户数据平台"),
+    ("pages/product/detail?id=ma", "营销自动化"),
+    ("pages/product/detail?id=scrm", "企业微信 SCRM"),
+    ("pages/cases/list", "客户案例"),
+    ("pages/live/replay", "直播回放"),
+    ("pages/resources/whitepaper", "白皮书下载"),
+    ("pages/demo/booking", "预约演示"),
+    ("pages/trial/apply", "免费试用"),
+    ("pages/mine/index", "我的"),
+];
+
+/// WeChat scene values a mini-program session starts from: 1001 discovery bar, 1007 a card shared
+/// in a chat, 1035 an official-account menu, 1047 a scanned mini-program code, 1089 the recently
+/// used list.
+const MINI_PROGRAM_SCENES: &[u32] = &[1001, 1007, 1035, 1047, 1089];
+
 /// Browser and operating system pairs seen together.
 const DESKTOPS: &[(&str, &str)] = &[
     ("Chrome", "Windows 11"),
@@ -390,6 +428,14 @@ pub struct EventGen {
     mini_program: String,
 }
 
+/// Where one session happens: on the web site (URL pages) or in the WeChat mini-program (page
+/// paths, no web URL, referrer or UTM parameters).
+#[derive(Clone, Copy, PartialEq)]
+enum Surface {
+    Web,
+    MiniProgram,
+}
+
 impl EventGen {
     pub fn new(w: &World, rng: ChaCha8Rng, total: usize) -> Self {
         Self {
@@ -420,35 +466,49 @@ impl EventGen {
         out
     }
 
-    /// One visit: a landing page view followed by a few more actions minutes apart.
+    /// One visit: a landing page view followed by a few more actions minutes apart, on the web
+    /// site or (a third of the phone sessions) in the WeChat mini-program.
     fn session(&mut self, out: &mut Vec<event::Model>, room: usize) {
         let rng = &mut self.rng;
         let p = self.plan.pick(rng, 0.6);
-        let mut at = between(rng, p.from, p.until);
+        let mut at = within(rng, p.from, p.until, &WEB);
         let device = weighted(rng, &[(DeviceType::Desktop, 55), (DeviceType::Mobile, 40), (DeviceType::Tablet, 5)]);
+        let surface =
+            if device == DeviceType::Mobile && rng.random_bool(0.35) { Surface::MiniProgram } else { Surface::Web };
         let (browser, os) = match device {
             DeviceType::Desktop => *DESKTOPS.choose(rng).expect("desktops"),
             DeviceType::Mobile => *PHONES.choose(rng).expect("phones"),
             DeviceType::Tablet => ("Safari", "iPadOS 17"),
         };
+        let browser = if surface == Surface::MiniProgram { "微信小程序" } else { browser };
         let session = format!("SESSION_{}", Ulid::from_parts(at.timestamp_millis().max(0) as u64, rng.random()));
         let ip = ip(rng);
-        let referrer = *REFERRERS.choose(rng).expect("referrers");
-        let channel = if browser == "微信内置浏览器" {
-            self.mini_program.clone()
-        } else {
-            self.web.choose(rng).cloned().unwrap_or_default()
+        let (channel, pages, mut previous, utm) = match surface {
+            Surface::MiniProgram => (self.mini_program.clone(), MINI_PROGRAM_PAGES, None, None),
+            Surface::Web => {
+                let referrer = *REFERRERS.choose(rng).expect("referrers");
+                let channel = self.web.choose(rng).cloned().unwrap_or_default();
+                (channel, PAGES, referrer.map(str::to_owned), rng.random_bool(0.35).then(|| utm(rng)))
+            }
         };
-        let utm = rng.random_bool(0.35).then(|| utm(rng));
         let count = (1 + rng.random_range(0..4) + rng.random_range(0..4)).min(room);
-        let mut previous = referrer.map(str::to_owned);
         for i in 0..count {
             let kind = if i == 0 { EventType::PageView } else { event_kind(rng) };
-            let &(path, title) = PAGES.choose(rng).expect("pages");
-            let url = format!("https://www.example.com{path}");
+            let &(path, title) = pages.choose(rng).expect("pages");
+            let url = match surface {
+                Surface::MiniProgram => path.to_owned(),
+                Surface::Web => format!("https://www.example.com{path}"),
+            };
+            let mut properties = properties(rng, kind, title);
+            if surface == Surface::MiniProgram
+                && i == 0
+                && let Some(o) = properties.as_object_mut()
+            {
+                o.insert("scene".into(), json!(MINI_PROGRAM_SCENES.choose(rng).copied().unwrap_or(1001)));
+            }
             out.push(event::Model {
                 event_id: prefix_id("EVT", at, rng),
-                event_name: event_name(kind).into(),
+                event_name: event_name(kind),
                 event_type: kind,
                 channel_id: Some(channel.clone()),
                 contact_id: p.contact_id.clone(),
@@ -462,7 +522,7 @@ impl EventGen {
                 ip_address: Some(ip.clone()),
                 page_url: Some(url.clone()),
                 referrer_url: previous.replace(url),
-                event_properties: Some(properties(rng, kind, title)),
+                event_properties: Some(properties),
                 utm_params: if i == 0 { utm.clone() } else { None },
                 created_at: at,
             });
@@ -474,38 +534,29 @@ impl EventGen {
     }
 }
 
+/// The kind of a later event of a session. One vocabulary: of the enum's synonym pairs
+/// (`EventType`, docs/data-model.md lists both the overview's and the detail's values), the
+/// generator uses the overview's BUTTON_CLICK and FILE_DOWNLOAD, never CLICK or DOWNLOAD.
 fn event_kind(rng: &mut impl Rng) -> EventType {
     use EventType as E;
     weighted(
         rng,
         &[
             (E::PageView, 50),
-            (E::ButtonClick, 15),
+            (E::ButtonClick, 19),
             (E::Search, 5),
             (E::FormStart, 6),
             (E::FormSubmit, 4),
-            (E::FileDownload, 5),
+            (E::FileDownload, 8),
             (E::VideoPlay, 6),
             (E::ProductTrial, 2),
-            (E::Click, 4),
-            (E::Download, 3),
         ],
     )
 }
 
-fn event_name(kind: EventType) -> &'static str {
-    match kind {
-        EventType::PageView => "page_view",
-        EventType::ButtonClick => "button_click",
-        EventType::Click => "click",
-        EventType::FormStart => "form_start",
-        EventType::FormSubmit => "form_submit",
-        EventType::FileDownload => "file_download",
-        EventType::Download => "download",
-        EventType::VideoPlay => "video_play",
-        EventType::ProductTrial => "product_trial",
-        EventType::Search => "search",
-    }
+/// An event's name is its type in lower case (`page_view`, `button_click`): one name per kind.
+fn event_name(kind: EventType) -> String {
+    kind.as_str().to_ascii_lowercase()
 }
 
 fn properties(rng: &mut impl Rng, kind: EventType, title: &str) -> serde_json::Value {
@@ -693,9 +744,19 @@ pub fn journeys(w: &mut World, rng: &mut impl Rng) {
             Some(L::Winback) => 1,
             Some(L::Retention | L::Expansion | L::Churn) => 5,
         };
-        let ended = (f.active_until < anchor()).then_some(f.active_until);
+        let ended = (f.active_until < w.clock.anchor()).then_some(f.active_until);
         let n = touches.get(a.account_id.as_str()).copied().unwrap_or(0);
-        rows.push(journey(rng, EntityType::Account, &a.account_id, &a.account_name, stage, a.created_at, ended, n));
+        let last = ended.unwrap_or(w.clock.anchor());
+        rows.push(journey(
+            rng,
+            EntityType::Account,
+            &a.account_id,
+            &a.account_name,
+            stage,
+            (a.created_at, last),
+            ended,
+            n,
+        ));
     }
     for c in &w.contacts {
         if !rng.random_bool(0.5) {
@@ -710,7 +771,8 @@ pub fn journeys(w: &mut World, rng: &mut impl Rng) {
             Some(L::Customer) => 4 + usize::from(rng.random_bool(0.5)),
         };
         let n = touches.get(c.contact_id.as_str()).copied().unwrap_or(0);
-        rows.push(journey(rng, EntityType::Contact, &c.contact_id, &c.contact_name, stage, c.created_at, None, n));
+        let span = (c.created_at, w.clock.anchor());
+        rows.push(journey(rng, EntityType::Contact, &c.contact_id, &c.contact_name, stage, span, None, n));
     }
     w.journeys = rows;
 }
@@ -722,11 +784,10 @@ fn journey(
     id: &str,
     name: &str,
     stage: usize,
-    begin: DateTime<Utc>,
+    (begin, last): (DateTime<Utc>, DateTime<Utc>),
     end: Option<DateTime<Utc>>,
     touchpoints: i32,
 ) -> customer_journey::Model {
-    let last = end.unwrap_or_else(anchor);
     // Stages entered in order, spread over the journey so far.
     let step = (last - begin) / (stage as i32 + 1);
     let history: Vec<_> = JOURNEY_STAGES[..=stage]

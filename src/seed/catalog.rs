@@ -11,7 +11,7 @@ use rand::seq::IndexedRandom;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::clock::{DAY, between, days, prefix_id, start};
+use super::clock::{DAY, between, days, prefix_id};
 use super::names::{self, HEX, INDUSTRIES, random_string};
 use super::world::World;
 
@@ -30,8 +30,8 @@ pub fn region_of(province: &str) -> usize {
 }
 
 /// Staff and reference rows exist from a little before the generated history.
-fn catalog_time(rng: &mut impl Rng) -> DateTime<Utc> {
-    between(rng, start() - days(400), start() - days(200))
+fn catalog_time(w: &World, rng: &mut impl Rng) -> DateTime<Utc> {
+    between(rng, w.clock.start() - days(400), w.clock.start() - days(200))
 }
 
 pub fn generate(w: &mut World, rng: &mut impl Rng, users: usize, phones: &mut HashSet<String>) {
@@ -65,7 +65,7 @@ fn team(
 }
 
 fn teams_and_users(w: &mut World, rng: &mut impl Rng, users: usize, phones: &mut HashSet<String>) {
-    let t0 = catalog_time(rng);
+    let t0 = catalog_time(w, rng);
     let sales_center = team(w, rng, t0, "销售中心", None, "全国");
     let root_id = w.teams[sales_center].team_id.clone();
     let region_teams: Vec<usize> =
@@ -89,7 +89,7 @@ fn teams_and_users(w: &mut World, rng: &mut impl Rng, users: usize, phones: &mut
             (role, Some(region_teams[region]))
         };
         let person = names::person(rng);
-        let at = catalog_time(rng);
+        let at = catalog_time(w, rng);
         let email = names::unique_email(rng, &person, "cdp360.example.com", &mut emails);
         w.users.push(app_user::Model {
             user_id: prefix_id("USER", at, rng),
@@ -128,7 +128,7 @@ fn teams_and_users(w: &mut World, rng: &mut impl Rng, users: usize, phones: &mut
 }
 
 fn industries(w: &mut World, rng: &mut impl Rng) {
-    let t0 = catalog_time(rng);
+    let t0 = catalog_time(w, rng);
     for (i, (code, name, children)) in INDUSTRIES.iter().enumerate() {
         let at = t0 + Duration::seconds(w.industries.len() as i64);
         let parent = prefix_id("IND", at, rng);
@@ -261,7 +261,7 @@ fn channel(
 }
 
 fn channels(w: &mut World, rng: &mut impl Rng) {
-    let t0 = catalog_time(rng);
+    let t0 = catalog_time(w, rng);
     for &(ty, category, root, children) in CHANNELS {
         let parent = channel(w, rng, t0, ty, category, root, None);
         for &child in children {
@@ -301,7 +301,7 @@ pub const PRODUCTS: &[(&str, &str, &str, ProductType, PricingModel, i64, Product
 ];
 
 fn products(w: &mut World, rng: &mut impl Rng) {
-    let t0 = catalog_time(rng);
+    let t0 = catalog_time(w, rng);
     let mut category_ids = Vec::new();
     for (i, (root, children)) in CATEGORIES.iter().enumerate() {
         let at = t0 + Duration::seconds(w.categories.len() as i64);
@@ -329,7 +329,7 @@ fn products(w: &mut World, rng: &mut impl Rng) {
         }
     }
     for &(name, code, category, ty, pricing, price, status) in PRODUCTS {
-        let at = between(rng, t0, start());
+        let at = between(rng, t0, w.clock.start());
         let category_id = category_ids.iter().find(|(c, _)| *c == category).map(|(_, id)| id.clone());
         w.products.push(product::Model {
             product_id: prefix_id("PRD", at, rng),
@@ -393,7 +393,7 @@ pub fn tag_index(name: &str) -> usize {
 
 fn tags(w: &mut World, rng: &mut impl Rng) {
     for &(name, category, ty, _, color) in TAGS {
-        let at = between(rng, start() - days(100), start() + days(30));
+        let at = between(rng, w.clock.start() - days(100), w.clock.start() + days(30));
         let by = w.marketer(rng);
         w.tags.push(tag::Model {
             tag_id: prefix_id("TAG", at, rng),
@@ -419,7 +419,7 @@ pub const JOURNEY_STAGES: &[(&str, &str, &str)] = &[
 ];
 
 fn journey_stages(w: &mut World, rng: &mut impl Rng) {
-    let t0 = catalog_time(rng);
+    let t0 = catalog_time(w, rng);
     for (i, (name, label, category)) in JOURNEY_STAGES.iter().enumerate() {
         let at = t0 + Duration::seconds(i as i64);
         w.journey_stages.push(journey_stage::Model {
@@ -434,7 +434,7 @@ fn journey_stages(w: &mut World, rng: &mut impl Rng) {
 }
 
 fn score_models(w: &mut World, rng: &mut impl Rng) {
-    let t0 = catalog_time(rng);
+    let t0 = catalog_time(w, rng);
     let models = [
         (
             "线索评分模型 v2",

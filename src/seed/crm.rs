@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::catalog::{PRODUCTS, REGIONS, region_of};
-use super::clock::{DAY, HOUR, after, anchor, between, date, days, prefix_id, start};
+use super::clock::{DAY, HOUR, OFFICE, Rhythm, WEB, after, between, date, days, prefix_id, within};
 use super::names::{self, BASE64URL, CITIES, City, Company, HEX, JOBS, LOWER_ALNUM, Person, TRADES, random_string};
 use super::world::{AccountFacts, Picker, World, one, weighted};
 
@@ -161,10 +161,11 @@ fn short_name(name: &str) -> &str {
 pub fn accounts(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) {
     let cities = Picker::new(CITIES.iter().map(|c| f64::from(c.weight))).expect("weights");
     for i in 0..n {
-        let created = between(rng, start(), anchor() - days(60));
+        let created = within(rng, w.clock.start(), w.clock.anchor() - days(60), &OFFICE);
         let city_index = cities.pick(rng);
         let city = &CITIES[city_index];
-        let &(district, division) = city.districts.choose(rng).expect("districts");
+        let place = city.districts.choose(rng).expect("districts");
+        let (district, division, _) = *place;
         let company = unique_company(rng, city, taken);
         let account_type = weighted(rng, ACCOUNT_TYPES);
         let status = weighted(rng, ACCOUNT_STATUSES);
@@ -177,7 +178,7 @@ pub fn accounts(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) 
         let source = weighted(rng, ACCOUNT_SOURCES);
         let channel = source_channel(rng, source).map(|k| w.channel(k));
         let owner = rng.random_bool(0.92).then(|| w.sales_for(rng, city.province));
-        let active_until = active_until(rng, status, created);
+        let active_until = active_until(rng, w.clock.anchor(), status, created);
         let industry = w.industry_ids.get(TRADES[company.trade].2).cloned();
         let id = prefix_id("ACC", created, rng);
         w.accounts.push(account::Model {
@@ -191,7 +192,7 @@ pub fn accounts(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) 
             annual_revenue: Some(Decimal::new(revenue_wan * 100 + rng.random_range(0..100), 2)),
             employee_count: Some(employees),
             company_website: Some(format!("https://www.{}", company.domain)),
-            company_address: Some(names::address(rng, city, district)),
+            company_address: Some(names::address(rng, city, place)),
             province: Some(city.province.into()),
             city: Some(city.city.into()),
             district: Some(district.into()),
@@ -234,14 +235,19 @@ fn unique_company(rng: &mut impl Rng, city: &City, taken: &mut Taken) -> Company
 }
 
 /// When an account's activity stops: now for active accounts, months ago for the others.
-fn active_until(rng: &mut impl Rng, status: AccountStatus, created: DateTime<Utc>) -> DateTime<Utc> {
+fn active_until(
+    rng: &mut impl Rng,
+    anchor: DateTime<Utc>,
+    status: AccountStatus,
+    created: DateTime<Utc>,
+) -> DateTime<Utc> {
     let until = match status {
-        AccountStatus::Active => anchor(),
-        AccountStatus::Dormant => anchor() - days(rng.random_range(90..240)),
-        AccountStatus::Churned => anchor() - days(rng.random_range(200..500)),
-        AccountStatus::Blacklist => anchor() - days(rng.random_range(150..400)),
+        AccountStatus::Active => anchor,
+        AccountStatus::Dormant => anchor - days(rng.random_range(90..240)),
+        AccountStatus::Churned => anchor - days(rng.random_range(200..500)),
+        AccountStatus::Blacklist => anchor - days(rng.random_range(150..400)),
     };
-    until.max(created + days(45)).min(anchor())
+    until.max(created + days(45)).min(anchor)
 }
 
 fn lifecycle(rng: &mut impl Rng, ty: AccountType, status: AccountStatus) -> Option<AccountLifecycleStage> {
@@ -310,7 +316,7 @@ pub fn account_relations(w: &mut World, rng: &mut impl Rng, taken: &mut Taken) -
                     w.facts[c].name = branch;
                 }
             }
-            let at = between(rng, w.facts[p].created_at.max(w.facts[c].created_at), anchor());
+            let at = between(rng, w.facts[p].created_at.max(w.facts[c].created_at), w.clock.anchor());
             w.account_relations.push(account_relation::Model {
                 relation_id: prefix_id("ARL", at, rng),
                 parent_account_id: w.facts[p].id.clone(),
@@ -375,7 +381,7 @@ pub fn contacts(w: &mut World, rng: &mut impl Rng, n: usize, groups_of: &[Vec<us
         let person = names::person(rng);
         let &(title, department, decides) = JOBS.choose(rng).expect("jobs");
         let is_decision_maker = rng.random_bool(decides);
-        let created = between(rng, f.created_at, (f.active_until - days(1)).max(f.created_at + days(1)));
+        let created = within(rng, f.created_at, (f.active_until - days(1)).max(f.created_at + days(1)), &OFFICE);
         let pii = pii(rng, &person, &f.domain.clone(), taken, [0.95, 0.9, 0.6]);
         let f = &w.facts[a];
         let source = weighted(rng, CONTACT_SOURCES);
@@ -400,7 +406,7 @@ pub fn contacts(w: &mut World, rng: &mut impl Rng, n: usize, groups_of: &[Vec<us
             primary_channel_id: channel,
             owner_user_id: owner,
             created_at: created,
-            updated_at: between(rng, created, anchor()),
+            updated_at: between(rng, created, w.clock.anchor()),
             custom_fields: Some(json!({
                 "preferred_contact": one(rng, &["wechat", "phone", "email"]),
                 "birthday_month": rng.random_range(1..=12),
@@ -520,13 +526,15 @@ pub fn grade(score: i32) -> Grade {
     }
 }
 
-/// Campaign running (or in its two-week follow-up) at `at`, optionally of one type.
+/// Campaign running (or in its two-week follow-up) at `at`, optionally of one type; cancelled
+/// campaigns did not run and produce nothing.
 pub fn campaign_at(w: &World, rng: &mut impl Rng, at: DateTime<Utc>, ty: Option<CampaignType>) -> Option<usize> {
     let d = date(at);
     let running: Vec<usize> = w
         .campaigns
         .iter()
         .enumerate()
+        .filter(|(_, c)| c.campaign_status != CampaignStatus::Cancelled)
         .filter(|(_, c)| ty.is_none_or(|t| c.campaign_type == t))
         .filter(|(_, c)| match (c.start_date, c.end_date) {
             (Some(s), Some(e)) => s <= d && d <= e + chrono::Days::new(14),
@@ -562,12 +570,13 @@ pub fn leads(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) {
             (unique_company(rng, city, taken), city)
         })
         .collect();
+    campaign_leads(w, rng, n, &affiliated, &unknown, taken);
     while w.leads.len() < n {
         if rng.random_bool(0.6) {
             let a = affiliated.pick(rng);
-            let f = &w.facts[a];
-            let created = between(rng, f.created_at, f.active_until);
             let source = weighted(rng, INBOUND_LEAD_SOURCES);
+            let f = &w.facts[a];
+            let created = within(rng, f.created_at, f.active_until, lead_rhythm(source));
             let person = names::person(rng);
             let domain = f.domain.clone();
             let capture = Capture {
@@ -589,7 +598,7 @@ pub fn leads(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) {
             let person = names::person(rng);
             let source = weighted(rng, OUTBOUND_LEAD_SOURCES);
             let capture = Capture {
-                created: between(rng, start(), anchor()),
+                created: within(rng, w.clock.start(), w.clock.anchor(), lead_rhythm(source)),
                 company: company.name.clone(),
                 city,
                 industry: w.industry_ids.get(TRADES[company.trade].2).cloned(),
@@ -605,17 +614,108 @@ pub fn leads(w: &mut World, rng: &mut impl Rng, n: usize, taken: &mut Taken) {
     }
 }
 
+/// When leads from `source` arrive: people fill in web and mini-program forms on their own time
+/// (evenings included); leads from calls, fairs, lists and partners are entered by staff at work.
+fn lead_rhythm(source: SourceType) -> &'static Rhythm {
+    match source {
+        SourceType::Website | SourceType::Form | SourceType::Api | SourceType::Campaign => &WEB,
+        _ => &OFFICE,
+    }
+}
+
+/// The leads each campaign that ran produced, captured while it ran or in the two weeks after:
+/// about an eighth of all leads, more per exhibition or summit, fewer so far for a campaign still
+/// running. Every campaign that ran thus has leads to show for its cost (`marketing::costs`
+/// derives the cost from them); cancelled and planned campaigns have none.
+fn campaign_leads(
+    w: &mut World,
+    rng: &mut impl Rng,
+    n: usize,
+    affiliated: &Picker,
+    unknown: &[(Company, &'static City)],
+    taken: &mut Taken,
+) {
+    let anchor = w.clock.anchor();
+    let share = n as f64 * 0.12 / w.campaigns.len().max(1) as f64;
+    let midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    for c in 0..w.campaigns.len() {
+        let camp = &w.campaigns[c];
+        if matches!(camp.campaign_status, CampaignStatus::Cancelled | CampaignStatus::Planned) {
+            continue;
+        }
+        let (Some(first), Some(last)) = (camp.start_date, camp.end_date) else { continue };
+        let (from, end) = (midnight(first), midnight(last) + days(15));
+        let to = end.min(anchor);
+        if from >= to {
+            continue;
+        }
+        let ty = camp.campaign_type;
+        let pull = match ty {
+            CampaignType::Exhibition | CampaignType::Summit => 2.5,
+            CampaignType::Conference => 1.5,
+            CampaignType::ProductTrial | CampaignType::ContentMarketing => 0.8,
+            _ => 1.0,
+        };
+        let elapsed = (to - from).num_seconds() as f64 / (end - from).num_seconds() as f64;
+        let k = ((share * pull * elapsed).round() as usize).max(1);
+        let source = if ty == CampaignType::Exhibition { SourceType::Exhibition } else { SourceType::Campaign };
+        for _ in 0..k {
+            if w.leads.len() >= n {
+                return;
+            }
+            let created = within(rng, from, to, lead_rhythm(source));
+            // A known company active at the time, or a company not in the CRM yet.
+            let a = affiliated.pick(rng);
+            let known = (w.facts[a].created_at..w.facts[a].active_until).contains(&created) && rng.random_bool(0.5);
+            let person = names::person(rng);
+            let capture = if known {
+                let f = &w.facts[a];
+                let domain = f.domain.clone();
+                Capture {
+                    created,
+                    company: f.name.clone(),
+                    city: f.city(),
+                    industry: f.industry.clone(),
+                    owner_hint: f.owner.clone(),
+                    source,
+                    campaign: Some(c),
+                    pii: pii(rng, &person, &domain, taken, [0.9, 0.7, 0.35]),
+                    person,
+                }
+            } else {
+                let (company, city) = unknown.choose(rng).expect("companies");
+                Capture {
+                    created,
+                    company: company.name.clone(),
+                    city,
+                    industry: w.industry_ids.get(TRADES[company.trade].2).cloned(),
+                    owner_hint: None,
+                    source,
+                    campaign: Some(c),
+                    pii: pii(rng, &person, &company.domain, taken, [0.9, 0.6, 0.3]),
+                    person,
+                }
+            };
+            if known {
+                w.facts[a].leads.push(w.leads.len());
+            }
+            w.lead_account.push(known.then_some(a));
+            open_lead(w, rng, capture);
+        }
+    }
+}
+
 /// The lead a contact was converted from: same person and PII, captured before the contact.
 fn converted_lead(w: &mut World, rng: &mut impl Rng, k: usize) {
     let c = w.contacts[k].clone();
     let a = w.contact_account[k];
     let converted_at = c.created_at;
-    let created = (converted_at - days(rng.random_range(3..60)) - chrono::Duration::seconds(rng.random_range(0..DAY)))
-        .max(start());
     let source = match c.contact_source {
         Some(SourceType::Import) | None => SourceType::Website,
         Some(s) => s,
     };
+    let created =
+        within(rng, converted_at - days(60), converted_at - days(3), lead_rhythm(source)).max(w.clock.start());
     let campaign = rng.random_bool(0.3).then(|| campaign_at(w, rng, created, None)).flatten();
     let score = lead_score(rng, LeadStatus::Converted);
     let f = &w.facts[a];
@@ -644,7 +744,7 @@ fn converted_lead(w: &mut World, rng: &mut impl Rng, k: usize) {
         owner_user_id: c.owner_user_id.clone(),
         created_at: created,
         updated_at: converted_at,
-        last_contacted_at: Some(between(rng, created, converted_at)),
+        last_contacted_at: Some(within(rng, created, converted_at, &OFFICE)),
         converted_at: Some(converted_at),
         converted_contact_id: Some(c.contact_id.clone()),
         converted_account_id: Some(f.id.clone()),
@@ -674,7 +774,9 @@ fn open_lead(w: &mut World, rng: &mut impl Rng, mut cap: Capture) {
         SourceType::Form if rng.random_bool(0.2) => Some(None),
         _ => None,
     };
-    if let Some(ty) = wanted {
+    if cap.campaign.is_none()
+        && let Some(ty) = wanted
+    {
         cap.campaign = campaign_at(w, rng, cap.created, ty);
         if cap.campaign.is_none() && cap.source == SourceType::Campaign {
             cap.source = SourceType::Website;
@@ -686,15 +788,15 @@ fn open_lead(w: &mut World, rng: &mut impl Rng, mut cap: Capture) {
         }
         None => source_channel(rng, cap.source).map(|k| w.channel(k)),
     };
-    let status = lead_status(rng, (anchor() - cap.created).num_days());
+    let status = lead_status(rng, (w.clock.anchor() - cap.created).num_days());
     let score = lead_score(rng, status);
     let owner = match status {
         LeadStatus::New if rng.random_bool(0.5) => None,
         _ => Some(cap.owner_hint.clone().unwrap_or_else(|| w.sales_for(rng, cap.city.province))),
     };
     let contacted = (status != LeadStatus::New).then(|| {
-        let until = (cap.created + days(30)).min(anchor());
-        between(rng, cap.created + chrono::Duration::seconds(HOUR), until)
+        let until = (cap.created + days(30)).min(w.clock.anchor());
+        within(rng, cap.created + chrono::Duration::seconds(HOUR), until, &OFFICE)
     });
     // An owned lead's lease runs 30 days (the default protection period) from its last follow-up.
     let lease = owner.as_ref().map(|_| contacted.unwrap_or(cap.created) + days(30));
@@ -844,7 +946,7 @@ fn contact_identities(w: &mut World, rng: &mut impl Rng, k: usize, copied: Optio
         }
         let (user_id, ty) =
             unique_identity(rng, channel_type(w, &channel), &channel, (&c.mobile_phone, &c.email), taken);
-        let seen = (c.created_at - days(rng.random_range(0..30))).max(start());
+        let seen = (c.created_at - days(rng.random_range(0..30))).max(w.clock.start());
         rows.push((channel, user_id, ty, seen));
     }
     for (i, (channel, user_id, ty, first)) in rows.into_iter().enumerate() {
@@ -933,7 +1035,7 @@ pub fn opportunities(w: &mut World, rng: &mut impl Rng, n: usize) {
     while w.opportunities.len() < n {
         let account = picker.pick(rng);
         let f = &w.facts[account];
-        let created = between(rng, f.created_at + days(7), f.active_until.min(anchor() - days(1)));
+        let created = within(rng, f.created_at + days(7), f.active_until.min(w.clock.anchor() - days(1)), &OFFICE);
         let contact = f
             .contacts
             .iter()
@@ -1004,15 +1106,17 @@ fn opportunity(w: &mut World, rng: &mut impl Rng, deal: Deal) {
     let owner = f.owner.clone().or_else(|| Some(w.sales_for(rng, f.city().province)));
     let (amount, product_ids, first_product) = lines(w, rng, &id, deal.created);
     // Walk the stages until the deal closes or time runs out (inactive accounts lose open deals).
-    let limit = if f.active_until < anchor() { (f.active_until + days(30)).min(anchor()) } else { anchor() };
+    let anchor = w.clock.anchor();
+    let limit = if f.active_until < anchor { (f.active_until + days(30)).min(anchor) } else { anchor };
     let mut t = deal.created;
     let mut stage = FLOW[0];
     let mut reason = None;
     w.stage_history.push(history(rng, &id, None, stage, t, None, owner.clone(), "创建商机"));
     for (i, loss) in LOSS.iter().enumerate() {
-        let next = after(rng, t, (3 + 2 * i as i64) * DAY..(20 + 12 * i as i64) * DAY);
+        // Stages move when people work: in office hours.
+        let next = within(rng, t + days(3 + 2 * i as i64), t + days(20 + 12 * i as i64), &OFFICE);
         let (to, why) = if next >= limit {
-            if limit == anchor() {
+            if limit == anchor {
                 break; // still open
             }
             (OpportunityStage::ClosedLost, "客户流失")
@@ -1064,7 +1168,7 @@ fn opportunity(w: &mut World, rng: &mut impl Rng, deal: Deal) {
             "contract_type": one(rng, &["annual", "multi_year", "perpetual"]),
             "payment_terms": one(rng, &["quarterly", "annual", "milestone"]),
         })),
-        days_in_stage: (anchor() - t).num_days() as i32,
+        days_in_stage: (anchor - t).num_days() as i32,
         is_won: stage == OpportunityStage::ClosedWon,
         is_lost: stage == OpportunityStage::ClosedLost,
     });

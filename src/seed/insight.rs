@@ -10,7 +10,7 @@ use rand::seq::IndexedRandom;
 use serde_json::json;
 
 use super::catalog::{REGIONS, TAGS, region_of, tag_index};
-use super::clock::{DAY, HOUR, anchor, between, days, prefix_id, start};
+use super::clock::{DAY, HOUR, between, days, prefix_id};
 use super::crm::grade;
 use super::world::World;
 
@@ -111,7 +111,7 @@ fn tag_one(w: &World, rng: &mut impl Rng, item: Taggable, rows: &mut Vec<tag_rel
         }
     }
     for (t, source) in chosen {
-        let at = between(rng, item.created, anchor());
+        let at = between(rng, item.created, w.clock.anchor());
         let auto = matches!(source, TagSource::Rule | TagSource::System);
         let by = match (auto, item.owner) {
             (true, _) => None,
@@ -248,11 +248,11 @@ fn entity_info(w: &World, kind: EntityType, i: usize) -> (&str, DateTime<Utc>) {
 }
 
 pub fn segments(w: &mut World, rng: &mut impl Rng) {
-    let calculated = anchor() - chrono::Duration::seconds(HOUR);
+    let calculated = w.clock.anchor() - chrono::Duration::seconds(HOUR);
     let mut segments = Vec::new();
     let mut members = Vec::new();
     for def in segment_defs() {
-        let created = between(rng, start(), start() + days(90));
+        let created = between(rng, w.clock.start(), w.clock.start() + days(90));
         let segment_id = prefix_id("SEG", created, rng);
         let total = match def.target {
             EntityType::Account => w.accounts.len(),
@@ -324,7 +324,7 @@ pub fn scores(w: &mut World, rng: &mut impl Rng) {
             AccountStatus::Churned => rng.random_range(5..=30),
             AccountStatus::Blacklist => rng.random_range(0..=20),
         };
-        let points = drift(rng, a.created_at, score, 3);
+        let points = drift(rng, w.clock.anchor(), a.created_at, score, 3);
         let details = json!({ "activity": score * 40 / 100, "engagement": score * 25 / 100, "pipeline": score * 20 / 100, "win_rate": score - score * 85 / 100 });
         record(
             rng,
@@ -342,7 +342,7 @@ pub fn scores(w: &mut World, rng: &mut impl Rng) {
         } else {
             rng.random_range(0..=40)
         };
-        let points = drift(rng, c.created_at, score, 2);
+        let points = drift(rng, w.clock.anchor(), c.created_at, score, 2);
         let details = json!({ "email": score * 3 / 10, "web": score * 3 / 10, "content": score / 4, "campaign": score - score * 85 / 100 });
         record(
             rng,
@@ -359,8 +359,14 @@ pub fn scores(w: &mut World, rng: &mut impl Rng) {
 }
 
 /// Monthly points wandering towards the current `score`, none before `created`.
-fn drift(rng: &mut impl Rng, created: DateTime<Utc>, score: i32, months: i64) -> Vec<(DateTime<Utc>, i32)> {
-    let now = anchor() - chrono::Duration::seconds(DAY);
+fn drift(
+    rng: &mut impl Rng,
+    anchor: DateTime<Utc>,
+    created: DateTime<Utc>,
+    score: i32,
+    months: i64,
+) -> Vec<(DateTime<Utc>, i32)> {
+    let now = anchor - chrono::Duration::seconds(DAY);
     let mut points: Vec<(DateTime<Utc>, i32)> = (1..=months)
         .rev()
         .map(|m| now - days(30 * m))
@@ -380,7 +386,7 @@ fn record(
     details: serde_json::Value,
     points: &[(DateTime<Utc>, i32)],
 ) {
-    let at = points.last().map_or_else(anchor, |p| p.0);
+    let at = points.last().expect("a score has at least its current point").0;
     records.push(score_record::Model {
         record_id: prefix_id("SR", at, rng),
         model_id: model_id.to_owned(),

@@ -11,7 +11,7 @@ use rand::seq::{IndexedRandom, index};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::clock::{DAY, HOUR, after, anchor, between, date, days, prefix_id, start};
+use super::clock::{DAY, HOUR, after, between, date, days, prefix_id};
 use super::names::CITIES;
 use super::world::{World, one, weighted};
 
@@ -25,16 +25,18 @@ const TYPES: [CampaignType; 7] = [
     CampaignType::Summit,
 ];
 
-/// Length in days, budget range in yuan and promoting channels (catalogue keys) per campaign type.
+/// Length in days, cost per lead in yuan and promoting channels (catalogue keys) per campaign
+/// type. The cost per lead is a B2B software vendor's: a few hundred yuan for e-mail and content,
+/// thousands for a booth or a summit.
 fn profile(ty: CampaignType) -> (std::ops::RangeInclusive<i64>, std::ops::Range<i64>, &'static [&'static str]) {
     match ty {
-        CampaignType::Webinar => (1..=1, 20_000..80_000, &["wx_mp", "edm_monthly", "web_product"]),
-        CampaignType::Conference => (1..=3, 100_000..300_000, &["salon", "wx_mp"]),
-        CampaignType::Exhibition => (3..=5, 300_000..1_200_000, &["ciie", "waic", "digital_expo"]),
-        CampaignType::EmailMarketing => (7..=30, 5_000..30_000, &["edm_monthly", "edm_product"]),
-        CampaignType::ContentMarketing => (30..=90, 30_000..150_000, &["web_blog", "wx_mp", "dy_account"]),
-        CampaignType::ProductTrial => (30..=60, 50_000..200_000, &["web_product", "sem_baidu"]),
-        CampaignType::Summit => (1..=2, 500_000..2_000_000, &["thanks", "wx_mp"]),
+        CampaignType::Webinar => (1..=1, 200..800, &["wx_mp", "edm_monthly", "web_product"]),
+        CampaignType::Conference => (1..=3, 800..2_500, &["salon", "wx_mp"]),
+        CampaignType::Exhibition => (3..=5, 1_500..4_000, &["ciie", "waic", "digital_expo"]),
+        CampaignType::EmailMarketing => (7..=30, 80..300, &["edm_monthly", "edm_product"]),
+        CampaignType::ContentMarketing => (30..=90, 150..600, &["web_blog", "wx_mp", "dy_account"]),
+        CampaignType::ProductTrial => (30..=60, 400..1_500, &["web_product", "sem_baidu"]),
+        CampaignType::Summit => (1..=2, 2_000..5_000, &["thanks", "wx_mp"]),
     }
 }
 
@@ -65,6 +67,7 @@ fn campaign_name(rng: &mut impl Rng, ty: CampaignType, n: usize, start: NaiveDat
     }
 }
 
+/// The campaigns, without budget and cost: those follow from the leads ([`costs`]).
 pub fn campaigns(w: &mut World, rng: &mut impl Rng, n: usize) {
     let mut names = HashSet::new();
     for i in 0..n {
@@ -74,15 +77,15 @@ pub fn campaigns(w: &mut World, rng: &mut impl Rng, n: usize) {
             Some(&ty) => ty,
             None => *TYPES.choose(rng).expect("types"),
         };
-        let (length, budget, channels) = profile(ty);
+        let (length, _, channels) = profile(ty);
         let length = rng.random_range(length);
         let begin = match i {
-            3 | 4 => anchor() - days(rng.random_range(0..length.max(2) / 2 + 1)),
-            5 => anchor() + days(rng.random_range(10..60)),
-            _ => between(rng, start(), anchor() - days(length)),
+            3 | 4 => w.clock.anchor() - days(rng.random_range(0..length.max(2) / 2 + 1)),
+            5 => w.clock.anchor() + days(rng.random_range(10..60)),
+            _ => between(rng, w.clock.start(), w.clock.anchor() - days(length)),
         };
         let (start_date, end_date) = (date(begin), date(begin + days(length - 1)));
-        let today = date(anchor());
+        let today = date(w.clock.anchor());
         let status = if end_date < today {
             if rng.random_bool(0.06) { CampaignStatus::Cancelled } else { CampaignStatus::Completed }
         } else if start_date > today {
@@ -91,13 +94,6 @@ pub fn campaigns(w: &mut World, rng: &mut impl Rng, n: usize) {
             CampaignStatus::Paused
         } else {
             CampaignStatus::Active
-        };
-        let budget = rng.random_range(budget) / 1000 * 1000;
-        let spent = match status {
-            CampaignStatus::Completed => budget * rng.random_range(75..=105) / 100,
-            CampaignStatus::Cancelled => budget * rng.random_range(0..=20) / 100,
-            CampaignStatus::Planned => 0,
-            _ => budget * ((today - start_date).num_days() + 1) / length,
         };
         let created = begin - days(rng.random_range(20..60));
         let channel_ids: Vec<String> = channels
@@ -113,16 +109,68 @@ pub fn campaigns(w: &mut World, rng: &mut impl Rng, n: usize) {
             channel_ids: Some(json!(channel_ids)),
             start_date: Some(start_date),
             end_date: Some(end_date),
-            budget: Some(Decimal::new(budget * 100, 2)),
-            actual_cost: Some(Decimal::new(spent.min(budget * 2) * 100, 2)),
+            budget: None,
+            actual_cost: None,
             target_audience: Some((*AUDIENCES.choose(rng).expect("audiences")).into()),
             owner_user_id: Some(owner),
             created_at: created,
-            updated_at: between(rng, created, anchor().max(created)),
-            custom_fields: Some(
-                json!({ "kpi_leads": rng.random_range(5..50) * 10, "approval_no": format!("MKT-{:04}", i + 1) }),
-            ),
+            updated_at: between(rng, created, w.clock.anchor().max(created)),
+            custom_fields: Some(json!({ "approval_no": format!("MKT-{:04}", i + 1) })),
         });
+    }
+}
+
+/// Budget, actual cost and lead target (`custom_fields.kpi_leads`) of every campaign, from the
+/// leads it produced: actual cost = leads × a cost per lead drawn from the type's range, so a
+/// campaign's cost is always in proportion to its result. Judgement calls: a campaign that has not
+/// started (planned) or was cancelled spent nothing (it produced nothing); a planned or cancelled
+/// campaign's budget is its lead target × the cost per lead, the target being what campaigns of
+/// that type produced on average; a completed campaign used 80–105 % of its budget; a running one
+/// is budgeted for its target.
+pub fn costs(w: &mut World, rng: &mut impl Rng) {
+    let mut leads = vec![0_i64; w.campaigns.len()];
+    let index: HashMap<&str, usize> =
+        w.campaigns.iter().enumerate().map(|(i, c)| (c.campaign_id.as_str(), i)).collect();
+    for l in &w.leads {
+        if let Some(&c) = l.campaign_id.as_deref().and_then(|id| index.get(id)) {
+            leads[c] += 1;
+        }
+    }
+    // Average leads of a campaign of each type that ran, for the targets of those that did not.
+    let mut typical: HashMap<CampaignType, (i64, i64)> = HashMap::new();
+    for (c, &n) in w.campaigns.iter().zip(&leads) {
+        if c.campaign_status == CampaignStatus::Completed {
+            let e = typical.entry(c.campaign_type).or_default();
+            e.0 += n;
+            e.1 += 1;
+        }
+    }
+    let overall = leads.iter().sum::<i64>() / leads.len().max(1) as i64;
+    let round_up = |yuan: i64, to: i64| (yuan + to - 1) / to * to;
+    for (c, &n) in w.campaigns.iter_mut().zip(&leads) {
+        let (_, cpl, _) = profile(c.campaign_type);
+        let cpl = rng.random_range(cpl);
+        let usual = typical.get(&c.campaign_type).map_or(overall, |&(sum, count)| sum / count.max(1)).max(1);
+        let spent = match c.campaign_status {
+            CampaignStatus::Planned | CampaignStatus::Cancelled => 0,
+            _ => n * cpl,
+        };
+        let target = match c.campaign_status {
+            CampaignStatus::Completed => n * rng.random_range(90..=130) / 100,
+            CampaignStatus::Active | CampaignStatus::Paused => n.max(usual) * rng.random_range(100..=130) / 100,
+            _ => usual * rng.random_range(80..=150) / 100,
+        };
+        let target = round_up(target.max(1), 10);
+        let budget = match c.campaign_status {
+            CampaignStatus::Completed => spent * 100 / rng.random_range(80..=105),
+            _ => target * cpl,
+        };
+        let budget = round_up(budget.max(1), 1_000);
+        c.budget = Some(Decimal::new(budget * 100, 2));
+        c.actual_cost = Some(Decimal::new(spent * 100, 2));
+        if let Some(fields) = c.custom_fields.as_mut().and_then(|f| f.as_object_mut()) {
+            fields.insert("kpi_leads".into(), json!(target));
+        }
     }
 }
 
@@ -137,8 +185,8 @@ fn unique_name(name: String, taken: &mut HashSet<String>) -> String {
     candidate
 }
 
-fn window(c: &campaign::Model) -> (DateTime<Utc>, DateTime<Utc>) {
-    let at = |d: Option<NaiveDate>| d.and_then(|d| d.and_hms_opt(9, 0, 0)).map(|t| t.and_utc()).unwrap_or_else(anchor);
+fn window(c: &campaign::Model, anchor: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |d: Option<NaiveDate>| d.and_then(|d| d.and_hms_opt(9, 0, 0)).map_or(anchor, |t| t.and_utc());
     (at(c.start_date), at(c.end_date) + days(1) - chrono::Duration::seconds(HOUR * 10))
 }
 
@@ -242,19 +290,19 @@ pub fn members(w: &mut World, rng: &mut impl Rng) {
 }
 
 fn contact_member(w: &mut World, rng: &mut impl Rng, c: usize, i: usize) {
-    let (from, to) = window(&w.campaigns[c]);
+    let (from, to) = window(&w.campaigns[c], w.clock.anchor());
     let planned = w.campaigns[c].campaign_status == CampaignStatus::Planned;
     let created = w.contacts[i].created_at;
     // Invitations go out up to three weeks before an event; long campaigns enrol while running.
     let (lo, hi) = if (to - from).num_days() <= 5 { (from - days(21), from) } else { (from, to) };
-    let (lo, hi) = (lo.max(created), hi.min(anchor()));
+    let (lo, hi) = (lo.max(created), hi.min(w.clock.anchor()));
     if lo >= hi {
         return;
     }
     let joined = between(rng, lo, hi);
     let (status, response) = response(rng, w.campaigns[c].campaign_type, planned);
     let responded = (response != ResponseStatus::NoResponse).then(|| {
-        let latest = (to + days(3)).min(anchor()).max(joined);
+        let latest = (to + days(3)).min(w.clock.anchor()).max(joined);
         between(rng, joined, latest)
     });
     let m = Member {
@@ -270,9 +318,9 @@ fn contact_member(w: &mut World, rng: &mut impl Rng, c: usize, i: usize) {
 }
 
 fn account_member(w: &mut World, rng: &mut impl Rng, c: usize, a: usize) {
-    let (from, _) = window(&w.campaigns[c]);
+    let (from, _) = window(&w.campaigns[c], w.clock.anchor());
     let lo = (from - days(30)).max(w.facts[a].created_at);
-    let hi = from.min(anchor());
+    let hi = from.min(w.clock.anchor());
     if lo >= hi {
         return;
     }
@@ -318,7 +366,7 @@ pub fn campaign_performance(w: &mut World, rng: &mut impl Rng) {
             bump(&mut won, o.campaign_id.as_ref(), closed, o.amount.unwrap_or_default());
         }
     }
-    let today = date(anchor());
+    let today = date(w.clock.anchor());
     for c in 0..w.campaigns.len() {
         let camp = &w.campaigns[c];
         let (Some(first), Some(last)) = (camp.start_date, camp.end_date) else { continue };
@@ -336,7 +384,7 @@ pub fn campaign_performance(w: &mut World, rng: &mut impl Rng) {
             let o = opps.get(&key).map_or(0, |v| v.0);
             let revenue = won.get(&key).map_or(Decimal::ZERO, |v| v.1);
             let impressions = rng.random_range(500..20_000);
-            let at = day.and_hms_opt(23, 30, 0).map_or_else(anchor, |t| t.and_utc());
+            let at = day.and_hms_opt(23, 30, 0).map_or_else(|| w.clock.anchor(), |t| t.and_utc());
             w.campaign_performance.push(campaign_performance::Model {
                 performance_id: prefix_id("CMPP", at, rng),
                 campaign_id: id.clone(),
@@ -376,7 +424,7 @@ pub fn channel_performance(w: &mut World, rng: &mut impl Rng, stat_days: usize) 
             bump(&mut won, channel, closed, o.amount.unwrap_or_default());
         }
     }
-    let today = date(anchor());
+    let today = date(w.clock.anchor());
     let mut rows = Vec::new();
     for ch in &w.channels {
         let daily_cost = (ch.cost.unwrap_or_default() / Decimal::from(30)).round_dp(2);
@@ -388,7 +436,7 @@ pub fn channel_performance(w: &mut World, rng: &mut impl Rng, stat_days: usize) 
             let revenue = won.get(&key).map_or(Decimal::ZERO, |v| v.1);
             let rate =
                 if l == 0 { Decimal::ZERO } else { (Decimal::from(conv.min(l) * 100) / Decimal::from(l)).round_dp(2) };
-            let at = day.and_hms_opt(23, 45, 0).map_or_else(anchor, |t| t.and_utc());
+            let at = day.and_hms_opt(23, 45, 0).map_or_else(|| w.clock.anchor(), |t| t.and_utc());
             rows.push(channel_performance::Model {
                 performance_id: prefix_id("CHP", after(rng, at, 0..DAY / 48), rng),
                 channel_id: ch.channel_id.clone(),

@@ -1,12 +1,19 @@
-//! Deterministic demo and benchmark data: `cdp360 seed --scale N [--seed S]` and the demo data set
-//! `serve` loads into an empty database. A module of its own beside `services`, not in it: it is a
-//! tool that fills tables, not a use case of the API.
+//! Deterministic demo and benchmark data: `cdp360 seed --scale N [--seed S] [--as-of DATE]` and the
+//! demo data set `serve` loads into an empty database. A module of its own beside `services`, not
+//! in it: it is a tool that fills tables, not a use case of the API.
 //!
-//! The same `seed` and `scale` always produce the same rows, ids included: every step draws from its
-//! own ChaCha8 stream, ids are `<PREFIX>_<ULID>` with the row's creation time as the ULID time, and
-//! time is anchored to 2026-11-01T00:00:00Z (the data covers the two years before it; see
-//! [`clock`]) rather than the wall clock. Summaries are refreshed as of that anchor too; only their
-//! `summary_id`s are drawn by the database.
+//! The same `seed`, `scale` and `as_of` always produce the same rows, ids included: every step
+//! draws from its own ChaCha8 stream, ids are `<PREFIX>_<ULID>` with the row's creation time as the
+//! ULID time, and time is anchored to 00:00 UTC of the as-of date (today's UTC date unless pinned;
+//! the data covers the two years before it, see [`clock`]), so the data set ends where the server's
+//! clock is and accounts look as active as they are. Summaries are refreshed as of that anchor
+//! too; only their `summary_id`s are drawn by the database.
+//!
+//! What an analyst checks first holds: times of day follow Beijing working hours and weekdays
+//! per kind of activity (calls in office hours, web visits with an evening peak; [`clock::Rhythm`]);
+//! addresses name roads of their own city; event names use one vocabulary (the `EventType` value in
+//! lower case, never both of a synonym pair); mini-program events carry mini-program page paths,
+//! not web URLs; a campaign's cost is its leads × a cost per lead (none without leads).
 //!
 //! Volumes at scale 1: ≈ 1 000 accounts, 5 000 contacts, 20 000 leads, 3 000 opportunities, 50 000
 //! touchpoints and 200 000 events, plus everything around them (all 38 tables); they grow linearly
@@ -27,6 +34,8 @@ mod world;
 
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
+
 use entity::{account, lead};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
@@ -34,7 +43,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-pub use clock::{anchor, prefix_id};
+pub use clock::{Clock, prefix_id};
 pub use world::Volumes;
 
 use crate::error::{AppError, AppResult};
@@ -50,19 +59,54 @@ pub const DEFAULT_SEED: u64 = 20_261_101;
 /// Largest accepted scale (≈ 20 M events); beyond it a single in-memory generation is unreasonable.
 pub const MAX_SCALE: f64 = 100.0;
 
+/// Earliest and latest accepted as-of dates: the history before the anchor stays after 1970 (ULID
+/// times), and the far future is a typo rather than a plan.
+pub const AS_OF_RANGE: std::ops::RangeInclusive<NaiveDate> = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date")
+    ..=NaiveDate::from_ymd_opt(2999, 12, 31).expect("valid date");
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedOptions {
     /// 1.0 ≈ 1 000 accounts / 20 000 leads / 200 000 events; fractional scales allowed.
     pub scale: f64,
     pub seed: u64,
+    /// The data set's "now": generated history ends at 00:00 UTC of this date.
+    pub as_of: NaiveDate,
     /// Show a progress bar on stderr.
     pub progress: bool,
 }
 
 impl Default for SeedOptions {
+    /// Scale 1, the default seed, as of today (UTC).
     fn default() -> Self {
-        Self { scale: 1.0, seed: DEFAULT_SEED, progress: false }
+        Self { scale: 1.0, seed: DEFAULT_SEED, as_of: clock::today(), progress: false }
     }
+}
+
+/// Parses an as-of date as the command line takes it: `YYYY-MM-DD` within [`AS_OF_RANGE`].
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("expected a date as YYYY-MM-DD (e.g. 2026-11-01), got '{text}'"))?;
+    if !AS_OF_RANGE.contains(&date) {
+        return Err(format!(
+            "the as-of date must lie between {} and {}, got {date}",
+            AS_OF_RANGE.start(),
+            AS_OF_RANGE.end()
+        ));
+    }
+    Ok(date)
+}
+
+/// The roads addresses in `district` of `city` (e.g. 济南市, 历下区) are generated on; empty for a
+/// place the generator does not know.
+pub fn district_streets(city: &str, district: &str) -> &'static [&'static str] {
+    let city = names::CITIES.iter().find(|c| c.city == city);
+    city.and_then(|c| c.districts.iter().find(|d| d.0 == district)).map_or(&[], |d| d.2)
+}
+
+/// The roads of all districts of `city` the generator knows.
+pub fn city_streets(city: &str) -> Vec<&'static str> {
+    let city = names::CITIES.iter().find(|c| c.city == city);
+    city.into_iter().flat_map(|c| c.districts.iter().flat_map(|d| d.2.iter().copied())).collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,9 +134,9 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(account.is_none() && lead.is_none())
 }
 
-/// The small data set `serve` loads into an empty database.
+/// The small data set `serve` loads into an empty database, as of today (UTC).
 pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> AppResult<SeedReport> {
-    seed(db, pii, &SeedOptions { scale: DEMO_SCALE, seed: DEFAULT_SEED, progress: false }).await
+    seed(db, pii, &SeedOptions { scale: DEMO_SCALE, ..SeedOptions::default() }).await
 }
 
 /// Generates and inserts a data set of `opts.scale` into an empty database, in one transaction,
@@ -101,6 +145,14 @@ pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> AppResult<SeedRepo
 pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> AppResult<SeedReport> {
     if !(opts.scale > 0.0 && opts.scale <= MAX_SCALE) {
         return Err(AppError::bad_input(format!("seed scale must be in (0, {MAX_SCALE}], got {}", opts.scale)));
+    }
+    if !AS_OF_RANGE.contains(&opts.as_of) {
+        return Err(AppError::bad_input(format!(
+            "the as-of date must lie between {} and {}, got {}",
+            AS_OF_RANGE.start(),
+            AS_OF_RANGE.end(),
+            opts.as_of
+        )));
     }
     if !is_empty(db).await? {
         return Err(AppError::Conflict(
@@ -111,7 +163,8 @@ pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> App
     let volumes = Volumes::for_scale(opts.scale);
     let bar = progress_bar(opts.progress);
     bar.set_message("generating");
-    let mut world = generate(opts.seed, volumes);
+    let clock = Clock::as_of(opts.as_of);
+    let mut world = generate(opts.seed, clock, volumes);
     bar.set_length(planned_rows(&world, volumes));
 
     let txn = db.begin().await?;
@@ -120,7 +173,7 @@ pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> App
     // Set-based, as of the anchor the data is generated around (not the wall clock).
     bar.set_message("summaries");
     for s in summary::Summary::ALL {
-        let rows = summary::refresh(&txn, s, None, anchor()).await?;
+        let rows = summary::refresh(&txn, s, None, clock.anchor()).await?;
         loader.tables.push((s.table(), rows));
     }
     let tables = loader.tables;
@@ -143,9 +196,9 @@ fn progress_bar(visible: bool) -> ProgressBar {
     bar
 }
 
-/// Builds every table except `event` (streamed while inserting) in memory.
-pub(crate) fn generate(seed: u64, v: Volumes) -> World {
-    let mut w = World::default();
+/// Builds every table except `event` (streamed while inserting) in memory, as of `clock`.
+pub(crate) fn generate(seed: u64, clock: Clock, v: Volumes) -> World {
+    let mut w = World { clock, ..World::default() };
     let mut taken = crm::Taken::default();
     catalog::generate(&mut w, &mut clock::rng(seed, Stream::Catalog), v.users, &mut taken.phones);
     marketing::campaigns(&mut w, &mut clock::rng(seed, Stream::Campaigns), v.campaigns);
@@ -159,6 +212,7 @@ pub(crate) fn generate(seed: u64, v: Volumes) -> World {
     crm::account_identities(&mut w, &mut rng, &mut taken);
     crm::identities(&mut w, &mut rng, &mut taken);
     crm::opportunities(&mut w, &mut clock::rng(seed, Stream::Opportunities), v.opportunities);
+    marketing::costs(&mut w, &mut clock::rng(seed, Stream::Costs));
 
     marketing::members(&mut w, &mut clock::rng(seed, Stream::Members));
     let mut rng = clock::rng(seed, Stream::Performance);
@@ -345,13 +399,22 @@ mod tests {
         PII.get_or_init(|| Pii::new(&crate::crypto::KeyRing::generate().expect("ring")))
     }
 
+    /// The as-of date of the unit tests: fixed, so that runs on either side of midnight agree.
+    fn as_of() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
+    }
+
+    fn pinned() -> Clock {
+        Clock::as_of(as_of())
+    }
+
     fn small(seed: u64) -> SeedOptions {
-        SeedOptions { scale: 0.01, seed, progress: false }
+        SeedOptions { scale: 0.01, seed, as_of: as_of(), progress: false }
     }
 
     async fn seeded(scale: f64) -> testing::TestDb {
         let t = testing::sqlite().await;
-        seed(&t.db, test_pii(), &SeedOptions { scale, seed: 7, progress: false }).await.expect("seed");
+        seed(&t.db, test_pii(), &SeedOptions { scale, seed: 7, as_of: as_of(), progress: false }).await.expect("seed");
         t
     }
 
@@ -391,6 +454,15 @@ mod tests {
     }
 
     #[test]
+    fn as_of_dates_parse_as_iso_dates_within_range() {
+        assert_eq!(parse_as_of("2027-03-15"), Ok(chrono::NaiveDate::from_ymd_opt(2027, 3, 15).expect("date")));
+        for bad in ["15.03.2027", "2027-02-30", "tomorrow", "", "1999-12-31", "3000-01-01"] {
+            assert!(parse_as_of(bad).is_err(), "{bad}");
+        }
+        assert!(parse_as_of("2027-13-01").expect_err("month 13").contains("YYYY-MM-DD"));
+    }
+
+    #[test]
     fn volumes_scale_linearly_with_a_floor() {
         let one = Volumes::for_scale(1.0);
         assert_eq!(
@@ -408,12 +480,12 @@ mod tests {
     #[test]
     fn same_seed_generates_identical_rows_in_memory() {
         let v = Volumes::for_scale(0.02);
-        let (a, b) = (generate(11, v), generate(11, v));
+        let (a, b) = (generate(11, pinned(), v), generate(11, pinned(), v));
         assert_eq!(a.accounts, b.accounts);
         assert_eq!(a.leads, b.leads);
         assert_eq!(a.touchpoints, b.touchpoints);
         assert_eq!(a.score_history, b.score_history);
-        let c = generate(12, v);
+        let c = generate(12, pinned(), v);
         assert_ne!(a.accounts, c.accounts, "another seed gives other data");
     }
 
@@ -455,8 +527,12 @@ mod tests {
         let fresh = testing::sqlite().await;
         assert!(is_empty(&fresh.db).await.expect("is_empty"));
         for scale in [0.0, -1.0, f64::NAN, MAX_SCALE * 2.0] {
-            let r = seed(&fresh.db, test_pii(), &SeedOptions { scale, seed: 1, progress: false }).await;
+            let r = seed(&fresh.db, test_pii(), &SeedOptions { scale, seed: 1, as_of: as_of(), progress: false }).await;
             assert!(matches!(r, Err(AppError::BadUserInput(_))), "scale {scale}: {r:?}");
+        }
+        for as_of in [AS_OF_RANGE.start().pred_opt().expect("date"), AS_OF_RANGE.end().succ_opt().expect("date")] {
+            let r = seed(&fresh.db, test_pii(), &SeedOptions { as_of, ..small(1) }).await;
+            assert!(matches!(r, Err(AppError::BadUserInput(_))), "as of {as_of}: {r:?}");
         }
         assert!(is_empty(&fresh.db).await.expect("is_empty"), "nothing written");
     }
@@ -475,7 +551,7 @@ mod tests {
 
     #[test]
     fn credit_codes_carry_a_valid_check_character() {
-        let w = generate(3, Volumes::for_scale(0.2));
+        let w = generate(3, pinned(), Volumes::for_scale(0.2));
         // GB 32100: weight of position i is 3^i mod 31; a valid code sums to 0 mod 31.
         let weights: Vec<u32> = (0..17).map(|i| (0..i).fold(1, |w, _| w * 3 % 31)).collect();
         let mut seen = HashSet::new();
@@ -494,7 +570,7 @@ mod tests {
 
     #[test]
     fn contacts_have_unique_mainland_mobiles_and_emails() {
-        let w = generate(5, Volumes::for_scale(0.2));
+        let w = generate(5, pinned(), Volumes::for_scale(0.2));
         let (mut phones, mut emails) = (HashSet::new(), HashSet::new());
         for c in &w.contacts {
             if let Some(p) = &c.mobile_phone {
@@ -514,7 +590,7 @@ mod tests {
 
     #[test]
     fn every_contact_belongs_to_its_primary_account() {
-        let w = generate(6, Volumes::for_scale(0.1));
+        let w = generate(6, pinned(), Volumes::for_scale(0.1));
         let links: HashSet<(&str, &str)> =
             w.account_contacts.iter().map(|r| (r.account_id.as_str(), r.contact_id.as_str())).collect();
         assert_eq!(links.len(), w.account_contacts.len(), "unique (account, contact)");
@@ -530,7 +606,7 @@ mod tests {
 
     #[test]
     fn leads_cover_every_status_and_conversions_point_to_real_rows() {
-        let w = generate(8, Volumes::for_scale(0.05));
+        let w = generate(8, pinned(), Volumes::for_scale(0.05));
         let statuses: HashSet<LeadStatus> = w.leads.iter().map(|l| l.lead_status).collect();
         assert_eq!(statuses.len(), 5, "{statuses:?}");
         let contacts: HashMap<&str, &contact::Model> = w.contacts.iter().map(|c| (c.contact_id.as_str(), c)).collect();
@@ -557,7 +633,7 @@ mod tests {
 
     #[test]
     fn opportunities_move_through_the_stages_with_consistent_history() {
-        let w = generate(9, Volumes::for_scale(0.1));
+        let w = generate(9, pinned(), Volumes::for_scale(0.1));
         let mut history: HashMap<&str, Vec<&opportunity_stage_history::Model>> = HashMap::new();
         for h in &w.stage_history {
             history.entry(h.opportunity_id.as_str()).or_default().push(h);
@@ -597,7 +673,7 @@ mod tests {
 
     #[test]
     fn activity_is_skewed_towards_a_few_accounts_and_tied_to_their_people() {
-        let w = generate(10, Volumes::for_scale(0.2));
+        let w = generate(10, pinned(), Volumes::for_scale(0.2));
         let mut per_account: HashMap<&str, usize> = HashMap::new();
         for t in &w.touchpoints {
             *per_account.entry(t.account_id.as_deref().expect("account")).or_default() += 1;
@@ -630,12 +706,12 @@ mod tests {
     }
 
     fn start_of_data() -> chrono::DateTime<chrono::Utc> {
-        anchor() - Duration::days(clock::SPAN_DAYS)
+        pinned().start()
     }
 
     #[test]
     fn attribution_weights_sum_to_one() {
-        let w = generate(4, Volumes::for_scale(0.2));
+        let w = generate(4, pinned(), Volumes::for_scale(0.2));
         assert!(!w.attributions.is_empty());
         let mut sums: HashMap<&str, Decimal> = HashMap::new();
         for ta in &w.touchpoint_attributions {
@@ -664,7 +740,7 @@ mod tests {
 
     #[test]
     fn every_enum_value_that_describes_kinds_appears() {
-        let w = generate(2, Volumes::for_scale(0.05));
+        let w = generate(2, pinned(), Volumes::for_scale(0.05));
         let channel_types: HashSet<ChannelType> = w.channels.iter().map(|c| c.channel_type).collect();
         assert_eq!(channel_types.len(), 12, "every channel type");
         assert!(w.channels.iter().filter(|c| c.parent_channel_id.is_some()).count() > 12, "hierarchy");
@@ -706,7 +782,7 @@ mod tests {
             let own: Vec<_> = opps.iter().filter(|o| o.account_id == s.account_id).collect();
             assert_eq!(s.total_opportunities as usize, own.len());
             assert_eq!(s.won_opportunities as usize, own.iter().filter(|o| o.is_won).count());
-            assert_eq!(s.calculated_at, anchor());
+            assert_eq!(s.calculated_at, pinned().anchor());
             assert!((0..=100).contains(&s.health_score));
         }
         assert!(summaries.iter().any(|s| s.health_score > 70), "some healthy accounts");
@@ -715,7 +791,7 @@ mod tests {
         let converted_with_opp = leads.iter().filter(|l| l.converted_opportunity_id.is_some()).count();
         assert!(converted_with_opp > 0, "the post-insert UPDATE linked converted leads to their deals");
         // The database holds exactly the generated leads, the UPDATE-set links included.
-        let generated = generate(7, Volumes::for_scale(0.02)).leads;
+        let generated = generate(7, pinned(), Volumes::for_scale(0.02)).leads;
         let by_id: HashMap<&str, &lead::Model> = generated.iter().map(|l| (l.lead_id.as_str(), l)).collect();
         assert_eq!(leads.len(), generated.len());
         for l in &leads {
@@ -741,12 +817,13 @@ mod tests {
             return;
         };
         let generated = Instant::now();
-        let world = generate(DEFAULT_SEED, Volumes::for_scale(1.0));
+        let world = generate(DEFAULT_SEED, pinned(), Volumes::for_scale(1.0));
         eprintln!("generation alone: {:.1?} ({} touchpoints)", generated.elapsed(), world.touchpoints.len());
         drop(world);
-        let report = seed(&t.db, test_pii(), &SeedOptions { scale: 1.0, seed: DEFAULT_SEED, progress: true })
-            .await
-            .expect("seed");
+        let report =
+            seed(&t.db, test_pii(), &SeedOptions { scale: 1.0, seed: DEFAULT_SEED, as_of: as_of(), progress: true })
+                .await
+                .expect("seed");
         for (table, rows) in &report.tables {
             eprintln!("{table:<28} {rows:>8}");
         }

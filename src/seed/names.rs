@@ -209,8 +209,12 @@ pub fn person(rng: &mut impl Rng) -> Person {
     Person { name, surname_pinyin, given_pinyin }
 }
 
-/// A city with its districts and their administrative division codes (GB/T 2260), which also form
-/// characters 3–8 of a unified social credit code registered there.
+/// A district: name, administrative division code (GB/T 2260, also characters 3–8 of a unified
+/// social credit code registered there) and well-known roads in it (addresses are built from these,
+/// so a 济南 address never names 天府大道, nor a 东城区 one 中关村大街).
+pub type District = (&'static str, &'static str, &'static [&'static str]);
+
+/// A city with its districts.
 pub struct City {
     pub province: &'static str,
     pub city: &'static str,
@@ -218,7 +222,7 @@ pub struct City {
     pub short: &'static str,
     /// Relative share of companies (roughly economic weight).
     pub weight: u32,
-    pub districts: &'static [(&'static str, &'static str)],
+    pub districts: &'static [District],
 }
 
 impl City {
@@ -230,56 +234,35 @@ impl City {
 
 #[rustfmt::skip]
 pub const CITIES: &[City] = &[
-    City { province: "北京市", city: "北京市", short: "北京", weight: 16, districts: &[("海淀区", "110108"), ("朝阳区", "110105"), ("东城区", "110101"), ("西城区", "110102"), ("丰台区", "110106")] },
-    City { province: "上海市", city: "上海市", short: "上海", weight: 16, districts: &[("浦东新区", "310115"), ("徐汇区", "310104"), ("静安区", "310106"), ("闵行区", "310112"), ("杨浦区", "310110")] },
-    City { province: "广东省", city: "深圳市", short: "深圳", weight: 14, districts: &[("南山区", "440305"), ("福田区", "440304"), ("宝安区", "440306"), ("龙岗区", "440307")] },
-    City { province: "广东省", city: "广州市", short: "广州", weight: 10, districts: &[("天河区", "440106"), ("海珠区", "440105"), ("番禺区", "440113"), ("黄埔区", "440112")] },
-    City { province: "广东省", city: "佛山市", short: "佛山", weight: 3, districts: &[("南海区", "440605"), ("顺德区", "440606"), ("禅城区", "440604")] },
-    City { province: "浙江省", city: "杭州市", short: "杭州", weight: 10, districts: &[("西湖区", "330106"), ("余杭区", "330110"), ("滨江区", "330108"), ("上城区", "330102")] },
-    City { province: "浙江省", city: "宁波市", short: "宁波", weight: 4, districts: &[("鄞州区", "330212"), ("海曙区", "330203"), ("北仑区", "330206")] },
-    City { province: "江苏省", city: "苏州市", short: "苏州", weight: 7, districts: &[("姑苏区", "320508"), ("吴中区", "320506"), ("虎丘区", "320505")] },
-    City { province: "江苏省", city: "南京市", short: "南京", weight: 5, districts: &[("玄武区", "320102"), ("鼓楼区", "320106"), ("江宁区", "320115")] },
-    City { province: "江苏省", city: "无锡市", short: "无锡", weight: 3, districts: &[("梁溪区", "320213"), ("滨湖区", "320211")] },
-    City { province: "四川省", city: "成都市", short: "成都", weight: 6, districts: &[("武侯区", "510107"), ("锦江区", "510104"), ("青羊区", "510105"), ("成华区", "510108")] },
-    City { province: "湖北省", city: "武汉市", short: "武汉", weight: 5, districts: &[("洪山区", "420111"), ("江汉区", "420103"), ("武昌区", "420106")] },
-    City { province: "山东省", city: "济南市", short: "济南", weight: 3, districts: &[("历下区", "370102"), ("市中区", "370103")] },
-    City { province: "山东省", city: "青岛市", short: "青岛", weight: 3, districts: &[("市南区", "370202"), ("崂山区", "370212"), ("黄岛区", "370211")] },
-    City { province: "福建省", city: "厦门市", short: "厦门", weight: 3, districts: &[("思明区", "350203"), ("湖里区", "350206")] },
-    City { province: "福建省", city: "福州市", short: "福州", weight: 2, districts: &[("鼓楼区", "350102"), ("仓山区", "350104")] },
-    City { province: "陕西省", city: "西安市", short: "西安", weight: 4, districts: &[("雁塔区", "610113"), ("碑林区", "610103"), ("未央区", "610112")] },
-    City { province: "天津市", city: "天津市", short: "天津", weight: 4, districts: &[("滨海新区", "120116"), ("和平区", "120101"), ("南开区", "120104")] },
-    City { province: "重庆市", city: "重庆市", short: "重庆", weight: 4, districts: &[("渝北区", "500112"), ("江北区", "500105"), ("渝中区", "500103")] },
-    City { province: "安徽省", city: "合肥市", short: "合肥", weight: 3, districts: &[("蜀山区", "340104"), ("包河区", "340111")] },
-    City { province: "湖南省", city: "长沙市", short: "长沙", weight: 3, districts: &[("岳麓区", "430104"), ("天心区", "430103"), ("雨花区", "430111")] },
-    City { province: "河南省", city: "郑州市", short: "郑州", weight: 3, districts: &[("金水区", "410105"), ("二七区", "410103"), ("中原区", "410102")] },
+    City { province: "北京市", city: "北京市", short: "北京", weight: 16, districts: &[("海淀区", "110108", &["中关村大街", "知春路", "学院路"]), ("朝阳区", "110105", &["建国路", "东三环中路", "望京街", "酒仙桥路"]), ("东城区", "110101", &["东长安街", "王府井大街", "东直门南大街"]), ("西城区", "110102", &["金融大街", "西单北大街", "西直门外大街"]), ("丰台区", "110106", &["南四环西路", "丽泽路"])] },
+    City { province: "上海市", city: "上海市", short: "上海", weight: 16, districts: &[("浦东新区", "310115", &["张江路", "世纪大道", "陆家嘴环路", "东方路"]), ("徐汇区", "310104", &["漕溪北路", "虹桥路", "宜山路"]), ("静安区", "310106", &["南京西路", "延安中路", "江宁路"]), ("闵行区", "310112", &["都市路", "七莘路", "申长路"]), ("杨浦区", "310110", &["淞沪路", "国定路", "黄兴路"])] },
+    City { province: "广东省", city: "深圳市", short: "深圳", weight: 14, districts: &[("南山区", "440305", &["科苑路", "深南大道", "沙河西路", "滨海大道"]), ("福田区", "440304", &["深南大道", "华强北路", "益田路", "福华路"]), ("宝安区", "440306", &["宝安大道", "新湖路", "创业一路"]), ("龙岗区", "440307", &["龙岗大道", "坂雪岗大道"])] },
+    City { province: "广东省", city: "广州市", short: "广州", weight: 10, districts: &[("天河区", "440106", &["天河路", "体育西路", "花城大道", "珠江东路"]), ("海珠区", "440105", &["新港中路", "江南大道", "琶洲大道"]), ("番禺区", "440113", &["番禺大道", "兴南大道"]), ("黄埔区", "440112", &["科学大道", "开创大道", "黄埔东路"])] },
+    City { province: "广东省", city: "佛山市", short: "佛山", weight: 3, districts: &[("南海区", "440605", &["南海大道", "桂澜路"]), ("顺德区", "440606", &["德胜东路", "南国东路"]), ("禅城区", "440604", &["季华路", "汾江中路"])] },
+    City { province: "浙江省", city: "杭州市", short: "杭州", weight: 10, districts: &[("西湖区", "330106", &["文三路", "教工路", "天目山路", "文一西路"]), ("余杭区", "330110", &["文一西路", "五常大道", "良睦路"]), ("滨江区", "330108", &["江南大道", "网商路", "长河路"]), ("上城区", "330102", &["延安路", "解放东路", "富春路"])] },
+    City { province: "浙江省", city: "宁波市", short: "宁波", weight: 4, districts: &[("鄞州区", "330212", &["天童南路", "宁穿路", "百丈东路"]), ("海曙区", "330203", &["中山西路", "解放南路"]), ("北仑区", "330206", &["明州路", "新大路"])] },
+    City { province: "江苏省", city: "苏州市", short: "苏州", weight: 7, districts: &[("姑苏区", "320508", &["干将路", "人民路", "观前街"]), ("吴中区", "320506", &["东吴北路", "吴中大道"]), ("虎丘区", "320505", &["狮山路", "长江路", "金山路"])] },
+    City { province: "江苏省", city: "南京市", short: "南京", weight: 5, districts: &[("玄武区", "320102", &["中山路", "珠江路", "北京东路", "龙蟠中路"]), ("鼓楼区", "320106", &["北京西路", "汉中路", "中山北路"]), ("江宁区", "320115", &["双龙大道", "天元中路", "胜太路"])] },
+    City { province: "江苏省", city: "无锡市", short: "无锡", weight: 3, districts: &[("梁溪区", "320213", &["中山路", "人民中路", "解放北路"]), ("滨湖区", "320211", &["蠡湖大道", "梁溪路", "太湖大道"])] },
+    City { province: "四川省", city: "成都市", short: "成都", weight: 6, districts: &[("武侯区", "510107", &["人民南路", "科华北路", "天府大道"]), ("锦江区", "510104", &["春熙路", "东大街", "红星路"]), ("青羊区", "510105", &["蜀都大道", "人民中路", "光华大道"]), ("成华区", "510108", &["建设路", "府青路"])] },
+    City { province: "湖北省", city: "武汉市", short: "武汉", weight: 5, districts: &[("洪山区", "420111", &["珞喻路", "光谷大道", "雄楚大道"]), ("江汉区", "420103", &["解放大道", "建设大道", "新华路"]), ("武昌区", "420106", &["中北路", "武珞路", "中南路"])] },
+    City { province: "山东省", city: "济南市", short: "济南", weight: 3, districts: &[("历下区", "370102", &["经十路", "泉城路", "历山路", "舜华路"]), ("市中区", "370103", &["经七路", "纬二路", "英雄山路"])] },
+    City { province: "山东省", city: "青岛市", short: "青岛", weight: 3, districts: &[("市南区", "370202", &["香港中路", "东海西路", "山东路"]), ("崂山区", "370212", &["海尔路", "株洲路", "深圳路"]), ("黄岛区", "370211", &["长江中路", "井冈山路"])] },
+    City { province: "福建省", city: "厦门市", short: "厦门", weight: 3, districts: &[("思明区", "350203", &["湖滨南路", "厦禾路", "观日路"]), ("湖里区", "350206", &["嘉禾路", "湖里大道", "金尚路"])] },
+    City { province: "福建省", city: "福州市", short: "福州", weight: 2, districts: &[("鼓楼区", "350102", &["五四路", "八一七北路", "湖东路", "工业路"]), ("仓山区", "350104", &["浦上大道", "金山大道", "则徐大道"])] },
+    City { province: "陕西省", city: "西安市", short: "西安", weight: 4, districts: &[("雁塔区", "610113", &["高新路", "唐延路", "科技路", "雁塔路"]), ("碑林区", "610103", &["长安北路", "南大街", "东大街"]), ("未央区", "610112", &["凤城八路", "未央路", "文景路"])] },
+    City { province: "天津市", city: "天津市", short: "天津", weight: 4, districts: &[("滨海新区", "120116", &["第二大街", "黄海路"]), ("和平区", "120101", &["南京路", "滨江道", "解放北路"]), ("南开区", "120104", &["卫津路", "鞍山西道", "红旗路"])] },
+    City { province: "重庆市", city: "重庆市", short: "重庆", weight: 4, districts: &[("渝北区", "500112", &["金开大道", "星光大道", "红锦大道"]), ("江北区", "500105", &["建新北路", "建新东路", "红石路"]), ("渝中区", "500103", &["民族路", "邹容路", "中山三路"])] },
+    City { province: "安徽省", city: "合肥市", short: "合肥", weight: 3, districts: &[("蜀山区", "340104", &["长江西路", "黄山路", "望江西路", "金寨路"]), ("包河区", "340111", &["马鞍山路", "徽州大道", "屯溪路"])] },
+    City { province: "湖南省", city: "长沙市", short: "长沙", weight: 3, districts: &[("岳麓区", "430104", &["麓山南路", "枫林三路", "岳麓大道"]), ("天心区", "430103", &["芙蓉中路", "劳动西路", "书院路"]), ("雨花区", "430111", &["韶山中路", "万家丽中路", "劳动东路"])] },
+    City { province: "河南省", city: "郑州市", short: "郑州", weight: 3, districts: &[("金水区", "410105", &["花园路", "金水路", "农业路", "经三路"]), ("二七区", "410103", &["大学路", "航海中路", "京广中路"]), ("中原区", "410102", &["中原路", "建设西路", "桐柏路"])] },
 ];
 
-const ROADS: &[&str] = &[
-    "科技园南路",
-    "文一西路",
-    "中关村大街",
-    "张江路",
-    "人民路",
-    "解放路",
-    "中山路",
-    "长江路",
-    "高新大道",
-    "创新路",
-    "学府路",
-    "建设路",
-    "滨江大道",
-    "世纪大道",
-    "软件园路",
-    "金融街",
-    "东方路",
-    "科苑路",
-    "天府大道",
-    "光谷大道",
-];
-
-/// A street address inside the given district.
-pub fn address(rng: &mut impl Rng, city: &City, district: &str) -> String {
-    let road = ROADS.choose(rng).expect("non-empty");
+/// A street address on one of the district's roads (a long road crossing districts is listed in
+/// each).
+pub fn address(rng: &mut impl Rng, city: &City, district: &District) -> String {
+    let (district, _, roads) = *district;
+    let road = roads.choose(rng).expect("every district has roads");
     let number = rng.random_range(1..=999);
     let prefix = if city.is_municipality() { city.city.to_owned() } else { format!("{}{}", city.province, city.city) };
     let building = match rng.random_range(0..3) {
@@ -584,5 +567,20 @@ mod tests {
         assert!(c.name.starts_with("杭州"));
         assert!(c.name.ends_with("公司"));
         assert!(c.domain.ends_with(".com"));
+    }
+
+    #[test]
+    fn addresses_name_a_road_of_their_own_city() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        for city in CITIES {
+            for district in city.districts {
+                assert!(!district.2.is_empty(), "{} {}", city.city, district.0);
+                for _ in 0..10 {
+                    let a = address(&mut rng, city, district);
+                    let rest = a.split_once(district.0).expect("district").1;
+                    assert!(district.2.iter().any(|s| rest.starts_with(s)), "{a}");
+                }
+            }
+        }
     }
 }

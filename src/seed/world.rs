@@ -82,6 +82,8 @@ impl AccountFacts {
 
 #[derive(Default)]
 pub struct World {
+    /// The data set's "now" (its as-of date); all generated time is relative to it.
+    pub clock: super::clock::Clock,
     pub teams: Vec<team::Model>,
     pub users: Vec<app_user::Model>,
     pub industries: Vec<industry::Model>,

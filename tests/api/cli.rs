@@ -168,6 +168,24 @@ fn rotate_keys_re_encrypts_a_seeded_database_to_the_newest_key() {
     assert_eq!(values_under_k1(dir.path()), 0);
 }
 
+#[test]
+fn seed_is_as_of_today_unless_pinned_and_refuses_an_as_of_date_that_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["15.03.2027", "2027-02-30", "next-monday"] {
+        let out = cdp360(dir.path()).args(["seed", "--scale", "0.01", "--as-of", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--as-of {bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--as-of") && stderr.contains("YYYY-MM-DD") && stderr.contains(bad), "{stderr}");
+    }
+    // Refused before anything was written: the database is still empty, and takes a seed today.
+    let before = chrono::Utc::now().date_naive();
+    let out = cdp360(dir.path()).args(["seed", "--scale", "0.01"]).output().unwrap();
+    let after = chrono::Utc::now().date_naive();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(&format!("as of {before})")) || stdout.contains(&format!("as of {after})")), "{stdout}");
+}
+
 /// Rows with a value still under `k1` in the CLI test's SQLite database.
 fn values_under_k1(dir: &std::path::Path) -> i64 {
     let url = format!("sqlite://{}/cli.db?mode=rwc", dir.display());

@@ -43,6 +43,7 @@ mod pipeline;
 mod relations;
 mod rules;
 mod schema;
+mod seed;
 mod subscriptions;
 mod summaries;
 mod verification;
