@@ -84,6 +84,9 @@ pub struct Config {
     pub ingestion: IngestionSettings,
     pub verification: VerificationSettings,
     pub leases: LeaseSettings,
+    /// `CDP_BUSINESS_TIMEZONE` (default `Asia/Shanghai`): the zone that cuts business days, weeks,
+    /// months and quarters (aggregate buckets, performance days); fixed-offset zones only.
+    pub business_zone: crate::domain::timezone::BusinessZone,
 }
 
 /// The protection period (issue 16): how long an owner holds a lead, and the public pool's rules
@@ -417,7 +420,13 @@ impl Config {
             },
             ..LeaseSettings::default()
         };
+        let business_zone = match get("CDP_BUSINESS_TIMEZONE") {
+            None => crate::domain::timezone::BusinessZone::default(),
+            Some(name) => crate::domain::timezone::BusinessZone::parse(&name)
+                .map_err(|problem| err("CDP_BUSINESS_TIMEZONE", problem))?,
+        };
         Ok(Config {
+            business_zone,
             leases,
             ingestion,
             verification,
@@ -479,6 +488,7 @@ impl Config {
             verification: VerificationSettings::default(),
             // Tests drive the sweeper with their own clock (`services::leases::sweep`).
             leases: LeaseSettings { sweep_every: std::time::Duration::ZERO, ..LeaseSettings::default() },
+            business_zone: crate::domain::timezone::BusinessZone::default(),
         }
     }
 }

@@ -109,7 +109,8 @@ impl Application {
             _ => None,
         };
         let outbox_start = crate::repo::outbox::last_seq(&db).await?;
-        let store = Store::new(db.clone(), metrics.clone()).with_leases(config.leases.clone());
+        let store =
+            Store::new(db.clone(), metrics.clone()).with_leases(config.leases.clone()).with_zone(config.business_zone);
         let broker = Broker::new(config.live.subscription_buffer);
         let fanout = Arc::new(graphql::fanout::Fanout::default());
         let gql_state = Arc::new(GqlState {

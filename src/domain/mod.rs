@@ -22,6 +22,8 @@
 //! * [`rules`]: the routing condition language — a bounded parser into a typed `Rule` and its
 //!   in-memory evaluator over one lead (`repo/rules.rs` is the SQL one).
 //! * [`routing`]: a scene's auto-tagging and assignment rules (conditions, tags, strategies).
+//! * [`timezone`]: the business timezone (a fixed-offset zone) that cuts days, weeks, months and
+//!   quarters.
 //! * [`webhook`]: a scene's webhook settings, the signature headers and their check, and each
 //!   platform adapter's translation of a delivery into a submission.
 
@@ -35,6 +37,7 @@ pub mod merge;
 pub mod opportunity_stage;
 pub mod routing;
 pub mod rules;
+pub mod timezone;
 pub mod value;
 pub mod verification;
 pub mod webhook;

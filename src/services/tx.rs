@@ -42,6 +42,8 @@ pub struct Store {
     metrics: Arc<Metrics>,
     /// The protection period's settings: renewal happens inside other workflows' writes.
     leases: Arc<crate::config::LeaseSettings>,
+    /// `CDP_BUSINESS_TIMEZONE`: where business days begin (performance days, aggregate buckets).
+    zone: crate::domain::timezone::BusinessZone,
 }
 
 impl Store {
@@ -55,6 +57,7 @@ impl Store {
             summaries,
             metrics,
             leases: Arc::default(),
+            zone: crate::domain::timezone::BusinessZone::default(),
         }
     }
 
@@ -66,6 +69,16 @@ impl Store {
 
     pub fn leases(&self) -> &crate::config::LeaseSettings {
         &self.leases
+    }
+
+    /// The same store cutting business days in `zone` (`CDP_BUSINESS_TIMEZONE`).
+    pub fn with_zone(mut self, zone: crate::domain::timezone::BusinessZone) -> Store {
+        self.zone = zone;
+        self
+    }
+
+    pub fn zone(&self) -> crate::domain::timezone::BusinessZone {
+        self.zone
     }
 
     pub fn relay_wake(&self) -> &Arc<Notify> {
