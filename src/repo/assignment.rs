@@ -1,15 +1,15 @@
 //! SQL of the assignment rules (`services::assignment`): the ROUND_ROBIN cursors
 //! (`assignment_cursor`, migration 13), the candidates' status, quota and open leads in one
-//! statement, the team queues' sizes, the moves of a round's leads, one UPDATE per owner, and what a
+//! statement, the team queues' sizes, the moves of a round's leads (one UPDATE whatever the owners), and what a
 //! simulation replays (a window's leads, their first owners).
 
 use chrono::{DateTime, Utc};
 use entity::enums::LeadStatus;
 use entity::lead;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
 use crate::error::AppResult;
+use crate::repo::bulk::{max_bind_params, placeholders as bulk_placeholders};
 use crate::repo::write::table;
 
 fn placeholders(backend: DbBackend, from: usize, n: usize) -> String {
@@ -106,46 +106,49 @@ pub fn team_queues_statement(backend: DbBackend, ids: &[String]) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// Gives the leads `ids` that are still in the public pool to a user (with a lease until `until`)
-/// or to a team's queue. Returns the ids moved (a lead someone claimed meanwhile is left alone).
-pub async fn give(
-    db: &impl ConnectionTrait,
-    ids: &[String],
-    user: Option<&str>,
-    team: Option<&str>,
-    until: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> AppResult<Vec<String>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = give_statement(ids, user, team, until, now);
-    let mut out = Vec::with_capacity(ids.len());
-    for row in db.query_all(&q).await? {
-        out.push(row.try_get::<String>("", "lead_id")?);
+/// One lead's new owner: a user (with a lease until `until`) or a team's queue.
+pub struct Gift<'a> {
+    pub lead_id: &'a str,
+    pub user: Option<&'a str>,
+    pub team: Option<&'a str>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Gives each lead that is still in the public pool to its new owner, in one statement per
+/// bind-parameter chunk whatever the number of owners (a ROUND_ROBIN round over ten people is one
+/// UPDATE, not ten). Returns the ids moved (a lead someone claimed meanwhile is left alone).
+pub async fn give(db: &impl ConnectionTrait, gifts: &[Gift<'_>], now: DateTime<Utc>) -> AppResult<Vec<String>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::with_capacity(gifts.len());
+    for chunk in gifts.chunks(max_bind_params(backend) / 4 - 1) {
+        for row in db.query_all_raw(give_statement(backend, chunk, now)).await? {
+            out.push(row.try_get::<String>("", "lead_id")?);
+        }
     }
     Ok(out)
 }
 
-/// The statement of [`give`].
-pub fn give_statement(
-    ids: &[String],
-    user: Option<&str>,
-    team: Option<&str>,
-    until: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> UpdateStatement {
-    let mut q = Query::update();
-    q.table(Alias::new(table::<lead::Entity>()))
-        .value(lead::Column::OwnerUserId, user.map(str::to_string))
-        .value(lead::Column::OwnerTeamId, team.map(str::to_string))
-        .value(lead::Column::OwnerLeaseUntil, until)
-        .value(lead::Column::LeaseExtensions, 0)
-        .value(lead::Column::UpdatedAt, now)
-        .and_where(Expr::col(lead::Column::LeadId).is_in(ids.iter().cloned()))
-        .and_where(Expr::col(lead::Column::OwnerUserId).is_null())
-        .returning_col(lead::Column::LeadId);
-    q
+/// The statement of [`give`] for one chunk: the owners as a `VALUES` list joined to `lead` by key.
+pub fn give_statement(backend: DbBackend, gifts: &[Gift<'_>], now: DateTime<Utc>) -> Statement {
+    let rows: Vec<String> = (0..gifts.len()).map(|i| format!("({})", bulk_placeholders(4 * i + 2, 4))).collect();
+    let sql = format!(
+        "WITH gift(id, to_user, to_team, until) AS (VALUES {rows}) \
+         UPDATE {lead} SET owner_user_id = gift.to_user, owner_team_id = gift.to_team, \
+         owner_lease_until = gift.until, lease_extensions = 0, updated_at = $1 \
+         FROM gift WHERE {lead}.lead_id = gift.id AND {lead}.owner_user_id IS NULL RETURNING lead_id",
+        rows = rows.join(", "),
+        lead = table::<lead::Entity>(),
+    );
+    let mut values = vec![Value::from(now)];
+    for g in gifts {
+        values.extend([
+            Value::from(g.lead_id),
+            Value::from(g.user.map(str::to_string)),
+            Value::from(g.team.map(str::to_string)),
+            Value::from(g.until),
+        ]);
+    }
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// The leads created in `[from, to)`, oldest first, at most `limit` (`idx_lead_created`).

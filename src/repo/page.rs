@@ -464,6 +464,11 @@ pub async fn find_by<M: FromQueryResult>(
     keys: &[String],
     filter: Option<&Filter>,
 ) -> AppResult<Vec<(String, M)>> {
+    // No keys, no rows: not worth a round trip (routing reads the converted contacts and
+    // accounts of new leads, which have none).
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
     let (mut q, _) = linked_select(&table, &Link::Fk { col: key_col, discriminator: None }, keys);
     and(&mut q, filtered(&table, filter));
     let rows = db.query_all(&q).await?;

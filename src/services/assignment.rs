@@ -157,7 +157,7 @@ pub async fn assign_new(
     facts: &HashMap<String, LeadFacts>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    assign(w, leads, facts, now).await
+    assign_with(w, leads, facts, now, HashMap::new(), Created::InThisTransaction).await
 }
 
 /// The protection rule for leads submitted again (`lead_id`, through `scene`): one still owned
@@ -184,7 +184,7 @@ pub async fn assign_duplicates(w: &Write<'_>, arrivals: &[(&acquisition_scene::M
     }
     let ids: Vec<String> = pooled.iter().map(|(_, l)| l.lead_id.clone()).collect();
     let facts = crate::services::rules::facts(&**w, &ids).await?;
-    assign(w, &pooled, &facts, Utc::now()).await
+    assign_with(w, &pooled, &facts, Utc::now(), HashMap::new(), Created::Before).await
 }
 
 /// Whether the scene has assignment rules.
@@ -377,16 +377,16 @@ pub async fn assign_returned(
     let lost_by: HashMap<String, String> =
         returned.iter().filter_map(|(id, by)| Some((id.clone(), by.clone()?))).collect();
     let facts = crate::services::rules::facts(&**w, &with_rules).await?;
-    assign_with(w, &pairs, &facts, now, lost_by).await
+    assign_with(w, &pairs, &facts, now, lost_by, Created::Before).await
 }
 
-async fn assign(
-    w: &Write<'_>,
-    leads: &NewLeads<'_>,
-    facts: &HashMap<String, LeadFacts>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    assign_with(w, leads, facts, now, HashMap::new()).await
+/// Whether the leads being assigned were created in the assigning transaction: then their
+/// `LEAD_CREATED` event already announces them as committed, owner included, and a
+/// `LEAD_UPDATED` per lead would only double the round's outbox rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Created {
+    InThisTransaction,
+    Before,
 }
 
 async fn assign_with(
@@ -395,6 +395,7 @@ async fn assign_with(
     facts: &HashMap<String, LeadFacts>,
     now: DateTime<Utc>,
     lost_by: HashMap<String, String>,
+    created: Created,
 ) -> AppResult<()> {
     let leads: Vec<(&acquisition_scene::Model, &lead::Model)> =
         leads.iter().copied().filter(|(s, _)| has_rules(s)).collect();
@@ -416,24 +417,30 @@ async fn assign_with(
     }
     let rules = &routed.rules;
 
-    // 5. One UPDATE per (owner, scene), then the log and the events.
+    // 5. One UPDATE for all the moves, then the log and the events.
     let default_length = w.store().leases().default_length;
-    let mut groups: HashMap<(&Member, &str), Vec<String>> = HashMap::new();
-    for d in &decisions {
-        groups.entry((&d.to, d.key)).or_default().push(d.lead.lead_id.clone());
-    }
-    let mut groups: Vec<_> = groups.into_iter().collect();
-    groups.sort();
+    let gifts: Vec<repo::assignment::Gift<'_>> = decisions
+        .iter()
+        .map(|d| {
+            let hours = scenes.get(d.key).map(|s| s.protection_period_hours);
+            match &d.to {
+                Member::User(u) => repo::assignment::Gift {
+                    lead_id: &d.lead.lead_id,
+                    user: Some(u),
+                    team: None,
+                    until: Some(now + lease::lease_length(hours, default_length)),
+                },
+                Member::Team(t) => {
+                    repo::assignment::Gift { lead_id: &d.lead.lead_id, user: None, team: Some(t), until: None }
+                }
+            }
+        })
+        .collect();
+    let until_of: HashMap<&str, Option<DateTime<Utc>>> = gifts.iter().map(|g| (g.lead_id, g.until)).collect();
     let mut moved: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
-    for ((to, scene), ids) in groups {
-        let hours = scenes.get(scene).map(|s| s.protection_period_hours);
-        let (user, team, until) = match to {
-            Member::User(u) => (Some(u.as_str()), None, Some(now + lease::lease_length(hours, default_length))),
-            Member::Team(t) => (None, Some(t.as_str()), None),
-        };
-        for id in repo::assignment::give(&**w, &ids, user, team, until, now).await? {
-            moved.insert(id, until);
-        }
+    for id in repo::assignment::give(&**w, &gifts, now).await? {
+        let until = until_of.get(id.as_str()).copied().flatten();
+        moved.insert(id, until);
     }
     let mut log = Vec::with_capacity(decisions.len());
     for d in decisions {
@@ -467,7 +474,9 @@ async fn assign_with(
                 owner_user_id,
             });
         }
-        w.emit(DomainEvent::LeadUpdated { lead_id: d.lead.lead_id.clone(), channel_id });
+        if created == Created::Before {
+            w.emit(DomainEvent::LeadUpdated { lead_id: d.lead.lead_id.clone(), channel_id });
+        }
     }
     repo::bulk::insert_all(&**w, log).await?;
     Ok(())

@@ -155,20 +155,20 @@ pub fn decide<'a>(rules: impl Iterator<Item = &'a TaggingRule>, facts: &LeadFact
 
 /// Re-evaluates the auto-tags of `leads` (lead id, the scenes it arrived through) under `rules`,
 /// inside the caller's transaction, and updates `facts` to the tags the leads carry afterwards.
-/// Three statements at most (the leads' relations, the tags' names, the insert) plus one delete
-/// when auto-tags are withdrawn.
+/// `relations` are the leads' tag relations as `services::rules::facts_and_relations` read them
+/// with the facts. Two statements at most (the tags' names, the insert) plus one delete when
+/// auto-tags are withdrawn.
 pub async fn apply(
     w: &Write<'_>,
     rules: &Rules,
     facts: &mut HashMap<String, LeadFacts>,
+    relations: &[tag_relation::Model],
     leads: &[(String, Vec<String>)],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     if rules.is_empty() && facts.values().all(|f| f.auto_tags.is_empty()) {
         return Ok(());
     }
-    let ids: Vec<String> = leads.iter().map(|(id, _)| id.clone()).collect();
-    let relations = repo::tag::of_leads(&**w, &ids).await?;
     let empty = LeadFacts::default();
     let mut wanted: Vec<(&str, String, String, Value)> = Vec::new();
     for (id, scenes) in leads {
@@ -245,10 +245,10 @@ pub async fn reevaluate(w: &Write<'_>, lead_ids: &[String], now: DateTime<Utc>) 
     if rules.is_empty() && !repo::tag::any_auto(&**w, lead_ids).await? {
         return Ok(());
     }
-    let mut facts = crate::services::rules::facts(&**w, lead_ids).await?;
+    let (mut facts, relations) = crate::services::rules::facts_and_relations(&**w, lead_ids).await?;
     let leads: Vec<(String, Vec<String>)> =
         lead_ids.iter().filter_map(|id| facts.get(id).map(|f| (id.clone(), scenes_of(f)))).collect();
-    apply(w, &rules, &mut facts, &leads, now).await
+    apply(w, &rules, &mut facts, &relations, &leads, now).await
 }
 
 #[cfg(test)]

@@ -35,11 +35,11 @@ pub async fn route_new_leads(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<(
     if rules.is_empty() && !assigning {
         return Ok(());
     }
-    let mut facts = crate::services::rules::facts(&**w, &ids).await?;
+    let (mut facts, relations) = crate::services::rules::facts_and_relations(&**w, &ids).await?;
     if !rules.is_empty() {
         let scenes: Vec<(String, Vec<String>)> =
             leads.iter().map(|(s, l)| (l.lead_id.clone(), vec![s.scene_id.clone()])).collect();
-        autotag::apply(w, &rules, &mut facts, &scenes, now).await?;
+        autotag::apply(w, &rules, &mut facts, &relations, &scenes, now).await?;
     }
     if assigning {
         crate::services::assignment::assign_new(w, leads, &facts, now).await?;

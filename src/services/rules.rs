@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::enums::TagSource;
-use entity::{account, channel, contact, event, lead, tag};
+use entity::{account, channel, contact, event, lead, tag, tag_relation};
 use serde_json::{Map, Value};
 
 use crate::catalog::{Catalogued, Table};
@@ -45,6 +45,15 @@ pub async fn matching(db: &impl sea_orm::ConnectionTrait, rule: &Rule, now: Date
 
 /// What the in-memory evaluator reads of each of `lead_ids` (missing ids are left out).
 pub async fn facts(db: &impl sea_orm::ConnectionTrait, lead_ids: &[String]) -> AppResult<HashMap<String, LeadFacts>> {
+    Ok(facts_and_relations(db, lead_ids).await?.0)
+}
+
+/// [`facts`], with the leads' tag relations they were built from (auto-tagging compares them
+/// with what the rules decide, without reading them again).
+pub async fn facts_and_relations(
+    db: &impl sea_orm::ConnectionTrait,
+    lead_ids: &[String],
+) -> AppResult<(HashMap<String, LeadFacts>, Vec<tag_relation::Model>)> {
     let all = Access::unrestricted();
     let leads: Vec<(String, lead::Model)> = read::find_by(db, &all, LEAD, LEAD.pk, lead_ids).await?;
     let ids = |f: fn(&lead::Model) -> Option<&String>| -> Vec<String> {
@@ -85,7 +94,7 @@ pub async fn facts(db: &impl sea_orm::ConnectionTrait, lead_ids: &[String]) -> A
             },
         );
     }
-    for r in relations {
+    for r in &relations {
         if let (Some(f), Some(t)) = (out.get_mut(&r.entity_id), tags.get(&r.tag_id)) {
             f.tags.push(t.tag_name.clone());
             if r.is_auto_tagged && r.tag_source == TagSource::Rule {
@@ -103,5 +112,5 @@ pub async fn facts(db: &impl sea_orm::ConnectionTrait, lead_ids: &[String]) -> A
             });
         }
     }
-    Ok(out)
+    Ok((out, relations))
 }

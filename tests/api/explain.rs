@@ -566,8 +566,18 @@ async fn routing_reads(c: &mut Checker) {
     .await;
     c.check_statement("routing: the team queues".into(), assignment::team_queues_statement(pg, &teams), &["lead"])
         .await;
-    let give = assignment::give_statement(&leads, Some(&users[0]), None, Some(now), now);
-    c.check_statement("routing: a round's leads to an owner".into(), pg.build(&give), &["lead"]).await;
+    // A round over two users and a team: one statement whatever the owners.
+    let gifts: Vec<assignment::Gift<'_>> = leads
+        .iter()
+        .enumerate()
+        .map(|(i, id)| match i % 3 {
+            0 => assignment::Gift { lead_id: id, user: Some(&users[0]), team: None, until: Some(now) },
+            1 => assignment::Gift { lead_id: id, user: Some(&users[users.len() - 1]), team: None, until: Some(now) },
+            _ => assignment::Gift { lead_id: id, user: None, team: Some(&teams[0]), until: None },
+        })
+        .collect();
+    let give = assignment::give_statement(pg, &gifts, now);
+    c.check_statement("routing: a round's leads to their owners".into(), give, &["lead"]).await;
     let window = assignment::created_between_query(now - chrono::Duration::days(7), now, 5_001);
     c.check_statement("simulation: a window's leads".into(), window.build(pg), &["lead"]).await;
     c.check_statement(
