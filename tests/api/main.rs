@@ -8,6 +8,7 @@ mod schema_walk;
 mod seed_model;
 
 mod acquisition;
+mod aggregates;
 mod activity;
 mod assignment;
 mod authn;
