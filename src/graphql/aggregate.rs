@@ -15,6 +15,7 @@ use super::errors::{GqlResult, OrGql};
 use super::filters::OrderDirection;
 use super::resource::{FilterInput, Resource};
 use super::scalars::{Json, at_least_cents};
+use crate::catalog::field_name;
 use crate::domain::timezone::{BusinessZone, Period};
 use crate::error::{AppError, AppResult};
 use crate::repo::aggregate::{Column, Datum, Sort};
@@ -87,9 +88,9 @@ pub trait Aggregated: Resource {
     type GroupBy: InputType + GroupByInput<Self::Field>;
     type Group: OutputType + From<Group>;
     fn column(field: Self::Field) -> Column;
-    /// A column by its snake-case name, among the `XOrderField` columns.
+    /// A column by its API (camelCase) name, among the `XOrderField` columns.
     fn column_named(name: &str) -> Option<Column>;
-    /// A to-one relation by its snake-case field name: the foreign key, the target table, and the
+    /// A to-one relation by its API field name: the foreign key, the target table, and the
     /// target's [`Aggregated::column_named`].
     fn to_one(name: &str) -> Option<(Via, fn(&str) -> Option<Column>)>;
 }
@@ -106,51 +107,24 @@ pub fn complexity(child: usize, first: Option<i32>) -> usize {
     1 + n as usize * child.max(1)
 }
 
-fn camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for ch in snake.chars() {
-        if ch == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(ch.to_uppercase());
-            upper = false;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
-fn snake(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for ch in camel.chars() {
-        if ch.is_ascii_uppercase() {
-            out.push('_');
-            out.push(ch.to_ascii_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
 fn key<R: Aggregated>(g: &R::GroupBy) -> AppResult<KeyRequest> {
     let (field, path, bucket) = g.parts();
     let (name, column, via) = match (field, path) {
         (Some(f), None) => {
             let c = R::column(f);
-            (camel(c.name), c, None)
+            (field_name(c.name), c, None)
         }
         (None, Some(path)) => {
-            let unknown = || AppError::bad_input(format!(
-                "groupBy: path {path:?} is not `relation.field` with a to-one relation of {} and a sortable field of its target",
-                R::NAME
-            ));
+            let unknown = || {
+                AppError::bad_input(format!(
+                    "groupBy: path {path:?} is not `relation.field` with a to-one relation of {} and a sortable field of its target",
+                    R::NAME
+                ))
+            };
             let (rel, target_field) = path.split_once('.').ok_or_else(unknown)?;
-            let (via, lookup) = R::to_one(&snake(rel)).ok_or_else(unknown)?;
-            let c = lookup(&snake(target_field)).ok_or_else(unknown)?;
-            (format!("{rel}.{}", camel(c.name)), c, Some(via))
+            let (via, lookup) = R::to_one(rel).ok_or_else(unknown)?;
+            let c = lookup(target_field).ok_or_else(unknown)?;
+            (path.to_string(), c, Some(via))
         }
         _ => return Err(AppError::bad_input("groupBy: give exactly one of `field` and `path` in each key")),
     };
@@ -175,7 +149,8 @@ fn asked<R: Aggregated>(ctx: &Context<'_>) -> GqlResult<Vec<Measure>> {
         };
         let args = f.arguments().map_err(|e| async_graphql::Error::new(e.message))?;
         let Some((_, value)) = args.into_iter().find(|(n, _)| n.as_str() == "field") else { continue };
-        let field = <R::Field as InputType>::parse(Some(value)).map_err(|e| e.into_server_error(Default::default()).message);
+        let field =
+            <R::Field as InputType>::parse(Some(value)).map_err(|e| e.into_server_error(Default::default()).message);
         let field = field.map_err(|m| AppError::bad_input(m)).gql()?;
         out.push(make(R::column(field)));
     }
@@ -184,10 +159,17 @@ fn asked<R: Aggregated>(ctx: &Context<'_>) -> GqlResult<Vec<Measure>> {
 
 fn having(h: Option<AggregateHaving>) -> Vec<(CmpOp, i64)> {
     let Some(c) = h.and_then(|h| h.count) else { return vec![] };
-    [(CmpOp::Eq, c.eq), (CmpOp::Ne, c.ne), (CmpOp::Gt, c.gt), (CmpOp::Gte, c.gte), (CmpOp::Lt, c.lt), (CmpOp::Lte, c.lte)]
-        .into_iter()
-        .filter_map(|(op, v)| v.map(|v| (op, v as i64)))
-        .collect()
+    [
+        (CmpOp::Eq, c.eq),
+        (CmpOp::Ne, c.ne),
+        (CmpOp::Gt, c.gt),
+        (CmpOp::Gte, c.gte),
+        (CmpOp::Lt, c.lt),
+        (CmpOp::Lte, c.lte),
+    ]
+    .into_iter()
+    .filter_map(|(op, v)| v.map(|v| (op, v as i64)))
+    .collect()
 }
 
 fn order(o: Option<Vec<AggregateOrderBy>>) -> AppResult<Vec<(Sort, bool)>> {
@@ -255,10 +237,7 @@ fn json(d: &Datum) -> serde_json::Value {
 }
 
 fn value(group: &Group, m: Measure) -> GqlResult<&Datum> {
-    group
-        .value(m)
-        .ok_or_else(|| AppError::Internal(format!("aggregate measure {m:?} was not computed")))
-        .gql()
+    group.value(m).ok_or_else(|| AppError::Internal(format!("aggregate measure {m:?} was not computed"))).gql()
 }
 
 /// The fields of `XAggregateGroup`, for the generated object to call.
@@ -304,17 +283,5 @@ impl Fields {
             Datum::Null => None,
             d => Some(Json(json(d))),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_names_convert_between_graphql_and_columns() {
-        assert_eq!(camel("lead_status"), "leadStatus");
-        assert_eq!(snake("channelType"), "channel_type");
-        assert_eq!(snake(&camel("expected_close_date")), "expected_close_date");
     }
 }

@@ -234,12 +234,12 @@ macro_rules! resource {
             fn column_named(name: &str) -> Option<$crate::repo::aggregate::Column> {
                 use sea_orm::IdenStatic;
                 type Col = entity::$module::Column;
-                $( if Col::$ov.as_str() == name { return Some($crate::repo::aggregate::Column::of(Col::$ov)); } )*
+                $( if $crate::catalog::is_field_name(Col::$ov.as_str(), name) { return Some($crate::repo::aggregate::Column::of(Col::$ov)); } )*
                 None
             }
             #[allow(unused_variables)]
             fn to_one(name: &str) -> Option<($crate::services::aggregate::Via, fn(&str) -> Option<$crate::repo::aggregate::Column>)> {
-                $( if name == stringify!($rel) {
+                $( if $crate::catalog::is_field_name(stringify!($rel), name) {
                     return Some((
                         $crate::services::aggregate::Via { fk: stringify!($fk), table: <$target as $crate::graphql::resource::Resource>::TABLE },
                         <$target as $crate::graphql::aggregate::Aggregated>::column_named,

@@ -30,7 +30,9 @@ use crate::error::AppResult;
 pub enum Kind {
     Text,
     Int,
-    Decimal { scale: u32 },
+    Decimal {
+        scale: u32,
+    },
     Bool,
     Instant,
     Date,
@@ -60,8 +62,12 @@ impl Column {
     pub fn of<C: ColumnTrait>(column: C) -> Column {
         let kind = match column.def().get_column_type() {
             ColumnType::Char(_) | ColumnType::String(_) | ColumnType::Text | ColumnType::Enum { .. } => Kind::Text,
-            ColumnType::TinyInteger | ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => Kind::Int,
-            ColumnType::Decimal(Some((_, scale))) | ColumnType::Money(Some((_, scale))) => Kind::Decimal { scale: *scale },
+            ColumnType::TinyInteger | ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => {
+                Kind::Int
+            }
+            ColumnType::Decimal(Some((_, scale))) | ColumnType::Money(Some((_, scale))) => {
+                Kind::Decimal { scale: *scale }
+            }
             ColumnType::Boolean => Kind::Bool,
             ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime => Kind::Instant,
             ColumnType::Date => Kind::Date,
@@ -220,7 +226,9 @@ fn measure_expr(backend: DbBackend, table: &Table, m: Measure) -> Expr {
         },
         // PostgreSQL casts the result (an `int4` MIN is `int4`), SQLite scales the values.
         Measure::Min(x) | Measure::Max(x) => {
-            let of = |v: Expr| -> Expr { if matches!(m, Measure::Min(_)) { Func::min(v).into() } else { Func::max(v).into() } };
+            let of = |v: Expr| -> Expr {
+                if matches!(m, Measure::Min(_)) { Func::min(v).into() } else { Func::max(v).into() }
+            };
             match backend {
                 DbBackend::Postgres => readable(backend, x.kind, of(c(x))),
                 _ => of(readable(backend, x.kind, c(x))),
@@ -239,7 +247,8 @@ pub fn statement(backend: DbBackend, spec: &Spec) -> SelectStatement {
         if let Some(join) = &key.join {
             let alias = joined_alias(i);
             let mut on = Cond::all().add(
-                Expr::col((Alias::new(&alias), Alias::new(join.table.pk))).equals((Alias::new(table.name), Alias::new(join.fk))),
+                Expr::col((Alias::new(&alias), Alias::new(join.table.pk)))
+                    .equals((Alias::new(table.name), Alias::new(join.fk))),
             );
             if let Some(visible) = &join.visible {
                 on = on.add(condition(&alias, visible));
@@ -329,7 +338,9 @@ pub async fn groups(db: &impl ConnectionTrait, spec: &Spec) -> AppResult<Vec<Row
                             Ok(Datum::Int(row.try_get::<Option<i64>>("", &alias)?.unwrap_or(0)))
                         }
                         // An integer column's sum is an integer, a decimal column's a decimal.
-                        Measure::Sum(c) | Measure::Min(c) | Measure::Max(c) => datum(backend, row, &alias, c.kind, false),
+                        Measure::Sum(c) | Measure::Min(c) | Measure::Max(c) => {
+                            datum(backend, row, &alias, c.kind, false)
+                        }
                     }
                 })
                 .collect::<AppResult<Vec<_>>>()?;
@@ -337,4 +348,3 @@ pub async fn groups(db: &impl ConnectionTrait, spec: &Spec) -> AppResult<Vec<Row
         })
         .collect()
 }
-

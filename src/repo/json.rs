@@ -274,7 +274,6 @@ impl Builder {
         tpl(self.pg(), template, args)
     }
 
-
     /// A JSON value built elsewhere in the statement, embedded in another: SQLite keeps a value's
     /// JSON-ness only within one expression, so it re-reads it (`json(x)`).
     fn embed(&self, e: Expr) -> Expr {

@@ -151,11 +151,9 @@ fn average(sum: &Datum, n: &Datum) -> Datum {
         _ => return Datum::Null,
     };
     match n {
-        Datum::Int(n) if *n > 0 => sum
-            .checked_div(Decimal::from(*n))
-            .map_or(Datum::Null, |q| {
-                Datum::Decimal(q.round_dp_with_strategy(AVG_DIGITS, RoundingStrategy::MidpointAwayFromZero).normalize())
-            }),
+        Datum::Int(n) if *n > 0 => sum.checked_div(Decimal::from(*n)).map_or(Datum::Null, |q| {
+            Datum::Decimal(q.round_dp_with_strategy(AVG_DIGITS, RoundingStrategy::MidpointAwayFromZero).normalize())
+        }),
         _ => Datum::Null,
     }
 }

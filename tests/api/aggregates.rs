@@ -77,7 +77,9 @@ async fn counts_and_integer_measures_per_status_equal_a_hand_written_group_by() 
         )
         .await;
     let groups = &d["leadsAggregate"];
-    let expected = sql_counts(&app, "SELECT lead_status AS k, COUNT(*) AS n FROM lead GROUP BY lead_status ORDER BY lead_status").await;
+    let expected =
+        sql_counts(&app, "SELECT lead_status AS k, COUNT(*) AS n FROM lead GROUP BY lead_status ORDER BY lead_status")
+            .await;
     assert_eq!(counts(groups, "leadStatus"), expected);
 
     let backend = app.db.get_database_backend();
@@ -144,7 +146,10 @@ async fn decimal_sums_and_averages_are_exact_where_floating_point_is_not() {
         json!([{ "count": 4, "sum": "1234567890123.75", "avg": "411522630041.25", "min": "0.10", "max": "1234567890123.45" }])
     );
     let small = app
-        .data("{ opportunitiesAggregate(filter: { amount: { lt: 1 } }) { sum(field: AMOUNT) avg(field: AMOUNT) } }", json!({}))
+        .data(
+            "{ opportunitiesAggregate(filter: { amount: { lt: 1 } }) { sum(field: AMOUNT) avg(field: AMOUNT) } }",
+            json!({}),
+        )
         .await;
     assert_eq!(small["opportunitiesAggregate"], json!([{ "sum": "0.30", "avg": "0.15" }]));
     if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -209,7 +214,8 @@ async fn week_month_and_quarter_buckets_start_on_monday_the_first_and_the_quarte
         assert_eq!(counts(&d["leadsAggregate"], &name), expected, "{bucket}");
     }
     let d = app.data("{ leadsAggregate(groupBy: [{ field: CREATED_AT, bucket: WEEK }]) { keys } }", json!({})).await;
-    let weeks: Vec<&str> = d["leadsAggregate"].as_array().unwrap().iter().map(|g| g["keys"]["createdAt.week"].as_str().unwrap()).collect();
+    let weeks: Vec<&str> =
+        d["leadsAggregate"].as_array().unwrap().iter().map(|g| g["keys"]["createdAt.week"].as_str().unwrap()).collect();
     assert_eq!(weeks, ["2026-03-30", "2026-11-23", "2026-11-30", "2026-12-28"]);
 }
 
@@ -242,12 +248,17 @@ async fn a_relation_key_groups_leads_by_their_channels_type() {
     let app = TestApp::spawn().await;
     leads(&app).await;
     let d = app
-        .data("{ leadsAggregate(groupBy: [{ path: \"channel.channelType\" }, { field: LEAD_STATUS }]) { keys count } }", json!({}))
+        .data(
+            "{ leadsAggregate(groupBy: [{ path: \"channel.channelType\" }, { field: LEAD_STATUS }]) { keys count } }",
+            json!({}),
+        )
         .await;
     let groups = d["leadsAggregate"].as_array().unwrap();
     let got: Vec<(Value, Value, i64)> = groups
         .iter()
-        .map(|g| (g["keys"]["channel.channelType"].clone(), g["keys"]["leadStatus"].clone(), g["count"].as_i64().unwrap()))
+        .map(|g| {
+            (g["keys"]["channel.channelType"].clone(), g["keys"]["leadStatus"].clone(), g["count"].as_i64().unwrap())
+        })
         .collect();
     let backend = app.db.get_database_backend();
     let sql = "SELECT c.channel_type AS t, l.lead_status AS s, COUNT(*) AS n FROM lead l
@@ -281,6 +292,33 @@ async fn a_channel_restricted_token_counts_only_its_channels_rows() {
 }
 
 #[tokio::test]
+async fn a_relation_key_to_a_row_the_token_may_not_see_is_null_as_the_relation_is_in_lists() {
+    let app = TestApp::spawn().await;
+    leads(&app).await;
+    insert(&app.db, vec![fixtures::account("ACC_1", "客户")]).await;
+    let tp = |id: &str, lead: &str| entity::touchpoint::Model {
+        channel_id: Some("CH_A".into()),
+        lead_id: Some(lead.into()),
+        account_id: Some("ACC_1".into()),
+        ..fixtures::touchpoint(id, 1)
+    };
+    // TP_2 is in the partner's channel, its lead (LEAD_000003) in the other one.
+    insert(&app.db, vec![tp("TP_1", "LEAD_000001"), tp("TP_2", "LEAD_000003")]).await;
+    let partner = token(&[Scope::Read], Some(&["CH_A"]));
+    let q = "{ touchpointsAggregate(groupBy: [{ path: \"lead.leadStatus\" }, { path: \"lead.isQualified\" }]) { keys count } }";
+    let d = app.data_as(&partner, q, json!({})).await;
+    assert_eq!(
+        d["touchpointsAggregate"],
+        json!([
+            { "keys": { "lead.leadStatus": "NEW", "lead.isQualified": false }, "count": 1 },
+            { "keys": { "lead.leadStatus": null, "lead.isQualified": null }, "count": 1 },
+        ])
+    );
+    let d = app.data(q, json!({})).await;
+    assert_eq!(d["touchpointsAggregate"][0]["count"], 2, "an unrestricted token sees both leads");
+}
+
+#[tokio::test]
 async fn having_and_order_by_count_keep_and_sort_groups_with_ties_ordered_by_key() {
     let app = TestApp::spawn().await;
     leads(&app).await;
@@ -289,7 +327,8 @@ async fn having_and_order_by_count_keep_and_sort_groups_with_ties_ordered_by_key
                byKey: leadsAggregate(groupBy: [{ field: LEAD_STATUS }], orderBy: [{ by: KEY, key: 0, direction: DESC }]) { keys } }";
     let d = app.data(q, json!({})).await;
     assert_eq!(counts(&d["leadsAggregate"], "leadStatus"), [(Some("NEW".into()), 3), (Some("QUALIFIED".into()), 3)]);
-    let keys: Vec<&str> = d["byKey"].as_array().unwrap().iter().map(|g| g["keys"]["leadStatus"].as_str().unwrap()).collect();
+    let keys: Vec<&str> =
+        d["byKey"].as_array().unwrap().iter().map(|g| g["keys"]["leadStatus"].as_str().unwrap()).collect();
     assert_eq!(keys, ["QUALIFIED", "NEW", "DISQUALIFIED", "CONTACTED"]);
 }
 

@@ -8,8 +8,8 @@ mod schema_walk;
 mod seed_model;
 
 mod acquisition;
-mod aggregates;
 mod activity;
+mod aggregates;
 mod assignment;
 mod authn;
 mod autotag;
