@@ -69,7 +69,9 @@ impl Column {
                 Kind::Decimal { scale: *scale }
             }
             ColumnType::Boolean => Kind::Bool,
-            ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime => Kind::Instant,
+            // A zone-less timestamp would be bucketed from the session's zone on PostgreSQL: none
+            // exists (every instant is `timestamptz`), and one added later is refused, not misread.
+            ColumnType::TimestampWithTimeZone => Kind::Instant,
             ColumnType::Date => Kind::Date,
             _ => Kind::Other,
         };

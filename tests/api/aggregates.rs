@@ -152,6 +152,16 @@ async fn decimal_sums_and_averages_are_exact_where_floating_point_is_not() {
         )
         .await;
     assert_eq!(small["opportunitiesAggregate"], json!([{ "sum": "0.30", "avg": "0.15" }]));
+    let by_amount = app
+        .data("{ opportunitiesAggregate(groupBy: [{ field: AMOUNT }], orderBy: [{ by: KEY, direction: DESC }]) { keys count } }", json!({}))
+        .await;
+    let keys: Vec<Value> =
+        by_amount["opportunitiesAggregate"].as_array().unwrap().iter().map(|g| g["keys"]["amount"].clone()).collect();
+    assert_eq!(
+        keys,
+        [json!("1234567890123.45"), json!("0.20"), json!("0.10"), Value::Null],
+        "a decimal key keeps its cents"
+    );
     if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
         let sql = "SELECT CAST(SUM(amount) AS text) AS k, COUNT(*) AS n FROM opportunity";
         assert_eq!(sql_counts(&app, sql).await, [(Some("1234567890123.75".to_string()), 4)]);
