@@ -129,7 +129,7 @@ fn key<R: Aggregated>(g: &R::GroupBy) -> AppResult<KeyRequest> {
         _ => return Err(AppError::bad_input("groupBy: give exactly one of `field` and `path` in each key")),
     };
     let name = match bucket {
-        Some(b) => format!("{name}.{}", format!("{b:?}").to_lowercase()),
+        Some(b) => format!("{name}.{}", b.period().name()),
         None => name,
     };
     Ok(KeyRequest { name, column, via, bucket: bucket.map(DateBucket::period) })
@@ -151,7 +151,7 @@ fn asked<R: Aggregated>(ctx: &Context<'_>) -> GqlResult<Vec<Measure>> {
         let Some((_, value)) = args.into_iter().find(|(n, _)| n.as_str() == "field") else { continue };
         let field =
             <R::Field as InputType>::parse(Some(value)).map_err(|e| e.into_server_error(Default::default()).message);
-        let field = field.map_err(|m| AppError::bad_input(m)).gql()?;
+        let field = field.map_err(AppError::bad_input).gql()?;
         out.push(make(R::column(field)));
     }
     Ok(out)

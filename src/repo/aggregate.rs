@@ -178,12 +178,7 @@ fn readable(backend: DbBackend, kind: Kind, v: Expr) -> Expr {
 fn bucket(backend: DbBackend, kind: Kind, period: Period, offset: i32, v: Expr) -> Expr {
     let instant = kind == Kind::Instant;
     if backend == DbBackend::Postgres {
-        let unit = match period {
-            Period::Day => "day",
-            Period::Week => "week",
-            Period::Month => "month",
-            Period::Quarter => "quarter",
-        };
+        let unit = period.name();
         // `AT TIME ZONE 'UTC'` gives the UTC wall time whatever the session's zone; PostgreSQL's
         // weeks are ISO weeks (Monday).
         let local = if instant {

@@ -98,9 +98,9 @@ fn check(req: &Request) -> AppResult<()> {
         if let Some(period) = k.bucket
             && !k.column.kind.is_temporal()
         {
+            let period = period.name().to_uppercase();
             return bad(format!(
-                "groupBy: a {} bucket needs a date or date-time field, and {} is neither",
-                format!("{period:?}").to_uppercase(),
+                "groupBy: a {period} bucket needs a date or date-time field, and {} is neither",
                 k.name
             ));
         }
