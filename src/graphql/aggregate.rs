@@ -81,6 +81,9 @@ pub struct AggregateOrderBy {
     pub direction: OrderDirection,
 }
 
+/// A type's [`Aggregated::column_named`].
+pub type ColumnNamed = fn(&str) -> Option<Column>;
+
 /// An entity with aggregates: what `resource!` generates beside the object type.
 pub trait Aggregated: Resource {
     /// The columns a key or a measure names (the entity's `XOrderField`).
@@ -92,7 +95,7 @@ pub trait Aggregated: Resource {
     fn column_named(name: &str) -> Option<Column>;
     /// A to-one relation by its API field name: the foreign key, the target table, and the
     /// target's [`Aggregated::column_named`].
-    fn to_one(name: &str) -> Option<(Via, fn(&str) -> Option<Column>)>;
+    fn to_one(name: &str) -> Option<(Via, ColumnNamed)>;
 }
 
 /// A `groupBy` item: `field` (a column of the entity) or `path` (`relation.field` through a to-one

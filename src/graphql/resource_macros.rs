@@ -238,7 +238,7 @@ macro_rules! resource {
                 None
             }
             #[allow(unused_variables)]
-            fn to_one(name: &str) -> Option<($crate::services::aggregate::Via, fn(&str) -> Option<$crate::repo::aggregate::Column>)> {
+            fn to_one(name: &str) -> Option<($crate::services::aggregate::Via, $crate::graphql::aggregate::ColumnNamed)> {
                 $( if $crate::catalog::is_field_name(stringify!($rel), name) {
                     return Some((
                         $crate::services::aggregate::Via { fk: stringify!($fk), table: <$target as $crate::graphql::resource::Resource>::TABLE },
