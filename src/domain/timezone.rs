@@ -42,6 +42,18 @@ pub enum Period {
     Quarter,
 }
 
+impl Period {
+    /// `day`, `week`, `month`, `quarter` (also PostgreSQL's `date_trunc` unit names).
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+        }
+    }
+}
+
 /// The business timezone: a name and its fixed offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BusinessZone {

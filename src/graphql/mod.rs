@@ -1,6 +1,7 @@
 //! The GraphQL schema. Thin: inputs are parsed into the repo's filter language, reads go through
 //! `services::read`, relations through the generic loaders. No SQL or transactions here.
 
+pub mod aggregate;
 pub mod bounds;
 pub mod connection;
 pub mod cursor;

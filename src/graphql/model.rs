@@ -120,6 +120,7 @@ resource! {
     Account {
         model: account, pk: account_id,
         filter: AccountFilter, order: AccountOrderBy [AccountOrderField],
+        aggregate: AccountAggregateGroup [AccountGroupBy],
         inputs: (CreateAccountInput, UpdateAccountInput),
         fields {
             account_id: String => StringFilter,
@@ -181,6 +182,7 @@ resource! {
     AccountChannelIdentity {
         model: account_channel_identity, pk: identity_id,
         filter: AccountChannelIdentityFilter, order: AccountChannelIdentityOrderBy [AccountChannelIdentityOrderField],
+        aggregate: AccountChannelIdentityAggregateGroup [AccountChannelIdentityGroupBy],
         inputs: (CreateAccountChannelIdentityInput, UpdateAccountChannelIdentityInput),
         fields {
             identity_id: String => StringFilter,
@@ -207,6 +209,7 @@ resource! {
     AccountSummary {
         model: account_summary, pk: summary_id,
         filter: AccountSummaryFilter, order: AccountSummaryOrderBy [AccountSummaryOrderField],
+        aggregate: AccountSummaryAggregateGroup [AccountSummaryGroupBy],
         inputs: none,
         fields {
             summary_id: String => StringFilter,
@@ -244,6 +247,7 @@ resource! {
     AccountRelation {
         model: account_relation, pk: relation_id,
         filter: AccountRelationFilter, order: AccountRelationOrderBy [AccountRelationOrderField],
+        aggregate: AccountRelationAggregateGroup [AccountRelationGroupBy],
         inputs: (CreateAccountRelationInput, UpdateAccountRelationInput),
         fields {
             relation_id: String => StringFilter,
@@ -266,6 +270,7 @@ resource! {
     Contact {
         model: contact, pk: contact_id,
         filter: ContactFilter, order: ContactOrderBy [ContactOrderField],
+        aggregate: ContactAggregateGroup [ContactGroupBy],
         inputs: (CreateContactInput, UpdateContactInput),
         fields {
             contact_id: String => StringFilter,
@@ -317,6 +322,7 @@ resource! {
     ContactChannelIdentity {
         model: contact_channel_identity, pk: identity_id,
         filter: ContactChannelIdentityFilter, order: ContactChannelIdentityOrderBy [ContactChannelIdentityOrderField],
+        aggregate: ContactChannelIdentityAggregateGroup [ContactChannelIdentityGroupBy],
         inputs: (CreateContactChannelIdentityInput, UpdateContactChannelIdentityInput),
         fields {
             identity_id: String => StringFilter,
@@ -344,6 +350,7 @@ resource! {
     ContactSummary {
         model: contact_summary, pk: summary_id,
         filter: ContactSummaryFilter, order: ContactSummaryOrderBy [ContactSummaryOrderField],
+        aggregate: ContactSummaryAggregateGroup [ContactSummaryGroupBy],
         inputs: none,
         fields {
             summary_id: String => StringFilter,
@@ -377,6 +384,7 @@ resource! {
     AccountContactRelation {
         model: account_contact_relation, pk: relation_id,
         filter: AccountContactRelationFilter, order: AccountContactRelationOrderBy [AccountContactRelationOrderField],
+        aggregate: AccountContactRelationAggregateGroup [AccountContactRelationGroupBy],
         inputs: (CreateAccountContactRelationInput, UpdateAccountContactRelationInput),
         fields {
             relation_id: String => StringFilter,
@@ -426,6 +434,7 @@ resource! {
     Lead {
         model: lead, pk: lead_id,
         filter: LeadFilter, order: LeadOrderBy [LeadOrderField],
+        aggregate: LeadAggregateGroup [LeadGroupBy],
         inputs: (CreateLeadInput, UpdateLeadInput),
         fields {
             lead_id: String => StringFilter,
@@ -487,6 +496,7 @@ resource! {
     LeadAssignmentLog {
         model: lead_assignment_log, pk: log_id,
         filter: LeadAssignmentLogFilter, order: LeadAssignmentLogOrderBy [LeadAssignmentLogOrderField],
+        aggregate: LeadAssignmentLogAggregateGroup [LeadAssignmentLogGroupBy],
         inputs: none,
         fields {
             log_id: String => StringFilter,
@@ -517,6 +527,7 @@ resource! {
     LeadChannelIdentity {
         model: lead_channel_identity, pk: identity_id,
         filter: LeadChannelIdentityFilter, order: LeadChannelIdentityOrderBy [LeadChannelIdentityOrderField],
+        aggregate: LeadChannelIdentityAggregateGroup [LeadChannelIdentityGroupBy],
         inputs: (CreateLeadChannelIdentityInput, UpdateLeadChannelIdentityInput),
         fields {
             identity_id: String => StringFilter,
@@ -541,6 +552,7 @@ resource! {
     LeadSummary {
         model: lead_summary, pk: summary_id,
         filter: LeadSummaryFilter, order: LeadSummaryOrderBy [LeadSummaryOrderField],
+        aggregate: LeadSummaryAggregateGroup [LeadSummaryGroupBy],
         inputs: none,
         fields {
             summary_id: String => StringFilter,
@@ -571,6 +583,7 @@ resource! {
     Opportunity {
         model: opportunity, pk: opportunity_id,
         filter: OpportunityFilter, order: OpportunityOrderBy [OpportunityOrderField],
+        aggregate: OpportunityAggregateGroup [OpportunityGroupBy],
         inputs: (CreateOpportunityInput, UpdateOpportunityInput),
         fields {
             opportunity_id: String => StringFilter,
@@ -625,6 +638,7 @@ resource! {
     OpportunityStageHistory {
         model: opportunity_stage_history, pk: history_id,
         filter: OpportunityStageHistoryFilter, order: OpportunityStageHistoryOrderBy [OpportunityStageHistoryOrderField],
+        aggregate: OpportunityStageHistoryAggregateGroup [OpportunityStageHistoryGroupBy],
         inputs: (CreateOpportunityStageHistoryInput, UpdateOpportunityStageHistoryInput),
         fields {
             history_id: String => StringFilter,
@@ -650,6 +664,7 @@ resource! {
     OpportunityProduct {
         model: opportunity_product, pk: opp_product_id,
         filter: OpportunityProductFilter, order: OpportunityProductOrderBy [OpportunityProductOrderField],
+        aggregate: OpportunityProductAggregateGroup [OpportunityProductGroupBy],
         inputs: (CreateOpportunityProductInput, UpdateOpportunityProductInput),
         fields {
             opp_product_id: String => StringFilter,
@@ -675,6 +690,7 @@ resource! {
     Channel {
         model: channel, pk: channel_id,
         filter: ChannelFilter, order: ChannelOrderBy [ChannelOrderField],
+        aggregate: ChannelAggregateGroup [ChannelGroupBy],
         inputs: (CreateChannelInput, UpdateChannelInput),
         fields {
             channel_id: String => StringFilter,
@@ -717,6 +733,7 @@ resource! {
     AcquisitionScene {
         model: acquisition_scene, pk: scene_id,
         filter: AcquisitionSceneFilter, order: AcquisitionSceneOrderBy [AcquisitionSceneOrderField],
+        aggregate: AcquisitionSceneAggregateGroup [AcquisitionSceneGroupBy],
         inputs: (CreateAcquisitionSceneInput, UpdateAcquisitionSceneInput),
         fields {
             scene_id: String => StringFilter,
@@ -748,6 +765,7 @@ resource! {
     ChannelPerformance {
         model: channel_performance, pk: performance_id,
         filter: ChannelPerformanceFilter, order: ChannelPerformanceOrderBy [ChannelPerformanceOrderField],
+        aggregate: ChannelPerformanceAggregateGroup [ChannelPerformanceGroupBy],
         inputs: (CreateChannelPerformanceInput, UpdateChannelPerformanceInput),
         fields {
             performance_id: String => StringFilter,
@@ -777,6 +795,7 @@ resource! {
     Campaign {
         model: campaign, pk: campaign_id,
         filter: CampaignFilter, order: CampaignOrderBy [CampaignOrderField],
+        aggregate: CampaignAggregateGroup [CampaignGroupBy],
         inputs: (CreateCampaignInput, UpdateCampaignInput),
         fields {
             campaign_id: String => StringFilter,
@@ -818,6 +837,7 @@ resource! {
     CampaignPerformance {
         model: campaign_performance, pk: performance_id,
         filter: CampaignPerformanceFilter, order: CampaignPerformanceOrderBy [CampaignPerformanceOrderField],
+        aggregate: CampaignPerformanceAggregateGroup [CampaignPerformanceGroupBy],
         inputs: (CreateCampaignPerformanceInput, UpdateCampaignPerformanceInput),
         fields {
             performance_id: String => StringFilter,
@@ -847,6 +867,7 @@ resource! {
     CampaignMember {
         model: campaign_member, pk: member_id,
         filter: CampaignMemberFilter, order: CampaignMemberOrderBy [CampaignMemberOrderField],
+        aggregate: CampaignMemberAggregateGroup [CampaignMemberGroupBy],
         inputs: (CreateCampaignMemberInput, UpdateCampaignMemberInput),
         fields {
             member_id: String => StringFilter,
@@ -873,6 +894,7 @@ resource! {
     Touchpoint {
         model: touchpoint, pk: touchpoint_id,
         filter: TouchpointFilter, order: TouchpointOrderBy [TouchpointOrderField],
+        aggregate: TouchpointAggregateGroup [TouchpointGroupBy],
         inputs: (CreateTouchpointInput, UpdateTouchpointInput),
         fields {
             touchpoint_id: String => StringFilter,
@@ -911,6 +933,7 @@ resource! {
     TouchpointAttachment {
         model: touchpoint_attachment, pk: attachment_id,
         filter: TouchpointAttachmentFilter, order: TouchpointAttachmentOrderBy [TouchpointAttachmentOrderField],
+        aggregate: TouchpointAttachmentAggregateGroup [TouchpointAttachmentGroupBy],
         inputs: (CreateTouchpointAttachmentInput, UpdateTouchpointAttachmentInput),
         fields {
             attachment_id: String => StringFilter,
@@ -935,6 +958,7 @@ resource! {
     Event {
         model: event, pk: event_id,
         filter: EventFilter, order: EventOrderBy [EventOrderField],
+        aggregate: EventAggregateGroup [EventGroupBy],
         inputs: (CreateEventInput, UpdateEventInput),
         fields {
             event_id: String => StringFilter,
@@ -970,6 +994,7 @@ resource! {
     Product {
         model: product, pk: product_id,
         filter: ProductFilter, order: ProductOrderBy [ProductOrderField],
+        aggregate: ProductAggregateGroup [ProductGroupBy],
         inputs: (CreateProductInput, UpdateProductInput),
         fields {
             product_id: String => StringFilter,
@@ -1003,6 +1028,7 @@ resource! {
     ProductCategory {
         model: product_category, pk: category_id,
         filter: ProductCategoryFilter, order: ProductCategoryOrderBy [ProductCategoryOrderField],
+        aggregate: ProductCategoryAggregateGroup [ProductCategoryGroupBy],
         inputs: (CreateProductCategoryInput, UpdateProductCategoryInput),
         fields {
             category_id: String => StringFilter,
@@ -1028,6 +1054,7 @@ resource! {
     Tag {
         model: tag, pk: tag_id,
         filter: TagFilter, order: TagOrderBy [TagOrderField],
+        aggregate: TagAggregateGroup [TagGroupBy],
         inputs: (CreateTagInput, UpdateTagInput),
         fields {
             tag_id: String => StringFilter,
@@ -1058,6 +1085,7 @@ resource! {
     TagRelation {
         model: tag_relation, pk: relation_id,
         filter: TagRelationFilter, order: TagRelationOrderBy [TagRelationOrderField],
+        aggregate: TagRelationAggregateGroup [TagRelationGroupBy],
         inputs: (CreateTagRelationInput, UpdateTagRelationInput),
         fields {
             relation_id: String => StringFilter,
@@ -1085,6 +1113,7 @@ resource! {
     Segment {
         model: segment, pk: segment_id,
         filter: SegmentFilter, order: SegmentOrderBy [SegmentOrderField],
+        aggregate: SegmentAggregateGroup [SegmentGroupBy],
         inputs: (CreateSegmentInput, UpdateSegmentInput),
         fields {
             segment_id: String => StringFilter,
@@ -1119,6 +1148,7 @@ resource! {
     SegmentMember {
         model: segment_member, pk: member_id,
         filter: SegmentMemberFilter, order: SegmentMemberOrderBy [SegmentMemberOrderField],
+        aggregate: SegmentMemberAggregateGroup [SegmentMemberGroupBy],
         inputs: (CreateSegmentMemberInput, UpdateSegmentMemberInput),
         fields {
             member_id: String => StringFilter,
@@ -1143,6 +1173,7 @@ resource! {
     ScoreModel {
         model: score_model, pk: model_id,
         filter: ScoreModelFilter, order: ScoreModelOrderBy [ScoreModelOrderField],
+        aggregate: ScoreModelAggregateGroup [ScoreModelGroupBy],
         inputs: (CreateScoreModelInput, UpdateScoreModelInput),
         fields {
             model_id: String => StringFilter,
@@ -1171,6 +1202,7 @@ resource! {
     ScoreRecord {
         model: score_record, pk: record_id,
         filter: ScoreRecordFilter, order: ScoreRecordOrderBy [ScoreRecordOrderField],
+        aggregate: ScoreRecordAggregateGroup [ScoreRecordGroupBy],
         inputs: (CreateScoreRecordInput, UpdateScoreRecordInput),
         fields {
             record_id: String => StringFilter,
@@ -1197,6 +1229,7 @@ resource! {
     ScoreHistory {
         model: score_history, pk: history_id,
         filter: ScoreHistoryFilter, order: ScoreHistoryOrderBy [ScoreHistoryOrderField],
+        aggregate: ScoreHistoryAggregateGroup [ScoreHistoryGroupBy],
         inputs: (CreateScoreHistoryInput, UpdateScoreHistoryInput),
         fields {
             history_id: String => StringFilter,
@@ -1220,6 +1253,7 @@ resource! {
     Industry {
         model: industry, pk: industry_id,
         filter: IndustryFilter, order: IndustryOrderBy [IndustryOrderField],
+        aggregate: IndustryAggregateGroup [IndustryGroupBy],
         inputs: (CreateIndustryInput, UpdateIndustryInput),
         fields {
             industry_id: String => StringFilter,
@@ -1247,6 +1281,7 @@ resource! {
     Attribution {
         model: attribution, pk: attribution_id,
         filter: AttributionFilter, order: AttributionOrderBy [AttributionOrderField],
+        aggregate: AttributionAggregateGroup [AttributionGroupBy],
         inputs: (CreateAttributionInput, UpdateAttributionInput),
         fields {
             attribution_id: String => StringFilter,
@@ -1273,6 +1308,7 @@ resource! {
     TouchpointAttribution {
         model: touchpoint_attribution, pk: ta_id,
         filter: TouchpointAttributionFilter, order: TouchpointAttributionOrderBy [TouchpointAttributionOrderField],
+        aggregate: TouchpointAttributionAggregateGroup [TouchpointAttributionGroupBy],
         inputs: (CreateTouchpointAttributionInput, UpdateTouchpointAttributionInput),
         fields {
             ta_id: String => StringFilter,
@@ -1298,6 +1334,7 @@ resource! {
     CustomerJourney {
         model: customer_journey, pk: journey_id,
         filter: CustomerJourneyFilter, order: CustomerJourneyOrderBy [CustomerJourneyOrderField],
+        aggregate: CustomerJourneyAggregateGroup [CustomerJourneyGroupBy],
         inputs: (CreateCustomerJourneyInput, UpdateCustomerJourneyInput),
         fields {
             journey_id: String => StringFilter,
@@ -1327,6 +1364,7 @@ resource! {
     JourneyStage {
         model: journey_stage, pk: stage_id,
         filter: JourneyStageFilter, order: JourneyStageOrderBy [JourneyStageOrderField],
+        aggregate: JourneyStageAggregateGroup [JourneyStageGroupBy],
         inputs: (CreateJourneyStageInput, UpdateJourneyStageInput),
         fields {
             stage_id: String => StringFilter,
@@ -1351,6 +1389,7 @@ resource! {
     AppUser {
         model: app_user, pk: user_id,
         filter: AppUserFilter, order: AppUserOrderBy [AppUserOrderField],
+        aggregate: AppUserAggregateGroup [AppUserGroupBy],
         inputs: (CreateAppUserInput, UpdateAppUserInput),
         fields {
             user_id: String => StringFilter,
@@ -1388,6 +1427,7 @@ resource! {
     Team {
         model: team, pk: team_id,
         filter: TeamFilter, order: TeamOrderBy [TeamOrderField],
+        aggregate: TeamAggregateGroup [TeamGroupBy],
         inputs: (CreateTeamInput, UpdateTeamInput),
         fields {
             team_id: String => StringFilter,
@@ -1510,46 +1550,46 @@ pub async fn node_by_id(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Node>> 
 }
 
 query_root! {
-    Account [account, accounts],
-    AccountChannelIdentity [account_channel_identity, account_channel_identities],
-    AccountSummary [account_summary, account_summaries],
-    AccountRelation [account_relation, account_relations],
-    Contact [contact, contacts],
-    ContactChannelIdentity [contact_channel_identity, contact_channel_identities],
-    ContactSummary [contact_summary, contact_summaries],
-    AccountContactRelation [account_contact_relation, account_contact_relations],
-    Lead [lead, leads],
-    LeadAssignmentLog [lead_assignment_log, lead_assignment_logs],
-    LeadChannelIdentity [lead_channel_identity, lead_channel_identities],
-    LeadSummary [lead_summary, lead_summaries],
-    Opportunity [opportunity, opportunities],
-    OpportunityStageHistory [opportunity_stage_history, opportunity_stage_histories],
-    OpportunityProduct [opportunity_product, opportunity_products],
-    Channel [channel, channels],
-    ChannelPerformance [channel_performance, channel_performances],
-    AcquisitionScene [acquisition_scene, acquisition_scenes],
-    Campaign [campaign, campaigns],
-    CampaignPerformance [campaign_performance, campaign_performances],
-    CampaignMember [campaign_member, campaign_members],
-    Touchpoint [touchpoint, touchpoints],
-    TouchpointAttachment [touchpoint_attachment, touchpoint_attachments],
-    Event [event, events],
-    Product [product, products],
-    ProductCategory [product_category, product_categories],
-    Tag [tag, tags],
-    TagRelation [tag_relation, tag_relations],
-    Segment [segment, segments],
-    SegmentMember [segment_member, segment_members],
-    ScoreModel [score_model, score_models],
-    ScoreRecord [score_record, score_records],
-    ScoreHistory [score_history, score_histories],
-    Industry [industry, industries],
-    Attribution [attribution, attributions],
-    TouchpointAttribution [touchpoint_attribution, touchpoint_attributions],
-    CustomerJourney [customer_journey, customer_journeys],
-    JourneyStage [journey_stage, journey_stages],
-    AppUser [app_user, app_users],
-    Team [team, teams],
+    Account [account, accounts, accounts_aggregate],
+    AccountChannelIdentity [account_channel_identity, account_channel_identities, account_channel_identities_aggregate],
+    AccountSummary [account_summary, account_summaries, account_summaries_aggregate],
+    AccountRelation [account_relation, account_relations, account_relations_aggregate],
+    Contact [contact, contacts, contacts_aggregate],
+    ContactChannelIdentity [contact_channel_identity, contact_channel_identities, contact_channel_identities_aggregate],
+    ContactSummary [contact_summary, contact_summaries, contact_summaries_aggregate],
+    AccountContactRelation [account_contact_relation, account_contact_relations, account_contact_relations_aggregate],
+    Lead [lead, leads, leads_aggregate],
+    LeadAssignmentLog [lead_assignment_log, lead_assignment_logs, lead_assignment_logs_aggregate],
+    LeadChannelIdentity [lead_channel_identity, lead_channel_identities, lead_channel_identities_aggregate],
+    LeadSummary [lead_summary, lead_summaries, lead_summaries_aggregate],
+    Opportunity [opportunity, opportunities, opportunities_aggregate],
+    OpportunityStageHistory [opportunity_stage_history, opportunity_stage_histories, opportunity_stage_histories_aggregate],
+    OpportunityProduct [opportunity_product, opportunity_products, opportunity_products_aggregate],
+    Channel [channel, channels, channels_aggregate],
+    ChannelPerformance [channel_performance, channel_performances, channel_performances_aggregate],
+    AcquisitionScene [acquisition_scene, acquisition_scenes, acquisition_scenes_aggregate],
+    Campaign [campaign, campaigns, campaigns_aggregate],
+    CampaignPerformance [campaign_performance, campaign_performances, campaign_performances_aggregate],
+    CampaignMember [campaign_member, campaign_members, campaign_members_aggregate],
+    Touchpoint [touchpoint, touchpoints, touchpoints_aggregate],
+    TouchpointAttachment [touchpoint_attachment, touchpoint_attachments, touchpoint_attachments_aggregate],
+    Event [event, events, events_aggregate],
+    Product [product, products, products_aggregate],
+    ProductCategory [product_category, product_categories, product_categories_aggregate],
+    Tag [tag, tags, tags_aggregate],
+    TagRelation [tag_relation, tag_relations, tag_relations_aggregate],
+    Segment [segment, segments, segments_aggregate],
+    SegmentMember [segment_member, segment_members, segment_members_aggregate],
+    ScoreModel [score_model, score_models, score_models_aggregate],
+    ScoreRecord [score_record, score_records, score_records_aggregate],
+    ScoreHistory [score_history, score_histories, score_histories_aggregate],
+    Industry [industry, industries, industries_aggregate],
+    Attribution [attribution, attributions, attributions_aggregate],
+    TouchpointAttribution [touchpoint_attribution, touchpoint_attributions, touchpoint_attributions_aggregate],
+    CustomerJourney [customer_journey, customer_journeys, customer_journeys_aggregate],
+    JourneyStage [journey_stage, journey_stages, journey_stages_aggregate],
+    AppUser [app_user, app_users, app_users_aggregate],
+    Team [team, teams, teams_aggregate],
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ macro_rules! resource {
         $ty:ident {
             model: $module:ident, pk: $pk:ident,
             filter: $filter:ident, order: $orderby:ident [$orderfield:ident],
+            aggregate: $aggroup:ident [$groupby:ident],
             inputs: $inputs:tt,
             fields { $($f:ident: $rty:ty => $filt:ty),* $(,)? }
             $(pii { $($p:ident: $pc:ident),* $(,)? })?
@@ -166,6 +167,85 @@ macro_rules! resource {
                     match self.field { $( $orderfield::$ov => Col::$ov, )* },
                     self.direction == $crate::graphql::filters::OrderDirection::Desc,
                 )
+            }
+        }
+
+        #[doc = concat!("A grouping key of ", stringify!($ty), " aggregates: `field` (a column), or `path` (`relation.field`: a sortable field of a to-one relation's target, e.g. `channel.channelType`); `bucket` cuts a date or date-time key into days, weeks, months or quarters of the business timezone.")]
+        #[derive(async_graphql::InputObject, Clone, Debug)]
+        pub struct $groupby {
+            pub field: Option<$orderfield>,
+            pub path: Option<String>,
+            pub bucket: Option<$crate::graphql::aggregate::DateBucket>,
+        }
+
+        impl $crate::graphql::aggregate::GroupByInput<$orderfield> for $groupby {
+            fn parts(&self) -> (Option<$orderfield>, Option<&str>, Option<$crate::graphql::aggregate::DateBucket>) {
+                (self.field, self.path.as_deref(), self.bucket)
+            }
+        }
+
+        #[doc = concat!("One group of ", stringify!($ty), " records: its keys and the measures selected (only those are computed).")]
+        pub struct $aggroup(pub $crate::services::aggregate::Group);
+
+        impl From<$crate::services::aggregate::Group> for $aggroup {
+            fn from(g: $crate::services::aggregate::Group) -> Self { $aggroup(g) }
+        }
+
+        #[async_graphql::Object]
+        impl $aggroup {
+            /// The group's keys by name: a field's name, a path, `.day`/`.week`/`.month`/`.quarter` after a bucketed key; a bucket is its first day.
+            async fn keys(&self) -> $crate::graphql::scalars::Json {
+                $crate::graphql::aggregate::Fields::keys(&self.0)
+            }
+            /// The number of records in the group.
+            async fn count(&self) -> i64 {
+                self.0.count
+            }
+            /// The number of distinct non-null values of `field` in the group.
+            async fn count_distinct(&self, field: $orderfield) -> $crate::graphql::errors::GqlResult<i64> {
+                $crate::graphql::aggregate::Fields::count_distinct(&self.0, <$ty as $crate::graphql::aggregate::Aggregated>::column(field))
+            }
+            /// The exact sum of a numeric field (null when it has no values).
+            async fn sum(&self, field: $orderfield) -> $crate::graphql::errors::GqlResult<Option<rust_decimal::Decimal>> {
+                $crate::graphql::aggregate::Fields::sum(&self.0, <$ty as $crate::graphql::aggregate::Aggregated>::column(field))
+            }
+            /// The average of a numeric field, exact to 6 fraction digits (half away from zero).
+            async fn avg(&self, field: $orderfield) -> $crate::graphql::errors::GqlResult<Option<rust_decimal::Decimal>> {
+                $crate::graphql::aggregate::Fields::avg(&self.0, <$ty as $crate::graphql::aggregate::Aggregated>::column(field))
+            }
+            /// The least value of a numeric, date or date-time field, rendered as the field is.
+            async fn min(&self, field: $orderfield) -> $crate::graphql::errors::GqlResult<Option<$crate::graphql::scalars::Json>> {
+                $crate::graphql::aggregate::Fields::min(&self.0, <$ty as $crate::graphql::aggregate::Aggregated>::column(field))
+            }
+            /// The greatest value of a numeric, date or date-time field, rendered as the field is.
+            async fn max(&self, field: $orderfield) -> $crate::graphql::errors::GqlResult<Option<$crate::graphql::scalars::Json>> {
+                $crate::graphql::aggregate::Fields::max(&self.0, <$ty as $crate::graphql::aggregate::Aggregated>::column(field))
+            }
+        }
+
+        impl $crate::graphql::aggregate::Aggregated for $ty {
+            type Field = $orderfield;
+            type GroupBy = $groupby;
+            type Group = $aggroup;
+            fn column(field: $orderfield) -> $crate::repo::aggregate::Column {
+                type Col = entity::$module::Column;
+                $crate::repo::aggregate::Column::of(match field { $( $orderfield::$ov => Col::$ov, )* })
+            }
+            fn column_named(name: &str) -> Option<$crate::repo::aggregate::Column> {
+                use sea_orm::IdenStatic;
+                type Col = entity::$module::Column;
+                $( if $crate::catalog::is_field_name(Col::$ov.as_str(), name) { return Some($crate::repo::aggregate::Column::of(Col::$ov)); } )*
+                None
+            }
+            #[allow(unused_variables)]
+            fn to_one(name: &str) -> Option<($crate::services::aggregate::Via, $crate::graphql::aggregate::ColumnNamed)> {
+                $( if $crate::catalog::is_field_name(stringify!($rel), name) {
+                    return Some((
+                        $crate::services::aggregate::Via { fk: stringify!($fk), table: <$target as $crate::graphql::resource::Resource>::TABLE },
+                        <$target as $crate::graphql::aggregate::Aggregated>::column_named,
+                    ));
+                } )*
+                None
             }
         }
 
@@ -334,7 +414,7 @@ pub(crate) use create_field;
 /// The query root: `x(id:)` and `xs(…)` for every listed entity, plus `node(id:)`. One flat object
 /// (a MergedObject of 38 parts nests its futures 38 deep).
 macro_rules! query_root {
-    ($($ty:ident [$one_field:ident, $many_field:ident]),* $(,)?) => {
+    ($($ty:ident [$one_field:ident, $many_field:ident, $agg_field:ident]),* $(,)?) => {
         /// The query root: one record by id, or a keyset-paged list, for every entity.
         #[derive(Default)]
         pub struct QueryRoot;
@@ -451,6 +531,22 @@ macro_rules! query_root {
                     }
                     let args = $crate::graphql::connection::PageArgs { first, after, last, before };
                     $crate::graphql::connection::top::<$ty>(ctx, filter, order_by, args).await.map($crate::graphql::planner::Planned::resolved)
+                }
+
+                #[doc = concat!("Groups of ", stringify!($ty), " records (the list's filter and read rules) with their count and the measures selected, in one statement: `groupBy` at most 3 keys, `first` 1-1000 groups (default 100), date buckets in `timezone` (default: the business timezone).")]
+                #[graphql(complexity = "crate::graphql::aggregate::complexity(child_complexity, first)")]
+                #[allow(clippy::too_many_arguments)]
+                async fn $agg_field(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<$ty as $crate::graphql::resource::Resource>::Filter>,
+                    group_by: Option<Vec<<$ty as $crate::graphql::aggregate::Aggregated>::GroupBy>>,
+                    having: Option<$crate::graphql::aggregate::AggregateHaving>,
+                    order_by: Option<Vec<$crate::graphql::aggregate::AggregateOrderBy>>,
+                    first: Option<i32>,
+                    timezone: Option<String>,
+                ) -> $crate::graphql::errors::GqlResult<Vec<<$ty as $crate::graphql::aggregate::Aggregated>::Group>> {
+                    $crate::graphql::aggregate::groups::<$ty>(ctx, filter, group_by, having, order_by, first, timezone).await
                 }
             )*
         }

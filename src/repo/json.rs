@@ -271,18 +271,7 @@ impl Builder {
 
     /// `template` with `{}` standing for each of `args` in turn (the backend's placeholder).
     fn tpl(&self, template: &str, args: Vec<Expr>) -> Expr {
-        let mut out = String::with_capacity(template.len() + 8);
-        let mut parts = template.split("{}");
-        out.push_str(parts.next().unwrap_or_default());
-        for (i, part) in parts.enumerate() {
-            if self.pg() {
-                out.push_str(&format!("${}", i + 1));
-            } else {
-                out.push('?');
-            }
-            out.push_str(part);
-        }
-        Expr::cust_with_exprs(out, args)
+        tpl(self.pg(), template, args)
     }
 
     /// A JSON value built elsewhere in the statement, embedded in another: SQLite keeps a value's
@@ -585,6 +574,23 @@ impl Builder {
 pub fn sqlite_decimal(text: &str) -> Option<rust_decimal::Decimal> {
     let f: f64 = text.parse().ok()?;
     rust_decimal::Decimal::try_from(f).ok()
+}
+
+/// `template` with `{}` standing for each of `args` in turn, as the backend's placeholders (`$n`
+/// on PostgreSQL, `?` on SQLite; `Expr::cust_with_exprs` reads only the backend's own).
+pub(crate) fn tpl(pg: bool, template: &str, args: Vec<Expr>) -> Expr {
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut parts = template.split("{}");
+    out.push_str(parts.next().unwrap_or_default());
+    for (i, part) in parts.enumerate() {
+        if pg {
+            out.push_str(&format!("${}", i + 1));
+        } else {
+            out.push('?');
+        }
+        out.push_str(part);
+    }
+    Expr::cust_with_exprs(out, args)
 }
 
 /// The cursor value of a sort column, from the JSON the statement rendered it as.

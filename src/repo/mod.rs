@@ -1,6 +1,7 @@
 //! The only home of SeaORM query building and raw SQL. Generic over tables; functions take
 //! `&impl ConnectionTrait` so they join the caller's transaction.
 
+pub mod aggregate;
 pub mod assignment;
 pub mod bulk;
 pub mod filter;

@@ -3,6 +3,7 @@
 
 pub mod acquisition;
 pub mod activity;
+pub mod aggregate;
 pub mod assignment;
 pub mod autotag;
 pub mod convert;

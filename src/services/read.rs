@@ -57,7 +57,7 @@ impl Access {
 
     /// The rows of `table` this access may see (None: all of them), from the table's channel scope
     /// in the catalogue — the same fact the writes check.
-    fn rows(&self, table: &str) -> Option<Filter> {
+    pub(crate) fn rows(&self, table: &str) -> Option<Filter> {
         let channels = self.channels.as_deref()?;
         match catalog::of(table).channel {
             ChannelScope::Unbound => None,
@@ -73,7 +73,7 @@ impl Access {
 
     /// The caller's filter with every relation subquery narrowed to visible rows (so filtering
     /// through a relation cannot probe forbidden rows), AND the table's own restriction.
-    fn narrow(&self, table: &str, filter: Option<&Filter>) -> Option<Filter> {
+    pub(crate) fn narrow(&self, table: &str, filter: Option<&Filter>) -> Option<Filter> {
         if self.channels.is_none() {
             return filter.cloned();
         }

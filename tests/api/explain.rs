@@ -304,6 +304,7 @@ async fn keyset_pages_and_nested_pages_are_served_by_indexes() {
 
     compiled_reads(&mut c, &one[0], latest).await;
     routing_reads(&mut c).await;
+    aggregate_reads(&mut c).await;
 
     assert!(c.checked > 60, "{} statements checked", c.checked);
     assert!(
@@ -592,4 +593,42 @@ async fn routing_reads(c: &mut Checker) {
 async fn ids<E: sea_orm::EntityTrait>(db: &DatabaseConnection, key: E::Column, n: u64) -> Vec<String> {
     use sea_orm::QuerySelect;
     E::find().select_only().column(key).limit(n).into_tuple().all(db).await.unwrap()
+}
+
+/// `leadsAggregate` over a week of `createdAt` (a range `idx_lead_created` serves): by status, and
+/// by `channel.channelType` and the Beijing day. The groups are few; the lead rows must come
+/// from the index, not a scan of the table.
+async fn aggregate_reads(c: &mut Checker) {
+    use cdp360::graphql::aggregate::Aggregated;
+    use cdp360::repo::aggregate::{Join, Key, Measure, Sort, Spec, statement};
+    use cdp360::repo::filter::{CmpOp, Filter};
+    let at =
+        |s: &str| sea_orm::Value::from(chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc));
+    let week = Filter::And(vec![
+        Filter::Cmp { col: "created_at", op: CmpOp::Gte, value: at("2026-10-19T16:00:00Z") },
+        Filter::Cmp { col: "created_at", op: CmpOp::Lt, value: at("2026-10-26T16:00:00Z") },
+    ]);
+    let key = |f| Key { column: Lead::column(f), join: None, bucket: None };
+    let by_status = Spec {
+        table: Lead::TABLE,
+        filter: Some(week.clone()),
+        keys: vec![key(LeadOrderField::LeadStatus)],
+        measures: vec![Measure::Sum(Lead::column(LeadOrderField::LeadScore))],
+        having: vec![],
+        order: vec![(Sort::Count, true)],
+        limit: 100,
+    };
+    let channel = Key {
+        column: Channel::column_named("channelType").unwrap(),
+        join: Some(Join { fk: "channel_id", table: Channel::TABLE, visible: None }),
+        bucket: None,
+    };
+    let day = Key { bucket: Some((cdp360::domain::timezone::Period::Day, 8 * 3600)), ..key(LeadOrderField::CreatedAt) };
+    let by_channel_and_day = Spec { keys: vec![channel, day], measures: vec![], order: vec![], ..by_status.clone() };
+    for (what, spec) in [
+        ("leadsAggregate(groupBy: LEAD_STATUS, createdAt in a week)", by_status),
+        ("leadsAggregate(groupBy: [channel.channelType, createdAt DAY], createdAt in a week)", by_channel_and_day),
+    ] {
+        c.check(what.to_string(), statement(DbBackend::Postgres, &spec), &["lead"]).await;
+    }
 }

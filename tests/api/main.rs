@@ -9,6 +9,7 @@ mod seed_model;
 
 mod acquisition;
 mod activity;
+mod aggregates;
 mod assignment;
 mod authn;
 mod autotag;
