@@ -38,6 +38,7 @@ mod metrics_export;
 mod openapi;
 mod outage;
 mod paging;
+mod performance;
 mod pii;
 mod pipeline;
 mod relations;
