@@ -114,13 +114,14 @@ const INDEXES: [(&str, &str); 2] = [
 ];
 
 /// Drops `table` and creates it with `cols`, its foreign key to `parent` (CASCADE, as in
-/// migration 1) and its one-row-per-day unique index.
+/// migration 1) and its one-row-per-day unique index. One call, so on SQLite the statements run
+/// on the same pooled connection: another connection may still hold the schema from before the
+/// DROP and refuse the CREATE ("index … already exists"; see migration 6).
 async fn recreate(
     manager: &SchemaManager<'_>,
     (table, parent, key): (&str, &str, &str),
     cols: Cols,
 ) -> Result<(), DbErr> {
-    manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
     let mut stmt = Table::create();
     stmt.table(Alias::new(table));
     for (name, ty, null) in cols {
@@ -154,12 +155,13 @@ async fn recreate(
             .on_delete(ForeignKeyAction::Cascade)
             .on_update(ForeignKeyAction::Cascade),
     );
-    manager.create_table(stmt).await?;
+    let db = manager.get_connection();
+    let create = db.get_database_backend().build(&stmt).to_string();
     let day = table.trim_end_matches("_performance");
-    manager
-        .get_connection()
-        .execute_unprepared(&format!("CREATE UNIQUE INDEX uk_{day}_performance_day ON {table} ({key}, stat_date)"))
-        .await?;
+    let sql = format!(
+        "DROP TABLE {table}; {create}; CREATE UNIQUE INDEX uk_{day}_performance_day ON {table} ({key}, stat_date);"
+    );
+    db.execute_unprepared(&sql).await?;
     Ok(())
 }
 

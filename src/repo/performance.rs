@@ -29,151 +29,107 @@ pub struct Day {
     pub campaign_costs: Vec<(String, Decimal, NaiveDate, NaiveDate)>,
 }
 
-/// What a statement of [`count_day`] binds.
-#[derive(Clone, Copy, Debug)]
-pub enum Bind {
-    /// `$1`, `$2`: the day's first instant and the next day's.
-    Instants,
-    /// `$1`: the next day's first instant.
-    End,
-    /// `$1`: the day as a date.
-    Date,
-}
+/// The one statement of [`count_day`]: `$1`, `$2` the day's first instant and the next day's,
+/// `$3` the day as a date. One branch per source, each an index range of the day's rows grouped in
+/// SQL (the catalogue tables `channel` and `campaign` are small), told apart by `src`:
+///
+/// - 0: leads created on the day, by channel and campaign at once (a lead counts for both);
+///   `n` leads, `m` of them CONVERTED;
+/// - 1: contacts created on the day (merged ones, tombstones, left out), by primary channel;
+/// - 2: opportunities created on the day: the channel of their lead; their own campaign, else
+///   their lead's;
+/// - 3: opportunities won on the day, one row each with its `amount` (added up exactly in Rust:
+///   SQLite's SUM over a decimal column is a float), credited like 2;
+/// - 4: events of the day with a channel: `n` page views (impressions), `m` (button) clicks;
+/// - 5: touchpoints of the day with a campaign: `n` page views, `m` e-mail clicks;
+/// - 6: channels with a monthly cost (`amount`) created before the day ended;
+/// - 7: campaigns with an actual cost (`amount`) whose dates include the day.
+///
+/// Public so `tests/api/explain.rs` checks its plan.
+pub const DAY_STATEMENT: &str = "\
+SELECT 0 AS src, channel_id, campaign_id, COUNT(*) AS n, \
+       SUM(CASE WHEN lead_status = 'CONVERTED' THEN 1 ELSE 0 END) AS m, \
+       CAST(NULL AS NUMERIC) AS amount, CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date \
+  FROM lead WHERE created_at >= $1 AND created_at < $2 GROUP BY channel_id, campaign_id \
+UNION ALL \
+SELECT 1, primary_channel_id, NULL, COUNT(*), 0, NULL, NULL, NULL FROM contact \
+ WHERE created_at >= $1 AND created_at < $2 AND primary_channel_id IS NOT NULL AND merged_into_id IS NULL \
+ GROUP BY primary_channel_id \
+UNION ALL \
+SELECT 2, l.channel_id, COALESCE(o.campaign_id, l.campaign_id), COUNT(*), 0, NULL, NULL, NULL \
+  FROM opportunity o LEFT JOIN lead l ON l.lead_id = o.lead_id \
+ WHERE o.created_at >= $1 AND o.created_at < $2 GROUP BY l.channel_id, COALESCE(o.campaign_id, l.campaign_id) \
+UNION ALL \
+SELECT 3, l.channel_id, COALESCE(o.campaign_id, l.campaign_id), 1, 0, o.amount, NULL, NULL \
+  FROM opportunity o LEFT JOIN lead l ON l.lead_id = o.lead_id \
+ WHERE o.actual_close_date = $3 AND o.stage = 'CLOSED_WON' \
+UNION ALL \
+SELECT 4, channel_id, NULL, SUM(CASE WHEN event_type = 'PAGE_VIEW' THEN 1 ELSE 0 END), \
+       SUM(CASE WHEN event_type IN ('CLICK', 'BUTTON_CLICK') THEN 1 ELSE 0 END), NULL, NULL, NULL \
+  FROM event WHERE event_time >= $1 AND event_time < $2 AND channel_id IS NOT NULL GROUP BY channel_id \
+UNION ALL \
+SELECT 5, NULL, campaign_id, SUM(CASE WHEN touchpoint_type = 'PAGE_VIEW' THEN 1 ELSE 0 END), \
+       SUM(CASE WHEN touchpoint_type = 'EMAIL_CLICK' THEN 1 ELSE 0 END), NULL, NULL, NULL \
+  FROM touchpoint WHERE touchpoint_time >= $1 AND touchpoint_time < $2 AND campaign_id IS NOT NULL \
+ GROUP BY campaign_id \
+UNION ALL \
+SELECT 6, channel_id, NULL, 0, 0, cost, NULL, NULL FROM channel WHERE cost > 0 AND created_at < $2 \
+UNION ALL \
+SELECT 7, NULL, campaign_id, 0, 0, actual_cost, start_date, end_date FROM campaign \
+ WHERE actual_cost > 0 AND start_date <= $3 AND end_date >= $3";
 
-/// The statements of [`count_day`], in order. Public so `tests/api/explain.rs` checks their plans.
-pub const DAY_STATEMENTS: [(Bind, &str); 8] = [
-    // 0. Leads created on the day, by channel and campaign at once (a lead counts for both).
-    (
-        Bind::Instants,
-        "SELECT channel_id, campaign_id, COUNT(*) AS n, \
-           SUM(CASE WHEN lead_status = 'CONVERTED' THEN 1 ELSE 0 END) AS converted \
-         FROM lead WHERE created_at >= $1 AND created_at < $2 GROUP BY channel_id, campaign_id",
-    ),
-    // 1. Contacts created on the day, by primary channel.
-    (
-        Bind::Instants,
-        "SELECT primary_channel_id AS channel_id, NULL AS campaign_id, COUNT(*) AS n FROM contact \
-         WHERE created_at >= $1 AND created_at < $2 AND primary_channel_id IS NOT NULL AND merged_into_id IS NULL \
-         GROUP BY primary_channel_id",
-    ),
-    // 2. Opportunities created on the day: the channel of their lead; their own campaign, else their lead's.
-    (
-        Bind::Instants,
-        "SELECT l.channel_id, COALESCE(o.campaign_id, l.campaign_id) AS campaign_id, COUNT(*) AS n \
-         FROM opportunity o LEFT JOIN lead l ON l.lead_id = o.lead_id \
-         WHERE o.created_at >= $1 AND o.created_at < $2 \
-         GROUP BY l.channel_id, COALESCE(o.campaign_id, l.campaign_id)",
-    ),
-    // 3. Opportunities won on the day, one row each: the amounts are added up exactly in Rust
-    // (SQLite's SUM over a decimal column is a float).
-    (
-        Bind::Date,
-        "SELECT l.channel_id, COALESCE(o.campaign_id, l.campaign_id) AS campaign_id, o.amount \
-         FROM opportunity o LEFT JOIN lead l ON l.lead_id = o.lead_id \
-         WHERE o.actual_close_date = $1 AND o.stage = 'CLOSED_WON'",
-    ),
-    // 4. Events of the day with a channel: page views are impressions, (button) clicks are clicks.
-    (
-        Bind::Instants,
-        "SELECT channel_id, NULL AS campaign_id, \
-           SUM(CASE WHEN event_type = 'PAGE_VIEW' THEN 1 ELSE 0 END) AS impressions, \
-           SUM(CASE WHEN event_type IN ('CLICK', 'BUTTON_CLICK') THEN 1 ELSE 0 END) AS clicks \
-         FROM event WHERE event_time >= $1 AND event_time < $2 AND channel_id IS NOT NULL GROUP BY channel_id",
-    ),
-    // 5. Touchpoints of the day with a campaign: page views are impressions, e-mail clicks are clicks.
-    (
-        Bind::Instants,
-        "SELECT NULL AS channel_id, campaign_id, \
-           SUM(CASE WHEN touchpoint_type = 'PAGE_VIEW' THEN 1 ELSE 0 END) AS impressions, \
-           SUM(CASE WHEN touchpoint_type = 'EMAIL_CLICK' THEN 1 ELSE 0 END) AS clicks \
-         FROM touchpoint WHERE touchpoint_time >= $1 AND touchpoint_time < $2 AND campaign_id IS NOT NULL \
-         GROUP BY campaign_id",
-    ),
-    // 6. Channels with a monthly cost that existed before the day ended (the catalogue is small).
-    (Bind::End, "SELECT channel_id, cost FROM channel WHERE cost > 0 AND created_at < $1"),
-    // 7. Campaigns with an actual cost whose dates include the day (small as well).
-    (
-        Bind::Date,
-        "SELECT campaign_id, actual_cost, start_date, end_date FROM campaign \
-         WHERE actual_cost > 0 AND start_date <= $1 AND end_date >= $1",
-    ),
-];
-
-/// The statement `i` of [`DAY_STATEMENTS`] for `day`.
-pub fn day_statement(
-    backend: DbBackend,
-    i: usize,
-    day: NaiveDate,
-    bounds: (DateTime<Utc>, DateTime<Utc>),
-) -> Statement {
-    let (bind, sql) = DAY_STATEMENTS[i];
-    let values = match bind {
-        Bind::Instants => vec![Value::from(bounds.0), Value::from(bounds.1)],
-        Bind::End => vec![Value::from(bounds.1)],
-        Bind::Date => vec![Value::from(day)],
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+/// [`DAY_STATEMENT`] for `day`, whose instants are `bounds` (`[start, end)`).
+pub fn day_statement(backend: DbBackend, day: NaiveDate, bounds: (DateTime<Utc>, DateTime<Utc>)) -> Statement {
+    let values = vec![Value::from(bounds.0), Value::from(bounds.1), Value::from(day)];
+    Statement::from_sql_and_values(backend, DAY_STATEMENT, values)
 }
 
 /// The day's counts and cost sources; `bounds` are the day's instants `[start, end)`.
-pub async fn count_day(
-    db: &impl ConnectionTrait,
-    day: NaiveDate,
-    bounds: (DateTime<Utc>, DateTime<Utc>),
-) -> AppResult<Day> {
+pub async fn count_day(db: &impl ConnectionTrait, day: NaiveDate, bounds: (DateTime<Utc>, DateTime<Utc>)) -> AppResult<Day> {
     let backend = db.get_database_backend();
     let mut d = Day::default();
-    for i in 0..6 {
-        for r in db.query_all_raw(day_statement(backend, i, day, bounds)).await? {
-            let channel = r.try_get::<Option<String>>("", "channel_id")?;
-            let campaign = r.try_get::<Option<String>>("", "campaign_id")?;
-            let count = |col: &str| -> AppResult<i64> { Ok(r.try_get::<Option<i64>>("", col)?.unwrap_or(0)) };
-            let add: Box<dyn Fn(&mut DayCounts)> = match i {
-                0 => {
-                    let (n, converted) = (count("n")?, count("converted")?);
-                    Box::new(move |c| {
-                        c.leads += n;
-                        c.converted += converted;
-                    })
+    for r in db.query_all_raw(day_statement(backend, day, bounds)).await? {
+        let src = r.try_get::<i32>("", "src")?;
+        let channel = r.try_get::<Option<String>>("", "channel_id")?;
+        let campaign = r.try_get::<Option<String>>("", "campaign_id")?;
+        let (n, m) = (r.try_get::<Option<i64>>("", "n")?.unwrap_or(0), r.try_get::<Option<i64>>("", "m")?.unwrap_or(0));
+        let amount = || -> AppResult<Decimal> { Ok(r.try_get::<Option<Decimal>>("", "amount")?.unwrap_or_default()) };
+        match src {
+            6 => {
+                if let Some(id) = channel {
+                    d.channel_costs.push((id, amount()?));
                 }
-                1 => {
-                    let n = count("n")?;
-                    Box::new(move |c| c.contacts += n)
-                }
-                2 => {
-                    let n = count("n")?;
-                    Box::new(move |c| c.opportunities += n)
-                }
-                3 => {
-                    let amount = r.try_get::<Option<Decimal>>("", "amount")?.unwrap_or_default();
-                    Box::new(move |c| c.revenue += amount)
-                }
-                _ => {
-                    let (impressions, clicks) = (count("impressions")?, count("clicks")?);
-                    Box::new(move |c| {
-                        c.impressions += impressions;
-                        c.clicks += clicks;
-                    })
-                }
-            };
-            if let Some(k) = channel {
-                add(d.channels.entry(k).or_default());
+                continue;
             }
-            if let Some(k) = campaign {
-                add(d.campaigns.entry(k).or_default());
+            7 => {
+                let (start, end) = (r.try_get("", "start_date")?, r.try_get("", "end_date")?);
+                if let Some(id) = campaign {
+                    d.campaign_costs.push((id, amount()?, start, end));
+                }
+                continue;
             }
+            _ => {}
         }
-    }
-    for r in db.query_all_raw(day_statement(backend, 6, day, bounds)).await? {
-        d.channel_costs.push((r.try_get("", "channel_id")?, r.try_get("", "cost")?));
-    }
-    for r in db.query_all_raw(day_statement(backend, 7, day, bounds)).await? {
-        d.campaign_costs.push((
-            r.try_get("", "campaign_id")?,
-            r.try_get("", "actual_cost")?,
-            r.try_get("", "start_date")?,
-            r.try_get("", "end_date")?,
-        ));
+        let revenue = if src == 3 { amount()? } else { Decimal::ZERO };
+        let add = |c: &mut DayCounts| match src {
+            0 => {
+                c.leads += n;
+                c.converted += m;
+            }
+            1 => c.contacts += n,
+            2 => c.opportunities += n,
+            3 => c.revenue += revenue,
+            _ => {
+                c.impressions += n;
+                c.clicks += m;
+            }
+        };
+        if let Some(k) = channel {
+            add(d.channels.entry(k).or_default());
+        }
+        if let Some(k) = campaign {
+            add(d.campaigns.entry(k).or_default());
+        }
     }
     Ok(d)
 }
