@@ -85,7 +85,11 @@ pub fn day_statement(backend: DbBackend, day: NaiveDate, bounds: (DateTime<Utc>,
 }
 
 /// The day's counts and cost sources; `bounds` are the day's instants `[start, end)`.
-pub async fn count_day(db: &impl ConnectionTrait, day: NaiveDate, bounds: (DateTime<Utc>, DateTime<Utc>)) -> AppResult<Day> {
+pub async fn count_day(
+    db: &impl ConnectionTrait,
+    day: NaiveDate,
+    bounds: (DateTime<Utc>, DateTime<Utc>),
+) -> AppResult<Day> {
     let backend = db.get_database_backend();
     let mut d = Day::default();
     for r in db.query_all_raw(day_statement(backend, day, bounds)).await? {

@@ -542,6 +542,9 @@ fn text_of<E: EntityTrait>(model: &E::Model, name: &str) -> Option<String> {
     }
 }
 
+/// The most days one range fact marks (`Stale::Days`, a campaign's dates).
+const MAX_MARKED_DAYS: usize = 3_660;
+
 /// The business day of a timestamp column (in `zone`) or a date column (a business date).
 fn day_of<E: EntityTrait>(model: &E::Model, name: &str, zone: BusinessZone) -> Option<chrono::NaiveDate> {
     use sea_orm::ModelTrait;
@@ -578,7 +581,8 @@ fn effects<E: Catalogued>(w: &Write<'_>, before: Option<&E::Model>, after: Optio
                     Stale::Day(col) => s.days.extend(day_of::<E>(row, col, zone)),
                     Stale::Days { from, to } => {
                         if let (Some(from), Some(to)) = (day_of::<E>(row, from, zone), day_of::<E>(row, to, zone)) {
-                            s.days.extend(from.iter_days().take_while(|d| *d <= to));
+                            // At most ten years of days: a typo in a date must not mark a millennium.
+                            s.days.extend(from.iter_days().take_while(|d| *d <= to).take(MAX_MARKED_DAYS));
                         }
                     }
                     Stale::LeadDays(col) => s.lead_days.extend(text_of::<E>(row, col)),
