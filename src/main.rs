@@ -130,6 +130,16 @@ enum MigrateAction {
 enum RecomputeWhat {
     /// Refresh the account, contact and lead summary tables (set-based).
     Summaries,
+    /// Recompute the channel and campaign performance rows of every business day in a range
+    /// (CDP_BUSINESS_TIMEZONE), one transaction per day.
+    Performance {
+        /// First day (YYYY-MM-DD); default: the first day anything was recorded.
+        #[arg(long, value_name = "DATE")]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (YYYY-MM-DD); default: today.
+        #[arg(long, value_name = "DATE")]
+        to: Option<chrono::NaiveDate>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -223,7 +233,7 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             let pii = Pii::new(&config.field_keys);
             let defaults = cdp360::seed::SeedOptions::default();
             let as_of = as_of.unwrap_or(defaults.as_of);
-            let opts = cdp360::seed::SeedOptions { scale, seed, as_of, progress: true };
+            let opts = cdp360::seed::SeedOptions { scale, seed, as_of, progress: true, zone: config.business_zone };
             let report = cdp360::seed::seed(&conn, &pii, &opts).await?;
             for (table, rows) in &report.tables {
                 println!("{table:<28} {rows:>9}");
@@ -256,6 +266,9 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             }
             Ok(())
         }
+        Command::Recompute { what: RecomputeWhat::Performance { from, to } } => {
+            recompute_performance(&config, from, to).await
+        }
         Command::DeadLetters { action } => dead_letters(&config, action).await,
         Command::Token { sub, scope, channels, ttl } => {
             let request = auth::MintRequest {
@@ -273,6 +286,36 @@ async fn run(config: Config, command: Command) -> Result<(), AppError> {
             unreachable!("handled before configuration is loaded")
         }
     }
+}
+
+/// `recompute performance`: every day of the range, with a progress bar over the days.
+async fn recompute_performance(
+    config: &Config,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(), AppError> {
+    let conn = connect(config).await?;
+    let zone = config.business_zone;
+    let today = zone.day_of(chrono::Utc::now());
+    let Some((first, last)) = services::performance::default_range(&conn, zone, today).await? else {
+        println!("no data; nothing to recompute");
+        return Ok(());
+    };
+    let (from, to) = (from.unwrap_or(first), to.unwrap_or(last));
+    let days = (to - from).num_days().max(0) as u64 + 1;
+    let bar = indicatif::ProgressBar::new(days);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("[{bar:40}] {pos}/{len} days {msg} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let rows = services::performance::recompute_range(&conn, zone, from, to, |day| {
+        bar.set_message(day.to_string());
+        bar.inc(1);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("recomputed {rows} performance rows for {days} days ({from} to {to}, {})", zone.name());
+    Ok(())
 }
 
 async fn dead_letters(config: &Config, action: DeadLetterAction) -> Result<(), AppError> {

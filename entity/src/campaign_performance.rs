@@ -1,4 +1,5 @@
-//! `campaign_performance`: one day's performance of a campaign.
+//! `campaign_performance`: one business day's performance of a campaign, derived from the base
+//! tables (docs/performance.md).
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,11 +19,16 @@ pub struct Model {
     #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
     pub revenue: Decimal,
     #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
-    pub roi: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
-    pub cpl: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
-    pub cpa: Decimal,
+    pub cost: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))", nullable)]
+    pub roi: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))", nullable)]
+    pub cpl: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))", nullable)]
+    pub cpa: Option<Decimal>,
+    pub conversion_count: i32,
+    #[sea_orm(column_type = "Decimal(Some((5, 2)))", nullable)]
+    pub conversion_rate: Option<Decimal>,
     pub created_at: DateTimeUtc,
 }
 

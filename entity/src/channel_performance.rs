@@ -1,4 +1,5 @@
-//! `channel_performance`: one day's performance of a channel.
+//! `channel_performance`: one business day's performance of a channel, derived from the base tables
+//! (docs/performance.md).
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,11 +19,17 @@ pub struct Model {
     pub revenue: Decimal,
     #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
     pub cost: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((18, 2)))")]
-    pub roi: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))", nullable)]
+    pub roi: Option<Decimal>,
     pub conversion_count: i32,
-    #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
-    pub conversion_rate: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((5, 2)))", nullable)]
+    pub conversion_rate: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))", nullable)]
+    pub cpl: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((18, 2)))", nullable)]
+    pub cpa: Option<Decimal>,
+    pub impressions: i32,
+    pub clicks: i32,
     pub created_at: DateTimeUtc,
 }
 

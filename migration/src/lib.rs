@@ -17,6 +17,7 @@ mod m20261203_000011_ingestion_claim_index;
 mod m20261203_000012_leases;
 mod m20261203_000013_assignment_cursor;
 mod m20261203_000014_auto_tagging;
+mod m20261204_000015_performance;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_leases::Migration),
             Box::new(m20261203_000013_assignment_cursor::Migration),
             Box::new(m20261203_000014_auto_tagging::Migration),
+            Box::new(m20261204_000015_performance::Migration),
         ]
     }
 }

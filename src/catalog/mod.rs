@@ -169,6 +169,17 @@ pub enum Stale {
     Campaign(&'static str),
     /// The summary of a polymorphic member: `col` names an account or a contact, by `discriminator`.
     Member { col: &'static str, discriminator: &'static str },
+    /// The performance rows of the business day of `col` (a timestamp cut in the business zone,
+    /// or a date, which is a business date): that day is recomputed (docs/performance.md).
+    Day(&'static str),
+    /// The performance rows of every day of the date range `from..=to` (a campaign's cost spread).
+    Days { from: &'static str, to: &'static str },
+    /// The performance rows of the days of the opportunities of lead `col` (credited to its
+    /// channel and campaign), found when the refresh runs.
+    LeadDays(&'static str),
+    /// The performance rows of every day of channel `col` since its creation (its monthly cost is
+    /// spread over them), found when the refresh runs.
+    ChannelDays(&'static str),
 }
 
 /// How a reference column is kept true.

@@ -107,8 +107,13 @@ fn owned_stale_unique_pii_and_channel_facts_name_existing_columns() {
         }
         for s in f.stale {
             let cols: Vec<&str> = match *s {
-                Stale::Of(col, _) | Stale::Campaign(col) => vec![col],
+                Stale::Of(col, _)
+                | Stale::Campaign(col)
+                | Stale::Day(col)
+                | Stale::LeadDays(col)
+                | Stale::ChannelDays(col) => vec![col],
                 Stale::Member { col, discriminator } => vec![col, discriminator],
+                Stale::Days { from, to } => vec![from, to],
             };
             for c in cols {
                 assert!(has_column(f, c), "{t}.{c}");

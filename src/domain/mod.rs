@@ -22,6 +22,8 @@
 //! * [`rules`]: the routing condition language — a bounded parser into a typed `Rule` and its
 //!   in-memory evaluator over one lead (`repo/rules.rs` is the SQL one).
 //! * [`routing`]: a scene's auto-tagging and assignment rules (conditions, tags, strategies).
+//! * [`performance`]: a performance row's measures from its day's counts — cost shares, ratios
+//!   (NULL on a zero divisor).
 //! * [`timezone`]: the business timezone (a fixed-offset zone) that cuts days, weeks, months and
 //!   quarters.
 //! * [`webhook`]: a scene's webhook settings, the signature headers and their check, and each
@@ -35,6 +37,7 @@ pub mod lease;
 pub mod mask;
 pub mod merge;
 pub mod opportunity_stage;
+pub mod performance;
 pub mod routing;
 pub mod rules;
 pub mod timezone;

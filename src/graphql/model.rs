@@ -776,12 +776,16 @@ resource! {
             opportunity_count: i32 => IntFilter,
             revenue: rust_decimal::Decimal => DecimalFilter,
             cost: rust_decimal::Decimal => DecimalFilter,
-            roi: rust_decimal::Decimal => DecimalFilter,
+            roi: Option<rust_decimal::Decimal> => DecimalFilter,
             conversion_count: i32 => IntFilter,
-            conversion_rate: rust_decimal::Decimal => DecimalFilter,
+            conversion_rate: Option<rust_decimal::Decimal> => DecimalFilter,
+            cpl: Option<rust_decimal::Decimal> => DecimalFilter,
+            cpa: Option<rust_decimal::Decimal> => DecimalFilter,
+            impressions: i32 => IntFilter,
+            clicks: i32 => IntFilter,
             created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
         }
-        order_fields { PerformanceId, ChannelId, StatDate, LeadCount, ContactCount, OpportunityCount, Revenue, Cost, Roi, ConversionCount, ConversionRate, CreatedAt }
+        order_fields { PerformanceId, ChannelId, StatDate, LeadCount, ContactCount, OpportunityCount, Revenue, Cost, Roi, ConversionCount, ConversionRate, Cpl, Cpa, Impressions, Clicks, CreatedAt }
         to_one { channel: Channel = channel_id }
         one_by {  }
         poly {  }
@@ -848,12 +852,15 @@ resource! {
             leads_generated: i32 => IntFilter,
             opportunities_generated: i32 => IntFilter,
             revenue: rust_decimal::Decimal => DecimalFilter,
-            roi: rust_decimal::Decimal => DecimalFilter,
-            cpl: rust_decimal::Decimal => DecimalFilter,
-            cpa: rust_decimal::Decimal => DecimalFilter,
+            cost: rust_decimal::Decimal => DecimalFilter,
+            roi: Option<rust_decimal::Decimal> => DecimalFilter,
+            cpl: Option<rust_decimal::Decimal> => DecimalFilter,
+            cpa: Option<rust_decimal::Decimal> => DecimalFilter,
+            conversion_count: i32 => IntFilter,
+            conversion_rate: Option<rust_decimal::Decimal> => DecimalFilter,
             created_at: chrono::DateTime<chrono::Utc> => DateTimeFilter,
         }
-        order_fields { PerformanceId, CampaignId, StatDate, Impressions, Clicks, LeadsGenerated, OpportunitiesGenerated, Revenue, Roi, Cpl, Cpa, CreatedAt }
+        order_fields { PerformanceId, CampaignId, StatDate, Impressions, Clicks, LeadsGenerated, OpportunitiesGenerated, Revenue, Cost, Roi, Cpl, Cpa, ConversionCount, ConversionRate, CreatedAt }
         to_one { campaign: Campaign = campaign_id }
         one_by {  }
         poly {  }

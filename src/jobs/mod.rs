@@ -1,5 +1,6 @@
 //! Background work of a running server: the post-commit summary refresher (with the drain of
-//! leftover stale marks at start and a periodic sweep for orphaned ones), the scheduled full
+//! leftover stale marks at start and a periodic sweep for orphaned ones; it also recomputes the
+//! business days' performance that writes mark, and a day's when it begins), the scheduled full
 //! refresh, outbox and webhook-signature pruning, the lead ingestion worker (`ingestion.rs`) and the
 //! lease sweeper (`leases.rs`).
 //! Each is a task on the server's runtime, ended with it.
@@ -75,12 +76,15 @@ async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, le
     }
     let orphan_age = chrono::Duration::from_std(ORPHAN_AGE.max(quiet * 40)).unwrap_or(chrono::Duration::days(1));
     let queue = store.summaries().clone();
+    // Today's rows come with its first write; a day that begins while the server runs is queued.
+    let mut today = Some(store.zone().day_of(chrono::Utc::now()));
     let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + sweep, sweep);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = queue.wait() => {}
             _ = sweep.tick() => {
+                queue_new_business_day(&store, &mut today);
                 let before = chrono::Utc::now() - orphan_age;
                 match has_leftovers(&store, before).await {
                     Ok(true) => drain_leftovers(&store, before).await,
@@ -101,6 +105,19 @@ async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, le
             seen = now;
         }
         drain_once(&store).await;
+    }
+}
+
+/// Queues the current business day's performance when it is not `today` (a day began): its cost
+/// rows exist before anything is written on it. Not a durable mark: a day with no write before a
+/// restart gets its rows from its first write or `cdp360 recompute performance`.
+fn queue_new_business_day(store: &Store, today: &mut Option<chrono::NaiveDate>) {
+    let now = store.zone().day_of(chrono::Utc::now());
+    if *today != Some(now) {
+        *today = Some(now);
+        let mut stale = crate::services::tx::Stale::default();
+        stale.days.insert(now);
+        store.summaries().push(stale);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod leases;
 pub mod merge;
 pub mod outbox;
 pub mod page;
+pub mod performance;
 pub mod pii;
 pub mod pipeline;
 pub mod rule_sets;

@@ -132,8 +132,9 @@ pub enum Stream {
     Opportunities,
     Campaigns,
     Members,
-    Performance,
-    Touchpoints,
+    /// 8 was the random performance statistics' stream; performance is now recomputed from the
+    /// generated rows (`services::performance`), and the later streams keep their numbers.
+    Touchpoints = 9,
     Events,
     Attribution,
     Journeys,

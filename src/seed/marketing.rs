@@ -1,5 +1,5 @@
-//! Campaigns, their members, and the daily campaign and channel statistics (derived from the
-//! generated leads and deals, so the numbers agree with the rows).
+//! Campaigns and their members. Their daily performance is not generated: `seed` recomputes it
+//! from the generated rows (`services::performance`), as a server does.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +11,7 @@ use rand::seq::{IndexedRandom, index};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::clock::{DAY, HOUR, after, between, date, days, prefix_id};
+use super::clock::{HOUR, between, date, days, prefix_id};
 use super::names::CITIES;
 use super::world::{World, one, weighted};
 
@@ -338,120 +338,4 @@ fn account_member(w: &mut World, rng: &mut impl Rng, c: usize, a: usize) {
         responded,
     };
     push_member(w, rng, m);
-}
-
-/// Per-day counters keyed by (entity id, day).
-type Daily = HashMap<(String, NaiveDate), (i32, Decimal)>;
-
-fn bump(map: &mut Daily, key: Option<&String>, day: NaiveDate, amount: Decimal) {
-    if let Some(key) = key {
-        let e = map.entry((key.clone(), day)).or_default();
-        e.0 += 1;
-        e.1 += amount;
-    }
-}
-
-fn ratio(num: Decimal, den: Decimal) -> Decimal {
-    if den.is_zero() { Decimal::ZERO } else { (num / den).round_dp(2) }
-}
-
-pub fn campaign_performance(w: &mut World, rng: &mut impl Rng) {
-    let (mut leads, mut opps, mut won) = (Daily::new(), Daily::new(), Daily::new());
-    for l in &w.leads {
-        bump(&mut leads, l.campaign_id.as_ref(), date(l.created_at), Decimal::ZERO);
-    }
-    for o in &w.opportunities {
-        bump(&mut opps, o.campaign_id.as_ref(), date(o.created_at), Decimal::ZERO);
-        if let (true, Some(closed)) = (o.is_won, o.actual_close_date) {
-            bump(&mut won, o.campaign_id.as_ref(), closed, o.amount.unwrap_or_default());
-        }
-    }
-    let today = date(w.clock.anchor());
-    for c in 0..w.campaigns.len() {
-        let camp = &w.campaigns[c];
-        let (Some(first), Some(last)) = (camp.start_date, camp.end_date) else { continue };
-        let last = last.min(today - chrono::Days::new(1));
-        if first > last || camp.campaign_status == CampaignStatus::Cancelled {
-            continue;
-        }
-        let total_days = (last - first).num_days() + 1;
-        let daily_cost = (camp.actual_cost.unwrap_or_default() / Decimal::from(total_days)).round_dp(2);
-        let id = camp.campaign_id.clone();
-        let from = first.max(last - chrono::Days::new(44));
-        for day in from.iter_days().take_while(|d| *d <= last) {
-            let key = (id.clone(), day);
-            let l = leads.get(&key).map_or(0, |v| v.0);
-            let o = opps.get(&key).map_or(0, |v| v.0);
-            let revenue = won.get(&key).map_or(Decimal::ZERO, |v| v.1);
-            let impressions = rng.random_range(500..20_000);
-            let at = day.and_hms_opt(23, 30, 0).map_or_else(|| w.clock.anchor(), |t| t.and_utc());
-            w.campaign_performance.push(campaign_performance::Model {
-                performance_id: prefix_id("CMPP", at, rng),
-                campaign_id: id.clone(),
-                stat_date: day,
-                impressions,
-                clicks: impressions * rng.random_range(1..6) / 100,
-                leads_generated: l,
-                opportunities_generated: o,
-                revenue,
-                roi: ratio(revenue - daily_cost, daily_cost),
-                cpl: ratio(daily_cost, Decimal::from(l)),
-                cpa: ratio(daily_cost, Decimal::from(o)),
-                created_at: at,
-            });
-        }
-    }
-}
-
-pub fn channel_performance(w: &mut World, rng: &mut impl Rng, stat_days: usize) {
-    let (mut leads, mut contacts, mut conversions, mut opps, mut won) =
-        (Daily::new(), Daily::new(), Daily::new(), Daily::new(), Daily::new());
-    let lead_channel: HashMap<&str, &Option<String>> =
-        w.leads.iter().map(|l| (l.lead_id.as_str(), &l.channel_id)).collect();
-    for l in &w.leads {
-        bump(&mut leads, l.channel_id.as_ref(), date(l.created_at), Decimal::ZERO);
-        if let Some(at) = l.converted_at {
-            bump(&mut conversions, l.channel_id.as_ref(), date(at), Decimal::ZERO);
-        }
-    }
-    for c in &w.contacts {
-        bump(&mut contacts, c.primary_channel_id.as_ref(), date(c.created_at), Decimal::ZERO);
-    }
-    for o in &w.opportunities {
-        let channel = o.lead_id.as_deref().and_then(|l| lead_channel.get(l)).and_then(|c| c.as_ref());
-        bump(&mut opps, channel, date(o.created_at), Decimal::ZERO);
-        if let (true, Some(closed)) = (o.is_won, o.actual_close_date) {
-            bump(&mut won, channel, closed, o.amount.unwrap_or_default());
-        }
-    }
-    let today = date(w.clock.anchor());
-    let mut rows = Vec::new();
-    for ch in &w.channels {
-        let daily_cost = (ch.cost.unwrap_or_default() / Decimal::from(30)).round_dp(2);
-        for back in (1..=stat_days as u64).rev() {
-            let day = today - chrono::Days::new(back);
-            let key = (ch.channel_id.clone(), day);
-            let count = |m: &Daily| m.get(&key).map_or(0, |v| v.0);
-            let (l, conv) = (count(&leads), count(&conversions));
-            let revenue = won.get(&key).map_or(Decimal::ZERO, |v| v.1);
-            let rate =
-                if l == 0 { Decimal::ZERO } else { (Decimal::from(conv.min(l) * 100) / Decimal::from(l)).round_dp(2) };
-            let at = day.and_hms_opt(23, 45, 0).map_or_else(|| w.clock.anchor(), |t| t.and_utc());
-            rows.push(channel_performance::Model {
-                performance_id: prefix_id("CHP", after(rng, at, 0..DAY / 48), rng),
-                channel_id: ch.channel_id.clone(),
-                stat_date: day,
-                lead_count: l,
-                contact_count: count(&contacts),
-                opportunity_count: count(&opps),
-                revenue,
-                cost: daily_cost,
-                roi: ratio(revenue - daily_cost, daily_cost),
-                conversion_count: conv,
-                conversion_rate: rate,
-                created_at: at,
-            });
-        }
-    }
-    w.channel_performance = rows;
 }

@@ -46,8 +46,10 @@ use sea_orm::{
 pub use clock::{Clock, prefix_id};
 pub use world::Volumes;
 
+use crate::domain::timezone::BusinessZone;
 use crate::error::{AppError, AppResult};
 use crate::repo::{bulk, summary};
+use crate::services;
 use crate::services::pii::Pii;
 use clock::Stream;
 use world::World;
@@ -73,12 +75,14 @@ pub struct SeedOptions {
     pub as_of: NaiveDate,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// The business timezone cutting the performance tables' days (`CDP_BUSINESS_TIMEZONE`).
+    pub zone: BusinessZone,
 }
 
 impl Default for SeedOptions {
     /// Scale 1, the default seed, as of today (UTC).
     fn default() -> Self {
-        Self { scale: 1.0, seed: DEFAULT_SEED, as_of: clock::today(), progress: false }
+        Self { scale: 1.0, seed: DEFAULT_SEED, as_of: clock::today(), progress: false, zone: BusinessZone::default() }
     }
 }
 
@@ -176,6 +180,19 @@ pub async fn seed(db: &DatabaseConnection, pii: &Pii, opts: &SeedOptions) -> App
         let rows = summary::refresh(&txn, s, None, clock.anchor()).await?;
         loader.tables.push((s.table(), rows));
     }
+    // The performance tables as a server keeps them: every business day of the history,
+    // recomputed from the rows just loaded (not generated).
+    bar.set_message("performance");
+    let last = opts.zone.day_of(clock.anchor());
+    if let Some((first, last)) = services::performance::default_range(&txn, opts.zone, last).await? {
+        let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+        services::performance::recompute_days(&txn, opts.zone, days, |_| {}).await?;
+        use sea_orm::PaginatorTrait;
+        let channels = entity::channel_performance::Entity::find().count(&txn).await?;
+        let campaigns = entity::campaign_performance::Entity::find().count(&txn).await?;
+        loader.tables.push(("channel_performance", channels));
+        loader.tables.push(("campaign_performance", campaigns));
+    }
     let tables = loader.tables;
     txn.commit().await?;
     bar.set_message("statistics");
@@ -215,9 +232,6 @@ pub(crate) fn generate(seed: u64, clock: Clock, v: Volumes) -> World {
     marketing::costs(&mut w, &mut clock::rng(seed, Stream::Costs));
 
     marketing::members(&mut w, &mut clock::rng(seed, Stream::Members));
-    let mut rng = clock::rng(seed, Stream::Performance);
-    marketing::campaign_performance(&mut w, &mut rng);
-    marketing::channel_performance(&mut w, &mut rng, v.stat_days);
 
     let plan = activity::Plan::new(&w);
     activity::touchpoints(&mut w, &mut clock::rng(seed, Stream::Touchpoints), &plan, v.touchpoints);
@@ -308,8 +322,6 @@ async fn load<C: ConnectionTrait>(
     l.load(take(&mut w.stage_history)).await?;
     l.load(take(&mut w.opportunity_products)).await?;
     l.load(take(&mut w.campaign_members)).await?;
-    l.load(take(&mut w.campaign_performance)).await?;
-    l.load(take(&mut w.channel_performance)).await?;
     l.load(take(&mut w.touchpoints)).await?;
     l.load(take(&mut w.attachments)).await?;
     l.load(take(&mut w.attributions)).await?;
@@ -409,12 +421,14 @@ mod tests {
     }
 
     fn small(seed: u64) -> SeedOptions {
-        SeedOptions { scale: 0.01, seed, as_of: as_of(), progress: false }
+        SeedOptions { scale: 0.01, seed, as_of: as_of(), ..SeedOptions::default() }
     }
 
     async fn seeded(scale: f64) -> testing::TestDb {
         let t = testing::sqlite().await;
-        seed(&t.db, test_pii(), &SeedOptions { scale, seed: 7, as_of: as_of(), progress: false }).await.expect("seed");
+        seed(&t.db, test_pii(), &SeedOptions { scale, seed: 7, as_of: as_of(), ..SeedOptions::default() })
+            .await
+            .expect("seed");
         t
     }
 
@@ -422,8 +436,13 @@ mod tests {
     async fn dump(db: &DatabaseConnection) -> Vec<(String, Vec<JsonValue>)> {
         let mut out = Vec::new();
         for table in TABLES {
-            // Summary ids are random: order summaries by the entity id (column 2).
-            let order = if table.ends_with("_summary") { "2" } else { "1" };
+            // Summary and performance ids are random: order summaries by the entity id (column 2),
+            // performance rows by their key and day (columns 2, 3).
+            let order = match table {
+                t if t.ends_with("_summary") => "2",
+                t if t.ends_with("_performance") => "2, 3",
+                _ => "1",
+            };
             let sql = format!("SELECT * FROM {table} ORDER BY {order}");
             let mut rows = JsonValue::find_by_statement(Statement::from_string(DbBackend::Sqlite, sql))
                 .all(db)
@@ -433,6 +452,11 @@ mod tests {
                 if let Some(o) = row.as_object_mut() {
                     // Random per write: summary ids, and ciphertexts (their nonces); the blind
                     // indexes beside the ciphertexts stay and are compared.
+                    // Performance rows: their ids, and when they were computed.
+                    if table.ends_with("_performance") {
+                        o.remove("performance_id");
+                        o.remove("created_at");
+                    }
                     for random in ["summary_id", "mobile_phone", "email", "wechat_id"] {
                         o.remove(random);
                     }
@@ -527,7 +551,9 @@ mod tests {
         let fresh = testing::sqlite().await;
         assert!(is_empty(&fresh.db).await.expect("is_empty"));
         for scale in [0.0, -1.0, f64::NAN, MAX_SCALE * 2.0] {
-            let r = seed(&fresh.db, test_pii(), &SeedOptions { scale, seed: 1, as_of: as_of(), progress: false }).await;
+            let r =
+                seed(&fresh.db, test_pii(), &SeedOptions { scale, seed: 1, as_of: as_of(), ..SeedOptions::default() })
+                    .await;
             assert!(matches!(r, Err(AppError::BadUserInput(_))), "scale {scale}: {r:?}");
         }
         for as_of in [AS_OF_RANGE.start().pred_opt().expect("date"), AS_OF_RANGE.end().succ_opt().expect("date")] {
@@ -820,10 +846,13 @@ mod tests {
         let world = generate(DEFAULT_SEED, pinned(), Volumes::for_scale(1.0));
         eprintln!("generation alone: {:.1?} ({} touchpoints)", generated.elapsed(), world.touchpoints.len());
         drop(world);
-        let report =
-            seed(&t.db, test_pii(), &SeedOptions { scale: 1.0, seed: DEFAULT_SEED, as_of: as_of(), progress: true })
-                .await
-                .expect("seed");
+        let report = seed(
+            &t.db,
+            test_pii(),
+            &SeedOptions { scale: 1.0, seed: DEFAULT_SEED, as_of: as_of(), progress: true, ..SeedOptions::default() },
+        )
+        .await
+        .expect("seed");
         for (table, rows) in &report.tables {
             eprintln!("{table:<28} {rows:>8}");
         }

@@ -22,8 +22,6 @@ pub struct Volumes {
     pub opportunities: usize,
     pub touchpoints: usize,
     pub events: usize,
-    /// Days of daily channel statistics.
-    pub stat_days: usize,
 }
 
 impl Volumes {
@@ -39,7 +37,6 @@ impl Volumes {
             opportunities: n(3_000.0, 12),
             touchpoints: n(50_000.0, 150),
             events: n(200_000.0, 300),
-            stat_days: n(90.0, 14).min(90),
         }
     }
 }
@@ -97,8 +94,6 @@ pub struct World {
 
     pub campaigns: Vec<campaign::Model>,
     pub campaign_members: Vec<campaign_member::Model>,
-    pub campaign_performance: Vec<campaign_performance::Model>,
-    pub channel_performance: Vec<channel_performance::Model>,
 
     pub accounts: Vec<account::Model>,
     pub account_relations: Vec<account_relation::Model>,
@@ -147,7 +142,7 @@ impl World {
             self.teams.len(), self.users.len(), self.industries.len(), self.channels.len(),
             self.categories.len(), self.products.len(), self.tags.len(), self.journey_stages.len(),
             self.score_models.len(), self.segments.len(), self.campaigns.len(), self.campaign_members.len(),
-            self.campaign_performance.len(), self.channel_performance.len(), self.accounts.len(),
+            self.accounts.len(),
             self.account_relations.len(), self.account_identities.len(), self.contacts.len(),
             self.account_contacts.len(), self.contact_identities.len(), self.leads.len(),
             self.lead_identities.len(), self.opportunities.len(), self.stage_history.len(),

@@ -62,7 +62,9 @@ pub async fn track_events(store: &Store, actor: &Actor, drafts: Vec<event::Model
         });
     }
     let ids: Vec<String> = rows.iter().map(|r| r.event_id.clone()).collect();
-    let stale = stale_of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    let mut stale = stale_of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
+    // Page views and clicks count in their day's channel performance.
+    rows.iter().for_each(|r| stale.day_of(store.zone(), r.event_time));
     let mut per_channel: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
     for r in &rows {
         per_channel.entry(r.channel_id.clone()).or_default().push(r.event_id.clone());
@@ -120,6 +122,8 @@ pub async fn record_touchpoints(
     let mut stale = stale_of(rows.iter().map(|r| (&r.contact_id, &r.lead_id, &r.account_id)));
     // A campaign's touchpoint can make it count for accounts the rows do not name.
     stale.campaigns.extend(rows.iter().filter_map(|r| r.campaign_id.clone()));
+    // Page views and e-mail clicks count in their day's campaign performance.
+    rows.iter().for_each(|r| stale.day_of(store.zone(), r.touchpoint_time));
     // The owner's follow-ups among them renew the lead's lease in the same transaction.
     let follow_ups: Vec<_> = rows
         .iter()

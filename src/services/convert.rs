@@ -198,10 +198,17 @@ fn announce(w: &Write<'_>, r: &ConvertResult) {
         opportunity_id: r.opportunity.as_ref().map(|o| o.opportunity_id.clone()),
     });
     w.emit(DomainEvent::LeadUpdated { lead_id: r.lead.lead_id.clone(), channel_id: r.lead.channel_id.clone() });
+    let zone = w.store().zone();
     w.stale(|s| {
         s.add(Summary::Account, Some(&r.account.account_id));
         s.add(Summary::Contact, Some(&r.contact.contact_id));
         s.add(Summary::Lead, Some(&r.lead.lead_id));
+        // The lead's day (now converted), and the days of the contact and opportunity it made.
+        s.day_of(zone, r.lead.created_at);
+        s.day_of(zone, r.contact.created_at);
+        if let Some(o) = &r.opportunity {
+            s.day_of(zone, o.created_at);
+        }
     });
 }
 

@@ -40,6 +40,7 @@ use sea_orm::{
 use crate::catalog::{CHANNEL_COLUMN, Catalogued, ChannelScope, Domain, Facts, Lifecycle, Stale, Summary};
 use crate::domain::acquisition::MappingRules;
 use crate::domain::routing::{AssignmentRules, Reference, TaggingRules, Target};
+use crate::domain::timezone::BusinessZone;
 use crate::domain::value::{BoundedText, CreditCode, Email, EntityId, HttpUrl, Money, Percent, Phone, Rate, Score};
 use crate::domain::webhook::WebhookSettings;
 use crate::domain::{lead_status, opportunity_stage};
@@ -541,11 +542,26 @@ fn text_of<E: EntityTrait>(model: &E::Model, name: &str) -> Option<String> {
     }
 }
 
+/// The most days one range fact marks (`Stale::Days`, a campaign's dates).
+const MAX_MARKED_DAYS: usize = 3_660;
+
+/// The business day of a timestamp column (in `zone`) or a date column (a business date).
+fn day_of<E: EntityTrait>(model: &E::Model, name: &str, zone: BusinessZone) -> Option<chrono::NaiveDate> {
+    use sea_orm::ModelTrait;
+    let col = E::Column::from_str(name).ok()?;
+    match model.get(col) {
+        Value::ChronoDateTimeUtc(Some(at)) => Some(zone.day_of(at)),
+        Value::ChronoDate(Some(d)) => Some(d),
+        _ => None,
+    }
+}
+
 /// What a generic write means beyond its row (`before`/`after`: the row before and after, `None`
 /// when absent): the summaries it makes stale (the table's `stale` facts, read on both rows, so a
 /// row that moves makes its old and its new parent stale) and, for leads, the events it announces.
 fn effects<E: Catalogued>(w: &Write<'_>, before: Option<&E::Model>, after: Option<&E::Model>) {
     let rows: Vec<&E::Model> = before.into_iter().chain(after).collect();
+    let zone = w.store().zone();
     w.stale(|s| {
         for row in &rows {
             for mark in E::FACTS.stale {
@@ -562,6 +578,15 @@ fn effects<E: Catalogued>(w: &Write<'_>, before: Option<&E::Model>, after: Optio
                             s.add(kind, text_of::<E>(row, col).as_deref());
                         }
                     }
+                    Stale::Day(col) => s.days.extend(day_of::<E>(row, col, zone)),
+                    Stale::Days { from, to } => {
+                        if let (Some(from), Some(to)) = (day_of::<E>(row, from, zone), day_of::<E>(row, to, zone)) {
+                            // At most ten years of days: a typo in a date must not mark a millennium.
+                            s.days.extend(from.iter_days().take_while(|d| *d <= to).take(MAX_MARKED_DAYS));
+                        }
+                    }
+                    Stale::LeadDays(col) => s.lead_days.extend(text_of::<E>(row, col)),
+                    Stale::ChannelDays(col) => s.channel_days.extend(text_of::<E>(row, col)),
                 }
             }
         }

@@ -195,7 +195,15 @@ async fn mark_stale(w: &Write<'_>, kind: &Kind, ids: &[String]) -> AppResult<()>
         EntityType::Contact => repo::summary::accounts_of_contacts(&**w, ids).await?,
         _ => vec![],
     };
+    // A merged contact leaves, and the survivor may gain a primary channel in, its day's
+    // channel performance (`contact_count`).
+    let created = match kind.entity {
+        EntityType::Contact => repo::performance::contacts_created(&**w, ids).await?,
+        _ => vec![],
+    };
+    let zone = w.store().zone();
     w.stale(|s| {
+        created.iter().for_each(|at| s.day_of(zone, *at));
         ids.iter().for_each(|id| s.add(kind.summary, Some(id)));
         accounts.iter().for_each(|id| s.add(summary::Summary::Account, Some(id)));
     });

@@ -11,6 +11,7 @@ pub mod crud;
 pub mod identity;
 pub mod leases;
 pub mod merge;
+pub mod performance;
 pub mod pii;
 pub mod pipeline;
 pub mod read;

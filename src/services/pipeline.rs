@@ -56,7 +56,11 @@ pub async fn change_lead_status(store: &Store, actor: &Actor, lead_id: &str, to:
         to,
     });
     w.emit(DomainEvent::LeadUpdated { lead_id: lead_id.to_string(), channel_id: updated.channel_id.clone() });
-    w.stale(|s| s.add(Summary::Lead, Some(lead_id)));
+    // A status counts in the conversion rate of the day the lead was created.
+    w.stale(|s| {
+        s.add(Summary::Lead, Some(lead_id));
+        s.day_of(store.zone(), lead.created_at);
+    });
     w.commit().await?;
     Ok(updated)
 }
@@ -106,7 +110,8 @@ pub async fn move_opportunity_stage(
         ("updated_at", Value::from(at)),
     ];
     if step.closed {
-        sets.push(("actual_close_date", Value::from(at.date_naive())));
+        // A business date: the day of the business zone the deal closed on (its revenue's day).
+        sets.push(("actual_close_date", Value::from(store.zone().day_of(at))));
         sets.push(("close_reason", Value::from(step.close_reason.clone())));
     }
     let expect = vec![("stage", Value::from(opportunity_stage::stage_name(opp.stage)))];
@@ -122,7 +127,11 @@ pub async fn move_opportunity_stage(
         from: opp.stage,
         to,
     });
-    w.stale(|s| s.add(Summary::Account, Some(&updated.account_id)));
+    w.stale(|s| {
+        s.add(Summary::Account, Some(&updated.account_id));
+        // A won deal's revenue is on its close date; a deal reopened leaves the old one.
+        s.days.extend(opp.actual_close_date.into_iter().chain(updated.actual_close_date));
+    });
     w.commit().await?;
     Ok(updated)
 }

@@ -36,7 +36,9 @@ pub async fn refresh_stale(store: &Store, stale: Stale) -> AppResult<u64> {
         return Ok(0);
     }
     let w = Write::begin(store).await?;
-    repo::stale::take(&*w, &stale.marks()).await?;
+    let owned = stale.marks();
+    let marks: Vec<(&str, &str)> = owned.iter().map(|(kind, id)| (*kind, id.as_str())).collect();
+    repo::stale::take(&*w, &marks).await?;
     let rows = refresh_in(&w, store, stale).await?;
     w.commit().await?;
     Ok(rows)
@@ -63,14 +65,16 @@ pub async fn refresh_leftovers(store: &Store, before: chrono::DateTime<chrono::U
     Ok(n)
 }
 
-/// The refresh of `stale` inside `w`, with its `SummaryUpdated` events.
+/// The refresh of `stale` inside `w`, with its `SummaryUpdated` events, and the recompute of the
+/// performance days it names (`services::performance`).
 async fn refresh_in(w: &Write<'_>, store: &Store, mut stale: Stale) -> AppResult<u64> {
+    let days = crate::services::performance::days_of(&**w, store.zone(), &mut stale).await?;
+    let mut rows = crate::services::performance::recompute_days(&**w, store.zone(), days, |_| {}).await?;
     if !stale.campaigns.is_empty() {
         let campaigns: Vec<String> = std::mem::take(&mut stale.campaigns).into_iter().collect();
         stale.accounts.extend(summary::accounts_of_campaigns(&**w, &campaigns).await?);
     }
     let at = chrono::Utc::now();
-    let mut rows = 0;
     for (kind, ids) in
         [(Summary::Account, &stale.accounts), (Summary::Contact, &stale.contacts), (Summary::Lead, &stale.leads)]
     {

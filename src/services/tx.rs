@@ -213,7 +213,8 @@ impl<'s> Write<'s> {
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(|e| crate::error::AppError::internal(format!("event serialisation: {e}")))?;
         let at = chrono::Utc::now();
-        let marks = stale.marks();
+        let owned = stale.marks();
+        let marks: Vec<(&str, &str)> = owned.iter().map(|(kind, id)| (*kind, id.as_str())).collect();
         if !marks.is_empty() {
             repo::stale::mark(&self.txn, &marks, at).await?;
         }
@@ -249,6 +250,12 @@ pub struct Stale {
     /// A campaign's status counts in `active_campaigns` of every account it reaches; expanded to
     /// those accounts when the refresh runs.
     pub campaigns: BTreeSet<String>,
+    /// Business days whose performance rows are recomputed (`services::performance`).
+    pub days: BTreeSet<chrono::NaiveDate>,
+    /// Leads whose opportunities' days are recomputed (expanded to days when the refresh runs).
+    pub lead_days: BTreeSet<String>,
+    /// Channels whose every day is recomputed (a changed monthly cost; expanded likewise).
+    pub channel_days: BTreeSet<String>,
 }
 
 impl Stale {
@@ -257,7 +264,13 @@ impl Stale {
     }
 
     pub fn len(&self) -> usize {
-        self.accounts.len() + self.contacts.len() + self.leads.len() + self.campaigns.len()
+        self.accounts.len()
+            + self.contacts.len()
+            + self.leads.len()
+            + self.campaigns.len()
+            + self.days.len()
+            + self.lead_days.len()
+            + self.channel_days.len()
     }
 
     pub fn merge(&mut self, other: Stale) {
@@ -265,17 +278,29 @@ impl Stale {
         self.contacts.extend(other.contacts);
         self.leads.extend(other.leads);
         self.campaigns.extend(other.campaigns);
+        self.days.extend(other.days);
+        self.lead_days.extend(other.lead_days);
+        self.channel_days.extend(other.channel_days);
     }
 
-    /// The durable marks (`summary_stale`: stored kind, id) of these ids.
-    pub fn marks(&self) -> Vec<(&'static str, &str)> {
+    /// Marks the performance of the business day of `at` (in `zone`).
+    pub fn day_of(&mut self, zone: crate::domain::timezone::BusinessZone, at: chrono::DateTime<chrono::Utc>) {
+        self.days.insert(zone.day_of(at));
+    }
+
+    /// The durable marks (`summary_stale`: stored kind, id) of these ids; a day's id is its ISO
+    /// date.
+    pub fn marks(&self) -> Vec<(&'static str, String)> {
         let kinds = [
             (mark_kind(Summary::Account), &self.accounts),
             (mark_kind(Summary::Contact), &self.contacts),
             (mark_kind(Summary::Lead), &self.leads),
             (CAMPAIGN, &self.campaigns),
+            (LEAD_DAYS, &self.lead_days),
+            (CHANNEL_DAYS, &self.channel_days),
         ];
-        kinds.into_iter().flat_map(|(kind, ids)| ids.iter().map(move |id| (kind, id.as_str()))).collect()
+        let ids = kinds.into_iter().flat_map(|(kind, ids)| ids.iter().map(move |id| (kind, id.clone())));
+        ids.chain(self.days.iter().map(|d| (DAY, d.to_string()))).collect()
     }
 
     /// The ids of marks taken from `summary_stale` (unknown kinds, a newer replica's, are skipped).
@@ -286,6 +311,18 @@ impl Stale {
                 CAMPAIGN => {
                     s.campaigns.insert(id);
                 }
+                LEAD_DAYS => {
+                    s.lead_days.insert(id);
+                }
+                CHANNEL_DAYS => {
+                    s.channel_days.insert(id);
+                }
+                DAY => match id.parse() {
+                    Ok(day) => {
+                        s.days.insert(day);
+                    }
+                    Err(_) => tracing::warn!(id, "unreadable PERF_DAY mark; dropped"),
+                },
                 k => match Summary::ALL.into_iter().find(|summary| mark_kind(*summary) == k) {
                     Some(summary) => s.add(summary, Some(&id)),
                     None => tracing::warn!(kind = k, "unknown summary_stale kind; dropped"),
@@ -309,6 +346,12 @@ impl Stale {
 
 /// `summary_stale.kind` of a campaign mark (expanded to the accounts it reaches when refreshed).
 const CAMPAIGN: &str = "CAMPAIGN";
+/// `summary_stale.kind` of a business day whose performance rows are recomputed (id: ISO date).
+const DAY: &str = "PERF_DAY";
+/// `summary_stale.kind` of a lead whose opportunities' days are recomputed.
+const LEAD_DAYS: &str = "PERF_LEAD";
+/// `summary_stale.kind` of a channel whose every day is recomputed.
+const CHANNEL_DAYS: &str = "PERF_CHANNEL";
 
 /// `summary_stale.kind` of a summary's mark.
 fn mark_kind(summary: Summary) -> &'static str {

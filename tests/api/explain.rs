@@ -305,6 +305,12 @@ async fn keyset_pages_and_nested_pages_are_served_by_indexes() {
     compiled_reads(&mut c, &one[0], latest).await;
     routing_reads(&mut c).await;
     aggregate_reads(&mut c).await;
+    // A business day's performance counts (repo/performance.rs): index ranges of the day's rows.
+    let zone = cdp360::domain::timezone::BusinessZone::default();
+    let day = as_of - chrono::Duration::days(3);
+    let q = cdp360::repo::performance::day_statement(DbBackend::Postgres, day, zone.day_bounds(day));
+    let sources = ["lead", "contact", "opportunity", "event", "touchpoint"];
+    c.check_statement("a business day's performance".into(), q, &sources).await;
 
     assert!(c.checked > 60, "{} statements checked", c.checked);
     assert!(

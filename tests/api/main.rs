@@ -39,6 +39,7 @@ mod metrics_export;
 mod openapi;
 mod outage;
 mod paging;
+mod performance;
 mod pii;
 mod pipeline;
 mod relations;

@@ -157,7 +157,9 @@ async fn a_stage_move_appends_history_with_the_days_spent_and_resets_the_stage()
         (json!(true), json!(false), json!(0))
     );
     assert_eq!(o["closeReason"], "竞争对手");
-    assert_eq!(o["actualCloseDate"], json!(Utc::now().date_naive().to_string()));
+    // A business date: the day in Beijing (the default business zone), not UTC's.
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    assert_eq!(o["actualCloseDate"], json!(Utc::now().with_timezone(&beijing).date_naive().to_string()));
     app.settle().await;
     let summary =
         app.data("{ account(id: \"ACC_1\") { summary { totalOpportunities wonOpportunities } } }", json!({})).await;

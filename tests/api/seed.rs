@@ -30,7 +30,7 @@ fn anchor(date: NaiveDate) -> DateTime<Utc> {
 
 async fn seeded(seed_value: u64, as_of: NaiveDate) -> TestApp {
     let app = TestApp::spawn().await;
-    let opts = SeedOptions { scale: SCALE, seed: seed_value, as_of, progress: false };
+    let opts = SeedOptions { scale: SCALE, seed: seed_value, as_of, ..SeedOptions::default() };
     seed(&app.db, &app.pii(), &opts).await.expect("seed");
     app
 }
