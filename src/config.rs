@@ -84,7 +84,7 @@ pub struct Config {
     pub ingestion: IngestionSettings,
     pub verification: VerificationSettings,
     pub leases: LeaseSettings,
-    /// `CDP_BUSINESS_TIMEZONE` (default `Asia/Shanghai`): the zone that cuts business days, weeks,
+    /// `CDP_BUSINESS_TZ` (default `Asia/Shanghai`): the zone that cuts business days, weeks,
     /// months and quarters (aggregate buckets, performance days); fixed-offset zones only.
     pub business_zone: crate::domain::timezone::BusinessZone,
 }
@@ -420,10 +420,10 @@ impl Config {
             },
             ..LeaseSettings::default()
         };
-        let business_zone = match get("CDP_BUSINESS_TIMEZONE") {
+        let business_zone = match get("CDP_BUSINESS_TZ") {
             None => crate::domain::timezone::BusinessZone::default(),
             Some(name) => crate::domain::timezone::BusinessZone::parse(&name)
-                .map_err(|problem| err("CDP_BUSINESS_TIMEZONE", problem))?,
+                .map_err(|problem| err("CDP_BUSINESS_TZ", problem))?,
         };
         Ok(Config {
             business_zone,
@@ -621,6 +621,20 @@ mod tests {
     fn an_unknown_database_scheme_is_refused() {
         let e = Config::from_lookup(lookup(&[SECRET, ("CDP_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert_eq!(e.name, "CDP_DATABASE_URL");
+    }
+
+    #[test]
+    fn a_business_timezone_with_daylight_saving_time_is_refused_and_the_default_is_beijing() {
+        let e = Config::from_lookup(lookup(&[SECRET, ("CDP_BUSINESS_TZ", "Europe/Berlin")])).unwrap_err();
+        assert_eq!(e.name, "CDP_BUSINESS_TZ");
+        assert!(e.problem.contains("Asia/Shanghai"), "{}", e.problem);
+        // Both secrets configured: no demo key file is written.
+        let ring = KeyRing::generate().unwrap().to_config_string();
+        let keys = ("CDP_FIELD_KEYS", std::str::from_utf8(ring.expose()).unwrap());
+        let c = Config::from_lookup(lookup(&[SECRET, keys])).unwrap();
+        assert_eq!(c.business_zone.name(), "Asia/Shanghai");
+        let c = Config::from_lookup(lookup(&[SECRET, keys, ("CDP_BUSINESS_TZ", "Asia/Tokyo")])).unwrap();
+        assert_eq!(c.business_zone.offset_seconds(), 9 * 3600);
     }
 
     #[test]

@@ -131,7 +131,7 @@ enum RecomputeWhat {
     /// Refresh the account, contact and lead summary tables (set-based).
     Summaries,
     /// Recompute the channel and campaign performance rows of every business day in a range
-    /// (CDP_BUSINESS_TIMEZONE), one transaction per day.
+    /// (CDP_BUSINESS_TZ), one transaction per day.
     Performance {
         /// First day (YYYY-MM-DD); default: the first day anything was recorded.
         #[arg(long, value_name = "DATE")]

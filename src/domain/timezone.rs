@@ -1,4 +1,4 @@
-//! The business timezone (`CDP_BUSINESS_TIMEZONE`, default `Asia/Shanghai`): the zone in which a
+//! The business timezone (`CDP_BUSINESS_TZ`, default `Asia/Shanghai`): the zone in which a
 //! "day", "week", "month" or "quarter" of the business is cut — aggregate date buckets, the
 //! performance tables' `stat_date`.
 //!

@@ -75,7 +75,7 @@ pub struct SeedOptions {
     pub as_of: NaiveDate,
     /// Show a progress bar on stderr.
     pub progress: bool,
-    /// The business timezone cutting the performance tables' days (`CDP_BUSINESS_TIMEZONE`).
+    /// The business timezone cutting the performance tables' days (`CDP_BUSINESS_TZ`).
     pub zone: BusinessZone,
 }
 

@@ -42,7 +42,7 @@ pub struct Store {
     metrics: Arc<Metrics>,
     /// The protection period's settings: renewal happens inside other workflows' writes.
     leases: Arc<crate::config::LeaseSettings>,
-    /// `CDP_BUSINESS_TIMEZONE`: where business days begin (performance days, aggregate buckets).
+    /// `CDP_BUSINESS_TZ`: where business days begin (performance days, aggregate buckets).
     zone: crate::domain::timezone::BusinessZone,
 }
 
@@ -71,7 +71,7 @@ impl Store {
         &self.leases
     }
 
-    /// The same store cutting business days in `zone` (`CDP_BUSINESS_TIMEZONE`).
+    /// The same store cutting business days in `zone` (`CDP_BUSINESS_TZ`).
     pub fn with_zone(mut self, zone: crate::domain::timezone::BusinessZone) -> Store {
         self.zone = zone;
         self
