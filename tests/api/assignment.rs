@@ -375,3 +375,37 @@ async fn round_robin_over_two_server_processes_gives_each_user_counts_within_one
     assert!(n.iter().max().unwrap() - n.iter().min().unwrap() <= 1, "{counts:?}");
     let _ = b;
 }
+
+#[tokio::test]
+async fn one_round_gives_its_leads_to_users_and_teams_at_once_and_announces_only_the_user_assignments() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    insert(&app.db, vec![fixtures::user("U_A"), fixtures::user("U_B")]).await;
+    insert(&app.db, vec![lease_team("T_S")]).await;
+    let scene = scene_with(json!([
+        {"name": "south", "when": {"field": "lead.province", "eq": "广东省"},
+         "strategy": {"type": "BY_REGION", "regions": [{"province": "广东省", "teams": ["T_S"]}]}},
+        {"name": "rr", "when": always(), "strategy": {"type": "ROUND_ROBIN", "users": ["U_A", "U_B"]}}
+    ]));
+    insert(&app.db, vec![scene.clone()]).await;
+    // One round of four: two southern leads to the team's queue, two others to U_A and U_B.
+    let ids = route(&app, &scene, 1, 4, 4, |l| {
+        l.province = Some(if l.lead_id.ends_with(['1', '3']) { "广东省" } else { "北京市" }.into())
+    })
+    .await;
+    assert_eq!(
+        owners(&app, &ids).await,
+        BTreeMap::from([("team:T_S".into(), 2), ("user:U_A".into(), 1), ("user:U_B".into(), 1)])
+    );
+    for l in lead::Entity::find().filter(lead::Column::LeadId.is_in(ids.clone())).all(&app.db).await.unwrap() {
+        assert_eq!(l.owner_lease_until.is_some(), l.owner_user_id.is_some(), "a user holds a lease, a queue none");
+    }
+    assert_eq!(log_rows(&app).await.len(), 4);
+    // Leads new in the round are announced by their creation; the routing adds LEAD_ASSIGNED for
+    // each user, and no LEAD_UPDATED.
+    let backend = app.db.get_database_backend();
+    let sql = "SELECT event_type FROM outbox_event ORDER BY seq";
+    let rows = app.db.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await.unwrap();
+    let types: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "event_type").unwrap()).collect();
+    assert_eq!(types, ["LEAD_ASSIGNED", "LEAD_ASSIGNED"]);
+}
