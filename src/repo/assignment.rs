@@ -9,18 +9,8 @@ use entity::lead;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
 use crate::error::AppResult;
-use crate::repo::bulk::{max_bind_params, placeholders as bulk_placeholders};
+use crate::repo::bulk::{max_bind_params, placeholders};
 use crate::repo::write::table;
-
-fn placeholders(backend: DbBackend, from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${i}"),
-            _ => "?".to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Advances the rule's cursor by `n` and returns where it was: the rotation's first position for
 /// this round's `n` leads. One atomic upsert: concurrent rounds (on any replica) get disjoint ranges
@@ -31,7 +21,7 @@ pub async fn advance_cursor(db: &impl ConnectionTrait, key: &str, n: i64) -> App
         "INSERT INTO assignment_cursor (rule_key, position) VALUES ({}) \
          ON CONFLICT (rule_key) DO UPDATE SET position = assignment_cursor.position + excluded.position \
          RETURNING position",
-        placeholders(backend, 1, 2)
+        placeholders(1, 2)
     );
     let row =
         db.query_one_raw(Statement::from_sql_and_values(backend, sql, [Value::from(key), Value::from(n)])).await?;
@@ -68,8 +58,8 @@ pub fn candidates_statement(backend: DbBackend, ids: &[String]) -> Statement {
         "SELECT u.user_id, u.user_status, u.claim_quota, \
          (SELECT COUNT(*) FROM lead l WHERE l.owner_user_id = u.user_id AND l.lead_status NOT IN ({})) AS open_leads \
          FROM app_user u WHERE u.user_id IN ({})",
-        placeholders(backend, 1, 2),
-        placeholders(backend, 3, ids.len())
+        placeholders(1, 2),
+        placeholders(3, ids.len())
     );
     let mut values = vec![Value::from(LeadStatus::Converted.as_str()), Value::from(LeadStatus::Disqualified.as_str())];
     values.extend(ids.iter().map(|id| Value::from(id.as_str())));
@@ -97,8 +87,8 @@ pub fn team_queues_statement(backend: DbBackend, ids: &[String]) -> Statement {
     let sql = format!(
         "SELECT owner_team_id, COUNT(*) AS n FROM lead WHERE owner_team_id IN ({}) AND owner_user_id IS NULL \
          AND lead_status NOT IN ({}) GROUP BY owner_team_id",
-        placeholders(backend, 1, ids.len()),
-        placeholders(backend, ids.len() + 1, 2)
+        placeholders(1, ids.len()),
+        placeholders(ids.len() + 1, 2)
     );
     let mut values: Vec<Value> = ids.iter().map(|id| Value::from(id.as_str())).collect();
     values.push(Value::from(LeadStatus::Converted.as_str()));
@@ -130,7 +120,7 @@ pub async fn give(db: &impl ConnectionTrait, gifts: &[Gift<'_>], now: DateTime<U
 
 /// The statement of [`give`] for one chunk: the owners as a `VALUES` list joined to `lead` by key.
 pub fn give_statement(backend: DbBackend, gifts: &[Gift<'_>], now: DateTime<Utc>) -> Statement {
-    let rows: Vec<String> = (0..gifts.len()).map(|i| format!("({})", bulk_placeholders(4 * i + 2, 4))).collect();
+    let rows: Vec<String> = (0..gifts.len()).map(|i| format!("({})", placeholders(4 * i + 2, 4))).collect();
     let sql = format!(
         "WITH gift(id, to_user, to_team, until) AS (VALUES {rows}) \
          UPDATE {lead} SET owner_user_id = gift.to_user, owner_team_id = gift.to_team, \

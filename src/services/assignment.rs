@@ -436,15 +436,14 @@ async fn assign_with(
             }
         })
         .collect();
-    let until_of: HashMap<&str, Option<DateTime<Utc>>> = gifts.iter().map(|g| (g.lead_id, g.until)).collect();
-    let mut moved: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
-    for id in repo::assignment::give(&**w, &gifts, now).await? {
-        let until = until_of.get(id.as_str()).copied().flatten();
-        moved.insert(id, until);
-    }
+    let moved: BTreeSet<String> = repo::assignment::give(&**w, &gifts, now).await?.into_iter().collect();
+    // Each decision's lease end, as its gift has it (the gifts borrow the decisions).
+    let leases: Vec<Option<DateTime<Utc>>> = gifts.iter().map(|g| g.until).collect();
     let mut log = Vec::with_capacity(decisions.len());
-    for d in decisions {
-        let Some(until) = moved.get(&d.lead.lead_id) else { continue };
+    for (d, until) in decisions.into_iter().zip(leases) {
+        if !moved.contains(&d.lead.lead_id) {
+            continue;
+        }
         let rule = &rules[d.key].0[d.rule];
         let strategy = strategy_name(&rule.strategy);
         let (to_user, to_team) = match &d.to {
@@ -459,7 +458,7 @@ async fn assign_with(
             to_user_id: to_user.clone(),
             to_team_id: to_team,
             assigned_at: now,
-            lease_until: *until,
+            lease_until: until,
             actor_user_id: None,
             rule_id: Some(rule.name.chars().take(RULE_ID_CHARS).collect()),
             strategy: Some(strategy.to_string()),
