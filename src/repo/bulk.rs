@@ -1,4 +1,4 @@
-//! Bulk insert for any table: multi-row `INSERT`s cut into batches small enough for the driver's
+//! Bulk insert (and upsert) for any table: multi-row `INSERT`s cut into batches small enough for the driver's
 //! bind-parameter limit.
 //!
 //! One statement carries `rows × columns` bind parameters. PostgreSQL's wire protocol counts them
@@ -6,6 +6,7 @@
 //! since 3.32, the bundled version). We stay a little below both so that a caller that adds a few
 //! parameters of its own to a statement (or a future column) never trips the limit.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, Iterable, ModelTrait};
 
 use crate::error::AppResult;
@@ -42,6 +43,23 @@ where
     ActiveOf<M>: ActiveModelTrait + Send,
 {
     insert_batched(db, rows, |_| {}).await
+}
+
+/// [`insert_all`] where a row that collides on `on_conflict`'s key updates the stored row as
+/// `on_conflict` says instead (e.g. a recomputed day's measures; the stored id stays).
+pub async fn upsert_all<M>(db: &impl ConnectionTrait, rows: Vec<M>, on_conflict: OnConflict) -> AppResult<()>
+where
+    M: ModelTrait + IntoActiveModel<ActiveOf<M>>,
+    ActiveOf<M>: ActiveModelTrait + Send,
+{
+    let columns = <M::Entity as EntityTrait>::Column::iter().count();
+    let per_batch = rows_per_batch(db.get_database_backend(), columns);
+    let mut rows = rows.into_iter().map(IntoActiveModel::into_active_model).peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<ActiveOf<M>> = rows.by_ref().take(per_batch).collect();
+        M::Entity::insert_many(batch).on_conflict(on_conflict.clone()).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 /// [`insert_all`] that reports each executed batch's row count, e.g. to advance a progress bar.

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value};
 
-use super::bulk::{max_bind_params, placeholders, rows_per_batch};
+use super::bulk::{max_bind_params, placeholders, upsert_all};
 use crate::domain::performance::DayCounts;
 use crate::error::AppResult;
 
@@ -149,7 +149,6 @@ pub async fn write_day(
 ) -> AppResult<()> {
     use campaign_performance::Column as Cm;
     use channel_performance::Column as Ch;
-    let backend = db.get_database_backend();
     let keep: Vec<String> = channels.iter().map(|r| r.channel_id.clone()).collect();
     let mut gone = channel_performance::Entity::delete_many().filter(Ch::StatDate.eq(day));
     if !keep.is_empty() {
@@ -178,13 +177,7 @@ pub async fn write_day(
         Ch::Clicks,
     ];
     let on_conflict = OnConflict::columns([Ch::ChannelId, Ch::StatDate]).update_columns(measures).to_owned();
-    for chunk in channels.chunks(rows_per_batch(backend, 16)) {
-        let rows = chunk.iter().cloned().map(sea_orm::IntoActiveModel::into_active_model);
-        channel_performance::Entity::insert_many(rows)
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(db)
-            .await?;
-    }
+    upsert_all(db, channels, on_conflict).await?;
     let measures = [
         Cm::Impressions,
         Cm::Clicks,
@@ -199,13 +192,7 @@ pub async fn write_day(
         Cm::ConversionRate,
     ];
     let on_conflict = OnConflict::columns([Cm::CampaignId, Cm::StatDate]).update_columns(measures).to_owned();
-    for chunk in campaigns.chunks(rows_per_batch(backend, 15)) {
-        let rows = chunk.iter().cloned().map(sea_orm::IntoActiveModel::into_active_model);
-        campaign_performance::Entity::insert_many(rows)
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(db)
-            .await?;
-    }
+    upsert_all(db, campaigns, on_conflict).await?;
     Ok(())
 }
 
