@@ -39,6 +39,8 @@ pub struct AppState {
     pub fanout: Arc<graphql::fanout::Fanout>,
     /// The open WebSocket connections, closed with `1001` on shutdown.
     pub sockets: http::Drain,
+    /// Parsed query documents by text, shared with the schema's response ordering.
+    pub documents: Arc<graphql::documents::Documents>,
 }
 
 /// What `serve` does before listening.
@@ -124,7 +126,8 @@ impl Application {
             identity_cap: config.identity_max_shared_key,
             planner: config.read_planner,
         });
-        let schema = graphql::schema(gql_state, &config.limits);
+        let documents = Arc::new(graphql::documents::Documents::default());
+        let schema = graphql::schema(gql_state, &config.limits, documents.clone());
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
@@ -143,6 +146,7 @@ impl Application {
             broker,
             sockets: http::Drain::default(),
             fanout,
+            documents,
         };
         Ok(Application { listener, state, outbox_start, outbox_listener })
     }

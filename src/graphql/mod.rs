@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod bounds;
 pub mod connection;
 pub mod cursor;
+pub mod documents;
 pub mod errors;
 pub mod fanout;
 pub mod filters;
@@ -56,7 +57,7 @@ fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, subscrip
 }
 
 /// The live schema with its limits and shared state.
-pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
+pub fn schema(state: Arc<GqlState>, limits: &QueryLimits, documents: Arc<documents::Documents>) -> AppSchema {
     builder()
         .data(state)
         .limit_complexity(limits.max_complexity)
@@ -71,7 +72,7 @@ pub fn schema(state: Arc<GqlState>, limits: &QueryLimits) -> AppSchema {
             max_depth: limits.max_depth,
         })
         .extension(guard::Authorization)
-        .extension(order::ResponseOrder)
+        .extension(order::ResponseOrder(documents))
         .finish()
 }
 

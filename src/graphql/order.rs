@@ -20,19 +20,23 @@ use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet};
 use async_graphql::{Name, PathSegment, Response, ServerError, ServerResult, Value, Variables};
 
-pub struct ResponseOrder;
+use super::documents::Documents;
+
+/// Holds the parsed-document cache: a request's document is usually kept there already, and
+/// sharing it costs less than copying it.
+pub struct ResponseOrder(pub Arc<Documents>);
 
 impl ExtensionFactory for ResponseOrder {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ResponseOrderExtension::default())
+        Arc::new(ResponseOrderExtension { doc: Arc::default(), documents: self.0.clone() })
     }
 }
 
 /// The request's document, kept from parsing to the response (a subscription's events arrive
 /// after parsing too, hence the shared slot).
-#[derive(Default)]
 struct ResponseOrderExtension {
     doc: Arc<Mutex<Option<Arc<ExecutableDocument>>>>,
+    documents: Arc<Documents>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -45,7 +49,8 @@ impl Extension for ResponseOrderExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(doc.clone()));
+        let kept = self.documents.cached(query).unwrap_or_else(|| Arc::new(doc.clone()));
+        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
         Ok(doc)
     }
 

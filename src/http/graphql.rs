@@ -74,8 +74,12 @@ pub(super) fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Pri
 
 /// Reading needs `read`: a request holding any query operation is refused as a whole (403) without
 /// it, so an `ingest`-only token can call its mutations and nothing else.
-fn authorize<'a>(principal: &Principal, mut requests: impl Iterator<Item = &'a GqlRequest>) -> Result<(), AppError> {
-    if requests.any(|r| !is_mutation(r)) {
+fn authorize<'a>(
+    state: &AppState,
+    principal: &Principal,
+    mut requests: impl Iterator<Item = &'a GqlRequest>,
+) -> Result<(), AppError> {
+    if requests.any(|r| !is_mutation(state, r)) {
         principal.require(Scope::Read)?;
     }
     Ok(())
@@ -149,7 +153,7 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         BatchRequest::Single(_) => 1,
         BatchRequest::Batch(list) => list.len(),
     };
-    if let Err(e) = authorize(&principal, batch.iter()) {
+    if let Err(e) = authorize(&state, &principal, batch.iter()) {
         return reject(e);
     }
     if let Err(e) = charge(&state, &principal, operations) {
@@ -201,10 +205,10 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     if let Err(refused) = bounds::check_request(&req, (&state.config.limits).into()) {
         return problem(StatusCode::BAD_REQUEST, &refused.0);
     }
-    if let Err(e) = authorize(&principal, std::iter::once(&req)).and_then(|()| charge(&state, &principal, 1)) {
+    if let Err(e) = authorize(&state, &principal, std::iter::once(&req)).and_then(|()| charge(&state, &principal, 1)) {
         return reject(e);
     }
-    if is_mutation(&req) {
+    if is_mutation(&state, &req) {
         let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, "mutations must use POST");
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
@@ -249,8 +253,8 @@ fn parse_batch(body: &[u8]) -> Result<BatchRequest, String> {
 
 /// Whether the operation the request selects is a mutation (unparsable queries are left to the
 /// executor, which reports the syntax error).
-fn is_mutation(req: &GqlRequest) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else { return false };
+fn is_mutation(state: &AppState, req: &GqlRequest) -> bool {
+    let Some(doc) = state.documents.parse(&req.query) else { return false };
     let mut ops = doc.operations.iter();
     let selected = match &req.operation_name {
         Some(name) => ops.find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())).map(|(_, op)| op),
@@ -259,7 +263,11 @@ fn is_mutation(req: &GqlRequest) -> bool {
     selected.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-async fn execute(state: &AppState, principal: &Principal, req: GqlRequest) -> GqlResponse {
+async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest) -> GqlResponse {
+    // Parsed once per distinct query text (`graphql::documents`); the executor takes it as is.
+    if let Some(doc) = state.documents.parse(&req.query) {
+        req.set_parsed_query((*doc).clone());
+    }
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
     let access = Access::for_principal(principal);
