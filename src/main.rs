@@ -10,6 +10,13 @@ use cdp360::startup::{Application, StartOptions, shutdown_signal};
 use cdp360::{auth, db, graphql, http, metrics, repo, services, telemetry};
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's allocator: a request allocates thousands of small, short-lived
+/// values (parsed documents, JSON values, rows) across tokio's worker threads, where glibc's arenas
+/// spent 13 % of the server's samples. Measured with the benchmark (README, "Benchmarks"): 18 %
+/// less server CPU per customer-360 read, 13 % per contact-by-phone read.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "cdp360", version, about = "GraphQL API server for a B2B customer-360 CDP")]
 struct Cli {
