@@ -7,7 +7,8 @@
 //!   one none. After the commit it also adds the ids to the in-memory
 //!   [`Queue`](crate::services::tx::Queue) — only a wake-up: `jobs` drains it once writes pause
 //!   (coalescing a burst into one refresh per kind) and calls [`refresh_stale`], which deletes
-//!   those marks in the same transaction as the summary rows it writes. Refreshing after the
+//!   those marks in the same transaction as the summary rows it writes (at its end, without
+//!   making writers wait: `repo::stale`). Refreshing after the
 //!   commit, in a transaction of its own, means the aggregate sees every committed row (a refresh
 //!   inside the writer's transaction could not see a concurrent writer's rows and would overwrite
 //!   them);
@@ -27,8 +28,9 @@ use crate::repo::summary::{self, Summary};
 use crate::services::tx::{Stale, Store, Write};
 
 /// Refreshes the summaries of `stale` in one transaction and announces each kind's refreshed ids
-/// (`SummaryUpdated`); returns the rows written. The transaction's first statement takes (deletes)
-/// their durable marks — those another transaction holds are left for it: a writer that has not
+/// (`SummaryUpdated`); returns the rows written. The transaction's first statement reads their
+/// durable marks and its last deletes those no writer has marked again since (`repo::stale`) —
+/// those another transaction holds are left for it: a writer that has not
 /// committed yet (its own refresh follows), or another drainer. One set-based statement per kind
 /// (more only past the bind-parameter limit).
 pub async fn refresh_stale(store: &Store, stale: Stale) -> AppResult<u64> {
@@ -38,8 +40,9 @@ pub async fn refresh_stale(store: &Store, stale: Stale) -> AppResult<u64> {
     let w = Write::begin(store).await?;
     let owned = stale.marks();
     let marks: Vec<(&str, &str)> = owned.iter().map(|(kind, id)| (*kind, id.as_str())).collect();
-    repo::stale::take(&*w, &marks).await?;
+    let seen = repo::stale::seen(&*w, &marks).await?;
     let rows = refresh_in(&w, store, stale).await?;
+    repo::stale::take(&*w, &seen).await?;
     w.commit().await?;
     Ok(rows)
 }
@@ -54,15 +57,16 @@ pub async fn has_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>)
 /// before refreshing them (or of another process). Returns the marks taken.
 pub async fn refresh_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>, limit: u64) -> AppResult<usize> {
     let w = Write::begin(store).await?;
-    let taken = repo::stale::take_oldest(&*w, before, limit).await?;
-    if taken.is_empty() {
+    let seen = repo::stale::seen_oldest(&*w, before, limit).await?;
+    if seen.is_empty() {
         w.rollback().await?;
         return Ok(0);
     }
-    let n = taken.len();
-    refresh_in(&w, store, Stale::from_marks(taken)).await?;
+    let marks = seen.iter().cloned().map(repo::stale::Seen::mark).collect();
+    refresh_in(&w, store, Stale::from_marks(marks)).await?;
+    let taken = repo::stale::take(&*w, &seen).await?;
     w.commit().await?;
-    Ok(n)
+    Ok(taken as usize)
 }
 
 /// The refresh of `stale` inside `w`, with its `SummaryUpdated` events, and the recompute of the
