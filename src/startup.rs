@@ -39,6 +39,8 @@ pub struct AppState {
     pub fanout: Arc<graphql::fanout::Fanout>,
     /// The open WebSocket connections, closed with `1001` on shutdown.
     pub sockets: http::Drain,
+    /// Subscription executions shared by subscribers with identical output.
+    pub subscription_groups: Arc<http::ws_groups::Groups>,
 }
 
 /// What `serve` does before listening.
@@ -142,6 +144,7 @@ impl Application {
             store,
             broker,
             sockets: http::Drain::default(),
+            subscription_groups: Arc::default(),
             fanout,
         };
         Ok(Application { listener, state, outbox_start, outbox_listener })
