@@ -3,7 +3,7 @@
 //! metric is described in [`HELP`] (`promtool check metrics` wants a `# HELP` for each).
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use metrics::{Histogram, Key, KeyName, Label, Metadata, Recorder, SharedString};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
@@ -22,6 +22,7 @@ const HTTP_REQUESTS: &str = "cdp360_http_requests_total";
 const GRAPHQL_OPERATION: &str = "cdp360_graphql_operation_seconds";
 const DB_STATEMENT: &str = "cdp360_db_statement_seconds";
 const SUBSCRIPTIONS_ACTIVE: &str = "cdp360_subscriptions_active";
+const SUBSCRIPTION_GROUPS: &str = "cdp360_subscription_groups_active";
 const INGESTION: &str = "cdp360_ingestion_total";
 const INGESTION_QUEUE: &str = "cdp360_ingestion_queue_depth";
 const INGESTION_LATENCY: &str = "cdp360_ingestion_latency_seconds";
@@ -47,6 +48,11 @@ const HELP: &[(&str, Kind, &str)] = &[
     ),
     (DB_STATEMENT, Kind::Histogram, "Time of one SQL statement; its _count is the number of statements run."),
     (SUBSCRIPTIONS_ACTIVE, Kind::Gauge, "GraphQL subscriptions currently open."),
+    (
+        SUBSCRIPTION_GROUPS,
+        Kind::Gauge,
+        "Subscription executions currently running: one per group of subscriptions whose output is identical.",
+    ),
     (
         INGESTION,
         Kind::Counter,
@@ -162,6 +168,12 @@ impl Metrics {
         if delta >= 0.0 { g.increment(delta) } else { g.decrement(-delta) }
     }
 
+    /// One shared subscription execution started (+1) or ended (-1).
+    pub fn subscription_groups_delta(&self, delta: f64) {
+        let g = self.recorder.register_gauge(&Key::from_static_name(SUBSCRIPTION_GROUPS), &META);
+        if delta >= 0.0 { g.increment(delta) } else { g.decrement(-delta) }
+    }
+
     /// Ids waiting for (or in) their post-commit summary refresh.
     pub fn summary_refresh_pending(&self, ids: f64) {
         self.recorder.register_gauge(&Key::from_static_name(SUMMARIES_PENDING), &META).set(ids);
@@ -188,6 +200,26 @@ impl Metrics {
     /// Prometheus text exposition.
     pub fn render(&self) -> String {
         self.handle.render()
+    }
+}
+
+/// One unit of a gauge while alive (`delta` is the gauge's `…_delta` method), taken back when
+/// dropped, however its holder ends.
+pub struct Counted {
+    metrics: Arc<Metrics>,
+    delta: fn(&Metrics, f64),
+}
+
+impl Counted {
+    pub fn new(metrics: Arc<Metrics>, delta: fn(&Metrics, f64)) -> Counted {
+        delta(&metrics, 1.0);
+        Counted { metrics, delta }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        (self.delta)(&self.metrics, -1.0);
     }
 }
 
@@ -220,6 +252,7 @@ mod tests {
         m.ingestion_queue(3);
         m.ingestion_latency(0.2);
         m.subscriptions_delta(1.0);
+        m.subscription_groups_delta(1.0);
         m.summary_refresh_pending(1.0);
         m.summary_refresh("account_summary");
         m.listener_reconnected();

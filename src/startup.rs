@@ -41,6 +41,8 @@ pub struct AppState {
     pub sockets: http::Drain,
     /// Parsed query documents by text, shared with the schema's response ordering.
     pub documents: Arc<graphql::documents::Documents>,
+    /// Subscription executions shared by subscribers with identical output.
+    pub subscription_groups: Arc<http::ws_groups::Groups>,
 }
 
 /// What `serve` does before listening.
@@ -145,6 +147,7 @@ impl Application {
             store,
             broker,
             sockets: http::Drain::default(),
+            subscription_groups: Arc::default(),
             fanout,
             documents,
         };

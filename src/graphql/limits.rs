@@ -54,14 +54,7 @@ impl Extension for RequestLimits {
         if let Some(OperationCharge(charge)) = ctx.data_opt::<OperationCharge>()
             && let Err(e) = charge()
         {
-            let mut err = ServerError::new(e.message(), None);
-            let mut ext = ErrorExtensionValues::default();
-            ext.set("code", e.code());
-            if let AppError::RateLimited { retry_after_secs } = e {
-                ext.set("retryAfter", retry_after_secs);
-            }
-            err.extensions = Some(ext);
-            return Err(err);
+            return Err(charge_refused(e));
         }
         next.run(ctx, request).await
     }
@@ -106,6 +99,19 @@ impl Extension for RequestLimits {
 /// (from `connection_init`), absent from HTTP requests, which are charged before execution.
 #[derive(Clone)]
 pub struct OperationCharge(pub Arc<dyn Fn() -> Result<(), AppError> + Send + Sync>);
+
+/// The error of an operation its rate-limit charge refused, as a GraphQL error with `code` (and
+/// `retryAfter`): also answered by shared subscriptions, which charge before joining their group.
+pub fn charge_refused(e: AppError) -> ServerError {
+    let mut err = ServerError::new(e.message(), None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", e.code());
+    if let AppError::RateLimited { retry_after_secs } = e {
+        ext.set("retryAfter", retry_after_secs);
+    }
+    err.extensions = Some(ext);
+    err
+}
 
 fn count_aliases(doc: &ExecutableDocument) -> usize {
     let ops = doc.operations.iter().map(|(_, op)| count_in(&op.node.selection_set.node));

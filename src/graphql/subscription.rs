@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use async_graphql::{Context, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
@@ -22,7 +23,7 @@ use super::model::{
 use super::resource::{FilterInput, Resource};
 use super::scalars::Instant;
 use crate::auth::Principal;
-use crate::metrics::Metrics;
+use crate::metrics::{Counted, Metrics};
 use crate::pubsub::{DomainEvent, Envelope};
 use crate::repo::filter::{CmpOp, Filter};
 use crate::repo::page::Slice;
@@ -33,6 +34,11 @@ use crate::services::read::{self, Access};
 /// close (a slow consumer is disconnected rather than buffered).
 #[derive(Clone)]
 pub struct SlowConsumer(pub Arc<tokio::sync::Notify>);
+
+/// Set by a shared subscription (`http/ws_groups.rs`): the sequence number of the event the
+/// stream's latest item came from, so a subscriber that joined after that event skips the item.
+#[derive(Clone, Default)]
+pub struct EventCursor(pub Arc<AtomicI64>);
 
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -397,6 +403,7 @@ struct Sub {
     access: Access,
     principal: Principal,
     slow: Option<SlowConsumer>,
+    cursor: Option<EventCursor>,
 }
 
 impl Sub {
@@ -406,11 +413,13 @@ impl Sub {
             access: ctx.data::<Access>()?.clone(),
             principal: ctx.data::<Principal>()?.clone(),
             slow: ctx.data_opt::<SlowConsumer>().cloned(),
+            cursor: ctx.data_opt::<EventCursor>().cloned(),
         })
     }
 
-    /// The broker's events from now on, each turned into an item by `pick` (or skipped). Counted
-    /// in `cdp360_subscriptions_active` while alive; ends when the subscriber lags.
+    /// The broker's events from now on, each turned into an item by `pick` (or skipped); ends
+    /// when the subscriber lags. Counted in `cdp360_subscriptions_active` while alive, unless a
+    /// group of subscribers shares it (`http/ws_groups.rs` counts each member instead).
     fn stream<T, F, Fut>(self, pick: F) -> impl Stream<Item = T> + use<T, F, Fut>
     where
         T: Send + 'static,
@@ -418,16 +427,21 @@ impl Sub {
         Fut: Future<Output = Option<T>> + Send,
     {
         let rx = self.state.broker.subscribe();
-        let active = Active::new(self.state.metrics.clone());
         let principal = self.principal;
         let slow = self.slow;
+        let cursor = self.cursor;
+        let active = cursor.is_none().then(|| Counted::new(self.state.metrics.clone(), Metrics::subscriptions_delta));
         futures_util::stream::unfold((rx, pick, active), move |(mut rx, pick, active)| {
             let principal = principal.clone();
             let slow = slow.clone();
+            let cursor = cursor.clone();
             async move {
                 loop {
                     match rx.recv().await {
                         Ok(env) => {
+                            if let Some(EventCursor(c)) = &cursor {
+                                c.store(env.seq, Ordering::Release);
+                            }
                             if let Some(item) = pick(&principal, env).await {
                                 return Some((item, (rx, pick, active)));
                             }
@@ -444,22 +458,6 @@ impl Sub {
                 }
             }
         })
-    }
-}
-
-/// Keeps the active-subscriptions gauge right, however a stream ends.
-struct Active(Arc<Metrics>);
-
-impl Active {
-    fn new(metrics: Arc<Metrics>) -> Active {
-        metrics.subscriptions_delta(1.0);
-        Active(metrics)
-    }
-}
-
-impl Drop for Active {
-    fn drop(&mut self) {
-        self.0.subscriptions_delta(-1.0);
     }
 }
 

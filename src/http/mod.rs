@@ -14,6 +14,7 @@ pub mod server;
 mod verification;
 mod webhook;
 mod ws;
+pub mod ws_groups;
 
 pub use openapi::{OPENAPI, document as openapi_document};
 pub use server::Drain;

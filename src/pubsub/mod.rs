@@ -6,6 +6,7 @@ mod event;
 pub mod relay;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use tokio::sync::broadcast;
 
@@ -16,12 +17,20 @@ pub use event::{DomainEvent, Envelope};
 #[derive(Clone)]
 pub struct Broker {
     tx: broadcast::Sender<Arc<Envelope>>,
+    /// The sequence number of the newest event published: a subscriber that joins a running
+    /// shared subscription (`http/ws_groups.rs`) skips what was published before it joined.
+    head: Arc<AtomicI64>,
 }
 
 impl Broker {
     pub fn new(capacity: usize) -> Broker {
         let (tx, _) = broadcast::channel(capacity.max(1));
-        Broker { tx }
+        Broker { tx, head: Arc::new(AtomicI64::new(0)) }
+    }
+
+    /// The sequence number of the newest event published (0 before the first).
+    pub fn head(&self) -> i64 {
+        self.head.load(Ordering::Acquire)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
@@ -29,6 +38,7 @@ impl Broker {
     }
 
     pub(crate) fn publish(&self, envelope: Envelope) {
+        self.head.fetch_max(envelope.seq, Ordering::AcqRel);
         // No receivers is not an error: nobody is subscribed right now.
         let _ = self.tx.send(Arc::new(envelope));
     }
