@@ -209,7 +209,7 @@ async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_
     // Routing reads the channel, the tags' names and the candidates, advances the cursor, and
     // inserts the tag relations and the assignment log (6); what the commit's LEAD_ASSIGNED
     // events start after it varies by a statement or two. No read-back of the round's rows and
-    // no UPDATE of its leads (those made it 10 and more).
+    // no UPDATE of its leads (with them it was 9).
     eprintln!("a round of {N}: {with} statements with routing, {without} without");
     assert!(with <= without + 8, "with routing: {with} statements; without: {without}");
     let mut owners = BTreeMap::new();
