@@ -33,6 +33,8 @@
 //! [`MAX_LIST`], [`MAX_PATTERN`] characters for a regex (compiled with a size limit), and a
 //! restricted regex syntax both the `regex` crate and PostgreSQL read alike.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::EventType;
 use sea_orm::Iterable;
@@ -597,12 +599,14 @@ fn pattern(at: &str, v: &Value) -> Result<Pattern, DomainError> {
 
 /// One lead as the in-memory evaluator sees it, loaded by the service: its columns and those of
 /// its related records as JSON objects keyed by column (a model's serde form), plus its sets.
+/// A related record is shared by the leads that relate to it (a round's leads mostly have one
+/// channel), not copied per lead.
 #[derive(Clone, Debug, Default)]
 pub struct LeadFacts {
     pub lead: Map<String, Value>,
-    pub contact: Option<Map<String, Value>>,
-    pub account: Option<Map<String, Value>>,
-    pub channel: Option<Map<String, Value>>,
+    pub contact: Option<Arc<Map<String, Value>>>,
+    pub account: Option<Arc<Map<String, Value>>>,
+    pub channel: Option<Arc<Map<String, Value>>>,
     /// The names of the lead's tags.
     pub tags: Vec<String>,
     /// Those of `tags` that auto-tagging rules applied: auto-tagging decides without them, so
@@ -635,9 +639,9 @@ impl Test {
             Operand::Column { source, column, ty } => {
                 let record = match source {
                     Source::Lead => Some(&f.lead),
-                    Source::Contact => f.contact.as_ref(),
-                    Source::Account => f.account.as_ref(),
-                    Source::Channel => f.channel.as_ref(),
+                    Source::Contact => f.contact.as_deref(),
+                    Source::Account => f.account.as_deref(),
+                    Source::Channel => f.channel.as_deref(),
                 };
                 let v = record.and_then(|r| r.get(*column)).unwrap_or(&Value::Null);
                 if v.is_null() {

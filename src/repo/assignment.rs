@@ -1,7 +1,8 @@
 //! SQL of the assignment rules (`services::assignment`): the ROUND_ROBIN cursors
 //! (`assignment_cursor`, migration 13), the candidates' status, quota and open leads in one
-//! statement, the team queues' sizes, the moves of a round's leads (one UPDATE whatever the owners), and what a
-//! simulation replays (a window's leads, their first owners).
+//! statement, the team queues' sizes, the moves of a round's leads (one UPDATE whatever the
+//! owners, or the owner columns of leads not written yet), and what a simulation replays (a
+//! window's leads, their first owners).
 
 use chrono::{DateTime, Utc};
 use entity::enums::LeadStatus;
@@ -139,6 +140,15 @@ pub fn give_statement(backend: DbBackend, gifts: &[Gift<'_>], now: DateTime<Utc>
         ]);
     }
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// [`give`] for a lead not written yet: its row carries the owner the statement would set (a new
+/// lead's `lease_extensions` is already 0; its `updated_at` is its creation).
+pub fn give_new(row: &mut lead::ActiveModel, gift: &Gift<'_>) {
+    use sea_orm::ActiveValue::Set;
+    row.owner_user_id = Set(gift.user.map(str::to_string));
+    row.owner_team_id = Set(gift.team.map(str::to_string));
+    row.owner_lease_until = Set(gift.until);
 }
 
 /// The leads created in `[from, to)`, oldest first, at most `limit` (`idx_lead_created`).

@@ -6,7 +6,8 @@
 //! Set-based, inside the caller's transaction: a scene without rules costs no statement; otherwise
 //! the round reads the leads' facts (`services::rules::facts`), the candidates' status, quota and
 //! open leads in one statement, the team queues in one, advances each ROUND_ROBIN rule's cursor
-//! once, and writes one UPDATE per (owner, scene), one multi-row log insert, and the events.
+//! once, and writes one UPDATE for all the moves (none for an ingestion round's new leads, whose
+//! `INSERT` carries their owners: [`decide_new`]), one multi-row log insert, and the events.
 //!
 //! Only ACTIVE users below their claim quota receive leads (the quota counts the leads the round
 //! already gave them). A lead no rule takes — or whose rule finds every member unavailable — is the
@@ -157,7 +158,8 @@ pub async fn assign_new(
     facts: &HashMap<String, LeadFacts>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    assign_with(w, leads, facts, now, HashMap::new(), Created::InThisTransaction).await
+    let decided = decide(w, leads, facts, now, HashMap::new()).await?;
+    assign_with(w, decided, now, Created::InThisTransaction).await
 }
 
 /// The protection rule for leads submitted again (`lead_id`, through `scene`): one still owned
@@ -184,7 +186,8 @@ pub async fn assign_duplicates(w: &Write<'_>, arrivals: &[(&acquisition_scene::M
     }
     let ids: Vec<String> = pooled.iter().map(|(_, l)| l.lead_id.clone()).collect();
     let facts = crate::services::rules::facts(&**w, &ids).await?;
-    assign_with(w, &pooled, &facts, Utc::now(), HashMap::new(), Created::Before).await
+    let now = Utc::now();
+    assign_with(w, decide(w, &pooled, &facts, now, HashMap::new()).await?, now, Created::Before).await
 }
 
 /// Whether the scene has assignment rules.
@@ -377,7 +380,7 @@ pub async fn assign_returned(
     let lost_by: HashMap<String, String> =
         returned.iter().filter_map(|(id, by)| Some((id.clone(), by.clone()?))).collect();
     let facts = crate::services::rules::facts(&**w, &with_rules).await?;
-    assign_with(w, &pairs, &facts, now, lost_by, Created::Before).await
+    assign_with(w, decide(w, &pairs, &facts, now, lost_by).await?, now, Created::Before).await
 }
 
 /// Whether the leads being assigned were created in the assigning transaction: then their
@@ -389,18 +392,94 @@ enum Created {
     Before,
 }
 
-async fn assign_with(
+/// Gives stored leads the owners [`decide`] chose, then records the moves made.
+async fn assign_with(w: &Write<'_>, decided: Assignments, now: DateTime<Utc>, created: Created) -> AppResult<()> {
+    if decided.0.is_empty() {
+        return Ok(());
+    }
+    // One UPDATE for all the moves, then the log and the events.
+    let moved: BTreeSet<String> = repo::assignment::give(&**w, &decided.gifts(), now).await?.into_iter().collect();
+    decided.record(w, |id| moved.contains(id), created).await
+}
+
+/// The owners decided for some leads, each with its log row: what [`Assignments::record`] writes
+/// and announces once the moves are made.
+pub struct Assignments(Vec<Given>);
+
+struct Given {
+    user: Option<String>,
+    team: Option<String>,
+    channel_id: Option<String>,
+    log: lead_assignment_log::Model,
+}
+
+impl Assignments {
+    /// Each lead's new owner, lease end included.
+    pub fn gifts(&self) -> Vec<repo::assignment::Gift<'_>> {
+        self.0
+            .iter()
+            .map(|g| repo::assignment::Gift {
+                lead_id: &g.log.lead_id,
+                user: g.user.as_deref(),
+                team: g.team.as_deref(),
+                until: g.log.lease_until,
+            })
+            .collect()
+    }
+
+    /// Logs the moves that were made (`moved`) in one insert and announces them: `LEAD_ASSIGNED`
+    /// for a user, and `LEAD_UPDATED` for a lead created before this transaction.
+    async fn record(self, w: &Write<'_>, moved: impl Fn(&str) -> bool, created: Created) -> AppResult<()> {
+        let mut log = Vec::with_capacity(self.0.len());
+        for g in self.0 {
+            if !moved(&g.log.lead_id) {
+                continue;
+            }
+            if let Some(owner_user_id) = g.user {
+                w.emit(DomainEvent::LeadAssigned {
+                    lead_id: g.log.lead_id.clone(),
+                    channel_id: g.channel_id.clone(),
+                    owner_user_id,
+                });
+            }
+            if created == Created::Before {
+                w.emit(DomainEvent::LeadUpdated { lead_id: g.log.lead_id.clone(), channel_id: g.channel_id });
+            }
+            log.push(g.log);
+        }
+        repo::bulk::insert_all(&**w, log).await?;
+        Ok(())
+    }
+}
+
+/// Decides the owners of leads not written yet (an ingestion round's, before their `INSERT`,
+/// which then carries the owners: no UPDATE follows). Advances the ROUND_ROBIN cursors.
+pub async fn decide_new(
+    w: &Write<'_>,
+    leads: &NewLeads<'_>,
+    facts: &HashMap<String, LeadFacts>,
+    now: DateTime<Utc>,
+) -> AppResult<Assignments> {
+    decide(w, leads, facts, now, HashMap::new()).await
+}
+
+/// Logs and announces what [`decide_new`] decided, once the leads are written with their owners.
+pub async fn record_new(w: &Write<'_>, decided: Assignments) -> AppResult<()> {
+    decided.record(w, |_| true, Created::InThisTransaction).await
+}
+
+/// Each lead's owner by its scene's rules, with the lease its gift sets and its log row.
+async fn decide(
     w: &Write<'_>,
     leads: &NewLeads<'_>,
     facts: &HashMap<String, LeadFacts>,
     now: DateTime<Utc>,
     lost_by: HashMap<String, String>,
-    created: Created,
-) -> AppResult<()> {
+) -> AppResult<Assignments> {
     let leads: Vec<(&acquisition_scene::Model, &lead::Model)> =
         leads.iter().copied().filter(|(s, _)| has_rules(s)).collect();
     if leads.is_empty() {
-        return Ok(());
+        return Ok(Assignments(Vec::new()));
     }
     let mut routed = Routed { leads: Vec::with_capacity(leads.len()), rules: HashMap::new(), lost_by };
     let mut scenes: HashMap<&str, &acquisition_scene::Model> = HashMap::new();
@@ -412,51 +491,26 @@ async fn assign_with(
         routed.leads.push((s.scene_id.as_str(), l));
     }
     let decisions = plan(&**w, &routed, facts, Rotation::Cursors, Clock::Now(now)).await?;
-    if decisions.is_empty() {
-        return Ok(());
-    }
     let rules = &routed.rules;
-
-    // 5. One UPDATE for all the moves, then the log and the events.
     let default_length = w.store().leases().default_length;
-    let gifts: Vec<repo::assignment::Gift<'_>> = decisions
-        .iter()
-        .map(|d| {
-            let hours = scenes.get(d.key).map(|s| s.protection_period_hours);
-            match &d.to {
-                Member::User(u) => repo::assignment::Gift {
-                    lead_id: &d.lead.lead_id,
-                    user: Some(u),
-                    team: None,
-                    until: Some(now + lease::lease_length(hours, default_length)),
-                },
-                Member::Team(t) => {
-                    repo::assignment::Gift { lead_id: &d.lead.lead_id, user: None, team: Some(t), until: None }
-                }
+    let mut given = Vec::with_capacity(decisions.len());
+    for d in decisions {
+        let (user, team, until) = match d.to {
+            Member::User(u) => {
+                let hours = scenes.get(d.key).map(|s| s.protection_period_hours);
+                (Some(u), None, Some(now + lease::lease_length(hours, default_length)))
             }
-        })
-        .collect();
-    let moved: BTreeSet<String> = repo::assignment::give(&**w, &gifts, now).await?.into_iter().collect();
-    // Each decision's lease end, as its gift has it (the gifts borrow the decisions).
-    let leases: Vec<Option<DateTime<Utc>>> = gifts.iter().map(|g| g.until).collect();
-    let mut log = Vec::with_capacity(decisions.len());
-    for (d, until) in decisions.into_iter().zip(leases) {
-        if !moved.contains(&d.lead.lead_id) {
-            continue;
-        }
+            Member::Team(t) => (None, Some(t), None),
+        };
         let rule = &rules[d.key].0[d.rule];
         let strategy = strategy_name(&rule.strategy);
-        let (to_user, to_team) = match &d.to {
-            Member::User(u) => (Some(u.clone()), None),
-            Member::Team(t) => (None, Some(t.clone())),
-        };
-        log.push(lead_assignment_log::Model {
+        let log = lead_assignment_log::Model {
             log_id: new_id(LOG_PREFIX),
             lead_id: d.lead.lead_id.clone(),
             kind: AssignmentKind::Assigned,
             from_user_id: None,
-            to_user_id: to_user.clone(),
-            to_team_id: to_team,
+            to_user_id: user.clone(),
+            to_team_id: team.clone(),
             assigned_at: now,
             lease_until: until,
             actor_user_id: None,
@@ -464,19 +518,8 @@ async fn assign_with(
             strategy: Some(strategy.to_string()),
             reason: Some(format!("assignment rule {} ({strategy}) of scene {}", d.rule + 1, d.key)),
             trace: Some(d.trace),
-        });
-        let channel_id = d.lead.channel_id.clone();
-        if let Some(owner_user_id) = to_user {
-            w.emit(DomainEvent::LeadAssigned {
-                lead_id: d.lead.lead_id.clone(),
-                channel_id: channel_id.clone(),
-                owner_user_id,
-            });
-        }
-        if created == Created::Before {
-            w.emit(DomainEvent::LeadUpdated { lead_id: d.lead.lead_id.clone(), channel_id });
-        }
+        };
+        given.push(Given { user, team, channel_id: d.lead.channel_id.clone(), log });
     }
-    repo::bulk::insert_all(&**w, log).await?;
-    Ok(())
+    Ok(Assignments(given))
 }

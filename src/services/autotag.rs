@@ -130,20 +130,27 @@ pub struct Tagging {
 
 /// The tags `rules` give a lead.
 pub fn decide<'a>(rules: impl Iterator<Item = &'a TaggingRule>, facts: &LeadFacts, now: DateTime<Utc>) -> Tagging {
-    // Decide on the lead and its manual tags only.
-    let base = LeadFacts {
-        tags: facts.tags.iter().filter(|t| !facts.auto_tags.contains(t)).cloned().collect(),
-        auto_tags: Vec::new(),
-        ..facts.clone()
+    // Decide on the lead and its manual tags only (a copy only when it carries auto-tags: a new
+    // lead, the common case, carries none).
+    let manual;
+    let base = if facts.auto_tags.is_empty() {
+        facts
+    } else {
+        manual = LeadFacts {
+            tags: facts.tags.iter().filter(|t| !facts.auto_tags.contains(t)).cloned().collect(),
+            auto_tags: Vec::new(),
+            ..facts.clone()
+        };
+        &manual
     };
     let mut out = Tagging::default();
     for rule in rules {
-        let holds = rule.when.eval(&base, now);
+        let holds = rule.when.eval(base, now);
         out.fired.push(holds);
         if !holds {
             continue;
         }
-        let trace = rule.when.trace(&base, now);
+        let trace = rule.when.trace(base, now);
         for t in &rule.tags {
             if !out.tags.iter().any(|(id, _, _)| id == t) {
                 out.tags.push((t.clone(), rule.name.clone(), trace.clone()));
@@ -166,8 +173,38 @@ pub async fn apply(
     leads: &[(String, Vec<String>)],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    settle(&**w, rules, facts, relations, leads, now).await?.write(w).await
+}
+
+/// What [`settle`] decided: the relations to insert and those to withdraw.
+#[derive(Default)]
+pub struct Settled {
+    rows: Vec<tag_relation::Model>,
+    withdrawn: Vec<String>,
+}
+
+impl Settled {
+    /// Writes the decision: one insert, and one delete when auto-tags are withdrawn. An ingestion
+    /// round calls it after its leads' `INSERT`.
+    pub async fn write(self, w: &Write<'_>) -> AppResult<()> {
+        repo::bulk::insert_all(&**w, self.rows).await?;
+        repo::tag::remove(&**w, &self.withdrawn).await?;
+        Ok(())
+    }
+}
+
+/// [`apply`]'s decision, without its writes: updates `facts` to the tags the leads will carry
+/// and returns the relations to write (one read, the tags' names, when a tag changes).
+pub async fn settle(
+    db: &impl sea_orm::ConnectionTrait,
+    rules: &Rules,
+    facts: &mut HashMap<String, LeadFacts>,
+    relations: &[tag_relation::Model],
+    leads: &[(String, Vec<String>)],
+    now: DateTime<Utc>,
+) -> AppResult<Settled> {
     if rules.is_empty() && facts.values().all(|f| f.auto_tags.is_empty()) {
-        return Ok(());
+        return Ok(Settled::default());
     }
     let empty = LeadFacts::default();
     let mut wanted: Vec<(&str, String, String, Value)> = Vec::new();
@@ -187,7 +224,7 @@ pub async fn apply(
     let added: Vec<&(&str, String, String, Value)> =
         wanted.iter().filter(|(l, t, _, _)| !carried.contains(&(*l, t.as_str()))).collect();
     if added.is_empty() && withdrawn.is_empty() {
-        return Ok(());
+        return Ok(Settled::default());
     }
 
     // The tags' names (for the facts); a tag deleted since the rule was saved is skipped.
@@ -197,7 +234,7 @@ pub async fn apply(
     tag_ids.dedup();
     let tag_table = <tag::Entity as Catalogued>::TABLE;
     let names: HashMap<String, String> =
-        read::find_by::<tag::Model>(&**w, &Access::unrestricted(), tag_table, tag_table.pk, &tag_ids)
+        read::find_by::<tag::Model>(db, &Access::unrestricted(), tag_table, tag_table.pk, &tag_ids)
             .await?
             .into_iter()
             .map(|(id, t)| (id, t.tag_name))
@@ -233,9 +270,7 @@ pub async fn apply(
             f.auto_tags.retain(|t| t != name);
         }
     }
-    repo::bulk::insert_all(&**w, rows).await?;
-    repo::tag::remove(&**w, &withdrawn.iter().map(|r| r.relation_id.clone()).collect::<Vec<_>>()).await?;
-    Ok(())
+    Ok(Settled { rows, withdrawn: withdrawn.iter().map(|r| r.relation_id.clone()).collect() })
 }
 
 /// Re-evaluates the auto-tags of leads a transaction created or changed (`Write::commit`). Costs

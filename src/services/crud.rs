@@ -294,6 +294,47 @@ where
     E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
+    insert_prepared(w, actor, prepare_many::<E>(pii, actor, drafts)?).await
+}
+
+/// Records of `E` checked, defaulted and sealed as [`create_many`] checks them, not written yet:
+/// a caller may decide on them as models ([`Prepared::models`]) and complete their server-set
+/// columns before [`insert_prepared`] writes them (ingestion routes its new leads so).
+pub struct Prepared<E: EntityTrait> {
+    /// The rows to insert, in the drafts' order.
+    pub rows: Vec<E::ActiveModel>,
+    ids: Vec<String>,
+    refs: Refs,
+}
+
+impl<E: EntityTrait> Prepared<E> {
+    /// The rows as their `INSERT` will store them: NULL in every column left unset.
+    pub fn models(&self) -> AppResult<Vec<E::Model>>
+    where
+        E::ActiveModel: ActiveModelTrait<Entity = E> + sea_orm::TryIntoModel<E::Model>,
+    {
+        let nulls = <E::ActiveModel as ActiveModelTrait>::default_values();
+        self.rows
+            .iter()
+            .map(|am| {
+                let mut m = am.clone();
+                for col in E::Column::iter() {
+                    if let (true, sea_orm::ActiveValue::Set(null)) = (m.is_not_set(col), nulls.get(col)) {
+                        m.set(col, null);
+                    }
+                }
+                sea_orm::TryIntoModel::try_into_model(m)
+                    .map_err(|e| AppError::internal(format!("{}: {e}", E::default().table_name())))
+            })
+            .collect()
+    }
+}
+
+/// Checks, defaults and seals `drafts` (the first refusal refuses all), writing nothing.
+pub fn prepare_many<E: Catalogued>(pii: &Pii, actor: &Actor, drafts: Vec<Draft>) -> AppResult<Prepared<E>>
+where
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
+{
     let mut refs = Refs::default();
     let mut rows = Vec::with_capacity(drafts.len());
     let mut ids = Vec::with_capacity(drafts.len());
@@ -306,6 +347,21 @@ where
         refs.extend(r);
         rows.push(am);
     }
+    Ok(Prepared { rows, ids, refs })
+}
+
+/// Writes prepared records: one reference check, multi-row `INSERT`s, and each record's effects.
+/// Returns the records in the order of the drafts.
+pub async fn insert_prepared<E: Catalogued>(
+    w: &Write<'_>,
+    actor: &Actor,
+    prepared: Prepared<E>,
+) -> AppResult<Vec<E::Model>>
+where
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let Prepared { rows, ids, refs } = prepared;
     refs.check(&**w, &actor.access).await?;
     let stored = crate::repo::bulk::insert_active_returning(&**w, rows).await?;
     // RETURNING's row order is the engine's: put the rows back in the drafts' order.

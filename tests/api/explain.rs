@@ -546,10 +546,11 @@ async fn the_ingestion_claim_reads_its_page_off_an_index_without_sorting_the_bac
     );
 }
 
-/// The statements routing adds to an ingestion round (issue 16) and `simulateRouting` runs: a
-/// round's tag relations, the candidates' open leads, the team queues, the move of a round's
-/// leads to an owner, a window's leads and their first owners. (`assignment_cursor` and
-/// `global_rule_set` are read and written by primary key only.)
+/// The statements routing runs (issue 16) and `simulateRouting` runs: the tag relations of leads
+/// routed again (duplicates, the sweeper), the candidates' open leads, the team queues, the move
+/// of stored leads to an owner (an ingestion round's new leads carry theirs in their `INSERT`), a
+/// window's leads and their first owners. (`assignment_cursor`, `global_rule_set` and a new
+/// lead's channel are read by primary key only.)
 async fn routing_reads(c: &mut Checker) {
     use cdp360::repo::{assignment, tag};
     use sea_orm::QueryTrait;

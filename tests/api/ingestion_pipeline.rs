@@ -377,7 +377,7 @@ async fn post_batch_to(addr: &str, scene_id: &str, from: usize, n: usize) -> Opt
 
 /// Waits (up to 3 minutes: a debug build under a loaded CI) until no ingestion is ACCEPTED; every
 /// ingestion row.
-async fn drained(db: &sea_orm::DatabaseConnection) -> Vec<lead_ingestion::Model> {
+pub(crate) async fn drained(db: &sea_orm::DatabaseConnection) -> Vec<lead_ingestion::Model> {
     for _ in 0..1800 {
         let rows = lead_ingestion::Entity::find().all(db).await.unwrap();
         if rows.iter().all(|r| r.status != "ACCEPTED") {

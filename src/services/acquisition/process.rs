@@ -10,8 +10,10 @@
 //!    `DUPLICATE_OF`: the existing lead gets the FORM_SUBMIT touchpoint and the channel identity.
 //! 4. Resolve identity (`services::identity`: phone → e-mail → WeChat id → channel identity) to a
 //!    known contact, linked through the touchpoint and the event.
-//! 5. Create the lead (`crud::create_many`, `createLead`'s checks), its `lead_channel_identity`, a
-//!    FORM_SUBMIT touchpoint and a FORM_SUBMIT event, then call the routing hook → `PROCESSED`.
+//! 5. Create the lead (`crud::prepare_many`, `createLead`'s checks), its `lead_channel_identity`, a
+//!    FORM_SUBMIT touchpoint and a FORM_SUBMIT event → `PROCESSED`. The routing hook decides the
+//!    new leads' tags and owners before their `INSERT` (`routing::decide_new_leads`), so the
+//!    `INSERT` carries the owners and no UPDATE of them follows.
 //!
 //! **A round is set-based**: the reads of steps 1, 3 and 4 are a few `IN (…)` statements for the
 //! whole round (identity through an `identity::Snapshot`), the decisions run in memory in claim
@@ -461,17 +463,29 @@ impl Processor {
             item.outcome = Some(Outcome::Processed(lead_id));
             new_leads.push((r.at, r.scene));
         }
+        // The new leads are routed before they are written, from what the round holds, so their
+        // INSERT carries their owners; the tags and the assignment log follow it.
+        let mut leads = crud::prepare_many::<lead::Entity>(pii, &actor, writes.leads)?;
+        let events = crud::prepare_many::<event::Entity>(pii, &actor, writes.events)?;
+        let models = leads.models()?;
+        let routed: Vec<_> = new_leads.iter().map(|(_, scene)| *scene).zip(&models).collect();
+        let decided = routing::decide_new_leads(w, &routed, events.models()?).await?;
+        let gifts: HashMap<&str, _> = decided.gifts().into_iter().map(|g| (g.lead_id, g)).collect();
+        for (row, model) in leads.rows.iter_mut().zip(&models) {
+            if let Some(gift) = gifts.get(model.lead_id.as_str()) {
+                repo::assignment::give_new(row, gift);
+            }
+        }
+        drop(gifts);
         // The round's rows, parents first.
-        let leads = crud::create_many::<lead::Entity>(w, pii, &actor, writes.leads).await?;
+        let leads = crud::insert_prepared(w, &actor, leads).await?;
         crud::create_many::<lead_channel_identity::Entity>(w, pii, &actor, writes.identities).await?;
         crud::create_many::<touchpoint::Entity>(w, pii, &actor, writes.touchpoints).await?;
-        crud::create_many::<event::Entity>(w, pii, &actor, writes.events).await?;
-        let mut routed = Vec::with_capacity(leads.len());
-        for ((at, scene), lead) in new_leads.into_iter().zip(&leads) {
+        crud::insert_prepared(w, &actor, events).await?;
+        decided.write(w).await?;
+        for ((at, _), lead) in new_leads.into_iter().zip(&leads) {
             items[at].channel.clone_from(&lead.channel_id);
-            routed.push((scene, lead));
         }
-        routing::route_new_leads(w, &routed).await?;
         routing::route_duplicates(w, &again).await?;
         Ok(items)
     }
