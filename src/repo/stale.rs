@@ -139,13 +139,13 @@ pub async fn take(db: &impl ConnectionTrait, seen: &[Seen]) -> AppResult<u64> {
                    ON s.kind = v.kind AND s.entity_id = v.entity_id AND s.xmin::text = v.version \
                    FOR UPDATE OF s SKIP LOCKED))"
             ),
-            _ => format!(
-                "DELETE FROM summary_stale WHERE (kind, entity_id, '') IN (VALUES {rows})"
-            ),
+            _ => format!("DELETE FROM summary_stale WHERE (kind, entity_id, '') IN (VALUES {rows})"),
         };
         let values: Vec<Value> = chunk
             .iter()
-            .flat_map(|m| [Value::from(m.kind.as_str()), Value::from(m.entity_id.as_str()), Value::from(m.version.as_str())])
+            .flat_map(|m| {
+                [Value::from(m.kind.as_str()), Value::from(m.entity_id.as_str()), Value::from(m.version.as_str())]
+            })
             .collect();
         taken += db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected();
     }
