@@ -5,7 +5,7 @@
 //!
 //! Set-based, inside the caller's transaction: a scene without rules costs no statement; otherwise
 //! the round reads the leads' facts (`services::rules::facts`), the candidates' status, quota and
-//! open leads in one statement, the team queues in one, advances each ROUND_ROBIN rule's cursor
+//! open leads in one statement, the team queues in one (least-loaded rules only), advances each ROUND_ROBIN rule's cursor
 //! once, and writes one UPDATE for all the moves (none for an ingestion round's new leads, whose
 //! `INSERT` carries their owners: [`decide_new`]), one multi-row log insert, and the events.
 //!
@@ -269,15 +269,23 @@ pub async fn plan<'a>(
         chosen.push(found);
     }
 
-    // 2. The candidates: status, quota and load in one statement; the teams' queues in one.
+    // 2. The candidates: status, quota and load in one statement; the teams' queues in one, only
+    // for the rules that weigh load (a queue's size is a count over all its open leads: read each
+    // round for ROUND_ROBIN teams, it grew with the queue and made a long intake quadratic).
     let mut users = BTreeSet::new();
     let mut teams = BTreeSet::new();
-    for (_, members, _) in chosen.iter().flatten() {
+    for ((key, _), (i, members, _)) in leads.iter().zip(&chosen).filter_map(|(l, c)| c.as_ref().map(|c| (l, c))) {
+        let weighs_load = matches!(rules[key].0[*i].strategy, Strategy::ByRegion(_) | Strategy::ByLoad(_));
         for m in members {
             match m {
-                Member::User(u) => users.insert(u.clone()),
-                Member::Team(t) => teams.insert(t.clone()),
-            };
+                Member::User(u) => {
+                    users.insert(u.clone());
+                }
+                Member::Team(t) if weighs_load => {
+                    teams.insert(t.clone());
+                }
+                Member::Team(_) => {}
+            }
         }
     }
     let users: Vec<String> = users.into_iter().collect();
