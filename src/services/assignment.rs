@@ -5,9 +5,10 @@
 //!
 //! Set-based, inside the caller's transaction: a scene without rules costs no statement; otherwise
 //! the round reads the leads' facts (`services::rules::facts`), the candidates' status, quota and
-//! open leads in one statement, the team queues in one (least-loaded rules only), advances each ROUND_ROBIN rule's cursor
-//! once, and writes one UPDATE for all the moves (none for an ingestion round's new leads, whose
-//! `INSERT` carries their owners: [`decide_new`]), one multi-row log insert, and the events.
+//! open leads in one statement, the team queues in one (least-loaded rules only), advances each
+//! ROUND_ROBIN rule's cursor once, and writes one UPDATE for all the moves (none for an ingestion
+//! round's new leads, whose `INSERT` carries their owners: [`decide_new`]), one multi-row log
+//! insert, and the events.
 //!
 //! Only ACTIVE users below their claim quota receive leads (the quota counts the leads the round
 //! already gave them). A lead no rule takes — or whose rule finds every member unavailable — is the
