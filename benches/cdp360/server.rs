@@ -38,7 +38,12 @@ fn cdp360(database_url: &str, pool: u32) -> Command {
 /// The bench's own pool, sized like the server's.
 pub async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, BoxError> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(pool).min_connections(1).sqlx_logging(false);
+    // Pinged as the server's pool is (`db::POOL_PING_IF_IDLE`): the floor pays no round trip
+    // the server does not.
+    opts.max_connections(pool)
+        .min_connections(1)
+        .test_before_acquire_if_idle_for(cdp360::db::POOL_PING_IF_IDLE)
+        .sqlx_logging(false);
     Ok(Database::connect(opts).await?)
 }
 
