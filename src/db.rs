@@ -31,6 +31,14 @@ pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> 
 /// (a free one, or a new one while the database refuses: sqlx retries until then) and then fails
 /// as `UNAVAILABLE`; once the database answers again the pool reconnects by itself. Failing to open
 /// the pool is one line naming the database's address and the cause (never the password).
+///
+/// The pool opens all its connections at start and keeps them: one before this returns, the
+/// others concurrently in the background ([`open_the_rest`]); none is closed for idleness or age,
+/// only when it fails (then the next statement opens one). A pool that grew on demand, and shrank
+/// after idle spells, put each new connection's handshake on the statement that needed it: about
+/// 95 ms with TLS to PostgreSQL on loopback, two TCP round trips that each wait out the server's
+/// delayed ACK. The benchmark's subscription fan-out (README, "S1 fan-out") delivered two of its
+/// twenty events 100 ms late, each an event whose read opened the pool's next connection.
 pub async fn connect_pool(
     url: &str,
     max_connections: u32,
@@ -43,10 +51,12 @@ pub async fn connect_pool(
         .connect_timeout(acquire_timeout)
         .acquire_timeout(acquire_timeout)
         // sqlx pings a pooled connection on every checkout by default: a round trip before each
-        // statement (a third of a point read's latency in the benchmark). A hot connection is
+        // statement (7 % of the server CPU of a point read, profiled). A hot connection is
         // used as is; one idle this long (a database restart or a proxy may have dropped it) is
         // pinged first, and a connection that fails mid-statement is discarded by sqlx anyway.
         .test_before_acquire_if_idle_for(POOL_PING_IF_IDLE)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .sqlx_logging(false)
         // WAL lets readers proceed during a write; the busy timeout queues writers instead of
         // failing them with SQLITE_BUSY.
@@ -70,7 +80,23 @@ pub async fn connect_pool(
         // The SQL text only: bound values may hold personal data.
         tracing::trace!(target: "cdp360::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
     });
+    open_the_rest(&db, max_connections);
     Ok(db)
+}
+
+/// Opens the pool's other connections concurrently, in the background: `connections` pings at
+/// once, each of which takes the idle connection or opens a new one. Best effort: when one fails,
+/// the first statement that needs a connection opens it, as any pool does. (sqlx's own
+/// `min_connections` would open them one after the other before the pool is returned, and keep
+/// retrying a refused one for minutes while holding its place in the pool.)
+fn open_the_rest(db: &DatabaseConnection, connections: u32) {
+    if connections <= 1 {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        futures_util::future::join_all((0..connections).map(|_| db.ping())).await;
+    });
 }
 
 /// Apply pending migrations on a connection of their own, closed before the caller opens its pool.

@@ -287,3 +287,36 @@ async fn every_subscribe_to_a_shared_subscription_is_charged_to_the_rate_limit()
     assert_eq!(app.metric("cdp360_subscriptions_active").await, Some(2.0));
     assert_eq!(app.metric(GROUPS).await, Some(1.0));
 }
+
+/// The connections of `db`'s pool (idle or in use), and whether it closes idle or old ones.
+fn pool(db: &sea_orm::DatabaseConnection) -> (u32, Option<Duration>, Option<Duration>) {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.options().get_idle_timeout(), p.options().get_max_lifetime())
+        }
+        _ => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.options().get_idle_timeout(), p.options().get_max_lifetime())
+        }
+    }
+}
+
+/// An event's read must not wait for a connection's handshake (about 95 ms with TLS to
+/// PostgreSQL, which made whole events late in the benchmark's fan-out): the pool opens all its
+/// connections at start, without a statement asking for them, and never closes them for being
+/// idle or old.
+#[tokio::test]
+async fn the_pool_opens_all_its_connections_at_start_and_keeps_them_through_idle_spells() {
+    let app = TestApp::spawn().await;
+    let metrics = std::sync::Arc::new(cdp360::metrics::Metrics::new());
+    let db = cdp360::db::connect(&app.database_url, 4, metrics).await.unwrap();
+    for _ in 0..500 {
+        if pool(&db).0 == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(pool(&db), (4, None, None), "connections open, idle timeout, maximum lifetime");
+    db.close().await.unwrap();
+}
