@@ -502,24 +502,32 @@ async fn compiled_reads(c: &mut Checker, account: &str, latest: Order) {
     c.check("compiled: customer 360".into(), q, &tables).await;
 }
 
+/// A test server on PostgreSQL with the scene the ingestion queue's EXPLAIN tests queue rows for
+/// (`None` without `CDP_TEST_DATABASE_URL`).
+async fn app_with_an_explain_scene() -> Option<TestApp> {
+    if std::env::var("CDP_TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
+        eprintln!("skipped: the EXPLAIN test reads PostgreSQL plans (set CDP_TEST_DATABASE_URL)");
+        return None;
+    }
+    let app = TestApp::spawn().await;
+    let scene = "INSERT INTO acquisition_scene (scene_id, scene_name, scene_type, is_enabled, deduplication_strategy,
+                     protection_period_hours, created_at, updated_at)
+                 VALUES ('SCN_EXPLAIN', 'explain', 'API_IMPORT', true, 'NO_CHECK', 0, now(), now())";
+    app.db.execute_unprepared(scene).await.unwrap();
+    Some(app)
+}
+
 /// The ingestion worker claims the oldest due submissions of a backlog without sorting it: the
 /// page comes off the `(status, created_at, ingestion_id)` index (before it, every round sorted
 /// the whole backlog of wide rows, and a round's cost grew with the queue).
 #[tokio::test]
 async fn the_ingestion_claim_reads_its_page_off_an_index_without_sorting_the_backlog() {
-    if std::env::var("CDP_TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
-        eprintln!("skipped: the EXPLAIN test reads PostgreSQL plans (set CDP_TEST_DATABASE_URL)");
-        return;
-    }
-    let app = TestApp::spawn().await;
+    let Some(app) = app_with_an_explain_scene().await else { return };
     // A backlog of 20 000 accepted rows (and as many processed ones) with equal times in runs, so
     // the tie-breaker matters.
     app.db
         .execute_unprepared(
-            "INSERT INTO acquisition_scene (scene_id, scene_name, scene_type, is_enabled, deduplication_strategy,
-                 protection_period_hours, created_at, updated_at)
-             VALUES ('SCN_EXPLAIN', 'explain', 'API_IMPORT', true, 'NO_CHECK', 0, now(), now());
-             INSERT INTO lead_ingestion (ingestion_id, scene_id, client_id, body_sha256, status, submission,
+            "INSERT INTO lead_ingestion (ingestion_id, scene_id, client_id, body_sha256, status, submission,
                  attempts, created_at, updated_at)
              SELECT 'ING_' || lpad(n::text, 8, '0'), 'SCN_EXPLAIN', 'explain', 'x',
                     CASE WHEN n % 2 = 0 THEN 'ACCEPTED' ELSE 'PROCESSED' END, '{}'::jsonb, 0,
@@ -553,17 +561,10 @@ async fn the_ingestion_claim_reads_its_page_off_an_index_without_sorting_the_bac
 /// the round's 100 ids: the whole backlog each round.
 #[tokio::test]
 async fn recording_a_rounds_outcomes_updates_its_rows_by_key_whatever_the_backlog_under_stale_statistics() {
-    if std::env::var("CDP_TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
-        eprintln!("skipped: the EXPLAIN test reads PostgreSQL plans (set CDP_TEST_DATABASE_URL)");
-        return;
-    }
-    let app = TestApp::spawn().await;
+    let Some(app) = app_with_an_explain_scene().await else { return };
     app.db
         .execute_unprepared(
             "ANALYZE lead_ingestion;
-             INSERT INTO acquisition_scene (scene_id, scene_name, scene_type, is_enabled, deduplication_strategy,
-                 protection_period_hours, created_at, updated_at)
-             VALUES ('SCN_EXPLAIN', 'explain', 'API_IMPORT', true, 'NO_CHECK', 0, now(), now());
              INSERT INTO lead_ingestion (ingestion_id, scene_id, client_id, body_sha256, status, submission,
                  attempts, created_at, updated_at)
              SELECT 'ING_' || lpad(n::text, 8, '0'), 'SCN_EXPLAIN', 'explain', 'x', 'ACCEPTED',
@@ -587,14 +588,7 @@ async fn recording_a_rounds_outcomes_updates_its_rows_by_key_whatever_the_backlo
         })
         .collect();
     let finish = cdp360::repo::ingestion::finish_statement(DbBackend::Postgres, done, chrono::Utc::now());
-    let explain = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        format!("EXPLAIN (FORMAT JSON) {}", finish.sql),
-        finish.values.map(|v| v.0).unwrap_or_default(),
-    );
-    let row = app.db.query_one_raw(explain).await.unwrap().expect("EXPLAIN answers a row");
-    let plan: Value = row.try_get("", "QUERY PLAN").unwrap();
-    let plan = &plan[0]["Plan"];
+    let plan = &explain(&app.db, &finish).await;
     let bitmaps = of_type(plan, "Bitmap Heap Scan");
     let scanned: Vec<&str> =
         bitmaps.iter().filter_map(|n| n["Relation Name"].as_str()).chain(seq_scans(plan)).collect();
