@@ -80,9 +80,13 @@ async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, le
     let mut today = Some(store.zone().day_of(chrono::Utc::now()));
     let mut sweep = tokio::time::interval_at(tokio::time::Instant::now() + sweep, sweep);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // When queued performance work may be recomputed again (see `PERFORMANCE_PAUSE`).
+    let mut performance_from = tokio::time::Instant::now();
     loop {
+        let performance_due = tokio::time::Instant::now() >= performance_from;
         tokio::select! {
-            _ = queue.wait() => {}
+            _ = queue.wait(performance_due) => {}
+            _ = tokio::time::sleep_until(performance_from), if !performance_due => continue,
             _ = sweep.tick() => {
                 queue_new_business_day(&store, &mut today);
                 let before = chrono::Utc::now() - orphan_age;
@@ -104,9 +108,21 @@ async fn refresh_after_writes(store: Store, quiet: Duration, sweep: Duration, le
             }
             seen = now;
         }
-        drain_once(&store).await;
+        let performance = tokio::time::Instant::now() >= performance_from;
+        if let Some(took) = drain_once(&store, performance).await {
+            performance_from = tokio::time::Instant::now() + took * PERFORMANCE_PAUSE;
+        }
     }
 }
+
+/// After a refresh that recomputed performance days, queued performance work waits this many
+/// times as long as that refresh took, while summaries keep being refreshed: the recompute of a
+/// day scans the day's leads and events (75 ms at 20,000 leads a day, growing with the day), and
+/// run after every burst of writes it took a growing share of the database under a steady intake
+/// (M4). So recomputing takes at most about a tenth of the refresher's time whatever a day's
+/// volume, and a day's rows lag its writes by at most about ten recomputes' time (well under a
+/// second for a small day: nothing waits then).
+const PERFORMANCE_PAUSE: u32 = 9;
 
 /// Queues the current business day's performance when it is not `today` (a day began): its cost
 /// rows exist before anything is written on it. Not a durable mark: a day with no write before a
@@ -143,22 +159,26 @@ async fn drain_leftovers(store: &Store, before: chrono::DateTime<chrono::Utc>) {
     }
 }
 
-/// One refresh of everything queued now.
-async fn drain_once(store: &Store) {
+/// One refresh of everything queued now (without `performance`, of everything but the
+/// performance work, which stays queued). When it recomputed performance work: how long it took.
+async fn drain_once(store: &Store, performance: bool) -> Option<Duration> {
     let queue = store.summaries();
-    let taken = queue.take();
+    let taken = queue.take(performance);
     let n = taken.len();
     if n == 0 {
-        return;
+        return None;
     }
+    let recomputes = taken.has_performance();
+    let started = tokio::time::Instant::now();
     if let Err(e) = refresh_stale(store, taken.clone()).await {
         tracing::warn!(error = %e.message(), ids = n, "post-commit summary refresh failed; retrying");
         queue.put_back(taken);
         queue.done(n);
         tokio::time::sleep(Duration::from_secs(1)).await;
-        return;
+        return None;
     }
     queue.done(n);
+    recomputes.then(|| started.elapsed())
 }
 
 /// Refreshes what is still queued (graceful shutdown: the last writes' summaries are not left
@@ -168,7 +188,7 @@ pub async fn flush(store: &Store) {
         if store.summaries().pending() == 0 {
             return;
         }
-        drain_once(store).await;
+        drain_once(store, true).await;
     }
 }
 

@@ -14,8 +14,9 @@ use crate::repo::bulk::{max_bind_params, placeholders};
 use crate::repo::write::table;
 
 /// Advances the rule's cursor by `n` and returns where it was: the rotation's first position for
-/// this round's `n` leads. One atomic upsert: concurrent rounds (on any replica) get disjoint ranges
-/// (PostgreSQL locks the row until the round commits; SQLite has one writer).
+/// this round's `n` leads. One atomic upsert: concurrent rounds (on any replica) get disjoint ranges.
+/// It locks the row until `db`'s transaction ends, so on PostgreSQL the caller runs it on its own
+/// (`services::assignment`), not in the round's transaction; SQLite has one writer.
 pub async fn advance_cursor(db: &impl ConnectionTrait, key: &str, n: i64) -> AppResult<i64> {
     let backend = db.get_database_backend();
     let sql = format!(

@@ -9,7 +9,8 @@
 //!   through the summary mechanism (`Write::stale`: `Stale::days`, and `lead_days` /
 //!   `channel_days`, which [`days_of`] turns into days when the refresh runs), so the marks are as
 //!   durable as the summaries' and the refresher (`services::summaries`) recomputes the days after
-//!   the commit, in the transaction that takes their marks;
+//!   the commit, in the transaction that takes their marks — paced so that recomputing takes at
+//!   most about a tenth of its time (`jobs`, `PERFORMANCE_PAUSE`);
 //! - on demand: `cdp360 recompute performance [--from --to]` ([`recompute_range`]);
 //! - in the data generator, over the generated history (the same [`recompute_days`]).
 //!

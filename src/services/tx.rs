@@ -283,6 +283,21 @@ impl Stale {
         self.channel_days.extend(other.channel_days);
     }
 
+    /// Whether it names performance work (days, or leads and channels whose days are recomputed).
+    pub fn has_performance(&self) -> bool {
+        !(self.days.is_empty() && self.lead_days.is_empty() && self.channel_days.is_empty())
+    }
+
+    /// Moves the performance work out, leaving the summaries.
+    pub fn take_performance(&mut self) -> Stale {
+        Stale {
+            days: std::mem::take(&mut self.days),
+            lead_days: std::mem::take(&mut self.lead_days),
+            channel_days: std::mem::take(&mut self.channel_days),
+            ..Stale::default()
+        }
+    }
+
     /// Marks the performance of the business day of `at` (in `zone`).
     pub fn day_of(&mut self, zone: crate::domain::timezone::BusinessZone, at: chrono::DateTime<chrono::Utc>) {
         self.days.insert(zone.day_of(at));
@@ -405,21 +420,31 @@ impl Queue {
         self.wake.notify_one();
     }
 
-    /// Waits until something is queued.
-    pub async fn wait(&self) {
+    /// Waits until something is queued; without `performance`, until something besides
+    /// performance work is (the refresher holds performance work back between recomputes).
+    pub async fn wait(&self, performance: bool) {
         loop {
             let notified = self.wake.notified();
-            if !self.state.lock().unwrap_or_else(|e| e.into_inner()).queued.is_empty() {
-                return;
+            {
+                let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let q = &s.queued;
+                let summaries = !(q.accounts.is_empty() && q.contacts.is_empty() && q.leads.is_empty());
+                if summaries || !q.campaigns.is_empty() || (performance && q.has_performance()) {
+                    return;
+                }
             }
             notified.await;
         }
     }
 
-    /// Takes everything queued (marking it in flight until [`Queue::done`]).
-    pub fn take(&self) -> Stale {
+    /// Takes everything queued, or without `performance` everything but the performance work,
+    /// which stays queued (marking what it takes in flight until [`Queue::done`]).
+    pub fn take(&self, performance: bool) -> Stale {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let taken = std::mem::take(&mut s.queued);
+        let mut taken = std::mem::take(&mut s.queued);
+        if !performance {
+            s.queued = taken.take_performance();
+        }
         s.in_flight += taken.len();
         taken
     }
@@ -475,10 +500,31 @@ mod tests {
             q.push(s);
         }
         assert_eq!(q.pending(), 1, "1,000 writes about one account wait as one id");
-        let taken = q.take();
+        let taken = q.take(true);
         assert_eq!(taken.accounts.len(), 1);
         assert_eq!(q.pending(), 1, "in flight until done");
         q.done(taken.len());
         assert_eq!(q.pending(), 0);
+    }
+
+    #[tokio::test]
+    async fn performance_work_held_back_stays_queued_and_counted_while_summaries_are_taken() {
+        let q = Queue::new(Arc::new(Metrics::new()));
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).expect("a date");
+        let mut s = Stale::default();
+        s.days.insert(day);
+        q.push(s);
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(50), q.wait(false)).await;
+        assert!(waited.is_err(), "performance work alone does not wake a refresher holding it back");
+        let mut s = Stale::default();
+        s.add(Summary::Lead, Some("LEAD_1"));
+        q.push(s);
+        q.wait(false).await;
+        let taken = q.take(false);
+        assert_eq!((taken.leads.len(), taken.days.len()), (1, 0), "the summaries without the day");
+        assert_eq!(q.pending(), 2, "the held day is still pending (tests settle on it)");
+        q.done(taken.len());
+        q.wait(true).await;
+        assert_eq!(q.take(true).days, BTreeSet::from([day]));
     }
 }

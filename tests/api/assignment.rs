@@ -129,6 +129,52 @@ async fn round_robin_counts_differ_by_at_most_one_across_rounds_and_the_log_name
     assert!(left > Duration::hours(47) && left <= Duration::hours(48), "{left}");
 }
 
+/// On PostgreSQL a round advances its ROUND_ROBIN cursor in a statement of its own: the cursor's
+/// row lock, held by the round until it committed, made every other round of the rule wait (M4R's
+/// two ingestion workers wrote one at a time). A round that rolls back leaves its positions spent
+/// there. SQLite has one writer, so the cursor advances inside the round and rolls back with it.
+#[tokio::test]
+async fn an_open_round_robin_round_holds_no_other_round_of_its_rule_and_a_rollback_spends_its_positions_on_postgresql()
+{
+    let app = TestApp::spawn().await;
+    insert(&app.db, vec![fixtures::user("U_A"), fixtures::user("U_B"), fixtures::user("U_C")]).await;
+    let scene = scene_with(
+        json!([{"name": "轮询", "when": always(), "strategy": {"type": "ROUND_ROBIN", "users": ["U_A", "U_B", "U_C"]}}]),
+    );
+    insert(&app.db, vec![scene.clone()]).await;
+    let leads: Vec<lead::Model> = (1..=3).map(fixtures::lead).collect();
+    insert(&app.db, leads.clone()).await;
+    let ids: Vec<String> = leads.iter().map(|l| l.lead_id.clone()).collect();
+    let store = store_of(&app);
+    async fn routed(w: &Write<'_>, scene: &acquisition_scene::Model, l: &lead::Model) {
+        cdp360::services::routing::route_new_leads(w, &[(scene, l)]).await.unwrap()
+    }
+    let open = Write::begin(&store).await.unwrap();
+    routed(&open, &scene, &leads[0]).await;
+    if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let w = Write::begin(&store).await.unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), routed(&w, &scene, &leads[1]))
+            .await
+            .expect("the second round does not wait for the first to commit");
+        w.commit().await.unwrap();
+        open.rollback().await.unwrap();
+        let w = Write::begin(&store).await.unwrap();
+        routed(&w, &scene, &leads[2]).await;
+        w.commit().await.unwrap();
+        let got = owners(&app, &ids).await;
+        let want = BTreeMap::from([("pool".to_string(), 1), ("user:U_B".to_string(), 1), ("user:U_C".to_string(), 1)]);
+        assert_eq!(got, want, "U_A's position went with the rolled-back round");
+    } else {
+        open.rollback().await.unwrap();
+        let w = Write::begin(&store).await.unwrap();
+        routed(&w, &scene, &leads[1]).await;
+        w.commit().await.unwrap();
+        let got = owners(&app, &ids).await;
+        let want = BTreeMap::from([("pool".to_string(), 2), ("user:U_A".to_string(), 1)]);
+        assert_eq!(got, want, "the rolled-back round's position is given again");
+    }
+}
+
 #[tokio::test]
 async fn inactive_users_and_users_without_claim_quota_left_receive_no_leads() {
     let app = TestApp::spawn().await;
