@@ -60,30 +60,51 @@ pub async fn run(
         .map(|c| {
             let (ctx, url, scene) = (ctx.clone(), url.clone(), scene.clone());
             tokio::spawn(async move {
-                let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+                let (mut latencies, mut errors, mut refused) = (Vec::new(), Vec::new(), 0usize);
                 let mut k = 0;
                 while Instant::now() < deadline {
                     let body = batch(&scene, c, k);
-                    k += 1;
                     let t = Instant::now();
                     let sent = ctx.http.post(&url).bearer_auth(ctx.token(c)).json(&body).send().await;
-                    latencies.push(t.elapsed());
+                    let took = t.elapsed();
                     match sent {
-                        Ok(r) if r.status() == reqwest::StatusCode::ACCEPTED => {}
-                        Ok(r) => errors.push(format!("HTTP {}: {}", r.status(), r.text().await.unwrap_or_default())),
+                        Ok(r) if r.status() == reqwest::StatusCode::ACCEPTED => {
+                            latencies.push(took);
+                            k += 1;
+                        }
+                        // Backpressure, not a failure: the backlog is at `CDP_INGESTION_MAX_QUEUE`.
+                        // A well-behaved sender waits as told (at most until the phase ends) and
+                        // sends the same batch again.
+                        Ok(r) => {
+                            let (status, headers) = (r.status(), r.headers().clone());
+                            let text = r.text().await.unwrap_or_default();
+                            let code = serde_json::from_str::<Value>(&text).ok().map(|v| v["error"]["code"].clone());
+                            if status == reqwest::StatusCode::SERVICE_UNAVAILABLE && code == Some(json!("QUEUE_FULL")) {
+                                refused += 1;
+                                let secs = headers
+                                    .get(reqwest::header::RETRY_AFTER)
+                                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                                    .unwrap_or(1);
+                                let wake = (Instant::now() + Duration::from_secs(secs)).min(deadline);
+                                tokio::time::sleep_until(tokio::time::Instant::from_std(wake)).await;
+                            } else {
+                                errors.push(format!("HTTP {status}: {text}"));
+                            }
+                        }
                         Err(e) => errors.push(e.to_string()),
                     }
                 }
-                (latencies, errors)
+                (latencies, errors, refused)
             })
         })
         .collect();
     let started = Instant::now();
-    let (mut latencies, mut errors) = (Vec::new(), Vec::new());
+    let (mut latencies, mut errors, mut refused) = (Vec::new(), Vec::new(), 0);
     for s in senders {
-        let (l, e) = s.await?;
+        let (l, e, r) = s.await?;
         latencies.extend(l);
         errors.extend(e);
+        refused += r;
     }
     let sending = started.elapsed().as_secs_f64();
     let waiting = "SELECT COUNT(*)::bigint AS n FROM lead_ingestion WHERE scene_id = $1 AND status = 'ACCEPTED'";
@@ -114,7 +135,7 @@ pub async fn run(
     let cpu_ms_per_lead = (server.cpu_seconds() - cpu_before) * 1e3 / leads.max(1) as f64;
     let statements_per_batch = (ctx.server_statements().await? - statements_before) / latencies.len().max(1) as f64;
     println!(
-        "{id} {clients} senders: {} batches accepted in {sending:.1} s, {leads} leads processed in {span_s:.1} s = {:.0} leads/s, server CPU {cpu_ms_per_lead:.2} ms/lead",
+        "{id} {clients} senders: {} batches accepted in {sending:.1} s ({refused} refused with QUEUE_FULL and sent again after Retry-After), {leads} leads processed in {span_s:.1} s = {:.0} leads/s, server CPU {cpu_ms_per_lead:.2} ms/lead",
         latencies.len(),
         intake.leads_per_second
     );
