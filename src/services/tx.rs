@@ -283,6 +283,12 @@ impl Stale {
         self.channel_days.extend(other.channel_days);
     }
 
+    /// Whether it names summary work (accounts, contacts, leads, campaigns): what
+    /// [`Stale::take_performance`] leaves behind.
+    pub fn has_summaries(&self) -> bool {
+        !(self.accounts.is_empty() && self.contacts.is_empty() && self.leads.is_empty() && self.campaigns.is_empty())
+    }
+
     /// Whether it names performance work (days, or leads and channels whose days are recomputed).
     pub fn has_performance(&self) -> bool {
         !(self.days.is_empty() && self.lead_days.is_empty() && self.channel_days.is_empty())
@@ -426,10 +432,8 @@ impl Queue {
         loop {
             let notified = self.wake.notified();
             {
-                let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                let q = &s.queued;
-                let summaries = !(q.accounts.is_empty() && q.contacts.is_empty() && q.leads.is_empty());
-                if summaries || !q.campaigns.is_empty() || (performance && q.has_performance()) {
+                let q = &self.state.lock().unwrap_or_else(|e| e.into_inner()).queued;
+                if q.has_summaries() || (performance && q.has_performance()) {
                     return;
                 }
             }
