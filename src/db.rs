@@ -32,8 +32,9 @@ pub async fn connect(url: &str, max_connections: u32, metrics: Arc<Metrics>) -> 
 /// as `UNAVAILABLE`; once the database answers again the pool reconnects by itself. Failing to open
 /// the pool is one line naming the database's address and the cause (never the password).
 ///
-/// The pool opens all its connections at start and keeps them: one before this returns, the
-/// others concurrently in the background ([`open_the_rest`]); none is closed for idleness or age,
+/// On PostgreSQL the pool opens all its connections at start and keeps them: one before this
+/// returns, the others concurrently in the background ([`open_the_rest`]). SQLite opens a file, no
+/// handshake to hide, and its first connection opens alone (below). None is closed for idleness or age,
 /// only when it fails (then the next statement opens one). A pool that grew on demand, and shrank
 /// after idle spells, put each new connection's handshake on the statement that needed it: about
 /// 95 ms with TLS to PostgreSQL on loopback, two TCP round trips that each wait out the server's
@@ -45,9 +46,13 @@ pub async fn connect_pool(
     acquire_timeout: Duration,
     metrics: Arc<Metrics>,
 ) -> AppResult<DatabaseConnection> {
+    let sqlite = url.starts_with("sqlite:");
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
-        .min_connections(1)
+        // sqlx keeps `min_connections` from a task of its own that races the connection it opens
+        // to check the pool: two first opens of a new SQLite file at once, which may fail with
+        // "database is locked" (a CLI `migrate status` did so in CI). SQLite opens one, alone.
+        .min_connections(if sqlite { 0 } else { 1 })
         .connect_timeout(acquire_timeout)
         .acquire_timeout(acquire_timeout)
         // sqlx pings a pooled connection on every checkout by default: a round trip before each
@@ -80,7 +85,9 @@ pub async fn connect_pool(
         // The SQL text only: bound values may hold personal data.
         tracing::trace!(target: "cdp360::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
     });
-    open_the_rest(&db, max_connections);
+    if !sqlite {
+        open_the_rest(&db, max_connections);
+    }
     Ok(db)
 }
 
