@@ -471,6 +471,28 @@ fn reload_drops_a_removed_key_and_picks_up_a_new_one() {
 }
 
 #[test]
+fn a_token_verified_before_a_reload_that_removes_its_key_is_refused_after_it() {
+    let f = fixture();
+    let token = rs256(&claims());
+    assert!(f.verifier.verify(&token).is_ok());
+    assert!(f.verifier.verify(&token).is_ok(), "verified again, from the cache");
+    write_jwks(&f.jwks, &[ec1_jwk()]);
+    f.verifier.reload().unwrap();
+    assert_eq!(rejected(&f.verifier, &token), AuthError::UnknownKey);
+}
+
+#[test]
+fn a_tampered_copy_of_a_verified_token_is_still_refused() {
+    let v = hs_only();
+    let token = hs256(&claims());
+    assert!(v.verify(&token).is_ok());
+    let at = token.rfind('.').unwrap() + 1;
+    let flipped = if &token[at..at + 1] == "A" { "B" } else { "A" };
+    let forged = format!("{}{flipped}{}", &token[..at], &token[at + 1..]);
+    assert_eq!(rejected(&v, &forged), AuthError::BadSignature);
+}
+
+#[test]
 fn reload_reports_a_key_replaced_under_the_same_kid() {
     let f = fixture();
     write_jwks(&f.jwks, &[ec1_jwk(), jwk(&rsa_key(RSA2_KEY), Algorithm::RS256, RSA_KID)]);
