@@ -10,6 +10,7 @@ pub mod errors;
 pub mod fanout;
 pub mod filters;
 pub mod guard;
+mod interned;
 pub mod limits;
 pub mod loaders;
 pub mod model;

@@ -6,6 +6,11 @@
 //! back in the order of the (fragment-expanded) selection that produced it. A list's items share
 //! one plan, built once; an object already in order is left as it is.
 //!
+//! A root field the planner compiled (`graphql/planner.rs`) arrives in selection order already —
+//! the database built it so — and is not walked ([`CompiledRoots`]); only the root keys are put in
+//! order. `tests/api/differential.rs` holds the planner to it: its bytes must equal the resolvers'
+//! reordered ones.
+//!
 //! Errors get a stable order too, by path, then location, then message: the errors of a list's
 //! items arrive in the order their resolvers finish, and validation reports in hash order.
 
@@ -13,12 +18,13 @@ use std::cell::OnceCell;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextSubscribe,
 };
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet};
-use async_graphql::{Name, PathSegment, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::parser::types::{Directive, ExecutableDocument, OperationDefinition, Selection, SelectionSet};
+use async_graphql::{Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, Value, Variables};
 
 use super::documents::Documents;
 
@@ -32,15 +38,53 @@ impl ExtensionFactory for ResponseOrder {
     }
 }
 
+/// The response keys of the root fields the planner compiled in this request (request data, put
+/// there by the extension): their values are in selection order already.
+#[derive(Default)]
+pub struct CompiledRoots(Mutex<Vec<Name>>);
+
+impl CompiledRoots {
+    pub fn record(&self, key: &Name) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(key.clone());
+    }
+
+    fn keys(&self) -> Vec<Name> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The request's document and variables, kept from parsing to the response.
+#[derive(Clone)]
+struct Kept {
+    doc: Arc<ExecutableDocument>,
+    variables: Variables,
+}
+
+/// What a plan is read from: the document, and the variables its `@skip`/`@include` look at.
+#[derive(Clone, Copy)]
+struct Src<'d> {
+    doc: &'d ExecutableDocument,
+    variables: &'d Variables,
+}
+
 /// The request's document, kept from parsing to the response (a subscription's events arrive
 /// after parsing too, hence the shared slot).
 struct ResponseOrderExtension {
-    doc: Arc<Mutex<Option<Arc<ExecutableDocument>>>>,
+    doc: Arc<Mutex<Option<Kept>>>,
     documents: Arc<Documents>,
 }
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for ResponseOrderExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        next.run(ctx, request.data(CompiledRoots::default())).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -50,7 +94,7 @@ impl Extension for ResponseOrderExtension {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         let kept = self.documents.cached(query).unwrap_or_else(|| Arc::new(doc.clone()));
-        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept { doc: kept, variables: variables.clone() });
         Ok(doc)
     }
 
@@ -67,7 +111,8 @@ impl Extension for ResponseOrderExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut res = next.run(ctx, operation_name).await;
-        reorder(&self.doc, operation_name, &mut res);
+        let compiled = ctx.data_opt::<CompiledRoots>().map(CompiledRoots::keys).unwrap_or_default();
+        reorder(&self.doc, operation_name, &mut res, &compiled);
         res
     }
 
@@ -82,7 +127,7 @@ impl Extension for ResponseOrderExtension {
             .map(move |mut res| {
                 // The operation of a subscription is the only one the document may select by
                 // default; a named one is found by its root field set all the same.
-                reorder(&slot, None, &mut res);
+                reorder(&slot, None, &mut res, &[]);
                 res
             })
             .boxed()
@@ -105,15 +150,18 @@ fn sort_errors(errors: &mut [ServerError]) {
     });
 }
 
-fn reorder(slot: &Mutex<Option<Arc<ExecutableDocument>>>, operation_name: Option<&str>, res: &mut Response) {
-    let Some(doc) = slot.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
-    let Some(op) = operation(&doc, operation_name, &res.data) else { return };
-    order(&mut res.data, &[&op.selection_set.node], &doc);
+/// Puts `res` in selection order; the values of `compiled` root keys are in order already.
+fn reorder(slot: &Mutex<Option<Kept>>, operation_name: Option<&str>, res: &mut Response, compiled: &[Name]) {
+    let Some(kept) = slot.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
+    let src = Src { doc: &kept.doc, variables: &kept.variables };
+    let Some(op) = operation(src, operation_name, &res.data) else { return };
+    apply(&mut res.data, &Plan::of(&[&op.selection_set.node], src), src, compiled);
 }
 
 /// The operation that produced `data`: the named one, the only one, or (a subscription event,
 /// whose name the hook does not see) the one whose root keys match.
-fn operation<'d>(doc: &'d ExecutableDocument, name: Option<&str>, data: &Value) -> Option<&'d OperationDefinition> {
+fn operation<'d>(src: Src<'d>, name: Option<&str>, data: &Value) -> Option<&'d OperationDefinition> {
+    let doc = src.doc;
     if let Some(name) = name {
         return doc.operations.iter().find(|(n, _)| n.map(|n| n.as_str()) == Some(name)).map(|(_, op)| &op.node);
     }
@@ -122,7 +170,7 @@ fn operation<'d>(doc: &'d ExecutableDocument, name: Option<&str>, data: &Value) 
     let Some(second) = second else { return Some(first) };
     let Value::Object(map) = data else { return None };
     [first, second].into_iter().chain(ops).find(|op| {
-        let plan = Plan::of(&[&op.selection_set.node], doc);
+        let plan = Plan::of(&[&op.selection_set.node], src);
         map.keys().all(|k| plan.keys.contains_key(k.as_str()))
     })
 }
@@ -134,18 +182,23 @@ struct Plan<'d> {
 }
 
 impl<'d> Plan<'d> {
-    fn of(sets: &[&'d SelectionSet], doc: &'d ExecutableDocument) -> Plan<'d> {
+    fn of(sets: &[&'d SelectionSet], src: Src<'d>) -> Plan<'d> {
         let mut plan = Plan { keys: IndexMap::new() };
         for set in sets {
-            plan.collect(set, doc, &mut Vec::new());
+            plan.collect(set, src, &mut Vec::new());
         }
         plan
     }
 
     /// Fragments are expanded in place; the validator has refused cycles before execution, and
-    /// `visiting` keeps a cycle from looping even so.
-    fn collect(&mut self, set: &'d SelectionSet, doc: &'d ExecutableDocument, visiting: &mut Vec<&'d Name>) {
+    /// `visiting` keeps a cycle from looping even so. A selection that `@skip`/`@include` leave
+    /// out is not there (GraphQL spec, CollectFields): the kept document still holds it, the
+    /// executed one does not.
+    fn collect(&mut self, set: &'d SelectionSet, src: Src<'d>, visiting: &mut Vec<&'d Name>) {
         for item in &set.items {
+            if excluded(item.node.directives(), src.variables) {
+                continue;
+            }
             match &item.node {
                 Selection::Field(f) => {
                     let entry = self.keys.entry(f.node.response_key().node.as_str()).or_default();
@@ -153,15 +206,15 @@ impl<'d> Plan<'d> {
                         entry.0.push(&f.node.selection_set.node);
                     }
                 }
-                Selection::InlineFragment(f) => self.collect(&f.node.selection_set.node, doc, visiting),
+                Selection::InlineFragment(f) => self.collect(&f.node.selection_set.node, src, visiting),
                 Selection::FragmentSpread(s) => {
                     let name = &s.node.fragment_name.node;
                     if visiting.contains(&name) {
                         continue;
                     }
-                    if let Some(frag) = doc.fragments.get(name) {
+                    if let Some(frag) = src.doc.fragments.get(name) {
                         visiting.push(name);
-                        self.collect(&frag.node.selection_set.node, doc, visiting);
+                        self.collect(&frag.node.selection_set.node, src, visiting);
                         visiting.pop();
                     }
                 }
@@ -170,13 +223,36 @@ impl<'d> Plan<'d> {
     }
 }
 
-fn order(value: &mut Value, sets: &[&SelectionSet], doc: &ExecutableDocument) {
-    apply(value, &Plan::of(sets, doc), doc);
+/// Whether `@skip(if:)` or `@include(if:)` leave a selection out, decided as the executor decides
+/// it (async-graphql's `remove_skipped_selection`, which runs before execution): a condition that
+/// is not a boolean counts as `false`.
+fn excluded(directives: &[Positioned<Directive>], variables: &Variables) -> bool {
+    directives.iter().any(|d| {
+        let include = match d.node.name.node.as_str() {
+            "skip" => false,
+            "include" => true,
+            _ => return false,
+        };
+        d.node.get_argument("if").is_some_and(|cond| {
+            let value =
+                cond.node.clone().into_const_with(|name| variables.get(&name).cloned().ok_or(())).unwrap_or_default();
+            include != matches!(value, Value::Boolean(true))
+        })
+    })
 }
 
-fn apply<'d>(value: &mut Value, plan: &Plan<'d>, doc: &'d ExecutableDocument) {
+#[cfg(test)]
+fn order(value: &mut Value, sets: &[&SelectionSet], doc: &ExecutableDocument) {
+    let variables = Variables::default();
+    let src = Src { doc, variables: &variables };
+    apply(value, &Plan::of(sets, src), src, &[]);
+}
+
+/// `skip`: keys of this object whose values are left as they are (a compiled root field, selected
+/// once: a key selected several times is merged by the executor, and walked).
+fn apply<'d>(value: &mut Value, plan: &Plan<'d>, src: Src<'d>, skip: &[Name]) {
     match value {
-        Value::List(items) => items.iter_mut().for_each(|item| apply(item, plan, doc)),
+        Value::List(items) => items.iter_mut().for_each(|item| apply(item, plan, src, &[])),
         Value::Object(map) => {
             let rank = |k: &Name| plan.keys.get_index_of(k.as_str()).unwrap_or(usize::MAX);
             if !map.keys().map(rank).is_sorted() {
@@ -185,8 +261,9 @@ fn apply<'d>(value: &mut Value, plan: &Plan<'d>, doc: &'d ExecutableDocument) {
             for (key, child) in map.iter_mut() {
                 if let Some((sets, sub)) = plan.keys.get(key.as_str())
                     && !sets.is_empty()
+                    && !(sets.len() == 1 && skip.contains(key))
                 {
-                    apply(child, sub.get_or_init(|| Plan::of(sets, doc)), doc);
+                    apply(child, sub.get_or_init(|| Plan::of(sets, src)), src, &[]);
                 }
             }
         }
@@ -207,9 +284,45 @@ mod tests {
             "a": [{ "x": 1, "w": 2, "z": 3 }, { "w": 2, "z": 3, "x": 1 }],
         }))
         .unwrap();
-        let op = operation(&doc, None, &data).unwrap();
+        let variables = Variables::default();
+        let op = operation(Src { doc: &doc, variables: &variables }, None, &data).unwrap();
         order(&mut data, &[&op.selection_set.node], &doc);
         assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"a":[{"z":3,"w":2,"x":1},{"z":3,"w":2,"x":1}],"b":1}"#);
+    }
+
+    #[test]
+    fn a_compiled_root_selected_once_is_left_as_it_is_and_everything_else_is_ordered() {
+        let doc = async_graphql::parser::parse_query("{ a { x y } b { x y } c { x } c { y } }").unwrap();
+        // Parsed as text: `json!` would sort the keys.
+        let mut data: Value =
+            serde_json::from_str(r#"{"c": {"y": 1, "x": 2}, "b": {"y": 1, "x": 2}, "a": {"y": 1, "x": 2}}"#).unwrap();
+        let variables = Variables::default();
+        let src = Src { doc: &doc, variables: &variables };
+        let op = operation(src, None, &data).unwrap();
+        let compiled = [Name::new("a"), Name::new("c")];
+        apply(&mut data, &Plan::of(&[&op.selection_set.node], src), src, &compiled);
+        assert_eq!(
+            serde_json::to_string(&data).unwrap(),
+            r#"{"a":{"y":1,"x":2},"b":{"x":2,"y":1},"c":{"x":2,"y":1}}"#,
+            "the root keys in order; a left alone; c, selected twice, walked"
+        );
+    }
+
+    /// Found by the differential test: `{ x @include(if: false) y x }` answers `y` before `x`,
+    /// as the executor collects it; the kept document still holds the left-out `x`.
+    #[test]
+    fn a_selection_left_out_by_skip_or_include_takes_no_place_in_the_order() {
+        let doc = async_graphql::parser::parse_query(
+            "query($no: Boolean!, $yes: Boolean!) { a { x @include(if: $no) y x } b { x @skip(if: $yes) ... @include(if: $no) { z } y x z } }",
+        )
+        .unwrap();
+        let mut data: Value =
+            serde_json::from_str(r#"{"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 2, "z": 3}}"#).unwrap();
+        let variables = Variables::from_json(serde_json::json!({ "no": false, "yes": true }));
+        let src = Src { doc: &doc, variables: &variables };
+        let op = operation(src, None, &data).unwrap();
+        apply(&mut data, &Plan::of(&[&op.selection_set.node], src), src, &[]);
+        assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"a":{"y":2,"x":1},"b":{"y":2,"x":1,"z":3}}"#);
     }
 
     #[test]

@@ -27,6 +27,8 @@ use sea_orm::DbBackend;
 
 use super::GqlState;
 use super::connection::{self, PageArgs};
+use super::interned;
+use super::order::CompiledRoots;
 use super::resource::Resource;
 use crate::auth::{Principal, Scope};
 use crate::catalog::PiiColumn;
@@ -212,7 +214,7 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
             return None;
         }
     };
-    let Ok(mut value) = serde_json::from_str::<Value>(&text) else {
+    let Ok(mut value) = interned::parse(&text) else {
         metrics.read_root_field("resolvers", "statement");
         return None;
     };
@@ -227,6 +229,9 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
         return None;
     }
     metrics.read_root_field("compiled", "");
+    if let Ok(compiled) = ctx.data::<CompiledRoots>() {
+        compiled.record(&ctx.item.node.response_key().node);
+    }
     Some(Planned::Compiled(Mutex::new(Some(value))))
 }
 
