@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::catalog::Catalogued;
 use crate::domain::lease;
 use crate::domain::routing::{AssignmentRule, AssignmentRules, Member, Strategy};
-use crate::domain::rules::LeadFacts;
+use crate::domain::rules::{LeadFacts, Source};
 use crate::error::{AppError, AppResult};
 use crate::pubsub::DomainEvent;
 use crate::repo;
@@ -194,6 +194,11 @@ pub async fn assign_duplicates(w: &Write<'_>, arrivals: &[(&acquisition_scene::M
 /// Whether the scene has assignment rules.
 pub fn has_rules(scene: &acquisition_scene::Model) -> bool {
     scene.assignment_rules.as_ref().is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+}
+
+/// Whether a condition of the scene's assignment rules reads a column of `source`.
+pub fn reads(scene: &acquisition_scene::Model, source: Source) -> AppResult<bool> {
+    Ok(has_rules(scene) && rules_of(scene)?.reads(source))
 }
 
 fn rules_of(scene: &acquisition_scene::Model) -> AppResult<AssignmentRules> {
