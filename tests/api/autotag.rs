@@ -201,7 +201,7 @@ async fn one_round(app: &TestApp, scene_id: &str, key: &str, from: usize, n: usi
 }
 
 #[tokio::test]
-async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_adds_at_most_five_statements() {
+async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_adds_at_most_six_statements() {
     const N: usize = 20;
     let app = TestApp::spawn_with(|c| {
         c.ingestion.batch = N;
@@ -225,11 +225,12 @@ async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_
         leads.extend(routed);
     }
     // Routing reads the tags' names and the candidates, advances the cursor, and inserts the tag
-    // relations and the assignment log (5; measured 4 more than the plain round on both
-    // backends). No read of the channel (no rule reads a channel field), no read-back of the
-    // round's rows and no UPDATE of its leads (with them it was 9; with the channel read, 5–7).
+    // relations and the assignment log (5); what the commit's LEAD_ASSIGNED events start after it
+    // varies by a statement (measured 4 more than the plain round on SQLite, 4–6 on PostgreSQL).
+    // No read of the channel (no rule reads a channel field), no read-back of the round's rows
+    // and no UPDATE of its leads (with them it was 9; with the channel read, 5–7).
     eprintln!("a round of {N}: {with} statements with routing, {without} without");
-    assert!(with <= without + 5, "with routing: {with} statements; without: {without}");
+    assert!(with <= without + 6, "with routing: {with} statements; without: {without}");
     let mut owners = BTreeMap::new();
     for l in &leads {
         *owners.entry(l.owner_user_id.clone().unwrap_or_default()).or_insert(0) += 1;
