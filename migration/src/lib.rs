@@ -18,6 +18,7 @@ mod m20261203_000012_leases;
 mod m20261203_000013_assignment_cursor;
 mod m20261203_000014_auto_tagging;
 mod m20261204_000015_performance;
+mod m20261205_000016_routing_partial_indexes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_assignment_cursor::Migration),
             Box::new(m20261203_000014_auto_tagging::Migration),
             Box::new(m20261204_000015_performance::Migration),
+            Box::new(m20261205_000016_routing_partial_indexes::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@
 use serde_json::{Map, Value};
 
 use super::DomainError;
-use super::rules::{MAX_LIST, Rule};
+use super::rules::{MAX_LIST, Rule, Source};
 
 /// The most rules of one list.
 pub const MAX_RULES: usize = 50;
@@ -277,6 +277,11 @@ impl TaggingRules {
         }
         out
     }
+
+    /// Whether a rule's condition reads a column of `source`.
+    pub fn reads(&self, source: Source) -> bool {
+        self.0.iter().any(|r| r.when.reads(source))
+    }
 }
 
 impl AssignmentRules {
@@ -298,6 +303,15 @@ impl AssignmentRules {
     pub fn references(&self) -> Vec<Reference> {
         self.0.iter().flat_map(|r| r.refs.iter().cloned()).collect()
     }
+
+    /// Whether a condition of the rules (`when`, or a BY_ATTRIBUTE route's) reads a column of
+    /// `source`.
+    pub fn reads(&self, source: Source) -> bool {
+        self.0.iter().any(|r| {
+            r.when.reads(source)
+                || matches!(&r.strategy, Strategy::ByAttribute(routes) if routes.iter().any(|(c, _)| c.reads(source)))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +319,23 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn rules_say_whether_a_condition_reads_a_channel_field() {
+        let on = |field: &str| json!({"field": field, "exists": true});
+        let tagging = |w: Value| TaggingRules::parse("t", &json!([{"name": "a", "when": w, "tags": ["T"]}])).unwrap();
+        assert!(tagging(json!({"not": on("channel.channelType")})).reads(Source::Channel));
+        assert!(!tagging(on("lead.city")).reads(Source::Channel));
+        let assigning = |w: Value, route: Value| {
+            let strategy = json!({"type": "BY_ATTRIBUTE", "routes": [{"when": route, "team": "T1"}]});
+            AssignmentRules::parse("a", &json!([{"name": "a", "when": w, "strategy": strategy}])).unwrap()
+        };
+        assert!(assigning(on("channel.channelType"), on("lead.city")).reads(Source::Channel));
+        assert!(
+            assigning(on("lead.city"), json!({"any": [on("tags"), on("channel.channelName")]})).reads(Source::Channel)
+        );
+        assert!(!assigning(on("lead.city"), on("tags")).reads(Source::Channel));
+    }
 
     #[test]
     fn tagging_rules_parse_and_list_their_tags() {

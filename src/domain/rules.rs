@@ -263,6 +263,11 @@ impl Rule {
         }
     }
 
+    /// Whether a test of the rule reads a column of `source` (what a routing round must load).
+    pub fn reads(&self, source: Source) -> bool {
+        self.tests().iter().any(|t| matches!(t.operand, Operand::Column { source: s, .. } if s == source))
+    }
+
     /// The tests of the rule, depth first (a decision trace reads their operands).
     pub fn tests(&self) -> Vec<&Test> {
         let mut out = Vec::new();

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::catalog::Catalogued;
 use crate::domain::lease;
 use crate::domain::routing::{AssignmentRule, AssignmentRules, Member, Strategy};
-use crate::domain::rules::LeadFacts;
+use crate::domain::rules::{LeadFacts, Source};
 use crate::error::{AppError, AppResult};
 use crate::pubsub::DomainEvent;
 use crate::repo;
@@ -196,6 +196,11 @@ pub fn has_rules(scene: &acquisition_scene::Model) -> bool {
     scene.assignment_rules.as_ref().is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
 }
 
+/// Whether a condition of the scene's assignment rules reads a column of `source`.
+pub fn reads(scene: &acquisition_scene::Model, source: Source) -> AppResult<bool> {
+    Ok(has_rules(scene) && rules_of(scene)?.reads(source))
+}
+
 fn rules_of(scene: &acquisition_scene::Model) -> AppResult<AssignmentRules> {
     let json = scene.assignment_rules.clone().unwrap_or(Value::Null);
     AssignmentRules::parse("assignmentRules", &json)
@@ -243,8 +248,9 @@ pub enum Rotation<'p> {
 /// every other round of the rule (both ingestion workers, every replica) until the round
 /// committed — M4R's two workers wrote one at a time, 319 ms of waiting per round in a debug run.
 /// Apart, concurrent rounds still take disjoint ranges; a round that rolls back leaves its range
-/// spent (the rotation skips those positions once). SQLite has one writer, which the round's
-/// transaction holds: there the cursor advances inside it.
+/// spent (the rotation skips those positions once). The advance commits without waiting for its
+/// WAL flush (`repo::assignment::advance_cursor_apart`: the round's own commit flushes it). SQLite
+/// has one writer, which the round's transaction holds: there the cursor advances inside it.
 fn cursors_of<'p>(w: &'p Write<'_>) -> Rotation<'p> {
     match sea_orm::ConnectionTrait::get_database_backend(&**w) {
         sea_orm::DbBackend::Postgres => Rotation::Cursors { apart: Some(&w.store().db) },
@@ -337,7 +343,7 @@ pub async fn plan<'a>(
             Rotation::Cursors { apart } => {
                 let rule_key = format!("{key}/{}", rules[key].0[i].name);
                 match apart {
-                    Some(pool) => repo::assignment::advance_cursor(pool, &rule_key, n).await?,
+                    Some(pool) => repo::assignment::advance_cursor_apart(pool, &rule_key, n).await?,
                     None => repo::assignment::advance_cursor(db, &rule_key, n).await?,
                 }
             }

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::Catalogued;
 use crate::domain::routing::{TaggingRule, TaggingRules};
-use crate::domain::rules::LeadFacts;
+use crate::domain::rules::{LeadFacts, Source};
 use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::services::read::{self, Access};
@@ -47,6 +47,11 @@ pub struct Rules {
 impl Rules {
     pub fn is_empty(&self) -> bool {
         self.global.0.is_empty() && self.by_scene.values().all(|r| r.0.is_empty())
+    }
+
+    /// Whether a rule reads a column of `source`.
+    pub fn reads(&self, source: Source) -> bool {
+        self.global.reads(source) || self.by_scene.values().any(|r| r.reads(source))
     }
 
     /// The rules for a lead that arrived through `scenes`: the global ones, then each scene's.

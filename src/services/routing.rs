@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use entity::{acquisition_scene, event, lead};
 
+use crate::domain::rules::Source;
 use crate::error::AppResult;
 use crate::repo::assignment::Gift;
 use crate::services::assignment::Assignments;
@@ -22,7 +23,9 @@ pub type NewLeads<'a> = [(&'a acquisition_scene::Model, &'a lead::Model)];
 /// auto-tagging rules, then the scenes' assignment rules (reading the leads' facts back). Costs
 /// one statement (the global rules) when no rule applies.
 pub async fn route_new_leads(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<()> {
-    let Some(round) = Round::of(w, leads).await? else { return Ok(()) };
+    let arrivals: Vec<(&acquisition_scene::Model, &str)> =
+        leads.iter().map(|(s, l)| (*s, l.lead_id.as_str())).collect();
+    let Some(round) = Round::of(w, &arrivals).await? else { return Ok(()) };
     let (mut facts, relations) = crate::services::rules::facts_and_relations(&**w, &round.ids).await?;
     if !round.rules.is_empty() {
         autotag::apply(w, &round.rules, &mut facts, &relations, &round.scenes, round.now).await?;
@@ -33,15 +36,28 @@ pub async fn route_new_leads(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<(
     Ok(())
 }
 
-/// [`route_new_leads`] for leads not written yet (an ingestion round's): `leads` as their
-/// `INSERT` will store them, `events` the round's events. Decides their tags and owners from what
-/// the round holds (no read-back; one read of the leads' channels), so the `INSERT` carries the
-/// owners ([`Decided::gifts`]) and no UPDATE follows; [`Decided::write`] writes the tags and the
+/// The rules that apply to an ingestion round's new leads (each lead id with the scene it arrived
+/// through), or `None` when none does — then the round builds nothing for routing. One statement
+/// (the global rules). Marks the leads' tags settled either way: the round decides them, the
+/// commit does not re-evaluate them.
+pub async fn rules_for_new(w: &Write<'_>, arrivals: &[(&acquisition_scene::Model, &str)]) -> AppResult<Option<Round>> {
+    Round::of(w, arrivals).await
+}
+
+/// [`route_new_leads`] for leads not written yet (an ingestion round's), under the rules
+/// [`rules_for_new`] found: `leads` as their `INSERT` will store them, `events` the round's events.
+/// Decides their tags and owners from what the round holds (no read-back; one read of the leads'
+/// channels, only when a rule reads a channel field), so the `INSERT` carries the owners
+/// ([`Decided::gifts`]) and no UPDATE follows; [`Decided::write`] writes the tags and the
 /// assignment log after it.
-pub async fn decide_new_leads(w: &Write<'_>, leads: &NewLeads<'_>, events: Vec<event::Model>) -> AppResult<Decided> {
-    let Some(round) = Round::of(w, leads).await? else { return Ok(Decided::default()) };
+pub async fn decide_new_leads(
+    w: &Write<'_>,
+    round: Round,
+    leads: &NewLeads<'_>,
+    events: Vec<event::Model>,
+) -> AppResult<Decided> {
     let models: Vec<&lead::Model> = leads.iter().map(|(_, l)| *l).collect();
-    let mut facts = crate::services::rules::facts_of_new(&**w, &models, events).await?;
+    let mut facts = crate::services::rules::facts_of_new(&**w, &models, events, round.channels).await?;
     let mut decided = Decided::default();
     if !round.rules.is_empty() {
         decided.tags = autotag::settle(&**w, &round.rules, &mut facts, &[], &round.scenes, round.now).await?;
@@ -77,11 +93,13 @@ impl Decided {
 }
 
 /// A round's rules: the global and its scenes' auto-tagging rules, and whether any scene assigns.
-struct Round {
+pub struct Round {
     now: DateTime<Utc>,
     ids: Vec<String>,
     rules: Rules,
     assigning: bool,
+    /// Whether a rule reads a channel field (the only related record a new lead has).
+    channels: bool,
     /// Each lead with the scene it arrived through (auto-tagging's scenes).
     scenes: Vec<(String, Vec<String>)>,
 }
@@ -89,16 +107,20 @@ struct Round {
 impl Round {
     /// `None` when no rule applies (after one statement, the global rules). Marks the leads' tags
     /// settled: the round decides them, the commit does not re-evaluate them.
-    async fn of(w: &Write<'_>, leads: &NewLeads<'_>) -> AppResult<Option<Round>> {
+    async fn of(w: &Write<'_>, leads: &[(&acquisition_scene::Model, &str)]) -> AppResult<Option<Round>> {
         if leads.is_empty() {
             return Ok(None);
         }
-        let ids: Vec<String> = leads.iter().map(|(_, l)| l.lead_id.clone()).collect();
+        let ids: Vec<String> = leads.iter().map(|(_, l)| l.to_string()).collect();
         w.tags_settled(&ids);
         let mut rules = Rules { global: autotag::global_rules(&**w).await?, ..Rules::default() };
+        // Whether a rule reads a channel field: the global and each scene's, once per scene.
+        let mut channels = rules.reads(Source::Channel);
         for (s, _) in leads {
             if !rules.by_scene.contains_key(&s.scene_id) {
                 let parsed = autotag::of_scene(s)?;
+                channels = channels || parsed.reads(Source::Channel);
+                channels = channels || crate::services::assignment::reads(s, Source::Channel)?;
                 rules.by_scene.insert(s.scene_id.clone(), parsed);
             }
         }
@@ -106,8 +128,8 @@ impl Round {
         if rules.is_empty() && !assigning {
             return Ok(None);
         }
-        let scenes = leads.iter().map(|(s, l)| (l.lead_id.clone(), vec![s.scene_id.clone()])).collect();
-        Ok(Some(Round { now: Utc::now(), ids, rules, assigning, scenes }))
+        let scenes = leads.iter().map(|(s, l)| (l.to_string(), vec![s.scene_id.clone()])).collect();
+        Ok(Some(Round { now: Utc::now(), ids, rules, assigning, channels, scenes }))
     }
 }
 

@@ -145,13 +145,15 @@ pub async fn facts_and_relations(
 
 /// The facts of leads not written yet (an ingestion round's, routed before their `INSERT`), from
 /// what the round holds: the leads as they will be stored and the round's events (a new lead has
-/// no tags and no older events). Reads only the leads' channels, in one statement.
+/// no tags and no older events). Reads only the leads' channels, in one statement, and only when
+/// `channels` (a rule reads a channel field): a new lead has no converted contact or account.
 pub async fn facts_of_new(
     db: &impl sea_orm::ConnectionTrait,
     leads: &[&lead::Model],
     events: Vec<event::Model>,
+    channels: bool,
 ) -> AppResult<HashMap<String, LeadFacts>> {
-    let related = Related::of(db, leads.iter().copied()).await?;
+    let related = Related::of(db, leads.iter().copied().filter(|_| channels)).await?;
     let mut out: HashMap<String, LeadFacts> = HashMap::with_capacity(leads.len());
     for l in leads {
         out.insert(l.lead_id.clone(), related.facts_of(l)?);

@@ -149,6 +149,24 @@ async fn assignment_rules_see_the_tags_auto_tagging_applied_in_the_same_round() 
     assert_eq!(owner(other).await.as_deref(), Some("U_B"));
 }
 
+#[tokio::test]
+async fn rules_on_the_channel_of_an_arriving_lead_tag_and_assign_it() {
+    // A round reads the new leads' channels only when a rule reads a channel field: these do.
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    let tagging =
+        json!([{ "name": "官网", "when": { "field": "channel.channelType", "eq": "WEBSITE" }, "tags": ["TAG_VIP"] }]);
+    let assignment = json!([
+        { "name": "微信", "when": { "field": "channel.channelType", "eq": "WECHAT" }, "strategy": { "type": "ROUND_ROBIN", "users": ["U_A"] } },
+        { "name": "官网", "when": { "field": "channel.channelType", "eq": "WEBSITE" }, "strategy": { "type": "ROUND_ROBIN", "users": ["U_B"] } }
+    ]);
+    let scene_id = scene(&app, tagging, assignment).await;
+    let id = arrive(&app, &scene_id, json!({ "name": "张伟", "contact": { "phone": "13800138000" } })).await;
+    assert_eq!(relations(&app, &id).await.keys().collect::<Vec<_>>(), ["TAG_VIP"]);
+    let l = lead::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(l.owner_user_id.as_deref(), Some("U_B"));
+}
+
 /// The statements the server has run, once it has been quiet for a moment (the work a commit
 /// starts in the background — summaries, the outbox — counted with the round that caused it).
 async fn statements_when_quiet(app: &TestApp) -> u64 {
@@ -183,7 +201,7 @@ async fn one_round(app: &TestApp, scene_id: &str, key: &str, from: usize, n: usi
 }
 
 #[tokio::test]
-async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_adds_at_most_eight_statements() {
+async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_adds_at_most_six_statements() {
     const N: usize = 20;
     let app = TestApp::spawn_with(|c| {
         c.ingestion.batch = N;
@@ -206,12 +224,13 @@ async fn an_ingestion_round_inserts_its_new_leads_with_their_owners_and_routing_
         with = with.min(n);
         leads.extend(routed);
     }
-    // Routing reads the channel, the tags' names and the candidates, advances the cursor, and
-    // inserts the tag relations and the assignment log (6); what the commit's LEAD_ASSIGNED
-    // events start after it varies by a statement or two. No read-back of the round's rows and
-    // no UPDATE of its leads (with them it was 9).
+    // Routing reads the tags' names and the candidates, advances the cursor, and inserts the tag
+    // relations and the assignment log (5); what the commit's LEAD_ASSIGNED events start after it
+    // varies by a statement (measured 4 more than the plain round on SQLite, 4–6 on PostgreSQL).
+    // No read of the channel (no rule reads a channel field), no read-back of the round's rows
+    // and no UPDATE of its leads (with them it was 9; with the channel read, 5–7).
     eprintln!("a round of {N}: {with} statements with routing, {without} without");
-    assert!(with <= without + 8, "with routing: {with} statements; without: {without}");
+    assert!(with <= without + 6, "with routing: {with} statements; without: {without}");
     let mut owners = BTreeMap::new();
     for l in &leads {
         *owners.entry(l.owner_user_id.clone().unwrap_or_default()).or_insert(0) += 1;

@@ -50,13 +50,14 @@ fn migrate_up_down_and_status_report_the_migrations() {
     assert!(up.contains("applied  m20261203_000013_assignment_cursor"), "{up}");
     assert!(up.contains("applied  m20261203_000014_auto_tagging"), "{up}");
     assert!(up.contains("applied  m20261204_000015_performance"), "{up}");
+    assert!(up.contains("applied  m20261205_000016_routing_partial_indexes"), "{up}");
     // One step by default: only the newest migration is rolled back.
     assert!(cdp360(dir.path()).args(["migrate", "down"]).status().unwrap().success());
     let one_down = status(dir.path());
-    assert!(one_down.contains("applied  m20261203_000014_auto_tagging"), "{one_down}");
-    assert!(one_down.contains("pending  m20261204_000015_performance"), "{one_down}");
+    assert!(one_down.contains("applied  m20261204_000015_performance"), "{one_down}");
+    assert!(one_down.contains("pending  m20261205_000016_routing_partial_indexes"), "{one_down}");
     // Every step down works on its own, to the empty database.
-    assert!(cdp360(dir.path()).args(["migrate", "down", "--steps", "14"]).status().unwrap().success());
+    assert!(cdp360(dir.path()).args(["migrate", "down", "--steps", "15"]).status().unwrap().success());
     assert!(status(dir.path()).contains("pending  m20261122_000001_create_model"));
 }
 

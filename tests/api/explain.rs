@@ -647,6 +647,22 @@ async fn routing_reads(c: &mut Checker) {
         &["lead_assignment_log"],
     )
     .await;
+    // The partial indexes of the optional owner columns (migration 16) still serve a lookup of
+    // one value, as the foreign keys' ON DELETE SET NULL runs it.
+    for (table, column, id) in [
+        ("lead_assignment_log", "from_user_id", &users[0]),
+        ("lead_assignment_log", "to_user_id", &users[0]),
+        ("lead_assignment_log", "to_team_id", &teams[0]),
+        ("lead_assignment_log", "actor_user_id", &users[0]),
+        ("tag_relation", "tagged_by_user_id", &users[0]),
+    ] {
+        let stmt = Statement::from_sql_and_values(
+            pg,
+            format!("SELECT * FROM {table} WHERE {column} = $1"),
+            [sea_orm::Value::from(id.as_str())],
+        );
+        c.check_statement(format!("routing: {table} by {column}"), stmt, &[table]).await;
+    }
 }
 
 /// The first `n` ids of a table.

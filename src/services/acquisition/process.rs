@@ -465,18 +465,29 @@ impl Processor {
         }
         // The new leads are routed before they are written, from what the round holds, so their
         // INSERT carries their owners; the tags and the assignment log follow it.
+        // Models for the rules are built only when a rule applies.
+        let arrivals: Vec<(&acquisition_scene::Model, &str)> =
+            new_leads.iter().zip(&writes.leads).filter_map(|((_, s), d)| Some((*s, d.id.as_deref()?))).collect();
+        let round = routing::rules_for_new(w, &arrivals).await?;
+        drop(arrivals);
         let mut leads = crud::prepare_many::<lead::Entity>(pii, &actor, writes.leads)?;
         let events = crud::prepare_many::<event::Entity>(pii, &actor, writes.events)?;
-        let models = leads.models()?;
-        let routed: Vec<_> = new_leads.iter().map(|(_, scene)| *scene).zip(&models).collect();
-        let decided = routing::decide_new_leads(w, &routed, events.models()?).await?;
-        let gifts: HashMap<&str, _> = decided.gifts().into_iter().map(|g| (g.lead_id, g)).collect();
-        for (row, model) in leads.rows.iter_mut().zip(&models) {
-            if let Some(gift) = gifts.get(model.lead_id.as_str()) {
-                repo::assignment::give_new(row, gift);
+        let decided = match round {
+            Some(round) => {
+                let models = leads.models()?;
+                let routed: Vec<_> = new_leads.iter().map(|(_, scene)| *scene).zip(&models).collect();
+                let decided = routing::decide_new_leads(w, round, &routed, events.models()?).await?;
+                let gifts: HashMap<&str, _> = decided.gifts().into_iter().map(|g| (g.lead_id, g)).collect();
+                for (row, model) in leads.rows.iter_mut().zip(&models) {
+                    if let Some(gift) = gifts.get(model.lead_id.as_str()) {
+                        repo::assignment::give_new(row, gift);
+                    }
+                }
+                drop(gifts);
+                decided
             }
-        }
-        drop(gifts);
+            None => routing::Decided::default(),
+        };
         // The round's rows, parents first.
         let leads = crud::insert_prepared(w, &actor, leads).await?;
         crud::create_many::<lead_channel_identity::Entity>(w, pii, &actor, writes.identities).await?;
