@@ -54,7 +54,6 @@ impl CompiledRoots {
 }
 
 /// The request's document and variables, kept from parsing to the response.
-#[derive(Clone)]
 struct Kept {
     doc: Arc<ExecutableDocument>,
     variables: Variables,
@@ -70,7 +69,7 @@ struct Src<'d> {
 /// The request's document, kept from parsing to the response (a subscription's events arrive
 /// after parsing too, hence the shared slot).
 struct ResponseOrderExtension {
-    doc: Arc<Mutex<Option<Kept>>>,
+    doc: Arc<Mutex<Option<Arc<Kept>>>>,
     documents: Arc<Documents>,
 }
 
@@ -94,7 +93,8 @@ impl Extension for ResponseOrderExtension {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         let kept = self.documents.cached(query).unwrap_or_else(|| Arc::new(doc.clone()));
-        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept { doc: kept, variables: variables.clone() });
+        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Arc::new(Kept { doc: kept, variables: variables.clone() }));
         Ok(doc)
     }
 
@@ -151,7 +151,7 @@ fn sort_errors(errors: &mut [ServerError]) {
 }
 
 /// Puts `res` in selection order; the values of `compiled` root keys are in order already.
-fn reorder(slot: &Mutex<Option<Kept>>, operation_name: Option<&str>, res: &mut Response, compiled: &[Name]) {
+fn reorder(slot: &Mutex<Option<Arc<Kept>>>, operation_name: Option<&str>, res: &mut Response, compiled: &[Name]) {
     let Some(kept) = slot.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
     let src = Src { doc: &kept.doc, variables: &kept.variables };
     let Some(op) = operation(src, operation_name, &res.data) else { return };
