@@ -1,63 +1,144 @@
-//! Parsed documents by query text. Clients send a handful of distinct queries over and over (an
-//! app's queries are fixed strings with variables), and parsing one costs more CPU than the
-//! compiled read path's whole work for a small read: the HTTP handler parses each request once
-//! here — for the mutation check and for the executor, which takes the document as parsed
-//! (`Request::set_parsed_query`) — and a repeated query is not parsed at all.
+//! Parsed documents by query text, each with the validation results it has earned. Clients send
+//! a handful of distinct queries over and over (an app's queries are fixed strings with
+//! variables), and parsing one costs more CPU than the compiled read path's whole work for a small
+//! read: the HTTP handler parses each request once here — for the mutation check and for the
+//! executor, which takes the document as parsed (`Request::set_parsed_query`) — and a repeated
+//! query is not parsed at all.
 //!
-//! Bounded on both axes: queries longer than [`MAX_QUERY_BYTES`] are parsed every time and never
+//! Validation (async-graphql's rules, complexity and depth) is the next fixed cost of a request,
+//! and for a repeated query it is repeated work: its outcome depends on the schema, the document,
+//! the selected operation and the variables' values, and the schema is this cache's own (one
+//! `Documents` per schema). [`ValidationKey`] states which values can change it. A variable
+//! declared `String`, `String!`, `ID` or `ID!` can only stand where a String or ID is expected
+//! (the rule "variables in allowed position"), and every JSON string is a valid String and ID
+//! (this schema has no input validators), so any string value validates alike: such values are
+//! left out of the key. Every other value — numbers such as `first`, which the complexity
+//! depends on; objects, lists, nulls; a string where the declared type is not String or ID —
+//! is in the key as it is. Only successes are kept: a refused request is validated again and
+//! gets its errors. A document with more than one operation is not kept (the complexity of an
+//! unselected operation reads the request's variables too; apps send one operation).
+//!
+//! Bounded on every axis: queries longer than [`MAX_QUERY_BYTES`] are parsed every time and never
 //! kept, and at most [`MAX_ENTRIES`] documents are kept; when full, the map starts over (a client
 //! cycling through more distinct queries only loses the cache's benefit, never memory). A query
-//! that does not parse is not kept: the executor reports its syntax error.
+//! that does not parse is not kept: the executor reports its syntax error. Each document keeps at
+//! most [`MAX_VALIDATED`] validation results, each under a key of at most [`MAX_KEY_BYTES`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{BaseType, DocumentOperations, ExecutableDocument};
+use async_graphql::{ValidationResult, Value as ConstValue, Variables};
 
 /// Documents kept at most.
 const MAX_ENTRIES: usize = 512;
 /// Longer query texts are not kept (an app's queries are a few KiB; a huge one is rare or hostile).
 const MAX_QUERY_BYTES: usize = 16 * 1024;
+/// Validation results kept per document (distinct operation names and non-string values).
+const MAX_VALIDATED: usize = 16;
+/// Longer validation keys (large list or object variables) are validated every time.
+const MAX_KEY_BYTES: usize = 512;
 
 #[derive(Default)]
 pub struct Documents {
-    parsed: Mutex<HashMap<Box<str>, Arc<ExecutableDocument>>>,
+    parsed: Mutex<HashMap<Box<str>, Arc<Entry>>>,
+}
+
+/// A kept document and the validations it passed.
+pub struct Entry {
+    pub doc: Arc<ExecutableDocument>,
+    validated: Mutex<HashMap<ValidationKey, ValidationResult>>,
 }
 
 impl Documents {
     /// The document of `query`, from the cache or parsed now; `None` when it does not parse.
     pub fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
-        if let Some(doc) = self.lock().get(query) {
-            return Some(doc.clone());
+        if let Some(entry) = lock(&self.parsed).get(query) {
+            return Some(entry.doc.clone());
         }
         let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
         if query.len() <= MAX_QUERY_BYTES {
-            let mut parsed = self.lock();
+            let mut parsed = lock(&self.parsed);
             if parsed.len() >= MAX_ENTRIES {
                 parsed.clear();
             }
-            parsed.insert(query.into(), doc.clone());
+            let entry = Entry { doc: doc.clone(), validated: Mutex::default() };
+            parsed.insert(query.into(), Arc::new(entry));
         }
         Some(doc)
     }
 
-    /// The document of `query` if it is kept (no parsing).
-    pub fn cached(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
-        self.lock().get(query).cloned()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Arc<ExecutableDocument>>> {
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner())
+    /// The entry of `query` if it is kept (no parsing).
+    pub fn cached(&self, query: &str) -> Option<Arc<Entry>> {
+        lock(&self.parsed).get(query).cloned()
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().len()
+        lock(&self.parsed).len()
     }
+}
+
+impl Entry {
+    /// The result of an earlier successful validation under `key`.
+    pub fn validated(&self, key: &ValidationKey) -> Option<ValidationResult> {
+        lock(&self.validated).get(key).copied()
+    }
+
+    /// Keeps a successful validation's result under `key`.
+    pub fn remember(&self, key: ValidationKey, result: ValidationResult) {
+        let mut validated = lock(&self.validated);
+        if validated.len() >= MAX_VALIDATED {
+            validated.clear();
+        }
+        validated.insert(key, result);
+    }
+}
+
+/// What, besides the document, a validation's outcome depends on: the operation name and the
+/// variables' values other than strings of String and ID variables (module documentation).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ValidationKey {
+    operation: Option<Box<str>>,
+    values: Box<str>,
+}
+
+impl ValidationKey {
+    /// The key of validating `doc`'s operation `operation` with `variables`; `None` when the
+    /// outcome is not to be kept (more than one operation, or values too long to key).
+    pub fn of(doc: &ExecutableDocument, operation: Option<&str>, variables: &Variables) -> Option<ValidationKey> {
+        let op = match &doc.operations {
+            DocumentOperations::Single(op) => op,
+            DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.values().next()?,
+            DocumentOperations::Multiple(_) => return None,
+        };
+        let mut values = String::new();
+        for def in &op.node.variable_definitions {
+            let (name, ty) = (&def.node.name.node, &def.node.var_type.node);
+            let any_string = matches!(&ty.base, BaseType::Named(t) if t == "String" || t == "ID");
+            match variables.get(name) {
+                Some(ConstValue::String(_)) if any_string => write!(values, "{name}:*;"),
+                Some(v) => write!(values, "{name}={v};"),
+                None => write!(values, "{name}-;"),
+            }
+            .ok()?;
+            if values.len() > MAX_KEY_BYTES {
+                return None;
+            }
+        }
+        Some(ValidationKey { operation: operation.map(Into::into), values: values.into() })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -80,5 +161,53 @@ mod tests {
         let long = format!("{{ a {} }}", " ".repeat(MAX_QUERY_BYTES));
         assert!(docs.parse(&long).is_some());
         assert!(docs.cached(&long).is_none(), "a long query is parsed, not kept");
+    }
+
+    fn key(query: &str, operation: Option<&str>, variables: serde_json::Value) -> Option<ValidationKey> {
+        let doc = async_graphql::parser::parse_query(query).unwrap();
+        ValidationKey::of(&doc, operation, &Variables::from_json(variables))
+    }
+
+    #[test]
+    fn strings_of_string_and_id_variables_share_a_validation_and_every_other_value_is_keyed() {
+        let q = "query Q($id: ID!, $s: String, $n: Int, $f: LeadFilter) { a }";
+        let base = key(q, None, json!({ "id": "x", "s": "y", "n": 1 })).unwrap();
+        assert_eq!(key(q, None, json!({ "id": "other", "s": "", "n": 1 })), Some(base.clone()));
+        for different in [
+            json!({ "id": "x", "s": "y", "n": 2 }),
+            json!({ "id": 7, "s": "y", "n": 1 }),
+            json!({ "id": "x", "s": null, "n": 1 }),
+            json!({ "id": "x", "n": 1 }),
+            json!({ "id": "x", "s": "y", "n": 1, "f": { "leadName": { "eq": "z" } } }),
+        ] {
+            assert_ne!(key(q, None, different.clone()), Some(base.clone()), "{different}");
+        }
+        assert_ne!(key(q, Some("Q"), json!({ "id": "x", "s": "y", "n": 1 })), Some(base));
+        // A string where the declared type is not String or ID is keyed by its value.
+        let e = "query($e: LeadStatus) { a }";
+        assert_ne!(key(e, None, json!({ "e": "NEW" })), key(e, None, json!({ "e": "X" })));
+        let list = "query($l: [String!]) { a }";
+        assert_ne!(key(list, None, json!({ "l": ["a"] })), key(list, None, json!({ "l": ["b"] })));
+    }
+
+    #[test]
+    fn documents_of_several_operations_and_long_values_are_validated_every_time() {
+        assert!(key("query A { a } query B { b }", Some("A"), json!({})).is_none());
+        let long: Vec<i32> = (0..1000).collect();
+        assert!(key("query($v: [Int!]) { a }", None, json!({ "v": long })).is_none());
+    }
+
+    #[test]
+    fn a_document_keeps_a_bounded_number_of_validations() {
+        let docs = Documents::default();
+        docs.parse("query($n: Int) { a }").unwrap();
+        let entry = docs.cached("query($n: Int) { a }").unwrap();
+        let result = ValidationResult { cache_control: Default::default(), complexity: 3, depth: 1 };
+        for n in 0..MAX_VALIDATED + 5 {
+            let k = key("query($n: Int) { a }", None, json!({ "n": n })).unwrap();
+            entry.remember(k.clone(), result);
+            assert_eq!(entry.validated(&k).map(|r| r.complexity), Some(3));
+        }
+        assert!(lock(&entry.validated).len() <= MAX_VALIDATED);
     }
 }

@@ -19,22 +19,31 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextSubscribe,
+    NextSubscribe, NextValidation,
 };
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Directive, ExecutableDocument, OperationDefinition, Selection, SelectionSet};
-use async_graphql::{Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::{
+    Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
 
-use super::documents::Documents;
+use super::documents::{Documents, Entry, ValidationKey};
 
 /// Holds the parsed-document cache: a request's document is usually kept there already, and
-/// sharing it costs less than copying it.
+/// sharing it costs less than copying it. The same extension reuses the validations a kept
+/// document passed (`graphql::documents`): one extension rather than two, because each costs a
+/// boxed future per resolved field.
 pub struct ResponseOrder(pub Arc<Documents>);
 
 impl ExtensionFactory for ResponseOrder {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ResponseOrderExtension { doc: Arc::default(), documents: self.0.clone() })
+        Arc::new(ResponseOrderExtension {
+            doc: Arc::default(),
+            documents: self.0.clone(),
+            operation: Mutex::default(),
+            validation: Mutex::default(),
+        })
     }
 }
 
@@ -71,6 +80,10 @@ struct Src<'d> {
 struct ResponseOrderExtension {
     doc: Arc<Mutex<Option<Arc<Kept>>>>,
     documents: Arc<Documents>,
+    /// The operation the request names (from `prepare_request`, for the validation key).
+    operation: Mutex<Option<String>>,
+    /// Where this request's validation is kept (from `parse_query`), when its document is kept.
+    validation: Mutex<Option<(Arc<Entry>, ValidationKey)>>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -81,6 +94,7 @@ impl Extension for ResponseOrderExtension {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        *lock(&self.operation) = request.operation_name.clone();
         next.run(ctx, request.data(CompiledRoots::default())).await
     }
 
@@ -92,10 +106,36 @@ impl Extension for ResponseOrderExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let kept = self.documents.cached(query).unwrap_or_else(|| Arc::new(doc.clone()));
-        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(Arc::new(Kept { doc: kept, variables: variables.clone() }));
+        let kept = match self.documents.cached(query) {
+            Some(entry) => {
+                let operation = lock(&self.operation).take();
+                if let Some(key) = ValidationKey::of(&entry.doc, operation.as_deref(), variables) {
+                    *lock(&self.validation) = Some((entry.clone(), key));
+                }
+                entry.doc.clone()
+            }
+            None => Arc::new(doc.clone()),
+        };
+        *lock(&self.doc) = Some(Arc::new(Kept { doc: kept, variables: variables.clone() }));
         Ok(doc)
+    }
+
+    /// A kept document validated before under the same key is not validated again; a success is
+    /// kept, a refusal is not (the next request is validated and gets its errors).
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let slot = lock(&self.validation).take();
+        if let Some(known) = slot.as_ref().and_then(|(entry, key)| entry.validated(key)) {
+            return Ok(known);
+        }
+        let result = next.run(ctx).await?;
+        if let Some((entry, key)) = slot {
+            entry.remember(key, result);
+        }
+        Ok(result)
     }
 
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
@@ -132,6 +172,10 @@ impl Extension for ResponseOrderExtension {
             })
             .boxed()
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn sort_errors(errors: &mut [ServerError]) {

@@ -83,3 +83,49 @@ async fn queries_above_the_complexity_limit_are_refused() {
     let light = "{ leads(first: 10) { nodes { touchpoints(first: 3) { nodes { touchpointId } } } } }";
     app.data(light, json!({})).await;
 }
+
+// A repeated query reuses the validation it passed (`graphql::documents`); a value that would
+// change that validation's outcome must still be validated.
+
+#[tokio::test]
+async fn a_query_validated_before_is_still_refused_when_a_variable_makes_it_too_complex() {
+    let app = TestApp::spawn().await;
+    let q =
+        "query($n: Int) { leads(first: 500) { nodes { touchpoints(first: $n) { nodes { touchpointId subject } } } } }";
+    app.data(q, json!({ "n": 1 })).await;
+    app.data(q, json!({ "n": 1 })).await;
+    let body = app.gql(q, json!({ "n": 500 })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(body.get("data").is_none(), "refused by validation, before execution: {body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{body}");
+    app.data(q, json!({ "n": 2 })).await;
+}
+
+#[tokio::test]
+async fn a_query_validated_before_is_still_refused_when_a_variable_has_the_wrong_type() {
+    let app = TestApp::spawn().await;
+    let by_id = "query($id: ID!) { lead(id: $id) { leadId } }";
+    let by_phone = "query($p: String!) { contacts(filter: { mobilePhone: { eq: $p } }) { totalCount } }";
+    for _ in 0..2 {
+        assert_eq!(app.data(by_id, json!({ "id": "LEAD_none" })).await, json!({ "lead": null }));
+        app.data(by_phone, json!({ "p": "13800000000" })).await;
+    }
+    // An ID may be an integer.
+    assert_eq!(app.data(by_id, json!({ "id": 7 })).await, json!({ "lead": null }));
+    for (query, wrong) in [
+        (by_id, json!({ "id": { "a": 1 } })),
+        (by_id, json!({ "id": true })),
+        (by_id, json!({ "id": 1.5 })),
+        (by_id, json!({ "id": null })),
+        (by_phone, json!({ "p": 5 })),
+        (by_phone, json!({ "p": ["13800000000"] })),
+    ] {
+        let body = app.gql(query, wrong.clone()).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{wrong}: {body}");
+        // Refused by validation, before execution: no `data`, no field path (execution would
+        // answer `data: null` and the field's path).
+        assert!(body.get("data").is_none(), "{wrong}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().starts_with("Invalid value for argument"), "{body}");
+    }
+    assert_eq!(app.data(by_id, json!({ "id": "LEAD_other" })).await, json!({ "lead": null }));
+}
