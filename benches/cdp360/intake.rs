@@ -107,14 +107,17 @@ pub async fn run(
         refused += r;
     }
     let sending = started.elapsed().as_secs_f64();
-    let waiting = "SELECT COUNT(*)::bigint AS n FROM lead_ingestion WHERE scene_id = $1 AND status = 'ACCEPTED'";
+    // Whether any submission still waits: stops at the first (the due index's ACCEPTED range). A
+    // COUNT of the backlog read ~5,000 pages of the wide queue rows per poll (43 ms every 500 ms
+    // with 100,000 waiting, profiled), CPU and cache taken from the server being measured.
+    let waiting = "SELECT COUNT(*)::bigint AS n FROM \
+                   (SELECT 1 FROM lead_ingestion WHERE status = 'ACCEPTED' AND scene_id = $1 LIMIT 1) AS w";
     let drain_started = Instant::now();
     while count(ctx, waiting, &scene).await? > 0 {
         if drain_started.elapsed() > DRAIN_TIMEOUT {
             return Err(format!("{id}: the queue did not drain within {DRAIN_TIMEOUT:?}").into());
         }
-        // Seldom: the count reads the backlog's index entries, work taken from the server being
-        // measured. The rate comes from the rows' own times, not from this poll.
+        // The rate comes from the rows' own times, not from this poll.
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let span = ctx
