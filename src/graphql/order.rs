@@ -14,7 +14,8 @@
 //! Errors get a stable order too, by path, then location, then message: the errors of a list's
 //! items arrive in the order their resolvers finish, and validation reports in hash order.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
@@ -24,6 +25,7 @@ use async_graphql::extensions::{
 use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Directive, ExecutableDocument, OperationDefinition, Selection, SelectionSet};
+use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{
     Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
@@ -68,11 +70,13 @@ struct Kept {
     variables: Variables,
 }
 
-/// What a plan is read from: the document, and the variables its `@skip`/`@include` look at.
+/// What a plan is read from: the document, the variables its `@skip`/`@include` look at, and the
+/// schema (which object types a fragment's type condition applies to).
 #[derive(Clone, Copy)]
 struct Src<'d> {
     doc: &'d ExecutableDocument,
     variables: &'d Variables,
+    registry: Option<&'d Registry>,
 }
 
 /// The request's document, kept from parsing to the response (a subscription's events arrive
@@ -152,7 +156,7 @@ impl Extension for ResponseOrderExtension {
     ) -> Response {
         let mut res = next.run(ctx, operation_name).await;
         let compiled = ctx.data_opt::<CompiledRoots>().map(CompiledRoots::keys).unwrap_or_default();
-        reorder(&self.doc, operation_name, &mut res, &compiled);
+        reorder(&self.doc, operation_name, &mut res, &compiled, &ctx.schema_env.registry);
         res
     }
 
@@ -162,12 +166,12 @@ impl Extension for ResponseOrderExtension {
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
-        let slot = self.doc.clone();
+        let (slot, env) = (self.doc.clone(), ctx.schema_env.clone());
         next.run(ctx, stream)
             .map(move |mut res| {
                 // The operation of a subscription is the only one the document may select by
                 // default; a named one is found by its root field set all the same.
-                reorder(&slot, None, &mut res, &[]);
+                reorder(&slot, None, &mut res, &[], &env.registry);
                 res
             })
             .boxed()
@@ -195,9 +199,15 @@ fn sort_errors(errors: &mut [ServerError]) {
 }
 
 /// Puts `res` in selection order; the values of `compiled` root keys are in order already.
-fn reorder(slot: &Mutex<Option<Arc<Kept>>>, operation_name: Option<&str>, res: &mut Response, compiled: &[Name]) {
+fn reorder(
+    slot: &Mutex<Option<Arc<Kept>>>,
+    operation_name: Option<&str>,
+    res: &mut Response,
+    compiled: &[Name],
+    registry: &Registry,
+) {
     let Some(kept) = slot.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
-    let src = Src { doc: &kept.doc, variables: &kept.variables };
+    let src = Src { doc: &kept.doc, variables: &kept.variables, registry: Some(registry) };
     let Some(op) = operation(src, operation_name, &res.data) else { return };
     apply(&mut res.data, &Plan::of(&[&op.selection_set.node], src), src, compiled);
 }
@@ -221,50 +231,159 @@ fn operation<'d>(src: Src<'d>, name: Option<&str>, data: &Value) -> Option<&'d O
 
 /// The response keys one object can have, in selection order, each with the selection sets that
 /// build its value (one field may be selected several times; the executor merges them).
+///
+/// A fragment with a type condition takes part only for the object types it applies to (GraphQL
+/// spec, CollectFields: DoesFragmentTypeApply), so where the selection has such fragments each
+/// object is ordered by the plan of its own type ([`Plan::typed_for`]): in `{ a: __typename ... on
+/// P { id __typename } ... on C { b: id __typename } }` a `C` answers `a, b, __typename`, while
+/// one plan for every type would put `__typename` in `P`'s place. Found by the differential test.
 struct Plan<'d> {
     keys: IndexMap<&'d str, (Vec<&'d SelectionSet>, OnceCell<Plan<'d>>)>,
+    /// The selection sets collected (to collect them again for one type).
+    sets: Vec<&'d SelectionSet>,
+    /// The type conditions of the fragments collected, when no type was given.
+    conditions: Vec<&'d str>,
+    /// Response keys of `__typename` fields: their value is the object's type.
+    typename_keys: Vec<&'d str>,
+    /// This plan for one object type, per type met ("" for a type no condition applies to).
+    typed: RefCell<Vec<(String, Rc<Plan<'d>>)>>,
 }
 
 impl<'d> Plan<'d> {
+    /// The plan of an object of any type: every fragment takes part.
     fn of(sets: &[&'d SelectionSet], src: Src<'d>) -> Plan<'d> {
-        let mut plan = Plan { keys: IndexMap::new() };
+        Plan::collect_for(sets, src, None)
+    }
+
+    fn collect_for(sets: &[&'d SelectionSet], src: Src<'d>, ty: Option<&str>) -> Plan<'d> {
+        let mut plan = Plan {
+            keys: IndexMap::new(),
+            sets: sets.to_vec(),
+            conditions: Vec::new(),
+            typename_keys: Vec::new(),
+            typed: RefCell::default(),
+        };
         for set in sets {
-            plan.collect(set, src, &mut Vec::new());
+            plan.collect(set, src, ty, &mut Vec::new());
         }
         plan
     }
 
-    /// Fragments are expanded in place; the validator has refused cycles before execution, and
-    /// `visiting` keeps a cycle from looping even so. A selection that `@skip`/`@include` leave
-    /// out is not there (GraphQL spec, CollectFields): the kept document still holds it, the
-    /// executed one does not.
-    fn collect(&mut self, set: &'d SelectionSet, src: Src<'d>, visiting: &mut Vec<&'d Name>) {
+    /// Fragments are expanded in place, those whose type condition does not apply to `ty` left
+    /// out (all taken when `ty` is `None`); the validator has refused cycles before execution,
+    /// and `visiting` keeps a cycle from looping even so. A selection that `@skip`/`@include`
+    /// leave out is not there (GraphQL spec, CollectFields): the kept document still holds it,
+    /// the executed one does not.
+    fn collect(&mut self, set: &'d SelectionSet, src: Src<'d>, ty: Option<&str>, visiting: &mut Vec<&'d Name>) {
         for item in &set.items {
             if excluded(item.node.directives(), src.variables) {
                 continue;
             }
             match &item.node {
                 Selection::Field(f) => {
-                    let entry = self.keys.entry(f.node.response_key().node.as_str()).or_default();
+                    let key = f.node.response_key().node.as_str();
+                    if f.node.name.node == "__typename" {
+                        self.typename_keys.push(key);
+                    }
+                    let entry = self.keys.entry(key).or_default();
                     if !f.node.selection_set.node.items.is_empty() {
                         entry.0.push(&f.node.selection_set.node);
                     }
                 }
-                Selection::InlineFragment(f) => self.collect(&f.node.selection_set.node, src, visiting),
+                Selection::InlineFragment(f) => {
+                    let condition = f.node.type_condition.as_ref().map(|c| c.node.on.node.as_str());
+                    if self.takes(condition, src, ty) {
+                        self.collect(&f.node.selection_set.node, src, ty, visiting);
+                    }
+                }
                 Selection::FragmentSpread(s) => {
                     let name = &s.node.fragment_name.node;
                     if visiting.contains(&name) {
                         continue;
                     }
-                    if let Some(frag) = src.doc.fragments.get(name) {
+                    if let Some(frag) = src.doc.fragments.get(name)
+                        && self.takes(Some(frag.node.type_condition.node.on.node.as_str()), src, ty)
+                    {
                         visiting.push(name);
-                        self.collect(&frag.node.selection_set.node, src, visiting);
+                        self.collect(&frag.node.selection_set.node, src, ty, visiting);
                         visiting.pop();
                     }
                 }
             }
         }
     }
+
+    /// Whether a fragment with `condition` takes part in the plan for `ty` (recording the
+    /// condition when no type is given).
+    fn takes(&mut self, condition: Option<&'d str>, src: Src<'d>, ty: Option<&str>) -> bool {
+        match (condition, ty) {
+            (None, _) => true,
+            (Some(c), None) => {
+                self.conditions.push(c);
+                true
+            }
+            (Some(c), Some(t)) => applies(c, t, src.registry),
+        }
+    }
+
+    /// The plan of `map`'s own type when the selection has type conditions: the type its
+    /// `__typename` names, else the one order among the types the conditions could mean whose
+    /// keys are exactly `map`'s. `None` (this plan) when there are no conditions or the type
+    /// stays ambiguous.
+    fn typed_for(&self, map: &IndexMap<Name, Value>, src: Src<'d>) -> Option<Rc<Plan<'d>>> {
+        if self.conditions.is_empty() {
+            return None;
+        }
+        let named = self.typename_keys.iter().find_map(|k| match map.get(*k) {
+            Some(Value::String(t)) => Some(t.as_str()),
+            _ => None,
+        });
+        if let Some(t) = named {
+            return Some(self.typed(t, src));
+        }
+        let registry = src.registry?;
+        let mut candidates: Vec<&str> = vec![""];
+        for c in &self.conditions {
+            match registry.types.get(*c).and_then(MetaType::possible_types) {
+                Some(possible) => candidates.extend(possible.iter().map(String::as_str)),
+                None => candidates.push(c),
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut found: Option<Rc<Plan<'d>>> = None;
+        for t in candidates {
+            let plan = self.typed(t, src);
+            if plan.keys.len() != map.len() || !map.keys().all(|k| plan.keys.contains_key(k.as_str())) {
+                continue;
+            }
+            match &found {
+                Some(f) if !f.keys.keys().eq(plan.keys.keys()) => return None,
+                Some(_) => {}
+                None => found = Some(plan),
+            }
+        }
+        found
+    }
+
+    fn typed(&self, ty: &str, src: Src<'d>) -> Rc<Plan<'d>> {
+        if let Some((_, plan)) = self.typed.borrow().iter().find(|(t, _)| t == ty) {
+            return plan.clone();
+        }
+        let plan = Rc::new(Plan::collect_for(&self.sets, src, Some(ty)));
+        self.typed.borrow_mut().push((ty.to_string(), plan.clone()));
+        plan
+    }
+}
+
+/// Whether a fragment on `condition` applies to an object of type `ty` (async-graphql's rule: the
+/// type itself, an interface it implements, or a union it belongs to).
+fn applies(condition: &str, ty: &str, registry: Option<&Registry>) -> bool {
+    condition == ty
+        || registry.is_some_and(|r| {
+            r.implements.get(ty).is_some_and(|interfaces| interfaces.contains(condition))
+                || r.types.get(condition).is_some_and(|c| c.is_possible_type(ty))
+        })
 }
 
 /// Whether `@skip(if:)` or `@include(if:)` leave a selection out, decided as the executor decides
@@ -288,7 +407,7 @@ fn excluded(directives: &[Positioned<Directive>], variables: &Variables) -> bool
 #[cfg(test)]
 fn order(value: &mut Value, sets: &[&SelectionSet], doc: &ExecutableDocument) {
     let variables = Variables::default();
-    let src = Src { doc, variables: &variables };
+    let src = Src { doc, variables: &variables, registry: None };
     apply(value, &Plan::of(sets, src), src, &[]);
 }
 
@@ -298,6 +417,8 @@ fn apply<'d>(value: &mut Value, plan: &Plan<'d>, src: Src<'d>, skip: &[Name]) {
     match value {
         Value::List(items) => items.iter_mut().for_each(|item| apply(item, plan, src, &[])),
         Value::Object(map) => {
+            let typed = plan.typed_for(map, src);
+            let plan = typed.as_deref().unwrap_or(plan);
             let rank = |k: &Name| plan.keys.get_index_of(k.as_str()).unwrap_or(usize::MAX);
             if !map.keys().map(rank).is_sorted() {
                 map.sort_by(|a, _, b, _| rank(a).cmp(&rank(b)));
@@ -329,7 +450,7 @@ mod tests {
         }))
         .unwrap();
         let variables = Variables::default();
-        let op = operation(Src { doc: &doc, variables: &variables }, None, &data).unwrap();
+        let op = operation(Src { doc: &doc, variables: &variables, registry: None }, None, &data).unwrap();
         order(&mut data, &[&op.selection_set.node], &doc);
         assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"a":[{"z":3,"w":2,"x":1},{"z":3,"w":2,"x":1}],"b":1}"#);
     }
@@ -341,7 +462,7 @@ mod tests {
         let mut data: Value =
             serde_json::from_str(r#"{"c": {"y": 1, "x": 2}, "b": {"y": 1, "x": 2}, "a": {"y": 1, "x": 2}}"#).unwrap();
         let variables = Variables::default();
-        let src = Src { doc: &doc, variables: &variables };
+        let src = Src { doc: &doc, variables: &variables, registry: None };
         let op = operation(src, None, &data).unwrap();
         let compiled = [Name::new("a"), Name::new("c")];
         apply(&mut data, &Plan::of(&[&op.selection_set.node], src), src, &compiled);
@@ -363,10 +484,66 @@ mod tests {
         let mut data: Value =
             serde_json::from_str(r#"{"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 2, "z": 3}}"#).unwrap();
         let variables = Variables::from_json(serde_json::json!({ "no": false, "yes": true }));
-        let src = Src { doc: &doc, variables: &variables };
+        let src = Src { doc: &doc, variables: &variables, registry: None };
         let op = operation(src, None, &data).unwrap();
         apply(&mut data, &Plan::of(&[&op.selection_set.node], src), src, &[]);
         assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"a":{"y":2,"x":1},"b":{"y":2,"x":1,"z":3}}"#);
+    }
+
+    /// Found by the differential test: a fragment whose type condition does not apply to the
+    /// object takes no place in its order (here `P`'s `__typename` before `C`'s `b`).
+    #[test]
+    fn a_fragment_on_another_type_takes_no_place_in_the_order() {
+        let doc = async_graphql::parser::parse_query(
+            "{ e { a: __typename ... on P { id __typename x } ... on C { b: id __typename y } } }",
+        )
+        .unwrap();
+        let mut data: Value =
+            serde_json::from_str(r#"{"e": [{"y": 1, "__typename": "C", "b": "c", "a": "C"}, {"x": 2, "__typename": "P", "id": "p", "a": "P"}]}"#)
+                .unwrap();
+        let op = match &doc.operations {
+            async_graphql::parser::types::DocumentOperations::Single(op) => &op.node,
+            _ => unreachable!(),
+        };
+        order(&mut data, &[&op.selection_set.node], &doc);
+        assert_eq!(
+            serde_json::to_string(&data).unwrap(),
+            r#"{"e":[{"a":"C","b":"c","__typename":"C","y":1},{"a":"P","id":"p","__typename":"P","x":2}]}"#
+        );
+    }
+
+    /// Without `__typename` the object's type is the one whose keys the object has: the schema's
+    /// registry names the types a condition can mean.
+    #[tokio::test]
+    async fn without_typename_an_object_is_ordered_by_the_type_its_keys_belong_to() {
+        use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SimpleObject, Union};
+        #[derive(SimpleObject)]
+        struct P {
+            y: i32,
+        }
+        #[derive(SimpleObject)]
+        struct C {
+            x: i32,
+            y: i32,
+        }
+        #[derive(Union)]
+        enum E {
+            P(P),
+            C(C),
+        }
+        struct Query;
+        #[Object]
+        impl Query {
+            async fn e(&self) -> Vec<E> {
+                vec![E::C(C { x: 1, y: 2 }), E::P(P { y: 3 })]
+            }
+        }
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(ResponseOrder(Arc::new(Documents::default())))
+            .finish();
+        let res = schema.execute("{ e { ... on P { y } ... on C { x y } } }").await;
+        assert!(res.errors.is_empty(), "{:?}", res.errors);
+        assert_eq!(serde_json::to_string(&res.data).unwrap(), r#"{"e":[{"x":1,"y":2},{"y":3}]}"#);
     }
 
     #[test]
