@@ -327,8 +327,8 @@ impl<'d> Plan<'d> {
     }
 
     /// The plan of `map`'s own type when the selection has type conditions: the type its
-    /// `__typename` names, else the one order among the types the conditions could mean whose
-    /// keys are exactly `map`'s. `None` (this plan) when there are no conditions or the type
+    /// `__typename` names (when that plan has exactly `map`'s keys), else the one order among the
+    /// types the conditions could mean whose keys are exactly `map`'s. `None` (this plan) when there are no conditions or the type
     /// stays ambiguous.
     fn typed_for(&self, map: &IndexMap<Name, Value>, src: Src<'d>) -> Option<Rc<Plan<'d>>> {
         if self.conditions.is_empty() {
@@ -338,8 +338,14 @@ impl<'d> Plan<'d> {
             Some(Value::String(t)) => Some(t.as_str()),
             _ => None,
         });
+        let fits =
+            |plan: &Plan<'d>| plan.keys.len() == map.len() && map.keys().all(|k| plan.keys.contains_key(k.as_str()));
         if let Some(t) = named {
-            return Some(self.typed(t, src));
+            // A key may be `__typename` under one type and another field under another.
+            let plan = self.typed(t, src);
+            if fits(&plan) {
+                return Some(plan);
+            }
         }
         let registry = src.registry?;
         let mut candidates: Vec<&str> = vec![""];
@@ -354,7 +360,7 @@ impl<'d> Plan<'d> {
         let mut found: Option<Rc<Plan<'d>>> = None;
         for t in candidates {
             let plan = self.typed(t, src);
-            if plan.keys.len() != map.len() || !map.keys().all(|k| plan.keys.contains_key(k.as_str())) {
+            if !fits(&plan) {
                 continue;
             }
             match &found {
