@@ -131,7 +131,9 @@ impl ValidationKey {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A mutex's guard, poisoned or not: the caches behind these locks hold no invariant a panic
+/// could break halfway. Shared with `graphql::order`.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -30,7 +30,7 @@ use async_graphql::{
     Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 
-use super::documents::{Documents, Entry, ValidationKey};
+use super::documents::{Documents, Entry, ValidationKey, lock};
 
 /// Holds the parsed-document cache: a request's document is usually kept there already, and
 /// sharing it costs less than copying it. The same extension reuses the validations a kept
@@ -56,11 +56,11 @@ pub struct CompiledRoots(Mutex<Vec<Name>>);
 
 impl CompiledRoots {
     pub fn record(&self, key: &Name) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(key.clone());
+        lock(&self.0).push(key.clone());
     }
 
     fn keys(&self) -> Vec<Name> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *lock(&self.0))
     }
 }
 
@@ -178,10 +178,6 @@ impl Extension for ResponseOrderExtension {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn sort_errors(errors: &mut [ServerError]) {
     fn path(e: &ServerError) -> Vec<(usize, &str)> {
         e.path
@@ -206,7 +202,7 @@ fn reorder(
     compiled: &[Name],
     registry: &Registry,
 ) {
-    let Some(kept) = slot.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return };
+    let Some(kept) = lock(slot).clone() else { return };
     let src = Src { doc: &kept.doc, variables: &kept.variables, registry: Some(registry) };
     let Some(op) = operation(src, operation_name, &res.data) else { return };
     apply(&mut res.data, &Plan::of(&[&op.selection_set.node], src), src, compiled);
@@ -247,6 +243,8 @@ struct Plan<'d> {
     typename_keys: Vec<&'d str>,
     /// This plan for one object type, per type met ("" for a type no condition applies to).
     typed: RefCell<Vec<(String, Rc<Plan<'d>>)>>,
+    /// The object types the conditions can mean (and ""), found once for a list's objects.
+    candidates: OnceCell<Vec<&'d str>>,
 }
 
 impl<'d> Plan<'d> {
@@ -262,6 +260,7 @@ impl<'d> Plan<'d> {
             conditions: Vec::new(),
             typename_keys: Vec::new(),
             typed: RefCell::default(),
+            candidates: OnceCell::new(),
         };
         for set in sets {
             plan.collect(set, src, ty, &mut Vec::new());
@@ -328,8 +327,8 @@ impl<'d> Plan<'d> {
 
     /// The plan of `map`'s own type when the selection has type conditions: the type its
     /// `__typename` names (when that plan has exactly `map`'s keys), else the one order among the
-    /// types the conditions could mean whose keys are exactly `map`'s. `None` (this plan) when there are no conditions or the type
-    /// stays ambiguous.
+    /// types the conditions could mean whose keys are exactly `map`'s. `None` (this plan) when
+    /// there are no conditions or the type stays ambiguous.
     fn typed_for(&self, map: &IndexMap<Name, Value>, src: Src<'d>) -> Option<Rc<Plan<'d>>> {
         if self.conditions.is_empty() {
             return None;
@@ -348,17 +347,20 @@ impl<'d> Plan<'d> {
             }
         }
         let registry = src.registry?;
-        let mut candidates: Vec<&str> = vec![""];
-        for c in &self.conditions {
-            match registry.types.get(*c).and_then(MetaType::possible_types) {
-                Some(possible) => candidates.extend(possible.iter().map(String::as_str)),
-                None => candidates.push(c),
+        let candidates = self.candidates.get_or_init(|| {
+            let mut candidates: Vec<&'d str> = vec![""];
+            for c in &self.conditions {
+                match registry.types.get(*c).and_then(MetaType::possible_types) {
+                    Some(possible) => candidates.extend(possible.iter().map(String::as_str)),
+                    None => candidates.push(c),
+                }
             }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
+            candidates.sort_unstable();
+            candidates.dedup();
+            candidates
+        });
         let mut found: Option<Rc<Plan<'d>>> = None;
-        for t in candidates {
+        for &t in candidates {
             let plan = self.typed(t, src);
             if !fits(&plan) {
                 continue;
@@ -507,10 +509,8 @@ mod tests {
         let mut data: Value =
             serde_json::from_str(r#"{"e": [{"y": 1, "__typename": "C", "b": "c", "a": "C"}, {"x": 2, "__typename": "P", "id": "p", "a": "P"}]}"#)
                 .unwrap();
-        let op = match &doc.operations {
-            async_graphql::parser::types::DocumentOperations::Single(op) => &op.node,
-            _ => unreachable!(),
-        };
+        let variables = Variables::default();
+        let op = operation(Src { doc: &doc, variables: &variables, registry: None }, None, &data).unwrap();
         order(&mut data, &[&op.selection_set.node], &doc);
         assert_eq!(
             serde_json::to_string(&data).unwrap(),
