@@ -17,6 +17,7 @@ pub mod model;
 pub mod mutation;
 pub mod order;
 pub mod planner;
+pub mod raw;
 pub mod resource;
 pub mod resource_macros;
 pub mod scalars;

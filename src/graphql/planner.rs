@@ -4,7 +4,8 @@
 //! substituted, fields merged by response key — into one `repo::json` tree, read as one
 //! statement whose JSON the database builds, and handed to the executor as the field's finished
 //! value ([`Planned`]). The server only does what SQL cannot: reveal or mask PII, sign cursors,
-//! sort JSON columns' keys (and, on SQLite, turn REAL decimals into the model's decimals).
+//! sort JSON columns' keys (and, on SQLite, turn REAL decimals into the model's decimals); over
+//! HTTP, a tree that needs none of it goes out as the database wrote it (`graphql::raw`).
 //!
 //! What the planner cannot plan goes to the resolvers, for that root field only, and is counted
 //! (`cdp360_read_root_fields_total{path="resolvers",reason}`): the planner off
@@ -29,6 +30,7 @@ use super::GqlState;
 use super::connection::{self, PageArgs};
 use super::interned;
 use super::order::CompiledRoots;
+use super::raw::RawRoots;
 use super::resource::Resource;
 use crate::auth::{Principal, Scope};
 use crate::catalog::PiiColumn;
@@ -214,12 +216,23 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
             return None;
         }
     };
+    let unmasked = ctx.data_opt::<Principal>().is_some_and(|p| p.has(Scope::Pii));
+    let fix = Fix { state, unmasked, backend };
+    let key = &ctx.item.node.response_key().node;
+    // Nothing for the server to do: the text goes into the response as it is (`graphql::raw`).
+    if !fix.root_needs(&root)
+        && let Some(raw) = ctx.data_opt::<Arc<RawRoots>>()
+    {
+        let Some(placeholder) = raw.put(key, text) else {
+            metrics.read_root_field("resolvers", "statement");
+            return None;
+        };
+        return Some(done(ctx, metrics, key, placeholder));
+    }
     let Ok(mut value) = interned::parse(&text) else {
         metrics.read_root_field("resolvers", "statement");
         return None;
     };
-    let unmasked = ctx.data_opt::<Principal>().is_some_and(|p| p.has(Scope::Pii));
-    let fix = Fix { state, unmasked, backend };
     let fixed = match &root {
         Root::One { object, .. } => fix.objects(object, &mut [&mut value]),
         Root::Many(m) => fix.many(m, &mut [&mut value]),
@@ -228,11 +241,16 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
         metrics.read_root_field("resolvers", "reveal");
         return None;
     }
+    Some(done(ctx, metrics, key, value))
+}
+
+/// A compiled root field's value, counted and recorded as in selection order already.
+fn done<T>(ctx: &Context<'_>, metrics: &crate::metrics::Metrics, key: &Name, value: Value) -> Planned<T> {
     metrics.read_root_field("compiled", "");
     if let Ok(compiled) = ctx.data::<CompiledRoots>() {
-        compiled.record(&ctx.item.node.response_key().node);
+        compiled.record(key);
     }
-    Some(Planned::Compiled(Mutex::new(Some(value))))
+    Planned::Compiled(Mutex::new(Some(value)))
 }
 
 /// Builds the tree of one root field from its selection.
@@ -478,6 +496,13 @@ fn items<'v>(values: &'v mut [&mut Value]) -> Vec<&'v mut Value> {
 type Fixed = Result<(), ()>;
 
 impl Fix<'_> {
+    fn root_needs(&self, root: &Root) -> bool {
+        match root {
+            Root::One { object, .. } => object.members.iter().any(|(_, m)| self.needs(m)),
+            Root::Many(m) => self.many_needs(m),
+        }
+    }
+
     fn needs(&self, m: &Member) -> bool {
         match m {
             Member::Column(_, Scalar::Json) | Member::Sealed(..) | Member::Poly(_) => true,

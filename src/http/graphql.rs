@@ -4,12 +4,11 @@
 //! requests). A GET carrying a WebSocket upgrade speaks `graphql-transport-ws`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{
-    BatchRequest, BatchResponse, ErrorExtensionValues, Request as GqlRequest, Response as GqlResponse,
-};
+use async_graphql::{BatchRequest, ErrorExtensionValues, Name, Request as GqlRequest, Response as GqlResponse};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -20,6 +19,7 @@ use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
 use crate::graphql::bounds;
 use crate::graphql::loaders::{DbLoader, Polled};
+use crate::graphql::raw::{RawRoots, Spliced};
 use crate::services::read::Access;
 use crate::startup::AppState;
 
@@ -160,13 +160,13 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         return reject(e);
     }
     let response = match batch {
-        BatchRequest::Single(req) => BatchResponse::Single(execute(&state, &principal, req).await),
+        BatchRequest::Single(req) => Answers::Single(execute(&state, &principal, req).await),
         BatchRequest::Batch(list) => {
             let mut out = Vec::with_capacity(list.len());
             for req in list {
                 out.push(execute(&state, &principal, req).await);
             }
-            BatchResponse::Batch(out)
+            Answers::Batch(out)
         }
     };
     respond(media, response)
@@ -213,7 +213,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    respond(media, BatchResponse::Single(execute(&state, &principal, req).await))
+    respond(media, Answers::Single(execute(&state, &principal, req).await))
 }
 
 /// The request body, read within `CDP_HTTP_READ_TIMEOUT_SECS` as a whole: a client that stops
@@ -263,7 +263,28 @@ fn is_mutation(state: &AppState, req: &GqlRequest) -> bool {
     selected.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest) -> GqlResponse {
+/// One operation's answer: the executor's response, and the JSON texts of the root fields the
+/// planner compiled that go out as the database wrote them (`graphql::raw`).
+struct Answer {
+    res: GqlResponse,
+    raw: Vec<(Name, String)>,
+}
+
+enum Answers {
+    Single(Answer),
+    Batch(Vec<Answer>),
+}
+
+impl Answers {
+    fn all(&self) -> &[Answer] {
+        match self {
+            Answers::Single(a) => std::slice::from_ref(a),
+            Answers::Batch(list) => list.as_slice(),
+        }
+    }
+}
+
+async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest) -> Answer {
     // Parsed once per distinct query text (`graphql::documents`); the executor takes it as is.
     if let Some(doc) = state.documents.parse(&req.query) {
         req.set_parsed_query((*doc).clone());
@@ -273,7 +294,8 @@ async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest) -
     let access = Access::for_principal(principal);
     let loader = DbLoader::new(state.db.clone(), access.clone());
     let busy = loader.loader().busy();
-    let req = req.data(loader).data(access).data(principal.clone());
+    let raw = Arc::new(RawRoots::default());
+    let req = req.data(loader).data(access).data(principal.clone()).data(raw.clone());
     let span = tracing::info_span!("graphql", operation = %operation);
     let schema = state.schema.clone();
     let mut res = Polled::new(busy, async move { schema.execute(req).await }).instrument(span).await;
@@ -286,7 +308,7 @@ async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest) -
             ext.set("code", "BAD_USER_INPUT");
         }
     }
-    res
+    Answer { res, raw: raw.take() }
 }
 
 /// Operation names become metric labels: keep them short and tame.
@@ -305,20 +327,25 @@ fn is_request_error(r: &GqlResponse) -> bool {
 #[derive(serde::Serialize)]
 #[serde(untagged)]
 enum Out<'a> {
-    Executed(&'a GqlResponse),
+    Executed(Spliced<'a>),
     Refused { errors: &'a [async_graphql::ServerError] },
 }
 
 impl<'a> Out<'a> {
-    fn of(r: &'a GqlResponse) -> Out<'a> {
-        if is_request_error(r) { Out::Refused { errors: &r.errors } } else { Out::Executed(r) }
+    fn of(a: &'a Answer) -> Out<'a> {
+        let r = &a.res;
+        if is_request_error(r) {
+            Out::Refused { errors: &r.errors }
+        } else {
+            Out::Executed(Spliced { res: r, raw: &a.raw })
+        }
     }
 }
 
-fn respond(media: MediaType, res: BatchResponse) -> Response {
+fn respond(media: MediaType, res: Answers) -> Response {
     let status = match (&res, media) {
         // A request error (nothing executed) is the client's fault under the new media type.
-        (BatchResponse::Single(r), MediaType::GraphqlResponse) if is_request_error(r) => StatusCode::BAD_REQUEST,
+        (Answers::Single(a), MediaType::GraphqlResponse) if is_request_error(&a.res) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
     let content_type = match media {
@@ -326,8 +353,8 @@ fn respond(media: MediaType, res: BatchResponse) -> Response {
         MediaType::Json => JSON,
     };
     let body = match &res {
-        BatchResponse::Single(r) => serde_json::to_string(&Out::of(r)),
-        BatchResponse::Batch(list) => serde_json::to_string(&list.iter().map(Out::of).collect::<Vec<_>>()),
+        Answers::Single(a) => serde_json::to_string(&Out::of(a)),
+        Answers::Batch(list) => serde_json::to_string(&list.iter().map(Out::of).collect::<Vec<_>>()),
     }
     .unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
     let response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
@@ -340,12 +367,8 @@ const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 /// An operation that failed because the database cannot be reached (`UNAVAILABLE`) makes the
 /// answer 503 with `Retry-After`, whatever the media type: clients and load balancers retry a 503,
 /// while a 200 reads as a final answer.
-fn retry_later_if_unavailable(res: &BatchResponse, mut response: Response) -> Response {
-    let responses = match res {
-        BatchResponse::Single(r) => std::slice::from_ref(r),
-        BatchResponse::Batch(list) => list.as_slice(),
-    };
-    let unavailable = responses.iter().flat_map(|r| &r.errors).any(|e| {
+fn retry_later_if_unavailable(res: &Answers, mut response: Response) -> Response {
+    let unavailable = res.all().iter().flat_map(|a| &a.res.errors).any(|e| {
         let code = e.extensions.as_ref().and_then(|ext| ext.get("code"));
         matches!(code, Some(async_graphql::Value::String(c)) if c == "UNAVAILABLE")
     });
