@@ -223,7 +223,7 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
     if !fix.root_needs(&root)
         && let Some(raw) = ctx.data_opt::<Arc<RawRoots>>()
     {
-        let Some(placeholder) = raw.put(key, text) else {
+        let Some(placeholder) = raw.put(key, &text) else {
             metrics.read_root_field("resolvers", "statement");
             return None;
         };
@@ -233,11 +233,7 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
         metrics.read_root_field("resolvers", "statement");
         return None;
     };
-    let fixed = match &root {
-        Root::One { object, .. } => fix.objects(object, &mut [&mut value]),
-        Root::Many(m) => fix.many(m, &mut [&mut value]),
-    };
-    if fixed.is_err() {
+    if fix.root(&root, &mut value).is_err() {
         metrics.read_root_field("resolvers", "reveal");
         return None;
     }
@@ -496,6 +492,13 @@ fn items<'v>(values: &'v mut [&mut Value]) -> Vec<&'v mut Value> {
 type Fixed = Result<(), ()>;
 
 impl Fix<'_> {
+    fn root(&self, root: &Root, value: &mut Value) -> Fixed {
+        match root {
+            Root::One { object, .. } => self.objects(object, &mut [value]),
+            Root::Many(m) => self.many(m, &mut [value]),
+        }
+    }
+
     fn root_needs(&self, root: &Root) -> bool {
         match root {
             Root::One { object, .. } => object.members.iter().any(|(_, m)| self.needs(m)),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, ErrorExtensionValues, Name, Request as GqlRequest, Response as GqlResponse};
+use async_graphql::{BatchRequest, ErrorExtensionValues, Request as GqlRequest, Response as GqlResponse};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,7 +19,7 @@ use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
 use crate::graphql::bounds;
 use crate::graphql::loaders::{DbLoader, Polled};
-use crate::graphql::raw::{RawRoots, Spliced};
+use crate::graphql::raw::{Raw, RawRoots, Spliced};
 use crate::services::read::Access;
 use crate::startup::AppState;
 
@@ -267,7 +267,7 @@ fn is_mutation(state: &AppState, req: &GqlRequest) -> bool {
 /// planner compiled that go out as the database wrote them (`graphql::raw`).
 struct Answer {
     res: GqlResponse,
-    raw: Vec<(Name, String)>,
+    raw: Vec<Raw>,
 }
 
 enum Answers {
@@ -322,23 +322,17 @@ fn is_request_error(r: &GqlResponse) -> bool {
     r.data == async_graphql::Value::Null && r.is_err() && r.errors.iter().all(|e| e.path.is_empty())
 }
 
-/// A response as it goes out: a request error has no `data` entry at all (GraphQL over HTTP: the
+/// An answer as it goes out: a request error has no `data` entry at all (GraphQL over HTTP: the
 /// `data` entry "MUST NOT be present" when the request failed before execution).
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum Out<'a> {
-    Executed(Spliced<'a>),
-    Refused { errors: &'a [async_graphql::ServerError] },
-}
-
-impl<'a> Out<'a> {
-    fn of(a: &'a Answer) -> Out<'a> {
-        let r = &a.res;
-        if is_request_error(r) {
-            Out::Refused { errors: &r.errors }
-        } else {
-            Out::Executed(Spliced { res: r, raw: &a.raw })
-        }
+fn write_answer(a: &Answer, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Refused<'a> {
+        errors: &'a [async_graphql::ServerError],
+    }
+    if is_request_error(&a.res) {
+        serde_json::to_writer(out, &Refused { errors: &a.res.errors })
+    } else {
+        Spliced { res: &a.res, raw: &a.raw }.write(out)
     }
 }
 
@@ -352,11 +346,24 @@ fn respond(media: MediaType, res: Answers) -> Response {
         MediaType::GraphqlResponse => GRAPHQL_RESPONSE,
         MediaType::Json => JSON,
     };
-    let body = match &res {
-        Answers::Single(a) => serde_json::to_string(&Out::of(a)),
-        Answers::Batch(list) => serde_json::to_string(&list.iter().map(Out::of).collect::<Vec<_>>()),
+    let mut body = Vec::new();
+    let written = match &res {
+        Answers::Single(a) => write_answer(a, &mut body),
+        Answers::Batch(list) => {
+            body.push(b'[');
+            let written = list.iter().enumerate().try_for_each(|(i, a)| {
+                if i > 0 {
+                    body.push(b',');
+                }
+                write_answer(a, &mut body)
+            });
+            body.push(b']');
+            written
+        }
+    };
+    if written.is_err() {
+        body = br#"{"errors":[{"message":"serialisation failed"}]}"#.to_vec();
     }
-    .unwrap_or_else(|_| r#"{"errors":[{"message":"serialisation failed"}]}"#.into());
     let response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
     retry_later_if_unavailable(&res, response)
 }
