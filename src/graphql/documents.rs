@@ -18,6 +18,9 @@
 //! gets its errors. A document with more than one operation is not kept (the complexity of an
 //! unselected operation reads the request's variables too; apps send one operation).
 //!
+//! The request limits' checks of a document (`graphql::limits`: its width, aliases and depth)
+//! depend on the document alone: their outcome is kept with it too ([`Entry::checked`]).
+//!
 //! Bounded on every axis: queries longer than [`MAX_QUERY_BYTES`] are parsed every time and never
 //! kept, and at most [`MAX_ENTRIES`] documents are kept; when full, the map starts over (a client
 //! cycling through more distinct queries only loses the cache's benefit, never memory). A query
@@ -26,10 +29,10 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use async_graphql::parser::types::{BaseType, DocumentOperations, ExecutableDocument};
-use async_graphql::{ValidationResult, Value as ConstValue, Variables};
+use async_graphql::{ServerError, ValidationResult, Value as ConstValue, Variables};
 
 /// Documents kept at most.
 const MAX_ENTRIES: usize = 512;
@@ -49,6 +52,7 @@ pub struct Documents {
 pub struct Entry {
     pub doc: Arc<ExecutableDocument>,
     validated: Mutex<HashMap<ValidationKey, ValidationResult>>,
+    checked: OnceLock<Result<(), ServerError>>,
 }
 
 impl Documents {
@@ -63,7 +67,7 @@ impl Documents {
             if parsed.len() >= MAX_ENTRIES {
                 parsed.clear();
             }
-            let entry = Entry { doc: doc.clone(), validated: Mutex::default() };
+            let entry = Entry { doc: doc.clone(), validated: Mutex::default(), checked: OnceLock::new() };
             parsed.insert(query.into(), Arc::new(entry));
         }
         Some(doc)
@@ -81,6 +85,11 @@ impl Documents {
 }
 
 impl Entry {
+    /// The outcome of `check`, a function of the document alone, run on its first request.
+    pub fn checked(&self, check: impl FnOnce() -> Result<(), ServerError>) -> Result<(), ServerError> {
+        self.checked.get_or_init(check).clone()
+    }
+
     /// The result of an earlier successful validation under `key`.
     pub fn validated(&self, key: &ValidationKey) -> Option<ValidationResult> {
         lock(&self.validated).get(key).copied()
@@ -151,6 +160,17 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again), "the second parse is the kept document");
         assert!(docs.parse("{ a ").is_none());
         assert_eq!(docs.len(), 1);
+    }
+
+    #[test]
+    fn a_kept_documents_check_runs_once_and_its_outcome_is_kept_refusals_too() {
+        let docs = Documents::default();
+        docs.parse("{ a }").unwrap();
+        let entry = docs.cached("{ a }").unwrap();
+        let refused = || Err(ServerError::new("too deep", None));
+        assert_eq!(entry.checked(refused).unwrap_err().message, "too deep");
+        let again = entry.checked(|| unreachable!("the outcome is kept"));
+        assert_eq!(again.unwrap_err().message, "too deep");
     }
 
     #[test]

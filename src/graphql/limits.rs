@@ -19,6 +19,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
 
 use super::bounds::{self, InputLimits, Refused};
+use super::documents::Documents;
 use crate::error::AppError;
 
 /// The depth an introspection field's subtree may reach.
@@ -29,16 +30,18 @@ pub const INTROSPECTION_DEPTH: usize = 20;
 /// hook, share one. Before parsing: the input bounds (`graphql::bounds`) and the rate-limit
 /// charge of WebSocket operations; after parsing: the document's width and NUL characters, its
 /// aliases and its depth.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RequestLimits {
     pub input: InputLimits,
     pub max_aliases: usize,
     pub max_depth: usize,
+    /// The schema's parsed documents, which keep the outcome of the document checks.
+    pub documents: Arc<Documents>,
 }
 
 impl ExtensionFactory for RequestLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+        Arc::new(self.clone())
     }
 }
 
@@ -67,15 +70,27 @@ impl Extension for RequestLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        bounds::check_document(&doc, self.input).map_err(Refused::into_server_error)?;
-        let aliases = count_aliases(&doc);
+        // A kept document is checked once (the outcome depends on nothing else).
+        match self.documents.cached(query) {
+            Some(entry) => entry.checked(|| self.check(&doc))?,
+            None => self.check(&doc)?,
+        }
+        Ok(doc)
+    }
+}
+
+impl RequestLimits {
+    /// The document's width and NUL characters, its aliases and its depth.
+    fn check(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+        bounds::check_document(doc, self.input).map_err(Refused::into_server_error)?;
+        let aliases = count_aliases(doc);
         if aliases > self.max_aliases {
             return Err(ServerError::new(
                 format!("the query uses {aliases} aliases; at most {} are allowed", self.max_aliases),
                 None,
             ));
         }
-        let depth = Depth::of(&doc);
+        let depth = Depth::of(doc);
         if depth.user > self.max_depth {
             return Err(ServerError::new(
                 format!("the query is nested too deep: {} levels, at most {} are allowed", depth.user, self.max_depth),
@@ -91,7 +106,7 @@ impl Extension for RequestLimits {
                 None,
             ));
         }
-        Ok(doc)
+        Ok(())
     }
 }
 

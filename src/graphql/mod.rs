@@ -72,6 +72,7 @@ pub fn schema(state: Arc<GqlState>, limits: &QueryLimits, documents: Arc<documen
             input: limits.into(),
             max_aliases: limits.max_aliases,
             max_depth: limits.max_depth,
+            documents: documents.clone(),
         })
         .extension(guard::Authorization)
         .extension(order::ResponseOrder(documents))

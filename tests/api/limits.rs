@@ -37,6 +37,21 @@ async fn depth_complexity_aliases_batch_and_body_limits_refuse_before_any_sql() 
     assert_eq!(app.statements().await, before);
 }
 
+/// A document's checks run once and are kept with it (`graphql::documents`): the same text is
+/// refused again, with the same error, and a fine one keeps passing.
+#[tokio::test]
+async fn a_refused_query_sent_again_is_refused_again_and_a_fine_one_keeps_passing() {
+    let app = TestApp::spawn_with(|c| c.limits.max_depth = 5).await;
+    let deep = "{ accounts(first: 1) { nodes { contacts(first: 1) { nodes { primaryAccount { contacts(first: 1) { nodes { contactId } } } } } } } }";
+    let aliases: String = (0..1000).map(|i| format!("a{i}: __typename ")).collect();
+    for _ in 0..3 {
+        refused_without_sql(&app, json!({ "query": deep }), StatusCode::OK, "nested too deep").await;
+        refused_without_sql(&app, json!({ "query": format!("{{ {aliases} }}") }), StatusCode::OK, "aliases").await;
+        let d = app.data("{ accounts(first: 1) { totalCount } }", json!({})).await;
+        assert_eq!(d["accounts"]["totalCount"], 0);
+    }
+}
+
 #[tokio::test]
 async fn a_handful_of_aliases_is_fine() {
     let app = TestApp::spawn().await;
