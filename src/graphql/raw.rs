@@ -65,6 +65,22 @@ fn transcode(text: &str) -> Option<Vec<u8>> {
 /// Nesting beyond this goes to [`transcode`], which applies `serde_json`'s own limit (128).
 const MAX_DEPTH: usize = 100;
 
+/// The bytes of a string searched one at a time before `memchr` takes over.
+const SHORT: usize = 32;
+
+/// The bytes that end a string's plain run: its closing quote, a backslash, a control character.
+static ENDS_PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 enum Scan {
     Done(Vec<u8>),
     /// Valid so far, but a string holds an escape (or the nesting is deep): [`transcode`] decides.
@@ -192,18 +208,28 @@ impl<'t> Compactor<'t> {
     }
 
     /// A string without escapes, copied as it is (`serde_json` escapes only quotes, backslashes
-    /// and control characters, none of which such a string holds). Its end is found with
-    /// `memchr` (SIMD), and the control-character check has no early exit so that it vectorises:
-    /// strings are most of a compiled answer's bytes.
+    /// and control characters, none of which such a string holds). Most strings of an answer are
+    /// short (keys, codes, names): a byte loop over a table finds their end before a `memchr`
+    /// call would be set up. Past [`SHORT`] bytes the end is found with `memchr` (SIMD), and the
+    /// control-character check has no early exit so that it vectorises.
     fn string(&mut self) -> Step {
         let start = self.at;
         let body = &self.text[start + 1..];
-        let end = memchr::memchr2(b'"', b'\\', body).ok_or(Stop::Invalid)?;
-        if body[end] == b'\\' {
-            return Err(Stop::Escape);
-        }
-        if body[..end].iter().fold(false, |control, &b| control | (b < 0x20)) {
-            return Err(Stop::Invalid);
+        let head = body.len().min(SHORT);
+        let end = match body[..head].iter().position(|&b| ENDS_PLAIN[usize::from(b)]) {
+            Some(end) => end,
+            None => {
+                let end = head + memchr::memchr2(b'"', b'\\', &body[head..]).ok_or(Stop::Invalid)?;
+                if body[head..end].iter().fold(false, |control, &b| control | (b < 0x20)) {
+                    return Err(Stop::Invalid);
+                }
+                end
+            }
+        };
+        match body[end] {
+            b'"' => {}
+            b'\\' => return Err(Stop::Escape),
+            _ => return Err(Stop::Invalid),
         }
         let close = start + 1 + end;
         self.out.extend_from_slice(&self.text[start..=close]);
@@ -467,8 +493,11 @@ mod tests {
             }
             3..=5 => {
                 out.push('"');
-                for _ in 0..rng.random_range(0..6) {
-                    match rng.random_range(0..10) {
+                // Mostly short, as keys and names are; a long one (past `SHORT`) rarely escapes.
+                let long = rng.random_bool(0.2);
+                let (chars, odds) = if long { (rng.random_range(25..90), 300) } else { (rng.random_range(0..6), 10) };
+                for _ in 0..chars {
+                    match rng.random_range(0..odds) {
                         0 => out.push_str(
                             ["\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u00e9", "\\u0001", "\\ud83d\\ude00"]
                                 [rng.random_range(0..8)],
