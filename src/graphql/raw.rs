@@ -307,13 +307,10 @@ pub struct Spliced<'a> {
 
 impl Spliced<'_> {
     pub fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        let Value::Object(fields) = &self.res.data else {
-            // `data` is null when a non-null root failed: then no compiled value is in it.
+        // Nothing to splice, or a null `data` (a non-null root failed: no compiled value is in it).
+        let (Value::Object(fields), false) = (&self.res.data, self.raw.is_empty()) else {
             return serde_json::to_writer(out, self.res);
         };
-        if self.raw.is_empty() {
-            return serde_json::to_writer(out, self.res);
-        }
         out.extend_from_slice(b"{\"data\":{");
         for (i, (key, value)) in fields.iter().enumerate() {
             if i > 0 {
