@@ -15,6 +15,7 @@ pub mod page;
 pub mod performance;
 pub mod pii;
 pub mod pipeline;
+pub mod plan;
 pub mod rule_sets;
 pub mod rules;
 pub mod stale;
