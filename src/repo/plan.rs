@@ -16,22 +16,34 @@
 //! queue needs — planned for the queue as it is on every call (`force_custom_plan`), by index,
 //! without sorting (`enable_seqscan`, `enable_bitmapscan`, `enable_sort` off) — set for the
 //! caller's transaction (`SET LOCAL`) and restored after it: two short statements per call. Only
-//! the queue's statements are held so: custom plans for every statement of a round (its 100-row
-//! inserts included) took M4 from 1,500–2,000 to 1,060–1,150 leads per second. SQLite plans every
+//! the queue's statements are held so: custom plans for every statement (set on the whole
+//! database, the rounds' 100-row inserts included) took M4 from 1,500–2,000 to 1,060–1,150 leads
+//! per second. SQLite plans every
 //! statement afresh and reads a queue by its indexes already.
 
 use std::future::Future;
+use std::sync::LazyLock;
 
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::error::AppResult;
 
-/// The settings [`queue_statement`] holds (module doc).
-const HOLD: &str = "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_seqscan = off; \
-                    SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off";
-/// Back to the session's values.
-const RELEASE: &str = "SET LOCAL plan_cache_mode = DEFAULT; SET LOCAL enable_seqscan = DEFAULT; \
-                       SET LOCAL enable_bitmapscan = DEFAULT; SET LOCAL enable_sort = DEFAULT";
+/// The settings [`queue_statement`] holds, with their held values (module doc).
+const HELD: [(&str, &str); 4] = [
+    ("plan_cache_mode", "force_custom_plan"),
+    ("enable_seqscan", "off"),
+    ("enable_bitmapscan", "off"),
+    ("enable_sort", "off"),
+];
+
+/// `SET LOCAL` of each of [`HELD`] to `value` (its held value, or `DEFAULT` to give it back):
+/// one round trip.
+fn set_local(value: impl Fn(&'static str) -> &'static str) -> String {
+    HELD.iter().map(|(name, held)| format!("SET LOCAL {name} = {}", value(held))).collect::<Vec<_>>().join("; ")
+}
+
+static HOLD: LazyLock<String> = LazyLock::new(|| set_local(|held| held));
+static RELEASE: LazyLock<String> = LazyLock::new(|| set_local(|_| "DEFAULT"));
 
 /// Runs `statement` (a future that runs statements on `db`, which must be a transaction: outside
 /// one the settings would not hold, and PostgreSQL only warns) with the planner held to a queue's
@@ -43,8 +55,8 @@ pub async fn queue_statement<T>(
     if db.get_database_backend() != DbBackend::Postgres {
         return statement.await;
     }
-    db.execute_unprepared(HOLD).await?;
+    db.execute_unprepared(&HOLD).await?;
     let out = statement.await?;
-    db.execute_unprepared(RELEASE).await?;
+    db.execute_unprepared(&RELEASE).await?;
     Ok(out)
 }
