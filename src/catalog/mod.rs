@@ -243,18 +243,24 @@ impl Unique {
 }
 
 /// Whether `camel` is the API name of the column `snake` ([`field_name`], compared without
-/// allocating: the read planner looks fields up this way on every request).
+/// allocating: the read planner looks each selected field up among its type's fields this way on
+/// every request, so a name that differs in its first byte or is too long is turned away before
+/// the walk).
 pub fn is_field_name(snake: &str, camel: &str) -> bool {
-    let mut want = camel.chars();
+    let (snake, camel) = (snake.as_bytes(), camel.as_bytes());
+    if camel.len() > snake.len() || (snake.first() != Some(&b'_') && snake.first() != camel.first()) {
+        return false;
+    }
+    let mut want = camel.iter();
     let mut upper = false;
-    for ch in snake.chars() {
-        if ch == '_' {
+    for &b in snake {
+        if b == b'_' {
             upper = true;
             continue;
         }
-        let expect = if upper { ch.to_ascii_uppercase() } else { ch };
+        let expect = if upper { b.to_ascii_uppercase() } else { b };
         upper = false;
-        if want.next() != Some(expect) {
+        if want.next() != Some(&expect) {
             return false;
         }
     }

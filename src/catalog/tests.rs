@@ -183,6 +183,13 @@ fn a_column_matches_its_api_name_only_and_agrees_with_field_name() {
     assert!(!is_field_name("account_name", "accountNames"));
     assert!(!is_field_name("account_name", "account_name"));
     assert!(!is_field_name("lead", "Lead"));
+    // The quick refusals (first byte, length) agree with the full comparison.
+    let names = ["_x", "x", "a_b", "ab", "a_b_c", "abc", "b", "utm_source2", "lead_id", "id"];
+    for snake in names {
+        for camel in names.iter().map(|n| field_name(n)).chain(names.iter().map(|n| n.to_string())) {
+            assert_eq!(is_field_name(snake, &camel), field_name(snake) == camel, "{snake} / {camel}");
+        }
+    }
     for facts in ALL {
         for Col(col, _) in facts.columns {
             assert!(is_field_name(col, &field_name(col)), "{}.{col}", facts.table.name);
