@@ -80,15 +80,19 @@ pub async fn connect_pool(
         Ok(db) => db,
         Err(e) => return Err(cannot_connect(url, e, acquire_timeout).await),
     };
-    db.set_metric_callback(move |info| {
-        metrics.db_statement(info.elapsed.as_secs_f64());
-        // The SQL text only: bound values may hold personal data.
-        tracing::trace!(target: "cdp360::sql", sql = %info.statement.sql, elapsed_us = info.elapsed.as_micros() as u64, failed = info.failed);
-    });
+    db.set_metric_callback(move |info| statement_ran(&metrics, &info.statement.sql, info.elapsed, info.failed));
     if !sqlite {
         open_the_rest(&db, max_connections);
     }
     Ok(db)
+}
+
+/// What every statement leaves behind: the statement metric (its count is the number of
+/// statements) and a trace line of the SQL text only — bound values may hold personal data. SeaORM
+/// calls it for its statements; `repo::json` for the compiled reads it sends to sqlx itself.
+pub fn statement_ran(metrics: &Metrics, sql: &str, elapsed: Duration, failed: bool) {
+    metrics.db_statement(elapsed.as_secs_f64());
+    tracing::trace!(target: "cdp360::sql", sql = %sql, elapsed_us = elapsed.as_micros() as u64, failed = failed);
 }
 
 /// Opens the pool's other connections concurrently, in the background: `connections` pings at

@@ -88,6 +88,18 @@ pub fn is_unavailable(e: &DbErr) -> bool {
     }
 }
 
+/// An error of a statement sent to sqlx directly (`repo::json::fetch`), as SeaORM would have
+/// wrapped it, so that it is classified like every other statement's.
+pub(crate) fn from_sqlx(e: sea_orm::sqlx::Error) -> AppError {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    AppError::from(match e {
+        Sqlx::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        Sqlx::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        e => DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(e))),
+    })
+}
+
 /// The driver's error inside a `DbErr`, when there is one.
 pub(crate) fn sqlx_error(e: &DbErr) -> Option<&sea_orm::sqlx::Error> {
     use sea_orm::RuntimeErr::SqlxError;
@@ -202,6 +214,17 @@ mod tests {
         // A statement that fails on a reachable database stays INTERNAL.
         let broken = AppError::from(DbErr::Query(RuntimeErr::SqlxError(Arc::new(Sqlx::RowNotFound))));
         assert_eq!(broken.code(), "INTERNAL");
+    }
+
+    #[test]
+    fn a_driver_error_of_a_statement_sent_to_sqlx_directly_is_classified_as_seaorms_would_be() {
+        use sea_orm::sqlx::Error as Sqlx;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for e in [Sqlx::PoolTimedOut, Sqlx::PoolClosed, Sqlx::Io(refused)] {
+            let app = from_sqlx(e);
+            assert_eq!((app.code(), app.http_status()), ("UNAVAILABLE", 503), "{app:?}");
+        }
+        assert_eq!(from_sqlx(Sqlx::RowNotFound).code(), "INTERNAL");
     }
 
     #[test]

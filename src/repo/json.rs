@@ -14,13 +14,20 @@
 //! Values are bound, never spliced; the only text spliced is response keys and type names, which
 //! the GraphQL parser restricts to `[_A-Za-z][_0-9A-Za-z]*` (checked again here).
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, WindowStatement};
-use sea_orm::{ConnectionTrait, DbBackend, Value};
+use std::time::Instant;
+
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder, WindowStatement,
+};
+use sea_orm::sqlx::{self, AssertSqlSafe};
+use sea_orm::{DatabaseConnection, DbBackend, Value};
+use sea_query_sqlx::SqlxBinder;
 
 use super::filter::{Filter, col, condition};
 use super::page::{Link, Order, Slice, Table, and, keyset, linked_rows, order_by_at};
 use crate::catalog::PiiColumn;
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
 
 /// How a column's value is rendered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,10 +219,34 @@ impl Many {
 }
 
 /// Runs the statement of one root field: its JSON text (`null` when the record is absent).
-pub async fn fetch(db: &impl ConnectionTrait, root: &Root) -> AppResult<String> {
-    let q = statement(db.get_database_backend(), root)?;
-    let row = db.query_one(&q).await?.ok_or_else(|| AppError::internal("a compiled read returned no row"))?;
-    let json: Option<String> = row.try_get("", "j")?;
+///
+/// Sent to the pool's sqlx driver directly, one scalar out: SeaORM's generic row path (a copy of
+/// the bound values, a `QueryResult` per row, futures moved through its wrappers) cost about 8 %
+/// of a point read's server instructions. The statement is recorded as SeaORM records its own
+/// (`db::statement_ran`) and a driver error is classified as SeaORM's would be.
+pub async fn fetch(db: &DatabaseConnection, metrics: &Metrics, root: &Root) -> AppResult<String> {
+    let backend = db.get_database_backend();
+    let q = statement(backend, root)?;
+    let started = Instant::now();
+    let (sql, json) = match backend {
+        DbBackend::Postgres => {
+            let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
+            let json = sqlx::query_scalar_with(AssertSqlSafe(sql.as_str()), values)
+                .fetch_one(db.get_postgres_connection_pool())
+                .await;
+            (sql, json)
+        }
+        DbBackend::Sqlite => {
+            let (sql, values) = q.build_sqlx(SqliteQueryBuilder);
+            let json = sqlx::query_scalar_with(AssertSqlSafe(sql.as_str()), values)
+                .fetch_one(db.get_sqlite_connection_pool())
+                .await;
+            (sql, json)
+        }
+        _ => return Err(AppError::internal("compiled reads run on PostgreSQL and SQLite")),
+    };
+    crate::db::statement_ran(metrics, &sql, started.elapsed(), json.is_err());
+    let json: Option<String> = json.map_err(crate::error::from_sqlx)?;
     Ok(json.unwrap_or_else(|| "null".to_string()))
 }
 

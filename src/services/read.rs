@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
 
 use crate::auth::Principal;
 use crate::catalog::{self, ChannelScope};
 use crate::error::AppResult;
+use crate::metrics::Metrics;
 use crate::repo::filter::Filter;
 use crate::repo::json;
 use crate::repo::page::{self as repo, Link, Order, Page, Slice, Table};
@@ -174,7 +175,12 @@ pub async fn count_per_parent(
 /// connection's and each polymorphic arm's — gets this access's restriction through the same
 /// [`Access::narrow`] the resolvers' reads use, so the two paths cannot disagree on what a
 /// principal sees.
-pub async fn compiled(db: &impl ConnectionTrait, access: &Access, root: &mut json::Root) -> AppResult<String> {
+pub async fn compiled(
+    db: &DatabaseConnection,
+    metrics: &Metrics,
+    access: &Access,
+    root: &mut json::Root,
+) -> AppResult<String> {
     root.rows_mut(&mut |rows| rows.filter = access.narrow(rows.table.name, rows.filter.as_ref()));
-    json::fetch(db, root).await
+    json::fetch(db, metrics, root).await
 }

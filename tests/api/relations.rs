@@ -228,6 +228,21 @@ async fn the_customer_360_query_returns_the_whole_picture_of_one_account() {
     assert!(used <= 14, "statements grow with depth only: {used}");
 }
 
+/// The statements per request the benchmark reports come from this metric: a compiled root field
+/// (sent to the driver directly, not through SeaORM) must be counted, exactly once.
+#[tokio::test]
+async fn the_customer_360_is_one_compiled_statement_and_the_statement_metric_counts_it() {
+    let app = TestApp::spawn().await;
+    customer_360(&app).await;
+    let compiled = r#"cdp360_read_root_fields_total{path="compiled",reason=""}"#;
+    let served = app.metric(compiled).await.unwrap_or(0.0);
+    let before = app.statements().await;
+    let d = app.data(C360, json!({})).await;
+    assert_eq!(app.statements().await - before, 1, "one root field, one statement");
+    assert_eq!(app.metric(compiled).await.unwrap_or(0.0) - served, 1.0, "and the planner compiled it");
+    assert_eq!(d["account"]["touchpoints"]["totalCount"], 30);
+}
+
 #[tokio::test]
 async fn relations_resolve_in_both_directions() {
     let app = TestApp::spawn().await;
