@@ -48,6 +48,29 @@ pub struct Documents {
     parsed: Mutex<HashMap<Box<str>, Arc<Entry>>>,
 }
 
+/// A query's document, and its entry when it is kept. The HTTP handler looks a query up once and
+/// hands the entry to the executor's extensions as request data ([`KeptDocument`]), rather than
+/// each of them hashing the query text again.
+pub struct Parsed {
+    pub doc: Arc<ExecutableDocument>,
+    pub kept: Option<Arc<Entry>>,
+}
+
+/// Request data: the kept entry of the request's own query (see [`Parsed`]).
+#[derive(Clone)]
+pub struct KeptDocument(pub Arc<Entry>);
+
+impl Documents {
+    /// The entry of the query being executed: the one its handler passed along, or by its text
+    /// (WebSocket operations come without one).
+    pub fn entry_for(&self, passed: Option<&KeptDocument>, query: &str) -> Option<Arc<Entry>> {
+        match passed {
+            Some(KeptDocument(entry)) => Some(entry.clone()),
+            None => self.cached(query),
+        }
+    }
+}
+
 /// A kept document and the validations it passed.
 pub struct Entry {
     pub doc: Arc<ExecutableDocument>,
@@ -57,20 +80,22 @@ pub struct Entry {
 
 impl Documents {
     /// The document of `query`, from the cache or parsed now; `None` when it does not parse.
-    pub fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    pub fn parse(&self, query: &str) -> Option<Parsed> {
         if let Some(entry) = lock(&self.parsed).get(query) {
-            return Some(entry.doc.clone());
+            return Some(Parsed { doc: entry.doc.clone(), kept: Some(entry.clone()) });
         }
         let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
+        let mut kept = None;
         if query.len() <= MAX_QUERY_BYTES {
             let mut parsed = lock(&self.parsed);
             if parsed.len() >= MAX_ENTRIES {
                 parsed.clear();
             }
-            let entry = Entry { doc: doc.clone(), validated: Mutex::default(), checked: OnceLock::new() };
-            parsed.insert(query.into(), Arc::new(entry));
+            let entry = Arc::new(Entry { doc: doc.clone(), validated: Mutex::default(), checked: OnceLock::new() });
+            parsed.insert(query.into(), entry.clone());
+            kept = Some(entry);
         }
-        Some(doc)
+        Some(Parsed { doc, kept })
     }
 
     /// The entry of `query` if it is kept (no parsing).
@@ -157,7 +182,8 @@ mod tests {
         let docs = Documents::default();
         let first = docs.parse("{ a }").unwrap();
         let again = docs.parse("{ a }").unwrap();
-        assert!(Arc::ptr_eq(&first, &again), "the second parse is the kept document");
+        assert!(Arc::ptr_eq(&first.doc, &again.doc), "the second parse is the kept document");
+        assert!(Arc::ptr_eq(first.kept.as_ref().unwrap(), again.kept.as_ref().unwrap()));
         assert!(docs.parse("{ a ").is_none());
         assert_eq!(docs.len(), 1);
     }
@@ -181,7 +207,7 @@ mod tests {
         }
         assert!(docs.len() <= MAX_ENTRIES);
         let long = format!("{{ a {} }}", " ".repeat(MAX_QUERY_BYTES));
-        assert!(docs.parse(&long).is_some());
+        assert!(docs.parse(&long).is_some_and(|p| p.kept.is_none()));
         assert!(docs.cached(&long).is_none(), "a long query is parsed, not kept");
     }
 

@@ -19,7 +19,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
 
 use super::bounds::{self, InputLimits, Refused};
-use super::documents::Documents;
+use super::documents::{Documents, KeptDocument};
 use crate::error::AppError;
 
 /// The depth an introspection field's subtree may reach.
@@ -71,7 +71,7 @@ impl Extension for RequestLimits {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         // A kept document is checked once (the outcome depends on nothing else).
-        match self.documents.cached(query) {
+        match self.documents.entry_for(ctx.data_opt::<KeptDocument>(), query) {
             Some(entry) => entry.checked(|| self.check(&doc))?,
             None => self.check(&doc)?,
         }

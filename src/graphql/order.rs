@@ -30,7 +30,7 @@ use async_graphql::{
     Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 
-use super::documents::{Documents, Entry, ValidationKey, lock};
+use super::documents::{Documents, Entry, KeptDocument, ValidationKey, lock};
 
 /// Holds the parsed-document cache: a request's document is usually kept there already, and
 /// sharing it costs less than copying it. The same extension reuses the validations a kept
@@ -110,7 +110,7 @@ impl Extension for ResponseOrderExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let kept = match self.documents.cached(query) {
+        let kept = match self.documents.entry_for(ctx.data_opt::<KeptDocument>(), query) {
             Some(entry) => {
                 let operation = lock(&self.operation).take();
                 if let Some(key) = ValidationKey::of(&entry.doc, operation.as_deref(), variables) {

@@ -18,6 +18,7 @@ use tracing::Instrument;
 use crate::auth::{AuthError, Principal, Scope, bearer_token};
 use crate::error::AppError;
 use crate::graphql::bounds;
+use crate::graphql::documents::{KeptDocument, Parsed};
 use crate::graphql::loaders::{DbLoader, Polled};
 use crate::graphql::raw::{Raw, RawRoots, Spliced};
 use crate::services::read::Access;
@@ -75,11 +76,10 @@ pub(super) fn principal_for(state: &AppState, headers: &HeaderMap) -> Result<Pri
 /// Reading needs `read`: a request holding any query operation is refused as a whole (403) without
 /// it, so an `ingest`-only token can call its mutations and nothing else.
 fn authorize<'a>(
-    state: &AppState,
     principal: &Principal,
-    mut requests: impl Iterator<Item = &'a GqlRequest>,
+    mut requests: impl Iterator<Item = (&'a GqlRequest, &'a Option<Parsed>)>,
 ) -> Result<(), AppError> {
-    if requests.any(|r| !is_mutation(state, r)) {
+    if requests.any(|(r, parsed)| !is_mutation(r, parsed)) {
         principal.require(Scope::Read)?;
     }
     Ok(())
@@ -153,18 +153,20 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         BatchRequest::Single(_) => 1,
         BatchRequest::Batch(list) => list.len(),
     };
-    if let Err(e) = authorize(&state, &principal, batch.iter()) {
+    // Each query is looked up (or parsed) once, for the mutation check and for the executor.
+    let mut parsed: Vec<Option<Parsed>> = batch.iter().map(|r| state.documents.parse(&r.query)).collect();
+    if let Err(e) = authorize(&principal, batch.iter().zip(&parsed)) {
         return reject(e);
     }
     if let Err(e) = charge(&state, &principal, operations) {
         return reject(e);
     }
     let response = match batch {
-        BatchRequest::Single(req) => Answers::Single(execute(&state, &principal, req).await),
+        BatchRequest::Single(req) => Answers::Single(execute(&state, &principal, req, parsed.pop().flatten()).await),
         BatchRequest::Batch(list) => {
             let mut out = Vec::with_capacity(list.len());
-            for req in list {
-                out.push(execute(&state, &principal, req).await);
+            for (req, parsed) in list.into_iter().zip(parsed) {
+                out.push(execute(&state, &principal, req, parsed).await);
             }
             Answers::Batch(out)
         }
@@ -205,15 +207,17 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Response {
     if let Err(refused) = bounds::check_request(&req, (&state.config.limits).into()) {
         return problem(StatusCode::BAD_REQUEST, &refused.0);
     }
-    if let Err(e) = authorize(&state, &principal, std::iter::once(&req)).and_then(|()| charge(&state, &principal, 1)) {
+    let parsed = state.documents.parse(&req.query);
+    if let Err(e) = authorize(&principal, std::iter::once((&req, &parsed))).and_then(|()| charge(&state, &principal, 1))
+    {
         return reject(e);
     }
-    if is_mutation(&state, &req) {
+    if is_mutation(&req, &parsed) {
         let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, "mutations must use POST");
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    respond(media, Answers::Single(execute(&state, &principal, req).await))
+    respond(media, Answers::Single(execute(&state, &principal, req, parsed).await))
 }
 
 /// The request body, read within `CDP_HTTP_READ_TIMEOUT_SECS` as a whole: a client that stops
@@ -253,8 +257,8 @@ fn parse_batch(body: &[u8]) -> Result<BatchRequest, String> {
 
 /// Whether the operation the request selects is a mutation (unparsable queries are left to the
 /// executor, which reports the syntax error).
-fn is_mutation(state: &AppState, req: &GqlRequest) -> bool {
-    let Some(doc) = state.documents.parse(&req.query) else { return false };
+fn is_mutation(req: &GqlRequest, parsed: &Option<Parsed>) -> bool {
+    let Some(Parsed { doc, .. }) = parsed else { return false };
     let mut ops = doc.operations.iter();
     let selected = match &req.operation_name {
         Some(name) => ops.find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())).map(|(_, op)| op),
@@ -284,10 +288,14 @@ impl Answers {
     }
 }
 
-async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest) -> Answer {
-    // Parsed once per distinct query text (`graphql::documents`); the executor takes it as is.
-    if let Some(doc) = state.documents.parse(&req.query) {
+async fn execute(state: &AppState, principal: &Principal, mut req: GqlRequest, parsed: Option<Parsed>) -> Answer {
+    // Parsed once per distinct query text (`graphql::documents`); the executor takes it as is,
+    // and its extensions the kept entry.
+    if let Some(Parsed { doc, kept }) = parsed {
         req.set_parsed_query((*doc).clone());
+        if let Some(entry) = kept {
+            req = req.data(KeptDocument(entry));
+        }
     }
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
