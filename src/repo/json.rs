@@ -24,7 +24,7 @@ use sea_orm::{DatabaseConnection, DbBackend, Value};
 use sea_query_sqlx::SqlxBinder;
 
 use super::filter::{Filter, col, condition};
-use super::page::{Link, Order, Slice, Table, and, keyset, linked_rows, order_by_at};
+use super::page::{Link, Order, Slice, Table, and, display_order_sql, keyset, linked_rows, order_by_at};
 use crate::catalog::PiiColumn;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
@@ -205,6 +205,12 @@ impl Many {
                 Part::PageInfo(_) | Part::TotalCount | Part::Literal(_) => {}
             }
         }
+    }
+
+    /// Whether the connection shows its rows and nothing about the page (no `pageInfo`, no
+    /// cursor): it needs neither row numbers nor the look-ahead row.
+    fn shows_rows_only(&self) -> bool {
+        !self.wants_cursor() && !self.members.iter().any(|(_, p)| matches!(p, Part::PageInfo(_)))
     }
 
     fn wants_cursor(&self) -> bool {
@@ -394,7 +400,8 @@ impl Builder {
     fn object(&mut self, at: &str, o: &Object) -> AppResult<Expr> {
         // An object none of whose fields applies resolves to null (async-graphql does the same).
         if o.members.is_empty() {
-            return Ok(Expr::cust("NULL"));
+            // Typed on PostgreSQL: `json_agg` of an untyped NULL cannot pick its input type.
+            return Ok(Expr::cust(if self.pg() { "CAST(NULL AS json)" } else { "NULL" }));
         }
         let mut pairs = Vec::with_capacity(o.members.len());
         for (key, m) in &o.members {
@@ -478,6 +485,9 @@ impl Builder {
         let table = m.rows.table;
         let page = keyset(self.linked(parent, m), &table, &m.order, &m.slice);
         let at = self.alias();
+        if m.shows_rows_only() {
+            return self.rows_only(parent, m, page, &at);
+        }
         let n = m.slice.limit as i64;
 
         // Per row: the objects asked for, the cursor, the row's place in reading order.
@@ -543,12 +553,7 @@ impl Builder {
         for ((key, part), node_col) in m.members.iter().zip(&node_cols) {
             let e = match part {
                 Part::Literal(s) => literal(s)?,
-                Part::TotalCount => {
-                    let mut count = self.linked(parent, m);
-                    count.clear_selects();
-                    count.expr(Func::count(Expr::cust("*")));
-                    Expr::from(count)
-                }
+                Part::TotalCount => self.total(parent, m),
                 Part::Nodes(_) => list(self, col(&c, node_col.as_deref().unwrap_or_default())),
                 Part::Edges(parts) => {
                     let mut edge = Vec::with_capacity(parts.len());
@@ -593,6 +598,60 @@ impl Builder {
         let object = self.tpl("CASE WHEN COUNT(*) >= 0 THEN {} END", vec![self.object_of(pairs)?]);
         let mut q = Query::select();
         q.expr(object).from_subquery(per_row, Alias::new(&c));
+        Ok(self.embed(Expr::from(q)))
+    }
+
+    /// `totalCount`: the connection's rows before paging, counted.
+    fn total(&self, parent: Option<&str>, m: &Many) -> Expr {
+        let mut count = self.linked(parent, m);
+        count.clear_selects();
+        count.expr(Func::count(Expr::cust("*")));
+        Expr::from(count)
+    }
+
+    /// A connection that shows only its rows ([`Many::shows_rows_only`]): the page's `limit`
+    /// rows, without the look-ahead row, aggregated in display order as a hand-written statement
+    /// would — no row numbers. Numbering each page was the largest of the compiled statement's
+    /// extras over the floor's: 7.6 % of a customer-360 statement's instructions in PostgreSQL.
+    fn rows_only(&mut self, parent: Option<&str>, m: &Many, mut page: SelectStatement, at: &str) -> AppResult<Expr> {
+        page.limit(m.slice.limit);
+        let order = display_order_sql(at, &m.rows.table, &m.order);
+        let (agg, empty) = if self.pg() { ("json_agg", "'[]'::json") } else { ("json_group_array", "json('[]')") };
+        let list = |b: &Self, item: Expr| {
+            b.tpl(&format!("COALESCE({agg}({{}} ORDER BY {order}), {empty})"), vec![b.embed(item)])
+        };
+        let mut pairs = Vec::with_capacity(m.members.len());
+        for (key, part) in &m.members {
+            let e = match part {
+                Part::Literal(s) => literal(s)?,
+                Part::TotalCount => self.total(parent, m),
+                Part::Nodes(o) => {
+                    let node = self.object(at, o)?;
+                    list(self, node)
+                }
+                Part::Edges(parts) => {
+                    let mut edge = Vec::with_capacity(parts.len());
+                    for (k, p) in parts {
+                        edge.push((
+                            k.clone(),
+                            match p {
+                                EdgePart::Node(o) => self.object(at, o)?,
+                                EdgePart::Literal(s) => literal(s)?,
+                                EdgePart::Cursor => return Err(AppError::internal("a cursor on a rows-only page")),
+                            },
+                        ));
+                    }
+                    let edge = self.object_of(edge)?;
+                    list(self, edge)
+                }
+                Part::PageInfo(_) => return Err(AppError::internal("page info on a rows-only page")),
+            };
+            pairs.push((key.clone(), e));
+        }
+        // One row even for an empty page (see `many`).
+        let object = self.tpl("CASE WHEN COUNT(*) >= 0 THEN {} END", vec![self.object_of(pairs)?]);
+        let mut q = Query::select();
+        q.expr(object).from_subquery(page, Alias::new(at));
         Ok(self.embed(Expr::from(q)))
     }
 }

@@ -253,6 +253,19 @@ pub(super) fn order_by_at(q: &mut impl OrderedStatement, at: &str, table: &Table
     q.order_by_expr(col(at, table.pk), dir);
 }
 
+/// [`order_by_at`] going forwards — the display order, NULLs last — as SQL text, for an
+/// aggregate's `ORDER BY` (`json_agg(x ORDER BY …)`), which takes no sea-query order. Both names
+/// are the caller's own (a derived table's alias, a catalogue column).
+pub(super) fn display_order_sql(at: &str, table: &Table, order: &Order) -> String {
+    let dir = if order.desc { "DESC" } else { "ASC" };
+    let pk = format!("\"{at}\".\"{}\" {dir}", table.pk);
+    if order.col == table.pk {
+        return pk;
+    }
+    let nulls = if order.nullable { " NULLS LAST" } else { "" };
+    format!("\"{at}\".\"{}\" {dir}{nulls}, {pk}", order.col)
+}
+
 /// The first `limit + 1` rows of `rows` (a SELECT of `table`'s rows) in the slice: one ordered,
 /// limited statement per range, and when the slice spans both runs their UNION ALL, ordered and
 /// limited again (at most 2 × (limit + 1) rows to merge), so each run stays one index range.
