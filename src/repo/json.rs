@@ -766,14 +766,25 @@ mod tests {
             (DbBackend::Postgres, "json_build_object", "json_agg"),
             (DbBackend::Sqlite, "json_object", "json_group_array"),
         ] {
+            // Both lists show only their rows: pages of `n` rows, aggregated in display order.
             let sql = backend.build(&statement(backend, &leads_with_touchpoints()).unwrap()).to_string();
             assert!(sql.contains(object) && sql.contains(agg), "{sql}");
-            assert!(sql.contains(r#"ORDER BY "lead"."lead_id" ASC LIMIT 101"#), "{sql}");
+            assert!(sql.contains(r#"ORDER BY "lead"."lead_id" ASC LIMIT 100"#), "{sql}");
             assert!(
-                sql.contains(r#"WHERE "touchpoint"."lead_id" = "__t1"."lead_id" ORDER BY "touchpoint"."touchpoint_time" DESC, "touchpoint"."touchpoint_id" DESC LIMIT 4"#),
+                sql.contains(r#"WHERE "touchpoint"."lead_id" = "__t1"."lead_id" ORDER BY "touchpoint"."touchpoint_time" DESC, "touchpoint"."touchpoint_id" DESC LIMIT 3"#),
                 "{sql}"
             );
-            assert!(!sql.contains("OFFSET"), "{sql}");
+            assert!(sql.contains(r#"ORDER BY "__t2"."touchpoint_time" DESC, "__t2"."touchpoint_id" DESC)"#), "{sql}");
+            assert!(!sql.contains("OFFSET") && !sql.contains("ROW_NUMBER"), "{sql}");
+            // A list with `pageInfo` reads one row more, numbered, to know whether more follow.
+            let mut root = leads_with_touchpoints();
+            if let Root::Many(m) = &mut root {
+                m.members
+                    .push(("pageInfo".into(), Part::PageInfo(vec![("hasNextPage".into(), PageInfoPart::HasNextPage)])));
+            }
+            let sql = backend.build(&statement(backend, &root).unwrap()).to_string();
+            assert!(sql.contains(r#"ORDER BY "lead"."lead_id" ASC LIMIT 101"#), "{sql}");
+            assert!(sql.contains("ROW_NUMBER") && sql.contains("LIMIT 3"), "{sql}");
         }
     }
 
