@@ -127,6 +127,7 @@ impl Application {
             pii: pii.clone(),
             identity_cap: config.identity_max_shared_key,
             planner: config.read_planner,
+            kept: db::KeptConnections::new(&db, config.db_max_connections),
         });
         let documents = Arc::new(graphql::documents::Documents::default());
         let schema = graphql::schema(gql_state, &config.limits, documents.clone());

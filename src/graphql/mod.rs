@@ -52,6 +52,8 @@ pub struct GqlState {
     pub identity_cap: u64,
     /// Compile root query fields into one statement each (`CDP_READ_PLANNER`).
     pub planner: bool,
+    /// The connections compiled reads keep between statements.
+    pub kept: Arc<crate::db::KeptConnections>,
 }
 
 fn builder() -> SchemaBuilder<model::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {

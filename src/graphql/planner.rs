@@ -208,7 +208,7 @@ async fn run<T>(ctx: &Context<'_>, plan: &'static TypePlan, target: Target<'_>) 
         }
     };
     let access = ctx.data::<Access>().ok()?;
-    let text = match read::compiled(&state.db, metrics, access, &mut root).await {
+    let text = match read::compiled(&state.db, &state.kept, metrics, access, &mut root).await {
         Ok(text) => text,
         Err(e) => {
             tracing::warn!(table = plan.table.name, error = %e.message(), "compiled read failed; resolving it field by field");

@@ -26,6 +26,7 @@ use sea_query_sqlx::SqlxBinder;
 use super::filter::{Filter, col, condition};
 use super::page::{Link, Order, Slice, Table, and, display_order_sql, keyset, linked_rows, order_by_at};
 use crate::catalog::PiiColumn;
+use crate::db::KeptConnections;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 
@@ -229,17 +230,33 @@ impl Many {
 /// Sent to the pool's sqlx driver directly, one scalar out: SeaORM's generic row path (a copy of
 /// the bound values, a `QueryResult` per row, futures moved through its wrappers) cost about 8 %
 /// of a point read's server instructions. The statement is recorded as SeaORM records its own
-/// (`db::statement_ran`) and a driver error is classified as SeaORM's would be.
-pub async fn fetch(db: &DatabaseConnection, metrics: &Metrics, root: &Root) -> AppResult<String> {
+/// (`db::statement_ran`) and a driver error is classified as SeaORM's would be. On PostgreSQL it
+/// runs on a connection kept from the previous compiled read when there is one
+/// (`db::KeptConnections`: no release ping, a warm backend).
+pub async fn fetch(
+    db: &DatabaseConnection,
+    kept: &KeptConnections,
+    metrics: &Metrics,
+    root: &Root,
+) -> AppResult<String> {
     let backend = db.get_database_backend();
     let q = statement(backend, root)?;
     let started = Instant::now();
     let (sql, json) = match backend {
         DbBackend::Postgres => {
             let (sql, values) = q.build_sqlx(PostgresQueryBuilder);
-            let json = sqlx::query_scalar_with(AssertSqlSafe(sql.as_str()), values)
-                .fetch_one(db.get_postgres_connection_pool())
-                .await;
+            let query = sqlx::query_scalar_with(AssertSqlSafe(sql.as_str()), values);
+            // On a kept connection, kept again only once its statement has completed.
+            let json = match kept.take(db.get_postgres_connection_pool()).await {
+                Ok(mut conn) => {
+                    let json = query.fetch_one(&mut *conn).await;
+                    if json.is_ok() {
+                        kept.keep(conn);
+                    }
+                    json
+                }
+                Err(e) => Err(e),
+            };
             (sql, json)
         }
         DbBackend::Sqlite => {

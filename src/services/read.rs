@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
 
 use crate::auth::Principal;
 use crate::catalog::{self, ChannelScope};
+use crate::db::KeptConnections;
 use crate::error::AppResult;
 use crate::metrics::Metrics;
 use crate::repo::filter::Filter;
@@ -177,10 +178,11 @@ pub async fn count_per_parent(
 /// principal sees.
 pub async fn compiled(
     db: &DatabaseConnection,
+    kept: &KeptConnections,
     metrics: &Metrics,
     access: &Access,
     root: &mut json::Root,
 ) -> AppResult<String> {
     root.rows_mut(&mut |rows| rows.filter = access.narrow(rows.table.name, rows.filter.as_ref()));
-    json::fetch(db, metrics, root).await
+    json::fetch(db, kept, metrics, root).await
 }

@@ -31,6 +31,7 @@ mod hardening;
 mod http_contract;
 mod ingestion_pipeline;
 mod integrity;
+mod kept_connections;
 mod layers;
 mod leases;
 mod limits;
