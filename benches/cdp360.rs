@@ -20,6 +20,8 @@ mod intake;
 mod report;
 #[path = "cdp360/runner.rs"]
 mod runner;
+#[path = "cdp360/served.rs"]
+mod served;
 #[path = "cdp360/server.rs"]
 mod server;
 
@@ -66,6 +68,9 @@ struct Args {
     /// Only these cases (comma-separated ids, e.g. `Q1,Q3`: for profiling); writes `<out>/partial.*`.
     #[arg(long, value_delimiter = ',')]
     cases: Vec<String>,
+    /// Be the served floor (`served.rs`) on `--database-url` instead: the bench starts itself so.
+    #[arg(long = "serve-floor", hide = true)]
+    serve_floor: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -94,12 +99,18 @@ async fn main() -> Result<(), BoxError> {
         format!("postgres://postgres@127.0.0.1:5432/cdp360_bench{}?sslmode=disable", if smoke { "_smoke" } else { "" })
     });
 
+    if args.serve_floor {
+        return served::serve(&url, args.pool).await;
+    }
+
     server::prepare_database(&url, scale, args.pool).await?;
     let server = Server::start(&url, args.pool)?;
     println!("cdp360 (pid {}) listening on {}", server.pid(), server.base_url);
+    let served = served::Served::start(&url, args.pool)?;
     let db = server::connect(&url, args.pool).await?;
     let postgres = postgres_version(&db).await;
-    let ctx = Ctx::new(reqwest::Client::new(), &server.base_url, floor_route().await?, server::tokens(64)?, db).await?;
+    let (floor, tokens) = (floor_route().await?, server::tokens(64)?);
+    let ctx = Ctx::new(reqwest::Client::new(), &server.base_url, floor, served.url.clone(), tokens, db).await?;
     let all: Vec<Case> =
         cases::all().into_iter().filter(|c| args.cases.is_empty() || args.cases.iter().any(|id| id == c.id)).collect();
     cases::check_equivalence(&ctx, &all).await?;
@@ -154,7 +165,9 @@ async fn main() -> Result<(), BoxError> {
     };
     report::write(&args.out, stem, &report)?;
     println!("\n{}", report::markdown(&report));
-    let failed = report.rows.iter().any(|r| r.cdp360.failures > 0 || r.floor.as_ref().is_some_and(|f| f.failures > 0));
+    let failed = report.rows.iter().any(|r| {
+        [Some(&r.cdp360), r.floor.as_ref(), r.served_floor.as_ref()].into_iter().flatten().any(|s| s.failures > 0)
+    });
     if failed {
         return Err("some requests failed (flagged ⚠ in the table)".into());
     }
@@ -175,8 +188,8 @@ async fn run_case(ctx: &Arc<Ctx>, server: &Server, case: &Case, plan: &Plan) -> 
     };
     let limit = supply(20).await?;
     let warm = runner::run(ctx, case.cdp360, 1, plan.warmup, limit).await;
-    if let Some(floor) = case.floor {
-        runner::run(ctx, floor, 1, plan.warmup, None).await;
+    for floor in case.floor.iter().chain(&case.served) {
+        runner::run(ctx, *floor, 1, plan.warmup, None).await;
     }
     let mut rows = Vec::new();
     for clients in CLIENTS {
@@ -191,9 +204,14 @@ async fn run_case(ctx: &Arc<Ctx>, server: &Server, case: &Case, plan: &Plan) -> 
             Some(f) => Some(runner::run(ctx, f, clients, plan.seconds, None).await),
             None => None,
         };
+        let served = match case.served {
+            Some(f) => Some(runner::run(ctx, f, clients, plan.seconds, None).await),
+            None => None,
+        };
         let ratio_p50 = floor.as_ref().map(|f| cdp360.p50_ms / f.p50_ms);
+        let ratio_served_p50 = served.as_ref().map(|f| cdp360.p50_ms / f.p50_ms);
         println!(
-            "{} {:>2} clients: cdp360 p50 {:.3} ms p99 {:.3} ms {:.0}/s ({} failed) | floor {} | ratio {} | {:.1} stmts/req, server CPU {:.3} ms/req{}",
+            "{} {:>2} clients: cdp360 p50 {:.3} ms p99 {:.3} ms {:.0}/s ({} failed) | floor {} | ratio {} | served floor {} | {:.1} stmts/req, server CPU {:.3} ms/req{}",
             case.id,
             clients,
             cdp360.p50_ms,
@@ -205,11 +223,16 @@ async fn run_case(ctx: &Arc<Ctx>, server: &Server, case: &Case, plan: &Plan) -> 
                 f.p50_ms, f.p99_ms, f.throughput, f.failures
             )),
             ratio_p50.map_or("—".into(), |r| format!("{r:.1}×")),
+            served.as_ref().zip(ratio_served_p50).map_or("—".into(), |(f, r)| format!(
+                "p50 {:.3} ms ({} failed), ratio {r:.1}×",
+                f.p50_ms, f.failures
+            )),
             statements,
             cpu_ms,
             [&cdp360]
                 .into_iter()
                 .chain(&floor)
+                .chain(&served)
                 .filter_map(|s| s.first_error.as_deref())
                 .map(|e| format!("\n  first failure: {e}"))
                 .collect::<String>(),
@@ -221,6 +244,8 @@ async fn run_case(ctx: &Arc<Ctx>, server: &Server, case: &Case, plan: &Plan) -> 
             cdp360,
             floor,
             ratio_p50,
+            served_floor: served,
+            ratio_served_p50,
             statements_per_request: statements,
             floor_statements_per_request: case.floor.map(|_| case.floor_statements),
             server_cpu_ms_per_request: cpu_ms,

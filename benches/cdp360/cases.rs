@@ -27,6 +27,8 @@ pub struct Case {
     pub title: &'static str,
     pub cdp360: Op,
     pub floor: Option<Op>,
+    /// The same floor behind HTTP in a process of its own (`served.rs`), for the point reads.
+    pub served: Option<Op>,
     /// SQL statements the floor runs per request (by construction).
     pub floor_statements: u32,
     /// Reads: the floor's projection must equal cdp360's for the same sample.
@@ -39,6 +41,8 @@ pub struct Ctx {
     pub http: reqwest::Client,
     pub graphql_url: String,
     pub floor_url: String,
+    /// The served floor's base URL (`served.rs`).
+    pub served_url: String,
     /// Requests rotate over these principals (see `server::tokens`).
     tokens: Vec<String>,
     turn: AtomicU64,
@@ -81,6 +85,7 @@ impl Ctx {
         http: reqwest::Client,
         server: &str,
         floor_url: String,
+        served_url: String,
         tokens: Vec<String>,
         db: DatabaseConnection,
     ) -> Result<Arc<Ctx>, BoxError> {
@@ -88,6 +93,7 @@ impl Ctx {
             http,
             graphql_url: format!("{server}/graphql"),
             floor_url,
+            served_url,
             tokens,
             turn: AtomicU64::new(0),
             db,
@@ -136,6 +142,16 @@ impl Ctx {
             .all(&self.db)
             .await
             .map_err(err)
+    }
+
+    /// The rows of the same statement, run by the served floor.
+    pub async fn served_rows(&self, sql: &str, params: Vec<String>) -> Result<Vec<Value>, String> {
+        let body = crate::served::Rows { sql: sql.to_owned(), params };
+        let resp = self.http.post(format!("{}/rows", self.served_url)).json(&body).send().await.map_err(err)?;
+        if !resp.status().is_success() {
+            return Err(format!("served floor: HTTP {}", resp.status()));
+        }
+        resp.json().await.map_err(err)
     }
 
     pub async fn execute(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64, String> {
@@ -409,6 +425,10 @@ fn q0_floor(ctx: Arc<Ctx>, _: usize) -> BoxFuture<'static, Res> {
     Box::pin(async move { ctx.gql_at(&ctx.floor_url, TYPENAME, json!({})).await })
 }
 
+fn q0_served(ctx: Arc<Ctx>, _: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move { ctx.gql_at(&format!("{}/graphql", ctx.served_url), TYPENAME, json!({})).await })
+}
+
 // ---- Q1 account by id ---------------------------------------------------------------------------
 
 /// Every column of `account` (the GraphQL object exposes each under its camelCase name).
@@ -451,6 +471,12 @@ fn q1(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
 fn q1_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
     Box::pin(async move {
         one_row(ctx.rows(&Q1_SQL, vec![pick(&ctx.samples.accounts, i).as_str().into()]).await?, "account")
+    })
+}
+
+fn q1_served(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move {
+        one_row(ctx.served_rows(&Q1_SQL, vec![pick(&ctx.samples.accounts, i).clone()]).await?, "account")
     })
 }
 
@@ -598,6 +624,12 @@ fn q3_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
     })
 }
 
+fn q3_served(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move {
+        one_row(ctx.served_rows(Q3_SQL, vec![pick(&ctx.samples.rich_accounts, i).clone()]).await?, "account")
+    })
+}
+
 // ---- Q4 contact by phone ------------------------------------------------------------------------
 
 const Q4: &str = "query($p: String!) { contacts(filter: { mobilePhone: { eq: $p } }, first: 2) {
@@ -615,6 +647,13 @@ fn q4(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
 fn q4_floor(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
     Box::pin(async move {
         let rows = ctx.rows(Q4_SQL, vec![pick(&ctx.samples.phones, i).as_str().into()]).await?;
+        expect_len(Value::Array(rows), 1, "contacts")
+    })
+}
+
+fn q4_served(ctx: Arc<Ctx>, i: usize) -> BoxFuture<'static, Res> {
+    Box::pin(async move {
+        let rows = ctx.served_rows(Q4_SQL, vec![pick(&ctx.samples.phones, i).clone()]).await?;
         expect_len(Value::Array(rows), 1, "contacts")
     })
 }
@@ -809,17 +848,19 @@ pub fn all() -> Vec<Case> {
         title,
         cdp360,
         floor,
+        served: None,
         floor_statements: u32::from(floor.is_some() && id != "Q0"),
         compare,
         prepare: None,
     };
+    let served = |served: Op, c: Case| Case { served: Some(served), ..c };
     vec![
-        case("Q0", "`{ __typename }`", q0, Some(q0_floor), true),
-        case("Q1", "account by id", q1, Some(q1_floor), true),
+        served(q0_served, case("Q0", "`{ __typename }`", q0, Some(q0_floor), true)),
+        served(q1_served, case("Q1", "account by id", q1, Some(q1_floor), true)),
         case("Q2", "leads(first:100) + 5 relations", q2, Some(q2_floor), true),
         case("Q2b", "the same, newest first (createdAt desc)", q2b, Some(q2b_floor), true),
-        case("Q3", "customer-360", q3, Some(q3_floor), true),
-        case("Q4", "contact by phone (blind index)", q4, Some(q4_floor), true),
+        served(q3_served, case("Q3", "customer-360", q3, Some(q3_floor), true)),
+        served(q4_served, case("Q4", "contact by phone (blind index)", q4, Some(q4_floor), true)),
         case("Q5", "50 NEW leads of a province, newest first", q5, Some(q5_floor), true),
         case("M1", "createLead", m1, Some(m1_floor), false),
         case("M2", "trackEvents ×1000", m2, Some(m2_floor), false),
@@ -834,6 +875,10 @@ pub async fn check_equivalence(ctx: &Arc<Ctx>, cases: &[Case]) -> Result<(), Str
         let Some(floor) = c.floor else { continue };
         let (a, b) = ((c.cdp360)(ctx.clone(), 0).await?, floor(ctx.clone(), 0).await?);
         same(&a, &b, c.id).map_err(|e| format!("{} floor differs from cdp360: {e}", c.id))?;
+        if let Some(served) = c.served {
+            let b = served(ctx.clone(), 0).await?;
+            same(&a, &b, c.id).map_err(|e| format!("{} served floor differs from cdp360: {e}", c.id))?;
+        }
         println!("equivalent: {} ({} values compared)", c.id, leaves(&a));
     }
     Ok(())

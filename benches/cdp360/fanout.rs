@@ -121,6 +121,8 @@ pub async fn run(ctx: &Arc<Ctx>, database_url: &str, pool: u32, plan: &Plan) -> 
         cdp360: stats,
         floor: None,
         ratio_p50: None,
+        served_floor: None,
+        ratio_served_p50: None,
         statements_per_request: statements,
         floor_statements_per_request: None,
         server_cpu_ms_per_request: cpu_ms,

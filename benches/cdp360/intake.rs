@@ -162,6 +162,8 @@ pub async fn run(
         cdp360: stats,
         floor: None,
         ratio_p50: None,
+        served_floor: None,
+        ratio_served_p50: None,
         statements_per_request: statements_per_batch,
         floor_statements_per_request: None,
         server_cpu_ms_per_request: cpu_ms_per_lead * BATCH as f64,

@@ -18,6 +18,10 @@ pub struct Row {
     pub floor: Option<Stats>,
     /// cdp360 p50 ÷ floor p50.
     pub ratio_p50: Option<f64>,
+    /// The floor behind HTTP in a process of its own (`served.rs`), for the point reads.
+    pub served_floor: Option<Stats>,
+    /// cdp360 p50 ÷ served floor p50.
+    pub ratio_served_p50: Option<f64>,
     /// From the server's `cdp360_db_statement_seconds_count` over the phase.
     pub statements_per_request: f64,
     pub floor_statements_per_request: Option<u32>,
@@ -87,19 +91,25 @@ pub fn markdown(r: &Report) -> String {
         rss = r.server_peak_rss_mb,
     );
     md.push_str(
-        "| case | clients | cdp360 p50 ms | p99 ms | req/s | floor p50 ms | p99 ms | req/s | ratio p50 | SQL stmts/req (floor) | server CPU ms/req | peak RSS MB |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| case | clients | cdp360 p50 ms | p99 ms | req/s | floor p50 ms | p99 ms | req/s | ratio p50 | served floor p50 ms | ratio to served | SQL stmts/req (floor) | server CPU ms/req | peak RSS MB |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     let mut failures = Vec::new();
     for row in &r.rows {
         let [cp50, cp99, ctp] = phase(Some(&row.cdp360));
         let [fp50, fp99, ftp] = phase(row.floor.as_ref());
         let ratio = row.ratio_p50.map_or("—".into(), |x| format!("{x:.1}×"));
+        let served = row.served_floor.as_ref().map_or("—".into(), |s| ms(s.p50_ms));
+        let ratio_served = row.ratio_served_p50.map_or("—".into(), |x| format!("{x:.1}×"));
         let floor_stmts = row.floor_statements_per_request.map_or(String::new(), |n| format!(" ({n})"));
-        let failed: usize = row.cdp360.failures + row.floor.as_ref().map_or(0, |f| f.failures);
+        let failed: usize = [Some(&row.cdp360), row.floor.as_ref(), row.served_floor.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|s| s.failures)
+            .sum();
         let flag = if failed > 0 { " ⚠" } else { "" };
         md.push_str(&format!(
-            "| {} {}{flag} | {} | {cp50} | {cp99} | {ctp} | {fp50} | {fp99} | {ftp} | {ratio} | {:.1}{floor_stmts} | {} | {:.0} |\n",
+            "| {} {}{flag} | {} | {cp50} | {cp99} | {ctp} | {fp50} | {fp99} | {ftp} | {ratio} | {served} | {ratio_served} | {:.1}{floor_stmts} | {} | {:.0} |\n",
             row.case,
             row.title,
             row.clients,
@@ -107,7 +117,9 @@ pub fn markdown(r: &Report) -> String {
             ms(row.server_cpu_ms_per_request),
             row.peak_rss_mb
         ));
-        for (side, s) in [("cdp360", Some(&row.cdp360)), ("floor", row.floor.as_ref())] {
+        let sides =
+            [("cdp360", Some(&row.cdp360)), ("floor", row.floor.as_ref()), ("served floor", row.served_floor.as_ref())];
+        for (side, s) in sides {
             if let Some(s) = s.filter(|s| s.failures > 0) {
                 failures.push(format!(
                     "- ⚠ {} {side} at {} clients: {} of {} requests failed; first: {}",

@@ -93,6 +93,33 @@ pub async fn prepare_database(url: &str, scale: f64, pool: u32) -> Result<(), Bo
     Ok(())
 }
 
+/// Starts `cmd` and waits for the `listening on http://<addr>` line it prints: `addr`. The child
+/// is killed if that line does not come within a minute.
+pub fn spawn_listening(cmd: &mut Command) -> Result<(Child, String), BoxError> {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
+    let Some(stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        return Err("no stdout".into());
+    };
+    let (found, addr) = std::sync::mpsc::channel();
+    // Reads the listening line, then keeps draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let _ = found.send(rest.split_whitespace().next().unwrap_or_default().to_string());
+            }
+        }
+    });
+    match addr.recv_timeout(Duration::from_secs(60)) {
+        Ok(addr) => Ok((child, addr)),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("{:?} did not start listening", cmd.get_program()).into())
+        }
+    }
+}
+
 /// The running server; killed when dropped (also on error or panic).
 pub struct Server {
     child: Child,
@@ -101,25 +128,8 @@ pub struct Server {
 
 impl Server {
     pub fn start(database_url: &str, pool: u32) -> Result<Server, BoxError> {
-        let mut child = cdp360(database_url, pool)
-            .args(["serve", "--no-demo"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (found, addr) = std::sync::mpsc::channel();
-        // Reads the listening line, then keeps draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let _ = found.send(rest.split_whitespace().next().unwrap_or_default().to_string());
-                }
-            }
-        });
-        let mut server = Server { child, base_url: String::new() };
-        let addr = addr.recv_timeout(Duration::from_secs(60)).map_err(|_| "the server did not start listening")?;
-        server.base_url = format!("http://{addr}");
-        Ok(server)
+        let (child, addr) = spawn_listening(cdp360(database_url, pool).args(["serve", "--no-demo"]))?;
+        Ok(Server { child, base_url: format!("http://{addr}") })
     }
 
     pub fn pid(&self) -> u32 {
