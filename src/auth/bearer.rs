@@ -11,7 +11,14 @@ pub fn bearer_token(header_value: &str) -> Result<&str, AuthError> {
         return Err(AuthError::BadAuthorizationHeader);
     }
     let token = rest.trim();
-    if token.is_empty() || token.contains(char::is_whitespace) {
+    // A header value is ASCII (`HeaderValue::to_str`): checked a byte at a time, not decoded as
+    // UTF-8 (a token is some hundred bytes, and this runs on every request).
+    let spaced = if token.is_ascii() {
+        token.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b)
+    } else {
+        token.contains(char::is_whitespace)
+    };
+    if token.is_empty() || spaced {
         return Err(AuthError::BadAuthorizationHeader);
     }
     Ok(token)

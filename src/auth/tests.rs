@@ -670,6 +670,20 @@ fn bearer_token_refuses_other_schemes_empty_and_multiple_tokens() {
     }
 }
 
+#[test]
+fn bearer_token_refuses_a_token_holding_any_whitespace_character_ascii_or_not() {
+    let spaces = ('\0'..='\u{3000}').filter(|c| c.is_whitespace());
+    for space in spaces.chain(['\u{feff}', 'x']) {
+        let header = format!("Bearer abc{space}def");
+        let expected = if space.is_whitespace() {
+            Err(AuthError::BadAuthorizationHeader)
+        } else {
+            Ok(header.as_str()[7..].as_ref())
+        };
+        assert_eq!(bearer_token(&header), expected, "{space:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // principals and scopes
 
