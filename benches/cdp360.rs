@@ -34,6 +34,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::cases::{Case, Ctx};
 use crate::report::{Report, Row};
+use crate::runner::{Op, Stats};
 use crate::server::{BoxError, Server};
 
 #[derive(Parser)]
@@ -165,9 +166,7 @@ async fn main() -> Result<(), BoxError> {
     };
     report::write(&args.out, stem, &report)?;
     println!("\n{}", report::markdown(&report));
-    let failed = report.rows.iter().any(|r| {
-        [Some(&r.cdp360), r.floor.as_ref(), r.served_floor.as_ref()].into_iter().flatten().any(|s| s.failures > 0)
-    });
+    let failed = report.rows.iter().any(|r| r.sides().into_iter().filter_map(|(_, s)| s).any(|s| s.failures > 0));
     if failed {
         return Err("some requests failed (flagged ⚠ in the table)".into());
     }
@@ -200,16 +199,14 @@ async fn run_case(ctx: &Arc<Ctx>, server: &Server, case: &Case, plan: &Plan) -> 
         let per_request = cdp360.requests.max(1) as f64;
         let cpu_ms = (server.cpu_seconds() - cpu_before) * 1e3 / per_request;
         let statements = (ctx.server_statements().await? - statements_before) / per_request;
-        let floor = match case.floor {
+        // The floors, when the case has them, and cdp360's p50 as a multiple of each.
+        let floor_run = async |op: Option<Op>| match op {
             Some(f) => Some(runner::run(ctx, f, clients, plan.seconds, None).await),
             None => None,
         };
-        let served = match case.served {
-            Some(f) => Some(runner::run(ctx, f, clients, plan.seconds, None).await),
-            None => None,
-        };
-        let ratio_p50 = floor.as_ref().map(|f| cdp360.p50_ms / f.p50_ms);
-        let ratio_served_p50 = served.as_ref().map(|f| cdp360.p50_ms / f.p50_ms);
+        let (floor, served) = (floor_run(case.floor).await, floor_run(case.served).await);
+        let ratio = |f: &Option<Stats>| f.as_ref().map(|f| cdp360.p50_ms / f.p50_ms);
+        let (ratio_p50, ratio_served_p50) = (ratio(&floor), ratio(&served));
         println!(
             "{} {:>2} clients: cdp360 p50 {:.3} ms p99 {:.3} ms {:.0}/s ({} failed) | floor {} | ratio {} | served floor {} | {:.1} stmts/req, server CPU {:.3} ms/req{}",
             case.id,

@@ -41,8 +41,9 @@ pub struct Ctx {
     pub http: reqwest::Client,
     pub graphql_url: String,
     pub floor_url: String,
-    /// The served floor's base URL (`served.rs`).
-    pub served_url: String,
+    /// The served floor's routes (`served.rs`): `{ __typename }` and a statement's rows.
+    pub served_graphql_url: String,
+    pub served_rows_url: String,
     /// Requests rotate over these principals (see `server::tokens`).
     tokens: Vec<String>,
     turn: AtomicU64,
@@ -72,6 +73,16 @@ pub struct Samples {
     pub channel: String,
 }
 
+/// A statement's rows as JSON objects keyed by column name: the floor's decoding, in the bench
+/// process and in the served floor alike.
+pub async fn rows(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<Value>, sea_orm::DbErr> {
+    JsonValue::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(db).await
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -93,7 +104,8 @@ impl Ctx {
             http,
             graphql_url: format!("{server}/graphql"),
             floor_url,
-            served_url,
+            served_graphql_url: format!("{served_url}/graphql"),
+            served_rows_url: format!("{served_url}/rows"),
             tokens,
             turn: AtomicU64::new(0),
             db,
@@ -138,16 +150,13 @@ impl Ctx {
 
     /// A hand-written statement's rows, decoded to JSON objects keyed by column name.
     pub async fn rows(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<Vec<Value>, String> {
-        JsonValue::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, values))
-            .all(&self.db)
-            .await
-            .map_err(err)
+        rows(&self.db, sql, values).await.map_err(err)
     }
 
     /// The rows of the same statement, run by the served floor.
     pub async fn served_rows(&self, sql: &str, params: Vec<String>) -> Result<Vec<Value>, String> {
         let body = crate::served::Rows { sql: sql.to_owned(), params };
-        let resp = self.http.post(format!("{}/rows", self.served_url)).json(&body).send().await.map_err(err)?;
+        let resp = self.http.post(&self.served_rows_url).json(&body).send().await.map_err(err)?;
         if !resp.status().is_success() {
             return Err(format!("served floor: HTTP {}", resp.status()));
         }
@@ -426,7 +435,7 @@ fn q0_floor(ctx: Arc<Ctx>, _: usize) -> BoxFuture<'static, Res> {
 }
 
 fn q0_served(ctx: Arc<Ctx>, _: usize) -> BoxFuture<'static, Res> {
-    Box::pin(async move { ctx.gql_at(&format!("{}/graphql", ctx.served_url), TYPENAME, json!({})).await })
+    Box::pin(async move { ctx.gql_at(&ctx.served_graphql_url, TYPENAME, json!({})).await })
 }
 
 // ---- Q1 account by id ---------------------------------------------------------------------------

@@ -31,6 +31,13 @@ pub struct Row {
     pub peak_rss_mb: f64,
 }
 
+impl Row {
+    /// Each measured side of the row, named as the report names it.
+    pub fn sides(&self) -> [(&'static str, Option<&Stats>); 3] {
+        [("cdp360", Some(&self.cdp360)), ("floor", self.floor.as_ref()), ("served floor", self.served_floor.as_ref())]
+    }
+}
+
 #[derive(Serialize)]
 pub struct Report {
     pub date: String,
@@ -102,11 +109,7 @@ pub fn markdown(r: &Report) -> String {
         let served = row.served_floor.as_ref().map_or("—".into(), |s| ms(s.p50_ms));
         let ratio_served = row.ratio_served_p50.map_or("—".into(), |x| format!("{x:.1}×"));
         let floor_stmts = row.floor_statements_per_request.map_or(String::new(), |n| format!(" ({n})"));
-        let failed: usize = [Some(&row.cdp360), row.floor.as_ref(), row.served_floor.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|s| s.failures)
-            .sum();
+        let failed: usize = row.sides().into_iter().filter_map(|(_, s)| s).map(|s| s.failures).sum();
         let flag = if failed > 0 { " ⚠" } else { "" };
         md.push_str(&format!(
             "| {} {}{flag} | {} | {cp50} | {cp99} | {ctp} | {fp50} | {fp99} | {ftp} | {ratio} | {served} | {ratio_served} | {:.1}{floor_stmts} | {} | {:.0} |\n",
@@ -117,9 +120,7 @@ pub fn markdown(r: &Report) -> String {
             ms(row.server_cpu_ms_per_request),
             row.peak_rss_mb
         ));
-        let sides =
-            [("cdp360", Some(&row.cdp360)), ("floor", row.floor.as_ref()), ("served floor", row.served_floor.as_ref())];
-        for (side, s) in sides {
+        for (side, s) in row.sides() {
             if let Some(s) = s.filter(|s| s.failures > 0) {
                 failures.push(format!(
                     "- ⚠ {} {side} at {} clients: {} of {} requests failed; first: {}",

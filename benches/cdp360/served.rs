@@ -15,7 +15,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use sea_orm::{DatabaseConnection, DbBackend, FromQueryResult, JsonValue, Statement};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -48,11 +48,8 @@ pub async fn serve(database_url: &str, pool: u32) -> Result<(), BoxError> {
 }
 
 async fn rows(State(db): State<DatabaseConnection>, Json(req): Json<Rows>) -> Result<Json<Vec<Value>>, StatusCode> {
-    let values = req.params.into_iter().map(sea_orm::Value::from).collect::<Vec<_>>();
-    let rows = JsonValue::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, req.sql, values))
-        .all(&db)
-        .await
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let values = req.params.into_iter().map(sea_orm::Value::from).collect();
+    let rows = crate::cases::rows(&db, &req.sql, values).await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     Ok(Json(rows))
 }
 
